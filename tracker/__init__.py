@@ -1,0 +1,145 @@
+"""The proposal tracker: application factory."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, redirect, request, session, url_for
+from flask_login import current_user
+
+from tracker.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Any = None) -> Flask:
+    """Build the app. `config` is a config class, an import path, or a dict of overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, config: Any) -> None:
+    from config import CONFIGS
+
+    base = CONFIGS[os.environ.get("TRACKER_ENV", "development")]
+    if isinstance(config, dict):
+        app.config.from_object(CONFIGS["testing"] if config.get("TESTING") else base)
+        app.config.update(config)
+    else:
+        app.config.from_object(config or base)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("ENV_NAME") == "production" and app.config["SECRET_KEY"] in (
+        None, "", "dev-only-not-secret",
+    ):
+        raise RuntimeError("Set SECRET_KEY to a long random value in production.")
+
+
+def select_locale() -> str:
+    """The user's saved language, else the one chosen this session, else Vietnamese."""
+    languages = current_app_languages()
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return languages[0]
+
+
+def current_app_languages() -> tuple[str, ...]:
+    from flask import current_app
+
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def register_extensions(app: Flask) -> None:
+    from tracker import models  # noqa: F401  (register the tables)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=lambda: app.config["TRACKER_TIMEZONE"],
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "warning"
+
+    from tracker.auth.service import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from tracker.auth import bp as auth_bp
+    from tracker.plans import bp as plans_bp
+    from tracker.proposals import bp as proposals_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(plans_bp, url_prefix="/plans")
+    app.register_blueprint(proposals_bp, url_prefix="/items")
+
+    @app.get("/")
+    def index():
+        """Send everyone to the plans list (login first, if needed)."""
+        return redirect(url_for("plans.index"))
+
+    @app.before_request
+    def require_login():
+        """Every page needs a login, except the login page and static files."""
+        endpoint = request.endpoint or ""
+        if endpoint in PUBLIC_ENDPOINTS or endpoint.endswith("static"):
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language"})
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from tracker.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from tracker.web import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        """No inline script, no framing, no sniffing: every page gets the same headers."""
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from tracker.cli import register
+
+    register(app)

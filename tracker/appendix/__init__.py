@@ -1,0 +1,1 @@
+"""The appendix table: one plain model, rendered by several views."""

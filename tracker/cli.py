@@ -1,0 +1,76 @@
+"""Command-line tools: `flask --app wsgi <command>`. Their names are a contract."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, render_template
+from flask_babel import force_locale
+
+from tracker.appendix.importer import decode, read_table
+from tracker.appendix.service import plan_table
+from tracker.extensions import db
+from tracker.models import Plan
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(import_appendix)
+    app.cli.add_command(export_appendix)
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo agencies, users and the seed report's plan (safe to run again)."""
+    from tracker.demo import DEMO_USERS, load_demo
+
+    plan, created = load_demo()
+    db.session.commit()
+    click.echo(f"plan {plan.id}: {'loaded' if created else 'already there'}")
+    for user in DEMO_USERS:
+        click.echo(f"{user.role.value:8} {user.email:28} {user.password}  ({user.agency})")
+
+
+@click.command("import-appendix")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", required=True, help="Title of the list, as printed.")
+@click.option("--owner", required=True, help="Name of the agency that owns the list.")
+@click.option("--attached-to", default="", help='The "(Kèm theo …)" line, e.g. "Báo cáo số …".')
+def import_appendix(path: Path, title: str, owner: str, attached_to: str) -> None:
+    """Create one plan from a TSV or CSV appendix; on any bad row, write nothing."""
+    from tracker.plans.service import create_plan_from_rows
+
+    try:
+        text = decode(path.read_bytes())
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    delimiter = "," if path.suffix.lower() == ".csv" else None
+    result = read_table(text, delimiter)
+    if not result.ok:
+        for error in result.errors:
+            click.echo(str(error), err=True)
+        raise SystemExit(1)
+    plan = create_plan_from_rows(result.rows, title=title, owner_name=owner,
+                                 attached_to=attached_to)
+    db.session.commit()
+    click.echo(f"plan {plan.id}: {len(result.rows)} items")
+
+
+@click.command("export-appendix")
+@click.argument("plan_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["html"]), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--with-status", is_flag=True, help="Add the progress columns.")
+def export_appendix(plan_id: int, fmt: str, output: Path, with_status: bool) -> None:
+    """Write a plan's appendix as a stand-alone printable file."""
+    from tracker.web import tracker_today
+
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        raise click.ClickException(f"no plan {plan_id}")
+    table = plan_table(plan, with_status=with_status, today=tracker_today())
+    css = (Path(current_app.static_folder) / "print.css").read_text(encoding="utf-8")
+    with current_app.test_request_context(), force_locale("vi"):
+        html = render_template("appendix/print.html", plan=plan, table=table, inline_css=css)
+    output.write_text(html, encoding="utf-8")
+    click.echo(f"wrote {output} ({len(table.rows)} rows)")

@@ -1,0 +1,59 @@
+"""Form fields for the tracker's Vietnamese inputs: periods and dates."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+from wtforms.widgets import HiddenInput
+
+from tracker.periods import PeriodError, parse_date, parse_period
+from tracker.text import clean
+
+
+class CleanStringField(StringField):
+    """A one-line text field whose data is NFC, without zero-width characters or NUL."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = clean(self.data).replace("\n", " ") if self.data is not None else None
+
+
+class CleanTextAreaField(TextAreaField):
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = clean(self.data) if self.data is not None else None
+
+
+class PeriodField(CleanStringField):
+    """"Quý III/2020", "Tháng 9/2020", a date, or an open text such as "Thường xuyên"."""
+
+    def pre_validate(self, form):
+        if self.data:
+            try:
+                parse_period(self.data)
+            except PeriodError as error:
+                raise ValidationError(str(error)) from None
+
+
+class VietDateField(CleanStringField):
+    """A date typed the Vietnamese way (29/5/2020); `.date` holds the parsed value."""
+
+    date = None
+
+    def pre_validate(self, form):
+        self.date = None
+        if self.data:
+            try:
+                self.date = parse_date(self.data)
+            except PeriodError as error:
+                raise ValidationError(str(error)) from None
+
+
+class VersionField(IntegerField):
+    """The record version the form was loaded with (optimistic locking)."""
+
+    widget = HiddenInput()
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validators", [])
+        super().__init__(_l("Version"), **kwargs)

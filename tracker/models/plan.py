@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from tracker.extensions import db
+from tracker.models._types import NFCString, NFCText, UTCDateTime, utcnow
+from tracker.statuses import Status
+
+proposal_coordinators = sa.Table(
+    "proposal_coordinator",
+    db.metadata,
+    sa.Column("proposal_id", sa.ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("agency_id", sa.ForeignKey("agency.id"), primary_key=True, index=True),
+)
+
+
+class Plan(db.Model):
+    """One printed list: "Danh mục đề án, văn bản trình …" and its items."""
+
+    __tablename__ = "plan"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    title: so.Mapped[str] = so.mapped_column(NFCText)
+    owner_agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agency.id"), index=True)
+    # The inside of the "(Kèm theo …)" line, e.g. "Báo cáo số 351/BC-SCT ngày 29/5/2020 của Sở Công Thương".
+    attached_to: so.Mapped[str] = so.mapped_column(NFCText, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    version: so.Mapped[int] = so.mapped_column(default=1)
+
+    owner_agency: so.Mapped["Agency"] = so.relationship(lazy="joined")  # noqa: F821
+    proposals: so.Mapped[list[Proposal]] = so.relationship(
+        back_populates="plan", order_by="Proposal.position", lazy="raise_on_sql",
+        cascade="all, delete-orphan",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Plan {self.id} {self.title[:40]!r}>"
+
+
+class Proposal(db.Model):
+    """One row of a plan: a proposal or document an agency will submit."""
+
+    __tablename__ = "proposal"
+    __table_args__ = (sa.Index("ix_proposal_plan_position", "plan_id", "position"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    plan_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"))
+    position: so.Mapped[int]
+    title: so.Mapped[str] = so.mapped_column(NFCText)
+    lead_agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agency.id"), index=True)
+    # Printed verbatim; the agencies it names are linked in `coordinators`.
+    coordination: so.Mapped[str] = so.mapped_column(NFCText, default="")
+    # Canonical period label ("Quý III/2020") or an open text kept verbatim ("Thường xuyên").
+    due_period: so.Mapped[str] = so.mapped_column(NFCString(200), index=True)
+    due_date: so.Mapped[date | None] = so.mapped_column(index=True)
+    # What the filed plan said; a postponement changes due_* only.
+    original_due_period: so.Mapped[str] = so.mapped_column(NFCString(200))
+    original_due_date: so.Mapped[date | None]
+    approving_level: so.Mapped[str] = so.mapped_column(NFCString(200), default="")
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default=Status.NOT_STARTED, index=True)
+    submission_ref: so.Mapped[str | None] = so.mapped_column(NFCText)
+    outcome_ref: so.Mapped[str | None] = so.mapped_column(NFCText)
+    notes: so.Mapped[str] = so.mapped_column(NFCText, default="")
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: so.Mapped[int] = so.mapped_column(default=1)
+
+    plan: so.Mapped[Plan] = so.relationship(back_populates="proposals", lazy="raise_on_sql")
+    lead_agency: so.Mapped["Agency"] = so.relationship(lazy="raise_on_sql")  # noqa: F821
+    coordinators: so.Mapped[list["Agency"]] = so.relationship(  # noqa: F821
+        secondary=proposal_coordinators, lazy="raise_on_sql", order_by="Agency.name"
+    )
+    journal: so.Mapped[list[JournalEntry]] = so.relationship(
+        back_populates="proposal", lazy="raise_on_sql", cascade="all, delete-orphan",
+        order_by="desc(JournalEntry.id)",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Proposal {self.id} #{self.position} {self.status}>"
+
+
+class JournalKind(StrEnum):
+    CREATED = "created"
+    STATUS = "status"
+    COMMENT = "comment"
+    EDIT = "edit"
+
+
+class JournalEntry(db.Model):
+    """One change to a proposal. Rows are only ever added: the history is never rewritten."""
+
+    __tablename__ = "journal_entry"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # Null for changes made from the command line (an import).
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
+    agency_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("agency.id"))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20))
+    old_status: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    new_status: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    field: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    old_value: so.Mapped[str | None] = so.mapped_column(NFCText)
+    new_value: so.Mapped[str | None] = so.mapped_column(NFCText)
+    note: so.Mapped[str] = so.mapped_column(NFCText, default="")
+    document_ref: so.Mapped[str | None] = so.mapped_column(NFCText)
+    document_date: so.Mapped[date | None]
+    new_due_period: so.Mapped[str | None] = so.mapped_column(NFCString(200))
+
+    proposal: so.Mapped[Proposal] = so.relationship(back_populates="journal", lazy="raise_on_sql")
+    user: so.Mapped["User | None"] = so.relationship(lazy="raise_on_sql")  # noqa: F821
+    agency: so.Mapped["Agency | None"] = so.relationship(lazy="raise_on_sql")  # noqa: F821

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tracker.extensions import db
+from tracker.models._types import NFCString
+from tracker.text import N_
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    OFFICER = "officer"
+    VIEWER = "viewer"
+
+
+ROLE_LABELS = {
+    Role.ADMIN: N_("Administrator"),
+    Role.MANAGER: N_("Manager"),
+    Role.OFFICER: N_("Officer"),
+    Role.VIEWER: N_("Viewer"),
+}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    name: so.Mapped[str] = so.mapped_column(NFCString(200))
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    role: so.Mapped[str] = so.mapped_column(sa.String(20))
+    agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agency.id"), index=True)
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
+
+    agency: so.Mapped["Agency"] = so.relationship(lazy="joined")  # noqa: F821
+
+    @staticmethod
+    def normalise_email(email: str) -> str:
+        return email.strip().lower()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[Role(self.role)]
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

@@ -1,0 +1,65 @@
+from flask_babel import lazy_gettext as _l
+from tracker.forms import Form as FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from tracker.fields import CleanStringField, CleanTextAreaField, PeriodField, VersionField
+from tracker.statuses import LABELS, Status
+
+
+class PlanForm(FlaskForm):
+    title = CleanTextAreaField(
+        _l("Title"), validators=[DataRequired(_l("Enter the title of the list.")), Length(max=1000)]
+    )
+    owner_agency_id = SelectField(
+        _l("Owner agency"), coerce=int,
+        validators=[InputRequired(_l("Choose the agency that owns this list."))],
+    )
+    attached_to = CleanStringField(
+        _l("Attached to (the “Kèm theo …” line)"), validators=[Optional(), Length(max=500)]
+    )
+    version = VersionField()
+
+
+class ProposalForm(FlaskForm):
+    position = IntegerField(
+        _l("No."), validators=[Optional(), NumberRange(min=1, max=100000,
+                                                       message=_l("Enter a number from 1."))]
+    )
+    title = CleanTextAreaField(
+        _l("Title"), validators=[DataRequired(_l("Enter the title.")), Length(max=2000)]
+    )
+    lead_agency = CleanStringField(
+        _l("Lead agency"), validators=[DataRequired(_l("Enter the lead agency.")), Length(max=255)]
+    )
+    coordination = CleanTextAreaField(
+        _l("Coordinating agencies"), validators=[Optional(), Length(max=1000)]
+    )
+    due_period = PeriodField(
+        _l("Submission time"),
+        validators=[DataRequired(_l("Enter the submission time, e.g. Quý III/2020.")),
+                    Length(max=200)],
+    )
+    approving_level = CleanStringField(
+        _l("Approving level"), validators=[Optional(), Length(max=200)]
+    )
+    notes = CleanTextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+    version = VersionField()
+
+
+def status_choices(statuses=None) -> list[tuple[str, str]]:
+    statuses = list(Status) if statuses is None else statuses
+    return [(s.value, _l(LABELS[s])) for s in statuses]
+
+
+class ItemFilterForm(FlaskForm):
+    """The plan page's filters: a GET form, no CSRF, unknown values simply ignored."""
+
+    class Meta:
+        csrf = False
+
+    lead = SelectField(_l("Lead agency"), coerce=str, validators=[Optional()])
+    period = SelectField(_l("Submission time"), coerce=str, validators=[Optional()])
+    status = SelectField(_l("Status"), coerce=str, validators=[Optional()])
+    level = SelectField(_l("Approving level"), coerce=str, validators=[Optional()])
+    overdue = BooleanField(_l("Overdue only"))

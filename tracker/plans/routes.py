@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker import policy
+from tracker.agencies import AgencyDirectory, all_agencies
+from tracker.appendix.service import plan_table
+from tracker.extensions import db
+from tracker.models import Agency, Plan
+from tracker.periods import PeriodError
+from tracker.plans import bp
+from tracker.plans.forms import ItemFilterForm, PlanForm, ProposalForm, status_choices
+from tracker.plans.service import (
+    ItemFilters, ProposalFields, add_proposal, create_plan, filter_choices, items_query,
+    overdue_count, plan_summaries, status_counts, update_plan,
+)
+from tracker.services import ConflictError
+from tracker.web import tracker_today
+
+
+def get_plan(plan_id: int, *, manage: bool = False) -> Plan:
+    """The plan, checked against the policy.
+
+    :raise 404: no such plan.
+    :raise 403: the user may not read it, or (``manage``) may not change it.
+    """
+    plan = db.get_or_404(Plan, plan_id)
+    allowed = policy.can_manage_plans(current_user) if manage else policy.can_read(current_user)
+    if not allowed:
+        abort(403)
+    return plan
+
+
+def require_manager() -> None:
+    if not policy.can_manage_plans(current_user):
+        abort(403)
+
+
+def _owner_choices(form: PlanForm) -> None:
+    form.owner_agency_id.choices = [(a.id, a.name) for a in all_agencies() if a.active]
+
+
+@bp.get("/")
+def index():
+    """List every plan with its number of items."""
+    if not policy.can_read(current_user):
+        abort(403)
+    return render_template("plans/index.html", summaries=plan_summaries())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Create a plan (its items are added afterwards, or imported)."""
+    require_manager()
+    form = PlanForm()
+    _owner_choices(form)
+    if request.method == "GET":
+        form.owner_agency_id.data = current_user.agency_id
+    if form.validate_on_submit():
+        plan = create_plan(form.title.data, db.session.get(Agency, form.owner_agency_id.data),
+                           form.attached_to.data or "")
+        db.session.commit()
+        flash(_("The list was created."), "success")
+        return redirect(url_for("plans.show", plan_id=plan.id))
+    return render_template("plans/form.html", form=form, plan=None), 400 if form.errors else 200
+
+
+@bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
+def edit(plan_id: int):
+    """Change a plan's title, owner or "Kèm theo" line."""
+    plan = get_plan(plan_id, manage=True)
+    form = PlanForm(obj=plan)
+    _owner_choices(form)
+    if form.validate_on_submit():
+        try:
+            update_plan(plan, form.version.data, title=form.title.data,
+                        owner=db.session.get(Agency, form.owner_agency_id.data),
+                        attached_to=form.attached_to.data or "")
+            db.session.commit()
+        except (ConflictError, StaleDataError):
+            db.session.rollback()
+            plan = get_plan(plan_id, manage=True)
+            form = PlanForm(formdata=None, obj=plan)
+            _owner_choices(form)
+            return render_template("plans/form.html", form=form, plan=plan,
+                                   conflict=True), 409
+        flash(_("Saved."), "success")
+        return redirect(url_for("plans.show", plan_id=plan.id))
+    return render_template("plans/form.html", form=form, plan=plan), 400 if form.errors else 200
+
+
+def _filters_from(form: ItemFilterForm, choices) -> ItemFilters:
+    """Read the query string; values not offered by the page are ignored, never an error."""
+    form.lead.choices = [("", "")] + [(str(i), n) for i, n in choices.agencies]
+    form.period.choices = [("", "")] + [(p, p) for p in choices.periods]
+    form.status.choices = [("", "")] + status_choices()
+    form.level.choices = [("", "")] + [(lv, lv) for lv in choices.levels]
+    form.validate()
+
+    def chosen(field):
+        return field.data if field.data and not field.errors else None
+
+    lead = chosen(form.lead)
+    return ItemFilters(
+        lead_agency_id=int(lead) if lead else None,
+        due_period=chosen(form.period),
+        status=chosen(form.status),
+        approving_level=chosen(form.level),
+        overdue_only=bool(form.overdue.data),
+    )
+
+
+@bp.get("/<int:plan_id>")
+def show(plan_id: int):
+    """A plan's items, filtered, with a count of each status."""
+    plan = get_plan(plan_id)
+    today = tracker_today()
+    form = ItemFilterForm(request.args)
+    filters = _filters_from(form, filter_choices(plan.id))
+    page = request.args.get("page", 1, type=int)
+    items = db.paginate(items_query(plan.id, filters, today), page=max(page, 1),
+                        per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    return render_template(
+        "plans/show.html", plan=plan, form=form, items=items, today=today,
+        counts=status_counts(plan.id), overdue=overdue_count(plan.id, today),
+        args={k: v for k, v in request.args.items() if k != "page"},
+    )
+
+
+@bp.get("/<int:plan_id>/appendix")
+def appendix(plan_id: int):
+    """The printable appendix (A4 landscape), optionally with the progress columns."""
+    plan = get_plan(plan_id)
+    with_status = request.args.get("status") in {"1", "on", "true"}
+    table = plan_table(plan, with_status=with_status, today=tracker_today())
+    return render_template("appendix/print.html", plan=plan, table=table)
+
+
+@bp.route("/<int:plan_id>/items/new", methods=["GET", "POST"])
+def new_item(plan_id: int):
+    """Add one item to a plan."""
+    plan = get_plan(plan_id, manage=True)
+    form = ProposalForm()
+    if form.validate_on_submit():
+        try:
+            proposal = add_proposal(
+                plan, proposal_fields(form), AgencyDirectory.load(),
+                actor_user_id=current_user.id, actor_agency_id=current_user.agency_id,
+            )
+        except PeriodError as error:  # the field validated it; kept for safety
+            form.due_period.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The item was added."), "success")
+            return redirect(url_for("proposals.show", proposal_id=proposal.id))
+    return render_template("proposals/form.html", form=form, plan=plan, proposal=None,
+                           agencies=all_agencies()), 400 if form.errors else 200
+
+
+def proposal_fields(form: ProposalForm) -> ProposalFields:
+    return ProposalFields(
+        title=form.title.data, lead_agency_name=form.lead_agency.data,
+        coordination=form.coordination.data or "", due_period=form.due_period.data,
+        approving_level=form.approving_level.data or "", notes=form.notes.data or "",
+        position=form.position.data,
+    )

@@ -1,0 +1,198 @@
+"""Plans and their items: queries for the pages, commands for the forms."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from tracker.agencies import AgencyDirectory
+from tracker.extensions import db
+from tracker.models import Agency, JournalEntry, JournalKind, Plan, Proposal
+from tracker.periods import parse_period
+from tracker.services import check_version
+from tracker.statuses import ENDED, Status
+
+
+@dataclass(frozen=True)
+class ItemFilters:
+    """The plan page's filters, already validated (unknown values dropped)."""
+
+    lead_agency_id: int | None = None
+    due_period: str | None = None
+    status: str | None = None
+    approving_level: str | None = None
+    overdue_only: bool = False
+
+    def apply(self, query: sa.Select, today: date) -> sa.Select:
+        if self.lead_agency_id:
+            query = query.where(Proposal.lead_agency_id == self.lead_agency_id)
+        if self.due_period:
+            query = query.where(Proposal.due_period == self.due_period)
+        if self.status:
+            query = query.where(Proposal.status == self.status)
+        if self.approving_level:
+            query = query.where(Proposal.approving_level == self.approving_level)
+        if self.overdue_only:
+            query = query.where(
+                Proposal.status.not_in([s.value for s in ENDED]),
+                Proposal.due_date.is_not(None),
+                Proposal.due_date < today,
+            )
+        return query
+
+
+def plan_summaries() -> list[tuple[Plan, int]]:
+    """Every plan with its number of items, newest first, in one query."""
+    counts = (
+        sa.select(Proposal.plan_id, sa.func.count().label("n"))
+        .group_by(Proposal.plan_id)
+        .subquery()
+    )
+    query = (
+        sa.select(Plan, sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.plan_id == Plan.id)
+        .order_by(Plan.id.desc())
+    )
+    return [(plan, n) for plan, n in db.session.execute(query)]
+
+
+def items_query(plan_id: int, filters: ItemFilters, today: date) -> sa.Select:
+    query = (
+        sa.select(Proposal)
+        .where(Proposal.plan_id == plan_id)
+        .options(so.joinedload(Proposal.lead_agency))
+        .order_by(Proposal.position, Proposal.id)
+    )
+    return filters.apply(query, today)
+
+
+def status_counts(plan_id: int) -> dict[str, int]:
+    query = (
+        sa.select(Proposal.status, sa.func.count())
+        .where(Proposal.plan_id == plan_id)
+        .group_by(Proposal.status)
+    )
+    counts = {status.value: 0 for status in Status}
+    counts.update({status: n for status, n in db.session.execute(query)})
+    return counts
+
+
+def overdue_count(plan_id: int, today: date) -> int:
+    query = ItemFilters(overdue_only=True).apply(
+        sa.select(sa.func.count()).select_from(Proposal).where(Proposal.plan_id == plan_id), today
+    )
+    return db.session.scalar(query) or 0
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    agencies: list[tuple[int, str]]
+    periods: list[str]
+    levels: list[str]
+
+
+def filter_choices(plan_id: int) -> FilterChoices:
+    """The values present in the plan, so filters offer only what can match."""
+    agencies = db.session.execute(
+        sa.select(Agency.id, Agency.name)
+        .where(Agency.id.in_(sa.select(Proposal.lead_agency_id).where(Proposal.plan_id == plan_id)))
+        .order_by(Agency.name)
+    ).all()
+    periods = db.session.execute(
+        sa.select(Proposal.due_period, sa.func.min(Proposal.due_date))
+        .where(Proposal.plan_id == plan_id)
+        .group_by(Proposal.due_period)
+    ).all()
+    # Dated periods in deadline order, open texts ("Thường xuyên") last.
+    periods.sort(key=lambda row: (row[1] is None, row[1] or date.min, row[0]))
+    levels = db.session.scalars(
+        sa.select(Proposal.approving_level)
+        .where(Proposal.plan_id == plan_id, Proposal.approving_level != "")
+        .distinct()
+        .order_by(Proposal.approving_level)
+    ).all()
+    return FilterChoices([tuple(a) for a in agencies], [p for p, _ in periods], list(levels))
+
+
+def create_plan(title: str, owner: Agency, attached_to: str = "") -> Plan:
+    plan = Plan(title=title, owner_agency=owner, attached_to=strip_attached_to(attached_to))
+    db.session.add(plan)
+    return plan
+
+
+def update_plan(plan: Plan, expected_version: int | None, *, title: str, owner: Agency,
+                attached_to: str) -> None:
+    check_version(plan, expected_version)
+    plan.title = title
+    plan.owner_agency = owner
+    plan.attached_to = strip_attached_to(attached_to)
+
+
+def strip_attached_to(text: str) -> str:
+    """Keep only the inside of "(Kèm theo …)", however the user typed it."""
+    text = (text or "").strip()
+    if text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    if text.casefold().startswith("kèm theo"):
+        text = text[len("kèm theo"):].strip()
+    return text
+
+
+def next_position(plan_id: int) -> int:
+    last = db.session.scalar(sa.select(sa.func.max(Proposal.position)).where(Proposal.plan_id == plan_id))
+    return (last or 0) + 1
+
+
+@dataclass
+class ProposalFields:
+    """What a manager types for one item (the appendix's six columns, plus notes)."""
+
+    title: str
+    lead_agency_name: str
+    coordination: str
+    due_period: str
+    approving_level: str
+    notes: str = ""
+    position: int | None = None
+
+
+def add_proposal(plan: Plan, fields: ProposalFields, directory: AgencyDirectory,
+                 actor_user_id: int | None = None, actor_agency_id: int | None = None) -> Proposal:
+    """Create an item; raises PeriodError for a bad due period. The journal records its creation."""
+    period = parse_period(fields.due_period)
+    deadline = period.deadline()
+    proposal = Proposal(
+        plan=plan,
+        position=fields.position or next_position(plan.id),
+        title=fields.title,
+        lead_agency=directory.find_or_create(fields.lead_agency_name),
+        coordination=fields.coordination,
+        coordinators=directory.mentioned_in(fields.coordination),
+        due_period=period.label,
+        due_date=deadline,
+        original_due_period=period.label,
+        original_due_date=deadline,
+        approving_level=fields.approving_level,
+        notes=fields.notes,
+        status=Status.NOT_STARTED.value,
+    )
+    db.session.add(proposal)
+    proposal.journal.append(JournalEntry(
+        user_id=actor_user_id, agency_id=actor_agency_id, kind=JournalKind.CREATED.value,
+        new_status=Status.NOT_STARTED.value,
+    ))
+    return proposal
+
+
+def create_plan_from_rows(rows, *, title: str, owner_name: str, attached_to: str = "") -> Plan:
+    """One plan with every imported row, agencies reused or created; the caller commits once."""
+    directory = AgencyDirectory.load()
+    plan = create_plan(title, directory.find_or_create(owner_name), attached_to)
+    for row in rows:
+        add_proposal(plan, ProposalFields(
+            title=row.title, lead_agency_name=row.lead_agency, coordination=row.coordination,
+            due_period=row.due_period, approving_level=row.approving_level, position=row.position,
+        ), directory)
+    return plan

@@ -1,0 +1,151 @@
+"""One item: its page's queries, status updates and field edits, each journaled."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from tracker.agencies import AgencyDirectory
+from tracker.extensions import db
+from tracker.models import JournalEntry, JournalKind, Proposal
+from tracker.periods import PeriodError, parse_period
+from tracker.plans.service import ProposalFields
+from tracker.services import FieldError, check_version
+from tracker.statuses import (
+    NEEDS_DOCUMENT, NEEDS_NEW_PERIOD, NEEDS_REASON, Status, TransitionError, check_transition,
+)
+from tracker.appendix.table import document_phrase
+
+
+def get_proposal(proposal_id: int) -> Proposal | None:
+    return db.session.scalar(
+        sa.select(Proposal)
+        .where(Proposal.id == proposal_id)
+        .options(
+            so.joinedload(Proposal.lead_agency),
+            so.joinedload(Proposal.plan),
+            so.selectinload(Proposal.coordinators),
+        )
+    )
+
+
+def journal_of(proposal_id: int) -> list[JournalEntry]:
+    """The item's history, newest first, with who and which agency."""
+    return list(db.session.scalars(
+        sa.select(JournalEntry)
+        .where(JournalEntry.proposal_id == proposal_id)
+        .options(so.joinedload(JournalEntry.user), so.joinedload(JournalEntry.agency))
+        .order_by(JournalEntry.id.desc())
+    ))
+
+
+@dataclass
+class StatusUpdate:
+    """What an officer posts: a new status (or none, for a plain note) and its evidence."""
+
+    new_status: str | None
+    note: str = ""
+    document_ref: str = ""
+    document_date: date | None = None
+    new_period: str = ""
+
+
+def post_status_update(proposal: Proposal, update: StatusUpdate, *, user_id: int,
+                       agency_id: int, expected_version: int | None) -> JournalEntry:
+    """Apply one update and journal it. Raises ConflictError, FieldError."""
+    check_version(proposal, expected_version)
+    entry = JournalEntry(user_id=user_id, agency_id=agency_id, note=update.note,
+                         kind=JournalKind.COMMENT.value)
+    if update.new_status:
+        new = Status(update.new_status)
+        try:
+            check_transition(proposal.status, new)
+        except TransitionError:
+            raise FieldError("status", _("This status cannot follow the current one.")) from None
+        _check_evidence(new, update)
+        entry.kind = JournalKind.STATUS.value
+        entry.old_status, entry.new_status = proposal.status, new.value
+        entry.document_ref = update.document_ref or None
+        entry.document_date = update.document_date
+        if new in NEEDS_NEW_PERIOD:
+            period = parse_period(update.new_period)  # validated in _check_evidence
+            entry.new_due_period = period.label
+            proposal.due_period, proposal.due_date = period.label, period.deadline()
+        if new == Status.SUBMITTED:
+            proposal.submission_ref = document_phrase(new, update.document_ref, update.document_date)
+        if new == Status.APPROVED:
+            proposal.outcome_ref = document_phrase(new, update.document_ref, update.document_date)
+        proposal.status = new.value
+    elif not update.note:
+        raise FieldError("note", _("Write a note, or choose a new status."))
+    _add_to_journal(proposal, [entry])
+    return entry
+
+
+def _add_to_journal(proposal: Proposal, entries: list[JournalEntry]) -> None:
+    """Add rows without loading the item's whole history."""
+    for entry in entries:
+        entry.proposal_id = proposal.id
+    db.session.add_all(entries)
+
+
+def _check_evidence(new: Status, update: StatusUpdate) -> None:
+    if new in NEEDS_DOCUMENT:
+        if not update.document_ref:
+            raise FieldError("document_ref", _("Enter the number of the document."))
+        if update.document_date is None:
+            raise FieldError("document_date", _("Enter the date of the document."))
+    if new in NEEDS_REASON and not update.note:
+        raise FieldError("note", _("Give the reason."))
+    if new in NEEDS_NEW_PERIOD:
+        if not update.new_period:
+            raise FieldError("new_period", _("Enter the new submission time, e.g. Quý IV/2020."))
+        try:
+            period = parse_period(update.new_period)
+        except PeriodError as error:
+            raise FieldError("new_period", str(error)) from None
+        if not period.has_deadline:
+            raise FieldError("new_period", _("A postponement needs a period with a deadline."))
+
+
+EDITABLE = ("title", "lead_agency", "coordination", "due_period", "approving_level", "notes",
+            "position")
+
+
+def edit_proposal(proposal: Proposal, fields: ProposalFields, directory: AgencyDirectory, *,
+                  user_id: int, agency_id: int, expected_version: int | None) -> list[JournalEntry]:
+    """Change the item's fields; one journal entry per field that changed."""
+    check_version(proposal, expected_version)
+    entries: list[JournalEntry] = []
+
+    def record(field: str, old: str, new: str) -> None:
+        if old != new:
+            entries.append(JournalEntry(user_id=user_id, agency_id=agency_id,
+                                        kind=JournalKind.EDIT.value, field=field,
+                                        old_value=old, new_value=new))
+
+    for field in ("title", "coordination", "approving_level", "notes"):
+        new_value = getattr(fields, field)
+        record(field, getattr(proposal, field), new_value)
+        setattr(proposal, field, new_value)
+    if fields.position and fields.position != proposal.position:
+        record("position", str(proposal.position), str(fields.position))
+        proposal.position = fields.position
+    lead = directory.find_or_create(fields.lead_agency_name)
+    if lead is not proposal.lead_agency:
+        record("lead_agency", proposal.lead_agency.name, lead.name)
+        proposal.lead_agency = lead
+    proposal.coordinators = directory.mentioned_in(fields.coordination)
+    period = parse_period(fields.due_period)
+    if period.label != proposal.due_period:
+        record("due_period", proposal.due_period, period.label)
+        if proposal.due_period == proposal.original_due_period:
+            # A correction of the plan as filed, not a postponement: the original changes too.
+            proposal.original_due_period = period.label
+            proposal.original_due_date = period.deadline()
+        proposal.due_period, proposal.due_date = period.label, period.deadline()
+    _add_to_journal(proposal, entries)
+    return entries

@@ -1,0 +1,21 @@
+"""Errors the services raise for the views to turn into messages."""
+from __future__ import annotations
+
+
+class ConflictError(Exception):
+    """Someone else saved the record after this form was loaded."""
+
+
+class FieldError(ValueError):
+    """Input that a form validator could not judge alone; `field` names the form field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def check_version(record, expected_version: int | None) -> None:
+    """Refuse a write based on a stale copy of `record` (optimistic locking)."""
+    if expected_version is not None and record.version != expected_version:
+        raise ConflictError()

@@ -1,0 +1,91 @@
+"""Proposal status model: codes, labels, allowed transitions, what each needs.
+
+Plain Python: the services and the forms both ask this module, and it is
+tested without a database.
+"""
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from tracker.text import N_
+
+
+class Status(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    CONSULTING = "consulting"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    POSTPONED = "postponed"
+    WITHDRAWN = "withdrawn"
+
+
+# English msgids; the Vietnamese catalog gives the labels of DESIGN.md.
+LABELS: dict[Status, str] = {
+    Status.NOT_STARTED: N_("Not started"),
+    Status.IN_PROGRESS: N_("In preparation"),
+    Status.CONSULTING: N_("Gathering comments"),
+    Status.SUBMITTED: N_("Submitted"),
+    Status.APPROVED: N_("Issued / approved"),
+    Status.RETURNED: N_("Returned for revision"),
+    Status.POSTPONED: N_("Postponement requested"),
+    Status.WITHDRAWN: N_("Withdrawal requested"),
+}
+
+# The official wording, used in printed appendices whatever the interface language.
+VI_LABELS: dict[Status, str] = {
+    Status.NOT_STARTED: "Chưa triển khai",
+    Status.IN_PROGRESS: "Đang xây dựng",
+    Status.CONSULTING: "Đang lấy ý kiến",
+    Status.SUBMITTED: "Đã trình",
+    Status.APPROVED: "Đã ban hành / phê duyệt",
+    Status.RETURNED: "Trả lại, chỉnh sửa",
+    Status.POSTPONED: "Xin lùi thời gian trình",
+    Status.WITHDRAWN: "Xin rút khỏi danh mục",
+}
+
+ENDED: frozenset[Status] = frozenset({Status.SUBMITTED, Status.APPROVED, Status.WITHDRAWN})
+
+_WORKING = {Status.IN_PROGRESS, Status.CONSULTING, Status.SUBMITTED, Status.POSTPONED,
+            Status.WITHDRAWN}
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.NOT_STARTED: frozenset(_WORKING),
+    Status.IN_PROGRESS: frozenset(_WORKING - {Status.IN_PROGRESS}),
+    Status.CONSULTING: frozenset(_WORKING - {Status.CONSULTING}),
+    Status.RETURNED: frozenset(_WORKING),
+    # A postponed item may be postponed again (a new period each time).
+    Status.POSTPONED: frozenset(_WORKING),
+    Status.SUBMITTED: frozenset({Status.APPROVED, Status.RETURNED}),
+    Status.APPROVED: frozenset(),
+    Status.WITHDRAWN: frozenset(),
+}
+
+# What the update form must carry for each target status.
+NEEDS_DOCUMENT = frozenset({Status.SUBMITTED, Status.APPROVED})
+NEEDS_REASON = frozenset({Status.POSTPONED, Status.WITHDRAWN, Status.RETURNED})
+NEEDS_NEW_PERIOD = frozenset({Status.POSTPONED})
+
+
+class TransitionError(ValueError):
+    """A status change the model does not allow."""
+
+
+def allowed_next(current: Status | str) -> frozenset[Status]:
+    return TRANSITIONS[Status(current)]
+
+
+def check_transition(current: Status | str, new: Status | str) -> None:
+    """Raise TransitionError unless `current` → `new` is allowed."""
+    if Status(new) not in TRANSITIONS[Status(current)]:
+        raise TransitionError(f"{current} -> {new}")
+
+
+def is_ended(status: Status | str) -> bool:
+    return Status(status) in ENDED
+
+
+def is_overdue(status: Status | str, due_date: date | None, today: date) -> bool:
+    """Overdue: still open and today is past the deadline (the deadline day itself is not late)."""
+    return due_date is not None and not is_ended(status) and today > due_date

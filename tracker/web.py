@@ -1,0 +1,37 @@
+"""Jinja filters and globals shared by every page."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app
+from flask_babel import get_locale, gettext
+
+from tracker import policy
+from tracker.clock import local_datetime, today_in
+from tracker.periods import format_date
+from tracker.statuses import LABELS, Status, is_overdue
+
+
+def tracker_today() -> date:
+    return today_in(current_app.config["TRACKER_TIMEZONE"])
+
+
+def status_label(code: str) -> str:
+    return gettext(LABELS[Status(code)])
+
+
+def vndate(value: date | None) -> str:
+    return format_date(value) if value else ""
+
+
+def vndatetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = local_datetime(value, current_app.config["TRACKER_TIMEZONE"])
+    return f"{format_date(local.date())} {local:%H:%M}"
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(vndate=vndate, vndatetime=vndatetime, status_label=status_label)
+    app.jinja_env.globals.update(policy=policy, tracker_today=tracker_today, is_overdue=is_overdue,
+                                 Status=Status, get_locale=get_locale)
