@@ -20,10 +20,14 @@ def register(app: Flask) -> None:
 
 
 @click.command("seed-demo")
-def seed_demo() -> None:
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already has a plan or user.")
+def seed_demo(if_empty: bool) -> None:
     """Load the demo agencies, users and the seed report's plan (safe to run again)."""
-    from tracker.demo import DEMO_USERS, load_demo
+    from tracker.demo import DEMO_USERS, database_is_empty, load_demo
 
+    if if_empty and not database_is_empty():
+        click.echo("database not empty: demo data not loaded")
+        return
     plan, created = load_demo()
     db.session.commit()
     click.echo(f"plan {plan.id}: {'loaded' if created else 'already there'}")

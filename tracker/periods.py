@@ -46,7 +46,7 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
 class PeriodError(ValueError):
-    """Text that looks like a period but is not one; str() is the Vietnamese message for the user."""
+    """Text that looks like a period but is not one; str() is the Vietnamese message to show."""
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,12 @@ DEMO_USERS = (
 )
 
 
+def database_is_empty() -> bool:
+    """No user and no plan yet: a fresh install, where `make run` loads the demo."""
+    return not any(db.session.scalar(sa.select(sa.exists(sa.select(model.id))))
+                   for model in (User, Plan))
+
+
 def load_demo() -> tuple[Plan, bool]:
     """Add what is missing (agencies, users, the seed plan); return the plan and whether it was new."""
     directory = AgencyDirectory.load()
@@ -56,7 +62,8 @@ def load_demo() -> tuple[Plan, bool]:
     if plan is not None:
         return plan, False
     result = read_table(SEED_TSV.read_text(encoding="utf-8"))
-    assert result.ok, result.errors  # the shipped file is known good
+    if not result.ok:  # the shipped file is known good; this guards against editing it badly
+        raise RuntimeError("; ".join(map(str, result.errors)))
     plan = create_plan_from_rows(result.rows, title=SEED_TITLE, owner_name=LEAD,
                                  attached_to=SEED_ATTACHED_TO)
     return plan, True

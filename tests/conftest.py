@@ -1,0 +1,162 @@
+"""Fixtures: the app on SQLite and on a real PostgreSQL server, clients, users, data.
+
+Tests that take the `app` fixture (or anything built on it) run once per
+backend. PostgreSQL comes from TEST_DATABASE_URL_PG; without it those runs are
+skipped with a reason, unless TRACKER_REQUIRE_POSTGRES=1 (as in CI), where a
+missing server is a failure.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from tracker import create_app
+from tracker.extensions import db
+from tracker.models import Agency, Role, User
+
+PG_URL = os.environ.get("TEST_DATABASE_URL_PG")
+REQUIRE_PG = os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1"
+PASSWORD = "mat-khau-thu-nghiem"
+
+
+def pytest_report_header(config):
+    if PG_URL:
+        return f"PostgreSQL: {re.sub(r'//[^@]*@', '//***@', PG_URL)}"
+    return ("PostgreSQL: not configured (TEST_DATABASE_URL_PG unset): "
+            "the PostgreSQL half of the suite is SKIPPED")
+
+
+@pytest.fixture(scope="session")
+def pg_schema_ready():
+    """Build the PostgreSQL schema once per run, through the migrations."""
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("TRACKER_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL_PG is unset")
+        pytest.skip("no PostgreSQL server (set TEST_DATABASE_URL_PG)")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": PG_URL})
+    with app.app_context():
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+                conn.commit()
+        except sa.exc.OperationalError as error:
+            if REQUIRE_PG:
+                raise
+            pytest.skip(f"PostgreSQL not reachable: {error}")
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return True
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+    request.getfixturevalue("pg_schema_ready")
+    return PG_URL
+
+
+@pytest.fixture
+def app(database_url):
+    """The app with an empty database of the current backend (CSRF off; see test_security)."""
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "tracker.test",
+    })
+    with app.app_context():
+        if database_url.startswith("sqlite"):
+            db.create_all()
+        else:
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user: User, password: str = PASSWORD):
+        return self.client.post("/login", data={"email": user.email, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user of a role in an agency (created if needed)."""
+
+    def make(role: Role | str, agency: Agency | str = "Sở Công Thương", email: str | None = None,
+             **kwargs) -> User:
+        if isinstance(agency, str):
+            found = db.session.scalar(sa.select(Agency).where(Agency.name == agency))
+            agency = found or Agency(agency)
+        role = Role(role)
+        email = email or f"{role.value}.{agency.name_key.replace(' ', '')}.{os.urandom(3).hex()}@test.vn"
+        user = User(email=email, name=kwargs.pop("name", f"{role.value} {agency.name}"),
+                    role=role.value, agency=agency, **kwargs)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def seed_plan(app):
+    """The seed report's plan (351/BC-SCT), loaded as `seed-demo` loads it."""
+    from tracker.demo import load_demo
+
+    plan, _ = load_demo()
+    db.session.commit()
+    return plan
+
+
+@pytest.fixture
+def count_queries(app):
+    """Context manager that counts the SQL statements the app runs inside it."""
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting

@@ -1,0 +1,28 @@
+"""Build plans of any size quickly, through the same models the app uses."""
+from __future__ import annotations
+
+from tracker.agencies import AgencyDirectory
+from tracker.extensions import db
+from tracker.models import Plan
+from tracker.plans.service import ProposalFields, add_proposal, create_plan
+
+PERIODS = ("Quý III/2020", "Quý IV/2020", "Tháng 9/2020", "6 tháng cuối năm 2020", "Thường xuyên")
+LEADS = ("Sở Công Thương", "Sở Tài chính", "Sở Nội vụ", "Sở Tư pháp")
+
+
+def make_plan(n_items: int, title: str = "Danh mục thử nghiệm", owner: str = "Sở Công Thương",
+              attached_to: str = "Báo cáo số 1/BC-SCT ngày 29/5/2020 của Sở Công Thương") -> Plan:
+    directory = AgencyDirectory.load()
+    plan = create_plan(title, directory.find_or_create(owner), attached_to)
+    db.session.flush()
+    for i in range(n_items):
+        add_proposal(plan, ProposalFields(
+            title=f"Đề án số {i + 1} về phát triển công nghiệp",
+            lead_agency_name=LEADS[i % len(LEADS)],
+            coordination="Các Sở, ban ngành, địa phương; Sở Tài chính",
+            due_period=PERIODS[i % len(PERIODS)],
+            approving_level="UBND tỉnh" if i % 3 else "Chủ tịch UBND tỉnh",
+            position=i + 1,
+        ), directory)
+    db.session.commit()
+    return plan

@@ -1,0 +1,61 @@
+"""The appendix table model: wording of every cell, without a database."""
+from datetime import date
+
+from tracker.appendix.table import (
+    PLAN_HEADERS, STATUS_HEADERS, ItemSnapshot, build_table, document_phrase, progress_text,
+    remarks_text,
+)
+
+
+def snapshot(**kwargs):
+    values = dict(title="Đề án A", lead_agency="Sở Công Thương", coordination="Các Sở",
+                  original_due_period="Quý III/2020", due_period="Quý III/2020",
+                  due_date=date(2020, 9, 30), approving_level="UBND tỉnh", status="in_progress")
+    values.update(kwargs)
+    return ItemSnapshot(**values)
+
+
+def test_document_phrase_adds_the_kind_and_vietnamese_date():
+    assert document_phrase("submitted", "45/TTr-SCT", date(2020, 9, 20)) == \
+        "Tờ trình số 45/TTr-SCT ngày 20/9/2020"
+    assert document_phrase("approved", "1234/QĐ-UBND", date(2020, 11, 5)) == \
+        "Quyết định số 1234/QĐ-UBND ngày 5/11/2020"
+    # A reference that already names its kind is not prefixed twice.
+    assert document_phrase("submitted", "Công văn số 12/SCT-KHTC", None) == "Công văn số 12/SCT-KHTC"
+
+
+def test_progress_text_for_each_kind_of_status():
+    assert progress_text(snapshot(status="submitted",
+                                  submission_ref="Tờ trình số 45/TTr-SCT ngày 20/9/2020")) == \
+        "Đã trình (Tờ trình số 45/TTr-SCT ngày 20/9/2020)"
+    assert progress_text(snapshot(status="postponed", due_period="Quý IV/2020",
+                                  last_status_note="Chờ ý kiến Bộ")) == \
+        "Xin lùi sang Quý IV/2020: Chờ ý kiến Bộ"
+    assert progress_text(snapshot(status="withdrawn", last_status_note="Không còn phù hợp")) == \
+        "Xin rút khỏi danh mục: Không còn phù hợp"
+    assert progress_text(snapshot(status="not_started")) == "Chưa triển khai"
+    assert progress_text(snapshot(status="approved", outcome_ref="Quyết định số 9/QĐ-UBND")) == \
+        "Đã ban hành (Quyết định số 9/QĐ-UBND)"
+
+
+def test_remarks_say_late_first_then_notes():
+    late = snapshot(notes="Đang chờ số liệu")
+    assert remarks_text(late, date(2020, 10, 1)) == "Trễ hạn (hạn 30/9/2020)\nĐang chờ số liệu"
+    assert remarks_text(late, date(2020, 9, 30)) == "Đang chờ số liệu"
+    assert remarks_text(snapshot(status="submitted"), date(2021, 1, 1)) == ""
+
+
+def test_build_table_numbers_rows_and_prints_the_original_period():
+    """STT is 1, 2, 3 in order; a postponed item keeps its filed period in "Thời gian trình"."""
+    items = [snapshot(title="A"), snapshot(title="B", status="postponed", due_period="Quý IV/2020")]
+    table = build_table("Danh mục đề án", "Báo cáo số 1/BC-X", items, with_status=True,
+                        today=date(2020, 8, 1))
+    assert table.title == "DANH MỤC ĐỀ ÁN"
+    assert table.attached_line == "(Kèm theo Báo cáo số 1/BC-X)"
+    assert table.headers == PLAN_HEADERS + STATUS_HEADERS
+    assert [row.cells[0] for row in table.rows] == ["1", "2"]
+    assert table.rows[1].cells[4] == "Quý III/2020"
+    assert table.rows[1].cells[6] == "Xin lùi sang Quý IV/2020"
+    plain = build_table("x", "", items, with_status=False, today=date(2020, 8, 1))
+    assert plain.headers == PLAN_HEADERS and len(plain.rows[0].cells) == 6
+    assert plain.attached_line == ""

@@ -1,0 +1,315 @@
+"""The pages, as each role uses them: reading, posting updates, forms, errors."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from tracker.extensions import db
+from tracker.models import Agency, JournalEntry, Plan, Proposal
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def items(plan_id=None):
+    query = sa.select(Proposal).order_by(Proposal.position)
+    return db.session.scalars(query).all()
+
+
+def journal_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry))
+
+
+@pytest.fixture
+def officer(make_user, seed_plan):
+    return make_user("officer", "Sở Công Thương")
+
+
+@pytest.fixture
+def manager(make_user, seed_plan):
+    return make_user("manager", "Sở Công Thương")
+
+
+def test_every_page_needs_a_login(client, seed_plan):
+    for url in ("/", "/plans/", "/plans/1", "/plans/1/appendix", "/items/1", "/plans/new"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.location, url
+
+
+def test_login_with_wrong_password_says_so_in_vietnamese(client, auth, officer):
+    response = auth.login(officer, "sai-mat-khau")
+    assert response.status_code == 400
+    assert "Sai e-mail hoặc mật khẩu" in text(response)
+    assert auth.login(officer).status_code == 302
+
+
+def test_login_refuses_inactive_user(client, auth, make_user, seed_plan):
+    user = make_user("officer", active=False)
+    assert auth.login(user).status_code == 400
+
+
+def test_login_next_stays_on_site(client, officer):
+    response = client.post("/login?next=//evil.example/x",
+                           data={"email": officer.email, "password": "mat-khau-thu-nghiem"})
+    assert response.location.endswith("/plans/")
+
+
+def test_plan_page_lists_items_with_counts_in_vietnamese(client, auth, officer):
+    auth.login(officer)
+    page = text(client.get("/plans/1"))
+    assert "Chương trình Khuyến công địa phương giai đoạn 2021-2025" in page
+    assert "Chưa triển khai: <strong>3</strong>" in page
+    assert "Cơ quan chủ trì" in page and "3 đề án" in page
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("period=Qu%C3%BD+IV%2F2020", 1),
+    ("status=not_started", 3),
+    ("status=submitted", 0),
+    ("level=UBND+t%E1%BB%89nh", 3),
+    ("status=bogus&lead=xyz&period=%00&page=-4", 3),   # junk is ignored, never an error
+    ("overdue=y", 3),                                  # it is 2026: everything from 2020 is late
+])
+def test_plan_filters(client, auth, officer, query, expected):
+    auth.login(officer)
+    response = client.get(f"/plans/1?{query}")
+    assert response.status_code == 200
+    assert len(re.findall(r'href="/items/\d+"', text(response))) == expected
+
+
+def test_filter_by_lead_agency(client, auth, officer):
+    auth.login(officer)
+    lead_id = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Sở Công Thương"))
+    other_id = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Sở Tài chính"))
+    assert len(re.findall(r'href="/items/\d+"', text(client.get(f"/plans/1?lead={lead_id}")))) == 3
+    assert len(re.findall(r'href="/items/\d+"', text(client.get(f"/plans/1?lead={other_id}")))) == 0
+
+
+def test_unknown_ids_give_a_404_page(client, auth, officer):
+    auth.login(officer)
+    for url in ("/plans/999", "/items/999", "/plans/999/appendix", "/items/999/edit"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "không tồn tại" in text(response)
+
+
+def test_officer_posts_submitted_and_sees_it_in_the_appendix(client, auth, officer):
+    """The journal records who, which agency, old → new and the Tờ trình; the print shows it."""
+    auth.login(officer)
+    response = client.post("/items/1/status", data={
+        "status": "submitted", "document_ref": "45/TTr-SCT", "document_date": "20/9/2020",
+        "version": "1",
+    })
+    assert response.status_code == 302
+    item = db.session.get(Proposal, 1)
+    assert item.status == "submitted"
+    assert item.submission_ref == "Tờ trình số 45/TTr-SCT ngày 20/9/2020"
+    entry = db.session.scalars(sa.select(JournalEntry).order_by(JournalEntry.id.desc())).first()
+    assert (entry.user_id, entry.agency_id) == (officer.id, officer.agency_id)
+    assert (entry.old_status, entry.new_status) == ("not_started", "submitted")
+    assert entry.document_date == date(2020, 9, 20)
+    page = text(client.get("/plans/1/appendix?status=1"))
+    assert "<td>Đã trình (Tờ trình số 45/TTr-SCT ngày 20/9/2020)</td>" in page
+    assert "Tình hình thực hiện" in page
+    assert "Tình hình thực hiện" not in text(client.get("/plans/1/appendix"))
+    item_page = text(client.get("/items/1"))
+    assert "Đã trình" in item_page and officer.name in item_page
+
+
+def test_submitted_needs_document_number_and_date(client, auth, officer):
+    auth.login(officer)
+    before = journal_count()
+    response = client.post("/items/1/status", data={"status": "submitted", "version": "1"})
+    assert response.status_code == 400
+    assert "Nhập số văn bản" in text(response)
+    response = client.post("/items/1/status", data={
+        "status": "submitted", "document_ref": "45/TTr-SCT", "document_date": "31/11/2020",
+        "version": "1"})
+    assert response.status_code == 400 and "31/11/2020" in text(response)
+    assert journal_count() == before and db.session.get(Proposal, 1).status == "not_started"
+
+
+def test_postponement_moves_the_deadline_and_keeps_the_original(client, auth, officer):
+    auth.login(officer)
+    response = client.post("/items/1/status", data={"status": "postponed", "version": "1"})
+    assert response.status_code == 400
+    page = text(response)
+    assert "Nhập thời gian trình mới" in page or "Nêu lý do" in page
+    response = client.post("/items/1/status", data={
+        "status": "postponed", "new_period": "quý 4 năm 2020", "note": "Chờ ý kiến của Bộ",
+        "version": "1"})
+    assert response.status_code == 302
+    item = db.session.get(Proposal, 1)
+    assert (item.due_period, item.due_date) == ("Quý IV/2020", date(2020, 12, 31))
+    assert (item.original_due_period, item.original_due_date) == ("Quý III/2020", date(2020, 9, 30))
+    page = text(client.get("/plans/1/appendix?status=1"))
+    assert "<td>Xin lùi sang Quý IV/2020: Chờ ý kiến của Bộ</td>" in page
+    assert page.count("<td>Quý III/2020</td>") == 2  # the filed period stays in print
+
+
+def test_postponement_to_a_bad_period_is_a_field_error(client, auth, officer):
+    auth.login(officer)
+    response = client.post("/items/1/status", data={
+        "status": "postponed", "new_period": "Quý V/2020", "note": "x", "version": "1"})
+    assert response.status_code == 400 and "Quý V/2020" in text(response)
+
+
+def test_withdrawal_needs_a_reason(client, auth, officer):
+    auth.login(officer)
+    assert client.post("/items/1/status", data={"status": "withdrawn", "version": "1"}).status_code == 400
+    assert client.post("/items/1/status", data={"status": "withdrawn", "note": "Không còn phù hợp",
+                                                "version": "1"}).status_code == 302
+    assert db.session.get(Proposal, 1).status == "withdrawn"
+
+
+def test_a_transition_the_model_refuses_is_a_form_error(client, auth, officer):
+    auth.login(officer)
+    response = client.post("/items/1/status", data={
+        "status": "approved", "document_ref": "1/QĐ-UBND", "document_date": "1/10/2020",
+        "version": "1"})
+    assert response.status_code == 400
+    assert db.session.get(Proposal, 1).status == "not_started"
+
+
+def test_a_note_without_status_change_is_journaled(client, auth, officer):
+    auth.login(officer)
+    before = journal_count()
+    assert client.post("/items/1/status", data={"status": "", "version": "1"}).status_code == 400
+    assert client.post("/items/1/status", data={"note": "Đã họp tổ soạn thảo", "version": "1"}
+                       ).status_code == 302
+    assert journal_count() == before + 1
+    assert db.session.get(Proposal, 1).status == "not_started"
+
+
+def test_stale_version_is_refused_and_nothing_is_overwritten(client, auth, officer, manager):
+    """Two people open the item; the second to save is told, and the first's update stays."""
+    auth.login(officer)
+    assert client.post("/items/1/status", data={"status": "in_progress", "version": "1"}
+                       ).status_code == 302
+    response = client.post("/items/1/status", data={
+        "status": "withdrawn", "note": "Tôi chưa thấy cập nhật trước", "version": "1"})
+    assert response.status_code == 409
+    assert "Người khác vừa thay đổi" in text(response)
+    assert "Tôi chưa thấy cập nhật trước" in text(response)  # what the user typed is kept
+    assert db.session.get(Proposal, 1).status == "in_progress"
+    # Editing fields with a stale version: same rule.
+    auth.logout()
+    auth.login(manager)
+    response = client.post("/items/1/edit", data={
+        "title": "Tên mới", "lead_agency": "Sở Công Thương", "due_period": "Quý III/2020",
+        "version": "1"})
+    assert response.status_code == 409
+    assert db.session.get(Proposal, 1).title.startswith("Xây dựng và trình")
+
+
+def test_officer_of_another_agency_cannot_update(client, auth, make_user, seed_plan):
+    other = make_user("officer", "Sở Tài chính")
+    auth.login(other)
+    page = text(client.get("/items/1"))
+    assert 'action="/items/1/status"' not in page
+    before = journal_count()
+    response = client.post("/items/1/status", data={"note": "giả mạo", "version": "1"})
+    assert response.status_code == 403 and "không có quyền" in text(response)
+    assert journal_count() == before
+
+
+def test_viewer_reads_but_cannot_write(client, auth, make_user, seed_plan):
+    viewer = make_user("viewer", "Văn phòng UBND tỉnh")
+    auth.login(viewer)
+    assert client.get("/plans/1").status_code == 200
+    assert 'action="/items/1/status"' not in text(client.get("/items/1"))
+    assert client.post("/items/1/status", data={"note": "x", "version": "1"}).status_code == 403
+    assert client.get("/plans/new").status_code == 403
+    assert client.get("/plans/1/items/new").status_code == 403
+    assert client.get("/items/1/edit").status_code == 403
+    assert client.get("/plans/1/edit").status_code == 403
+
+
+def test_officer_cannot_create_or_edit_plans(client, auth, officer):
+    auth.login(officer)
+    assert client.get("/plans/new").status_code == 403
+    assert client.post("/plans/1/items/new", data={"title": "x"}).status_code == 403
+    assert client.post("/items/1/edit", data={"title": "x"}).status_code == 403
+
+
+def test_manager_creates_a_plan_and_an_item(client, auth, manager):
+    auth.login(manager)
+    owner = manager.agency_id
+    response = client.post("/plans/new", data={"title": "", "owner_agency_id": str(owner)})
+    assert response.status_code == 400 and "Nhập tên danh mục" in text(response)
+    response = client.post("/plans/new", data={
+        "title": "Danh mục năm 2021", "owner_agency_id": str(owner),
+        "attached_to": "(Kèm theo Báo cáo số 9/BC-SCT ngày 1/12/2020 của Sở Công Thương)"})
+    assert response.status_code == 302
+    plan = db.session.scalar(sa.select(Plan).where(Plan.title == "Danh mục năm 2021"))
+    assert plan.attached_to == "Báo cáo số 9/BC-SCT ngày 1/12/2020 của Sở Công Thương"
+    response = client.post(f"/plans/{plan.id}/items/new", data={
+        "title": "Đề án mới", "lead_agency": "Sở Nội vụ", "due_period": "Quý V/2021"})
+    assert response.status_code == 400
+    assert "Quý phải từ I đến IV" in text(response) or "Quý V/2021" in text(response)
+    response = client.post(f"/plans/{plan.id}/items/new", data={
+        "title": "Đề án mới", "lead_agency": "sở  nội vụ", "due_period": "Quý IV/2022",
+        "coordination": "Sở Công Thương và các đơn vị liên quan", "approving_level": "UBND tỉnh"})
+    assert response.status_code == 302
+    item = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == plan.id))
+    assert item.due_date == date(2023, 1, 3)   # 31/12/2022 is a Saturday; 2/1/2023 a holiday
+    assert item.position == 1
+    assert [a.name for a in item.coordinators] == ["Sở Công Thương"]
+    assert item.lead_agency.name == "sở nội vụ"  # a new agency, as typed (NFC, spaces collapsed)
+    response = client.post(f"/plans/{plan.id}/edit", data={
+        "title": "", "owner_agency_id": "99999", "version": str(plan.version)})
+    assert response.status_code == 400
+
+
+def test_manager_edits_an_item_field_by_field(client, auth, manager):
+    auth.login(manager)
+    assert client.get("/items/3/edit").status_code == 200
+    response = client.post("/items/3/edit", data={
+        "title": db.session.get(Proposal, 3).title, "lead_agency": "Sở Công Thương",
+        "coordination": "UBND các huyện, thị xã, thành phố", "due_period": "Quý IV/2020",
+        "approving_level": "Chủ tịch UBND tỉnh", "position": "3", "version": "1"})
+    assert response.status_code == 302
+    item = db.session.get(Proposal, 3)
+    assert (item.due_period, item.original_due_period) == ("Quý IV/2020", "Quý IV/2020")
+    fields = db.session.scalars(sa.select(JournalEntry.field).where(
+        JournalEntry.proposal_id == 3, JournalEntry.kind == "edit")).all()
+    assert sorted(fields) == ["approving_level", "due_period"]
+
+
+def test_nfd_input_is_stored_nfc(client, auth, officer):
+    auth.login(officer)
+    nfd = unicodedata.normalize("NFD", "Đã họp lấy ý kiến\u200b các Sở")
+    assert nfd != unicodedata.normalize("NFC", nfd)
+    client.post("/items/1/status", data={"note": nfd, "version": "1"})
+    note = db.session.scalars(sa.select(JournalEntry.note).order_by(JournalEntry.id.desc())).first()
+    assert note == "Đã họp lấy ý kiến các Sở"
+
+
+def test_output_is_escaped(client, auth, officer):
+    auth.login(officer)
+    client.post("/items/1/status", data={"note": "<script>alert(1)</script>", "version": "1"})
+    page = text(client.get("/items/1"))
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_english_is_available(client, auth, officer):
+    auth.login(officer)
+    assert client.post("/language/en", data={"next": "/plans/1"}).status_code == 302
+    page = text(client.get("/plans/1"))
+    assert "Lead agency" in page and "Cơ quan chủ trì</th>" not in page
+    assert client.post("/language/xx").status_code == 400
+
+
+def test_security_headers(client, auth, officer):
+    auth.login(officer)
+    response = client.get("/plans/1")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "<script>" not in text(response)  # no inline script anywhere
