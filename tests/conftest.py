@@ -7,6 +7,7 @@ missing server is a failure.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+
+from flask.testing import FlaskClient
 
 from tracker import create_app
 from tracker.extensions import db
@@ -64,6 +67,18 @@ def database_url(request, tmp_path) -> str:
     return PG_URL
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, `g` and session, as in production.
+
+    The test's own session is expired afterwards, so it reads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(database_url):
     """The app with an empty database of the current backend (CSRF off; see test_security)."""
@@ -73,6 +88,7 @@ def app(database_url):
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "tracker.test",
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if database_url.startswith("sqlite"):
             db.create_all()

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from tracker.extensions import db
 from tracker.models import Agency, JournalEntry, Plan, Proposal
@@ -83,11 +84,19 @@ def test_plan_filters(client, auth, officer, query, expected):
 
 
 def test_filter_by_lead_agency(client, auth, officer):
+    """Filtering by a lead agency shows its items only; an agency that leads nothing in the
+    plan is not offered, and asking for it by URL is ignored rather than an error."""
+    from factories import make_plan
+
+    plan_id = make_plan(8).id  # four lead agencies, two items each
     auth.login(officer)
-    lead_id = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Sở Công Thương"))
-    other_id = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Sở Tài chính"))
-    assert len(re.findall(r'href="/items/\d+"', text(client.get(f"/plans/1?lead={lead_id}")))) == 3
-    assert len(re.findall(r'href="/items/\d+"', text(client.get(f"/plans/1?lead={other_id}")))) == 0
+    lead_id = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Sở Tài chính"))
+    page = text(client.get(f"/plans/{plan_id}?lead={lead_id}"))
+    assert len(re.findall(r'href="/items/\d+"', page)) == 2
+    assert "Sở Công Thương</td>" not in page
+    office_id = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Văn phòng UBND tỉnh"))
+    page = text(client.get(f"/plans/{plan_id}?lead={office_id}"))
+    assert len(re.findall(r'href="/items/\d+"', page)) == 8
 
 
 def test_unknown_ids_give_a_404_page(client, auth, officer):
@@ -256,7 +265,8 @@ def test_manager_creates_a_plan_and_an_item(client, auth, manager):
         "title": "Đề án mới", "lead_agency": "sở  nội vụ", "due_period": "Quý IV/2022",
         "coordination": "Sở Công Thương và các đơn vị liên quan", "approving_level": "UBND tỉnh"})
     assert response.status_code == 302
-    item = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == plan.id))
+    item = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == plan.id).options(
+        sa.orm.selectinload(Proposal.coordinators), sa.orm.joinedload(Proposal.lead_agency)))
     assert item.due_date == date(2023, 1, 3)   # 31/12/2022 is a Saturday; 2/1/2023 a holiday
     assert item.position == 1
     assert [a.name for a in item.coordinators] == ["Sở Công Thương"]

@@ -14,7 +14,7 @@ from tracker.plans.routes import proposal_fields
 from tracker.proposals import bp
 from tracker.proposals.forms import StatusUpdateForm
 from tracker.proposals.service import (
-    StatusUpdate, edit_proposal, get_proposal, journal_of, post_status_update,
+    FIELD_LABELS, StatusUpdate, edit_proposal, get_proposal, journal_of, post_status_update,
 )
 from tracker.services import ConflictError, FieldError
 from tracker.web import tracker_today
@@ -45,7 +45,7 @@ def render_item(proposal: Proposal, form: StatusUpdateForm | None = None, status
         form.offer_statuses(proposal.status)
     return render_template(
         "proposals/show.html", proposal=proposal, form=form,
-        journal=journal_of(proposal.id), today=tracker_today(),
+        journal=journal_of(proposal.id), today=tracker_today(), field_labels=FIELD_LABELS,
     ), status
 
 

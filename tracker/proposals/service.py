@@ -14,6 +14,7 @@ from tracker.models import JournalEntry, JournalKind, Proposal
 from tracker.periods import PeriodError, parse_period
 from tracker.plans.service import ProposalFields
 from tracker.services import FieldError, check_version
+from tracker.text import N_
 from tracker.statuses import (
     NEEDS_DOCUMENT, NEEDS_NEW_PERIOD, NEEDS_REASON, Status, TransitionError, check_transition,
 )
@@ -111,8 +112,16 @@ def _check_evidence(new: Status, update: StatusUpdate) -> None:
             raise FieldError("new_period", _("A postponement needs a period with a deadline."))
 
 
-EDITABLE = ("title", "lead_agency", "coordination", "due_period", "approving_level", "notes",
-            "position")
+# Labels of the fields an edit journals, for the history on the item page.
+FIELD_LABELS = {
+    "title": N_("Title"),
+    "lead_agency": N_("Lead agency"),
+    "coordination": N_("Coordinating agencies"),
+    "due_period": N_("Submission time"),
+    "approving_level": N_("Approving level"),
+    "notes": N_("Notes"),
+    "position": N_("No."),
+}
 
 
 def edit_proposal(proposal: Proposal, fields: ProposalFields, directory: AgencyDirectory, *,

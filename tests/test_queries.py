@@ -1,0 +1,30 @@
+"""The big pages run a constant number of SQL queries, whatever the number of items."""
+import pytest
+
+from factories import make_plan
+
+
+@pytest.fixture
+def logged_in(client, auth, make_user):
+    user = make_user("manager", "Sở Công Thương")
+    auth.login(user)
+    return client
+
+
+@pytest.mark.parametrize("url", [
+    "/plans/{id}",
+    "/plans/{id}?overdue=y&status=not_started",
+    "/plans/{id}/appendix",
+    "/plans/{id}/appendix?status=1",
+    "/plans/",
+])
+def test_query_count_does_not_grow_with_items(app, logged_in, count_queries, url):
+    plan_ids = [make_plan(5, title="Nhỏ").id, make_plan(400, title="Lớn").id]
+    counts = []
+    for plan_id in plan_ids:
+        with count_queries() as statements:
+            response = logged_in.get(url.format(id=plan_id))
+        assert response.status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= 12
