@@ -323,3 +323,13 @@ def test_security_headers(client, auth, officer):
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "<script>" not in text(response)  # no inline script anywhere
+
+
+def test_passwords_are_hashed_with_scrypt_outside_tests(app, make_user):
+    from tracker.models import User
+
+    app.config["PASSWORD_HASH_METHOD"] = "scrypt"
+    user = User(email="a@b.vn", name="A", role="viewer", agency_id=1)
+    user.set_password("mot-mat-khau-dai")
+    assert user.password_hash.startswith("scrypt:") and user.check_password("mot-mat-khau-dai")
+    assert not user.check_password("sai")

@@ -9,7 +9,8 @@ from tracker.statuses import LABELS, Status
 
 class PlanForm(FlaskForm):
     title = CleanTextAreaField(
-        _l("Title"), validators=[DataRequired(_l("Enter the title of the list.")), Length(max=1000)]
+        _l("List title"), validators=[DataRequired(_l("Enter the title of the list.")),
+                                      Length(max=1000)]
     )
     owner_agency_id = SelectField(
         _l("Owner agency"), coerce=int,
