@@ -210,7 +210,7 @@ def test_stale_version_is_refused_and_nothing_is_overwritten(client, auth, offic
     auth.logout()
     auth.login(manager)
     response = client.post("/items/1/edit", data={
-        "title": "Tên mới", "lead_agency": "Sở Công Thương", "due_period": "Quý III/2020",
+        "title": "Tên mới", "lead_agency_name": "Sở Công Thương", "due_period": "Quý III/2020",
         "version": "1"})
     assert response.status_code == 409
     assert db.session.get(Proposal, 1).title.startswith("Xây dựng và trình")
@@ -258,11 +258,11 @@ def test_manager_creates_a_plan_and_an_item(client, auth, manager):
     plan = db.session.scalar(sa.select(Plan).where(Plan.title == "Danh mục năm 2021"))
     assert plan.attached_to == "Báo cáo số 9/BC-SCT ngày 1/12/2020 của Sở Công Thương"
     response = client.post(f"/plans/{plan.id}/items/new", data={
-        "title": "Đề án mới", "lead_agency": "Sở Nội vụ", "due_period": "Quý V/2021"})
+        "title": "Đề án mới", "lead_agency_name": "Sở Nội vụ", "due_period": "Quý V/2021"})
     assert response.status_code == 400
     assert "Quý phải từ I đến IV" in text(response) or "Quý V/2021" in text(response)
     response = client.post(f"/plans/{plan.id}/items/new", data={
-        "title": "Đề án mới", "lead_agency": "sở  nội vụ", "due_period": "Quý IV/2022",
+        "title": "Đề án mới", "lead_agency_name": "sở  nội vụ", "due_period": "Quý IV/2022",
         "coordination": "Sở Công Thương và các đơn vị liên quan", "approving_level": "UBND tỉnh"})
     assert response.status_code == 302
     item = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == plan.id).options(
@@ -280,7 +280,7 @@ def test_manager_edits_an_item_field_by_field(client, auth, manager):
     auth.login(manager)
     assert client.get("/items/3/edit").status_code == 200
     response = client.post("/items/3/edit", data={
-        "title": db.session.get(Proposal, 3).title, "lead_agency": "Sở Công Thương",
+        "title": db.session.get(Proposal, 3).title, "lead_agency_name": "Sở Công Thương",
         "coordination": "UBND các huyện, thị xã, thành phố", "due_period": "Quý IV/2020",
         "approving_level": "Chủ tịch UBND tỉnh", "position": "3", "version": "1"})
     assert response.status_code == 302

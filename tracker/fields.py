@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import HiddenInput
 
 from tracker.periods import PeriodError, parse_date, parse_period
@@ -50,10 +50,12 @@ class VietDateField(CleanStringField):
 
 
 class VersionField(IntegerField):
-    """The record version the form was loaded with (optimistic locking)."""
+    """The record version the form was loaded with (optimistic locking); an edit must carry it."""
 
     widget = HiddenInput()
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("validators", [])
+        kwargs.setdefault("validators", [
+            InputRequired(_l("The form is out of date. Reload the page and try again.")),
+        ])
         super().__init__(_l("Version"), **kwargs)

@@ -19,6 +19,9 @@ class PlanForm(FlaskForm):
     attached_to = CleanStringField(
         _l("Attached to (the “Kèm theo …” line)"), validators=[Optional(), Length(max=500)]
     )
+
+
+class EditPlanForm(PlanForm):
     version = VersionField()
 
 
@@ -30,7 +33,7 @@ class ProposalForm(FlaskForm):
     title = CleanTextAreaField(
         _l("Title"), validators=[DataRequired(_l("Enter the title.")), Length(max=2000)]
     )
-    lead_agency = CleanStringField(
+    lead_agency_name = CleanStringField(
         _l("Lead agency"), validators=[DataRequired(_l("Enter the lead agency.")), Length(max=255)]
     )
     coordination = CleanTextAreaField(
@@ -45,6 +48,9 @@ class ProposalForm(FlaskForm):
         _l("Approving level"), validators=[Optional(), Length(max=200)]
     )
     notes = CleanTextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+
+
+class EditProposalForm(ProposalForm):
     version = VersionField()
 
 

@@ -12,7 +12,9 @@ from tracker.extensions import db
 from tracker.models import Agency, Plan
 from tracker.periods import PeriodError
 from tracker.plans import bp
-from tracker.plans.forms import ItemFilterForm, PlanForm, ProposalForm, status_choices
+from tracker.plans.forms import (
+    EditPlanForm, ItemFilterForm, PlanForm, ProposalForm, status_choices,
+)
 from tracker.plans.service import (
     ItemFilters, ProposalFields, add_proposal, create_plan, filter_choices, items_query,
     overdue_count, plan_summaries, status_counts, update_plan,
@@ -72,7 +74,7 @@ def new():
 def edit(plan_id: int):
     """Change a plan's title, owner or "Kèm theo" line."""
     plan = get_plan(plan_id, manage=True)
-    form = PlanForm(obj=plan)
+    form = EditPlanForm(obj=plan)
     _owner_choices(form)
     if form.validate_on_submit():
         try:
@@ -83,7 +85,7 @@ def edit(plan_id: int):
         except (ConflictError, StaleDataError):
             db.session.rollback()
             plan = get_plan(plan_id, manage=True)
-            form = PlanForm(formdata=None, obj=plan)
+            form = EditPlanForm(formdata=None, obj=plan)
             _owner_choices(form)
             return render_template("plans/form.html", form=form, plan=plan,
                                    conflict=True), 409
@@ -162,7 +164,7 @@ def new_item(plan_id: int):
 
 def proposal_fields(form: ProposalForm) -> ProposalFields:
     return ProposalFields(
-        title=form.title.data, lead_agency_name=form.lead_agency.data,
+        title=form.title.data, lead_agency_name=form.lead_agency_name.data,
         coordination=form.coordination.data or "", due_period=form.due_period.data,
         approving_level=form.approving_level.data or "", notes=form.notes.data or "",
         position=form.position.data,

@@ -9,7 +9,7 @@ from tracker import policy
 from tracker.agencies import AgencyDirectory, all_agencies
 from tracker.extensions import db
 from tracker.models import Proposal
-from tracker.plans.forms import ProposalForm
+from tracker.plans.forms import EditProposalForm
 from tracker.plans.routes import proposal_fields
 from tracker.proposals import bp
 from tracker.proposals.forms import StatusUpdateForm
@@ -96,7 +96,7 @@ def edit(proposal_id: int):
     proposal = get_item(proposal_id)
     if not policy.can_manage_plans(current_user):
         abort(403)
-    form = ProposalForm(obj=proposal, lead_agency=proposal.lead_agency.name)
+    form = EditProposalForm(obj=proposal, lead_agency_name=proposal.lead_agency.name)
     conflict = False
     if form.validate_on_submit():
         try:
@@ -107,7 +107,8 @@ def edit(proposal_id: int):
         except (ConflictError, StaleDataError):
             db.session.rollback()
             proposal = get_item(proposal_id)
-            form = ProposalForm(formdata=None, obj=proposal, lead_agency=proposal.lead_agency.name)
+            form = EditProposalForm(formdata=None, obj=proposal,
+                                    lead_agency_name=proposal.lead_agency.name)
             conflict = True
         else:
             flash(_("Saved."), "success")

@@ -1,0 +1,154 @@
+"""Every route has a permission rule, every form needs CSRF, output is escaped."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import url_for
+
+from tracker.extensions import db
+from tracker.models import JournalEntry, Plan, Proposal
+
+ROLES = ("anonymous", "viewer", "officer", "other_officer", "manager", "admin")
+LOGIN = 302  # anonymous users are sent to the login page
+
+
+def expect(anonymous, viewer, officer, other_officer, manager, admin):
+    return dict(zip(ROLES, (anonymous, viewer, officer, other_officer, manager, admin)))
+
+
+# (endpoint, method) → expected status per role, for a request with no form data.
+# A route missing here fails test_every_route_has_an_expected_status: no page ships unguarded.
+EXPECTED = {
+    ("index", "GET"): expect(LOGIN, 302, 302, 302, 302, 302),
+    ("static", "GET"): expect(200, 200, 200, 200, 200, 200),
+    ("auth.login", "GET"): expect(200, 302, 302, 302, 302, 302),
+    ("auth.login", "POST"): expect(400, 302, 302, 302, 302, 302),
+    ("auth.logout", "POST"): expect(LOGIN, 302, 302, 302, 302, 302),
+    ("auth.set_language", "POST"): expect(302, 302, 302, 302, 302, 302),
+    ("plans.index", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    ("plans.new", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
+    ("plans.new", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
+    ("plans.edit", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
+    ("plans.edit", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
+    ("plans.show", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    ("plans.appendix", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    ("plans.new_item", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
+    ("plans.new_item", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
+    ("proposals.show", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    ("proposals.update_status", "POST"): expect(LOGIN, 403, 400, 403, 400, 400),
+    ("proposals.edit", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
+    ("proposals.edit", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
+}
+URL_ARGS = {"plan_id": 1, "proposal_id": 1, "code": "vi", "filename": "app.css"}
+
+
+def routes(app) -> set[tuple[str, str]]:
+    return {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_every_route_has_an_expected_status(app):
+    assert routes(app) == set(EXPECTED)
+
+
+@pytest.fixture
+def users(make_user, seed_plan):
+    return {
+        "viewer": make_user("viewer", "Văn phòng UBND tỉnh"),
+        "officer": make_user("officer", "Sở Công Thương"),
+        "other_officer": make_user("officer", "Sở Tài chính"),
+        "manager": make_user("manager", "Sở Công Thương"),
+        "admin": make_user("admin", "Văn phòng UBND tỉnh"),
+    }
+
+
+def snapshot():
+    """Everything a denied request must leave unchanged."""
+    return (db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)),
+            db.session.scalar(sa.select(sa.func.count()).select_from(Plan)),
+            tuple(db.session.scalars(sa.select(Proposal.version).order_by(Proposal.id))))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_permissions(app, users, auth, role):
+    """Each role gets the expected status on every route, and a 403 changes nothing."""
+    failures = []
+    for (endpoint, method), by_role in sorted(EXPECTED.items()):
+        client = app.test_client()
+        if role != "anonymous":
+            auth.client = client
+            assert auth.login(users[role]).status_code == 302
+        with app.test_request_context():
+            rule = next(r for r in app.url_map.iter_rules(endpoint))
+            url = url_for(endpoint, **{k: URL_ARGS[k] for k in rule.arguments})
+        before = snapshot()
+        response = client.open(url, method=method, data={} if method == "POST" else None)
+        if response.status_code != by_role[role]:
+            failures.append(f"{method} {url}: {response.status_code} != {by_role[role]}")
+        if response.status_code == 403:
+            assert "không có quyền" in response.get_data(as_text=True)
+            assert snapshot() == before, f"{method} {url} changed data while refusing"
+    assert failures == []
+
+
+@pytest.fixture
+def csrf_app(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
+
+
+def test_every_form_needs_a_csrf_token(csrf_app, users, auth):
+    """POSTs without a token are refused with 400 and change nothing, for a user who may post."""
+    client = csrf_app.test_client()
+    # Log in with a real token, as a browser does.
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/login", data={"email": users["manager"].email,
+                                           "password": "mat-khau-thu-nghiem", "csrf_token": token})
+    assert response.status_code == 302
+    posts = {
+        "/logout": {},
+        "/language/en": {},
+        "/plans/new": {"title": "X", "owner_agency_id": "1"},
+        "/plans/1/edit": {"title": "X", "owner_agency_id": "1", "version": "1"},
+        "/plans/1/items/new": {"title": "X", "lead_agency_name": "Sở A", "due_period": "Quý I/2021"},
+        "/items/1/status": {"note": "ghi chú", "version": "1"},
+        "/items/1/edit": {"title": "X", "lead_agency_name": "Sở A", "due_period": "Quý I/2021",
+                          "version": "1"},
+    }
+    assert {p for p in posts} >= {url_for_post for url_for_post in posts}
+    for url, data in posts.items():
+        before = snapshot()
+        response = client.post(url, data=data)
+        assert response.status_code == 400, url
+        assert snapshot() == before, url
+    # Still signed in: the logout without a token did nothing.
+    assert client.get("/plans/").status_code == 200
+    # With the token, the same note is accepted.
+    response = client.post("/items/1/status", data={"note": "ghi chú", "version": "1",
+                                                    "csrf_token": token})
+    assert response.status_code == 302
+
+
+HOSTILE = ('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', '=HYPERLINK("http://x")')
+
+
+def test_hostile_text_is_inert_in_every_page(client, auth, users):
+    """Text typed into every field comes back escaped in the item page, plan page and print."""
+    auth.login(users["manager"])
+    payload = " ".join(HOSTILE)
+    response = client.post("/plans/new", data={"title": payload, "owner_agency_id": "1",
+                                               "attached_to": payload})
+    assert response.status_code == 302
+    plan_id = int(response.location.rsplit("/", 1)[1])
+    response = client.post(f"/plans/{plan_id}/items/new", data={
+        "title": payload, "lead_agency_name": "Sở " + payload, "coordination": payload,
+        "due_period": "Quý I/2021", "approving_level": payload, "notes": payload})
+    item_url = response.location
+    client.post(item_url + "/status", data={"status": "postponed", "new_period": "Quý II/2021",
+                                            "note": payload, "version": "1"})
+    for url in ("/plans/", f"/plans/{plan_id}", item_url, f"/plans/{plan_id}/appendix?status=1"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in page, url
+        assert "<img src=x" not in page, url
+        assert "&lt;script&gt;" in page or "&#34;&gt;&lt;img" in page or "&lt;img" in page, url
