@@ -15,7 +15,6 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-
 from flask.testing import FlaskClient
 
 from tracker import create_app

@@ -2,7 +2,12 @@
 from datetime import date
 
 from tracker.appendix.table import (
-    PLAN_HEADERS, STATUS_HEADERS, ItemSnapshot, build_table, document_phrase, progress_text,
+    PLAN_HEADERS,
+    STATUS_HEADERS,
+    ItemSnapshot,
+    build_table,
+    document_phrase,
+    progress_text,
     remarks_text,
 )
 

@@ -13,8 +13,18 @@ from pathlib import Path
 
 import pytest
 from browser_support import (
-    A4_LANDSCAPE_PTS, CHROMIUM_ARGS, PageProblems, chromium_path, login, pdf_page_sizes,
-    pdf_pages_text, png_size, poppler_tool, render_pdf_page_png, serve, unavailable,
+    A4_LANDSCAPE_PTS,
+    CHROMIUM_ARGS,
+    PageProblems,
+    chromium_path,
+    login,
+    pdf_page_sizes,
+    pdf_pages_text,
+    png_size,
+    poppler_tool,
+    render_pdf_page_png,
+    serve,
+    unavailable,
 )
 
 from tracker import create_app

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 
 import holidays
 import pytest
@@ -29,7 +29,7 @@ def nfd(text: str) -> str:
     return unicodedata.normalize("NFD", text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _package_year(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("VN", years=year)
 

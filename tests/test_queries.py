@@ -1,6 +1,5 @@
 """The big pages run a constant number of SQL queries, whatever the number of items."""
 import pytest
-
 from factories import make_plan
 
 

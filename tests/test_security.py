@@ -13,7 +13,7 @@ LOGIN = 302  # anonymous users are sent to the login page
 
 
 def expect(anonymous, viewer, officer, other_officer, manager, admin):
-    return dict(zip(ROLES, (anonymous, viewer, officer, other_officer, manager, admin)))
+    return dict(zip(ROLES, (anonymous, viewer, officer, other_officer, manager, admin), strict=True))
 
 
 # (endpoint, method) → expected status per role, for a request with no form data.

@@ -1,11 +1,17 @@
 """The status model of DESIGN.md: transitions, what ends tracking, and overdue."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from tracker.clock import today_in
 from tracker.statuses import (
-    ENDED, TRANSITIONS, Status, TransitionError, allowed_next, check_transition, is_overdue,
+    ENDED,
+    TRANSITIONS,
+    Status,
+    TransitionError,
+    allowed_next,
+    check_transition,
+    is_overdue,
 )
 
 
@@ -58,10 +64,10 @@ def test_overdue_rule(status, due, today, expected):
 def test_overdue_day_boundary_in_ho_chi_minh_time():
     """At 16:59 UTC on 30/9 it is still 30/9 in Hà Nội (UTC+7); at 17:00 UTC it is 1/10."""
     due = date(2020, 9, 30)
-    before = today_in("Asia/Ho_Chi_Minh", datetime(2020, 9, 30, 16, 59, 59, tzinfo=timezone.utc))
-    after = today_in("Asia/Ho_Chi_Minh", datetime(2020, 9, 30, 17, 0, 0, tzinfo=timezone.utc))
+    before = today_in("Asia/Ho_Chi_Minh", datetime(2020, 9, 30, 16, 59, 59, tzinfo=UTC))
+    after = today_in("Asia/Ho_Chi_Minh", datetime(2020, 9, 30, 17, 0, 0, tzinfo=UTC))
     assert (before, after) == (date(2020, 9, 30), date(2020, 10, 1))
     assert not is_overdue("in_progress", due, before)
     assert is_overdue("in_progress", due, after)
     # The same instant is still 30/9 in UTC: the time zone setting matters.
-    assert today_in("UTC", datetime(2020, 9, 30, 17, 0, tzinfo=timezone.utc)) == due
+    assert today_in("UTC", datetime(2020, 9, 30, 17, 0, tzinfo=UTC)) == due

@@ -333,3 +333,11 @@ def test_passwords_are_hashed_with_scrypt_outside_tests(app, make_user):
     user.set_password("mot-mat-khau-dai")
     assert user.password_hash.startswith("scrypt:") and user.check_password("mot-mat-khau-dai")
     assert not user.check_password("sai")
+
+
+def test_over_long_text_is_a_vietnamese_field_error(client, auth, manager):
+    auth.login(manager)
+    response = client.post("/plans/1/items/new", data={
+        "title": "x" * 2001, "lead_agency_name": "Sở Công Thương", "due_period": "Quý I/2021"})
+    assert response.status_code == 400
+    assert "Tối đa 2000 ký tự (hiện có 2001)" in text(response)

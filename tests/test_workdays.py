@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 
 import holidays
 import pytest
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tracker.workdays import DEFAULT_CALENDAR, WorkCalendar
 
 
-@lru_cache(maxsize=None)
+@cache
 def _package_year(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("VN", years=year)
 

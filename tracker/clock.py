@@ -1,13 +1,13 @@
 """The tracker's notion of "today": a calendar day in its configured time zone."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 
 def today_in(tz_name: str, now: datetime | None = None) -> date:
     """The local date in `tz_name` at instant `now` (default: the current instant)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return now.astimezone(ZoneInfo(tz_name)).date()
 
 

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import HiddenInput
 
 from tracker.periods import PeriodError, parse_date, parse_period
 from tracker.text import clean
+
+
+def max_length(limit: int) -> Length:
+    return Length(max=limit, message=_l("At most %(max)d characters (this has %(length)d)."))
 
 
 class CleanStringField(StringField):

@@ -1,7 +1,7 @@
 """The base form: WTForms' own messages go through the app's catalogs (WTForms ships no Vietnamese)."""
 from __future__ import annotations
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_translations
 from flask_wtf import FlaskForm
 
 from tracker.text import N_
@@ -20,11 +20,13 @@ WTFORMS_MESSAGES = (
 
 
 class _BabelTranslations:
+    """Translate only: WTForms fills in %(max)d and the like itself."""
+
     def gettext(self, string: str) -> str:
-        return gettext(string)
+        return get_translations().ugettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return ngettext(singular, plural, n)
+        return get_translations().ungettext(singular, plural, n)
 
 
 class Form(FlaskForm):

@@ -24,7 +24,7 @@ COLUMNS = {
 }
 REQUIRED = ("title", "lead_agency", "due_period")
 HEADER_OF = dict(zip(("position", "title", "lead_agency", "coordination", "due_period",
-                      "approving_level"), PLAN_HEADERS))
+                      "approving_level"), PLAN_HEADERS, strict=True))
 
 
 @dataclass
@@ -87,7 +87,7 @@ def read_table(text: str, delimiter: str | None = None) -> ImportResult:
                                              f"Dòng tiêu đề cần có: {expected}."))
         return result
     for line, record in enumerate(records[1:], start=2):
-        values = {key: clean(cell) for key, cell in zip(header, record) if key}
+        values = {key: clean(cell) for key, cell in zip(header, record, strict=False) if key}
         if not any(values.values()):
             continue  # an empty line creates nothing
         result.rows.append(_check_row(line, values, len(result.rows) + 1, result.errors))

@@ -24,7 +24,10 @@ _DOCUMENT_WORDS = re.compile(
 
 
 def document_phrase(status: Status | str, ref: str, issued_on: date | None) -> str:
-    """ "45/TTr-SCT", 20/9/2020 → "Tờ trình số 45/TTr-SCT ngày 20/9/2020"; a ref that names its kind is kept."""
+    """ "45/TTr-SCT", 20/9/2020 → "Tờ trình số 45/TTr-SCT ngày 20/9/2020".
+
+    A reference that already names its kind ("Công văn số …") is kept as typed.
+    """
     ref = (ref or "").strip()
     if ref and not _DOCUMENT_WORDS.match(ref):
         kind = "Tờ trình" if Status(status) == Status.SUBMITTED else "Quyết định"

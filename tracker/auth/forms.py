@@ -1,14 +1,16 @@
 from flask_babel import lazy_gettext as _l
-from tracker.forms import Form as FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
+
+from tracker.fields import max_length
+from tracker.forms import Form as FlaskForm
 
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")),
-                                                 Length(max=254)])
+                                                 max_length(254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
-                                                         Length(max=200)])
+                                                         max_length(200)])
     remember = BooleanField(_l("Remember me"))
 
 

@@ -31,7 +31,7 @@ class Plan(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     version: so.Mapped[int] = so.mapped_column(default=1)
 
-    owner_agency: so.Mapped["Agency"] = so.relationship(lazy="joined")  # noqa: F821
+    owner_agency: so.Mapped[Agency] = so.relationship(lazy="joined")  # noqa: F821
     proposals: so.Mapped[list[Proposal]] = so.relationship(
         back_populates="plan", order_by="Proposal.position", lazy="raise_on_sql",
         cascade="all, delete-orphan",
@@ -71,8 +71,8 @@ class Proposal(db.Model):
     version: so.Mapped[int] = so.mapped_column(default=1)
 
     plan: so.Mapped[Plan] = so.relationship(back_populates="proposals", lazy="raise_on_sql")
-    lead_agency: so.Mapped["Agency"] = so.relationship(lazy="raise_on_sql")  # noqa: F821
-    coordinators: so.Mapped[list["Agency"]] = so.relationship(  # noqa: F821
+    lead_agency: so.Mapped[Agency] = so.relationship(lazy="raise_on_sql")  # noqa: F821
+    coordinators: so.Mapped[list[Agency]] = so.relationship(  # noqa: F821
         secondary=proposal_coordinators, lazy="raise_on_sql", order_by="Agency.name"
     )
     journal: so.Mapped[list[JournalEntry]] = so.relationship(
@@ -118,5 +118,5 @@ class JournalEntry(db.Model):
     new_due_period: so.Mapped[str | None] = so.mapped_column(NFCString(200))
 
     proposal: so.Mapped[Proposal] = so.relationship(back_populates="journal", lazy="raise_on_sql")
-    user: so.Mapped["User | None"] = so.relationship(lazy="raise_on_sql")  # noqa: F821
-    agency: so.Mapped["Agency | None"] = so.relationship(lazy="raise_on_sql")  # noqa: F821
+    user: so.Mapped[User | None] = so.relationship(lazy="raise_on_sql")  # noqa: F821
+    agency: so.Mapped[Agency | None] = so.relationship(lazy="raise_on_sql")  # noqa: F821

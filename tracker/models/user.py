@@ -40,7 +40,7 @@ class User(UserMixin, db.Model):
     active: so.Mapped[bool] = so.mapped_column(default=True)
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
 
-    agency: so.Mapped["Agency"] = so.relationship(lazy="joined")  # noqa: F821
+    agency: so.Mapped[Agency] = so.relationship(lazy="joined")  # noqa: F821
 
     @staticmethod
     def normalise_email(email: str) -> str:

@@ -1,23 +1,29 @@
 from flask_babel import lazy_gettext as _l
-from tracker.forms import Form as FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from tracker.fields import CleanStringField, CleanTextAreaField, PeriodField, VersionField
+from tracker.fields import (
+    CleanStringField,
+    CleanTextAreaField,
+    PeriodField,
+    VersionField,
+    max_length,
+)
+from tracker.forms import Form as FlaskForm
 from tracker.statuses import LABELS, Status
 
 
 class PlanForm(FlaskForm):
     title = CleanTextAreaField(
         _l("List title"), validators=[DataRequired(_l("Enter the title of the list.")),
-                                      Length(max=1000)]
+                                      max_length(1000)]
     )
     owner_agency_id = SelectField(
         _l("Owner agency"), coerce=int,
         validators=[InputRequired(_l("Choose the agency that owns this list."))],
     )
     attached_to = CleanStringField(
-        _l("Attached to (the “Kèm theo …” line)"), validators=[Optional(), Length(max=500)]
+        _l("Attached to (the “Kèm theo …” line)"), validators=[Optional(), max_length(500)]
     )
 
 
@@ -31,23 +37,23 @@ class ProposalForm(FlaskForm):
                                                        message=_l("Enter a number from 1."))]
     )
     title = CleanTextAreaField(
-        _l("Title"), validators=[DataRequired(_l("Enter the title.")), Length(max=2000)]
+        _l("Title"), validators=[DataRequired(_l("Enter the title.")), max_length(2000)]
     )
     lead_agency_name = CleanStringField(
-        _l("Lead agency"), validators=[DataRequired(_l("Enter the lead agency.")), Length(max=255)]
+        _l("Lead agency"), validators=[DataRequired(_l("Enter the lead agency.")), max_length(255)]
     )
     coordination = CleanTextAreaField(
-        _l("Coordinating agencies"), validators=[Optional(), Length(max=1000)]
+        _l("Coordinating agencies"), validators=[Optional(), max_length(1000)]
     )
     due_period = PeriodField(
         _l("Submission time"),
         validators=[DataRequired(_l("Enter the submission time, e.g. Quý III/2020.")),
-                    Length(max=200)],
+                    max_length(200)],
     )
     approving_level = CleanStringField(
-        _l("Approving level"), validators=[Optional(), Length(max=200)]
+        _l("Approving level"), validators=[Optional(), max_length(200)]
     )
-    notes = CleanTextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+    notes = CleanTextAreaField(_l("Notes"), validators=[Optional(), max_length(4000)])
 
 
 class EditProposalForm(ProposalForm):

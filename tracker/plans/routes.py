@@ -13,11 +13,23 @@ from tracker.models import Agency, Plan
 from tracker.periods import PeriodError
 from tracker.plans import bp
 from tracker.plans.forms import (
-    EditPlanForm, ItemFilterForm, PlanForm, ProposalForm, status_choices,
+    EditPlanForm,
+    ItemFilterForm,
+    PlanForm,
+    ProposalForm,
+    status_choices,
 )
 from tracker.plans.service import (
-    ItemFilters, ProposalFields, add_proposal, create_plan, filter_choices, items_query,
-    overdue_count, plan_summaries, status_counts, update_plan,
+    ItemFilters,
+    ProposalFields,
+    add_proposal,
+    create_plan,
+    filter_choices,
+    items_query,
+    overdue_count,
+    plan_summaries,
+    status_counts,
+    update_plan,
 )
 from tracker.services import ConflictError
 from tracker.web import tracker_today

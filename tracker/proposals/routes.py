@@ -14,10 +14,16 @@ from tracker.plans.routes import proposal_fields
 from tracker.proposals import bp
 from tracker.proposals.forms import StatusUpdateForm
 from tracker.proposals.service import (
-    FIELD_LABELS, StatusUpdate, edit_proposal, get_proposal, journal_of, post_status_update,
+    FIELD_LABELS,
+    StatusUpdate,
+    edit_proposal,
+    get_proposal,
+    journal_of,
+    post_status_update,
 )
 from tracker.services import ConflictError, FieldError
 from tracker.web import tracker_today
+
 
 def conflict_message() -> str:
     return _("Someone else changed this item after you opened it. Nothing was saved: "

@@ -9,16 +9,21 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from tracker.agencies import AgencyDirectory
+from tracker.appendix.table import document_phrase
 from tracker.extensions import db
 from tracker.models import JournalEntry, JournalKind, Proposal
 from tracker.periods import PeriodError, parse_period
 from tracker.plans.service import ProposalFields
 from tracker.services import FieldError, check_version
-from tracker.text import N_
 from tracker.statuses import (
-    NEEDS_DOCUMENT, NEEDS_NEW_PERIOD, NEEDS_REASON, Status, TransitionError, check_transition,
+    NEEDS_DOCUMENT,
+    NEEDS_NEW_PERIOD,
+    NEEDS_REASON,
+    Status,
+    TransitionError,
+    check_transition,
 )
-from tracker.appendix.table import document_phrase
+from tracker.text import N_
 
 
 def get_proposal(proposal_id: int) -> Proposal | None:

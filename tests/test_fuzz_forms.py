@@ -1,0 +1,69 @@
+"""Random, over-long and odd-Unicode input at every form and filter: never a 500."""
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tracker.extensions import db
+from tracker.models import JournalEntry
+
+ODD = st.sampled_from([
+    "", " ", "\x00", "\u200b", "\ufeff", "Quý V/2020", "31/11/2020", "Tháng 13/2020",
+    unicodedata.normalize("NFD", "Xin lùi sang Quý IV/2020"), "a" * 5000, "9" * 40, "-1",
+    "<script>alert(1)</script>", "=HYPERLINK(\"http://x\")", "e\u0301\u0323\u0302", "\ud7ff",
+])
+VALUE = st.one_of(ODD, st.text(max_size=300), st.integers().map(str))
+FIELDS = ("title", "owner_agency_id", "attached_to", "lead_agency_name", "coordination",
+          "due_period", "approving_level", "notes", "position", "status", "note", "document_ref",
+          "document_date", "new_period", "version", "email", "password")
+
+
+def form_data():
+    return st.dictionaries(st.sampled_from(FIELDS), VALUE, max_size=len(FIELDS))
+
+
+POSTS = ("/plans/new", "/plans/1/edit", "/plans/1/items/new", "/items/1/status", "/items/1/edit")
+GETS = ("/plans/1", "/plans/1/appendix", "/items/1")
+QUERY_KEYS = ("lead", "period", "status", "level", "overdue", "page")
+
+settings.register_profile("forms", max_examples=60, deadline=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                 HealthCheck.too_slow])
+
+
+@pytest.fixture
+def manager_client(client, auth, make_user, seed_plan):
+    auth.login(make_user("manager", "Sở Công Thương"))
+    return client
+
+
+@settings(settings.get_profile("forms"))
+@given(url=st.sampled_from(POSTS), data=form_data())
+def test_posting_anything_to_any_form_never_fails(manager_client, url, data):
+    response = manager_client.post(url, data=data)
+    assert response.status_code in (200, 302, 400, 409), (url, data, response.status_code)
+
+
+@settings(settings.get_profile("forms"))
+@given(url=st.sampled_from(GETS), query=st.dictionaries(st.sampled_from(QUERY_KEYS), VALUE,
+                                                        max_size=6))
+def test_any_query_string_never_fails(manager_client, url, query):
+    response = manager_client.get(url, query_string=query)
+    assert response.status_code == 200, (url, query, response.status_code)
+
+
+@settings(settings.get_profile("forms"))
+@given(note=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
+                    min_size=1, max_size=200))
+def test_notes_are_stored_nfc_without_invisible_characters(manager_client, note):
+    response = manager_client.post("/items/1/status", data={"note": note, "version": "1"})
+    stored = db.session.scalars(sa.select(JournalEntry.note).order_by(JournalEntry.id.desc())).first()
+    if response.status_code == 302:
+        assert stored == unicodedata.normalize("NFC", stored)
+        assert "\x00" not in stored and "\u200b" not in stored
+    else:
+        assert response.status_code == 400  # nothing left after cleaning: "write a note"
