@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d tracker/translations
+	$(BIN)/pybabel compile -d tracker/translations
 
 run: install
 	$(FLASK) db upgrade

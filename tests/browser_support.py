@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -118,10 +117,6 @@ class PageProblems:
     def _on_console(self, message) -> None:
         if message.type == "error":
             where = message.location.get("url", "") if message.location else ""
-            if urlsplit(where).path == "/favicon.ico":
-                # Chromium asks for /favicon.ico on its own; the app has none (404).
-                # That is the browser's request, not an error of the page.
-                return
             self.console_errors.append(f"{message.text} ({where})")
             if "Content Security Policy" in message.text:
                 self.csp_violations.append(message.text)
