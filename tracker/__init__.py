@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker.extensions import babel, csrf, db, login_manager, migrate
@@ -78,6 +79,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "warning"
+    login_manager.login_message = _l("Please sign in to see this page.")
 
     from tracker.auth.service import load_user
 
