@@ -341,3 +341,31 @@ def test_over_long_text_is_a_vietnamese_field_error(client, auth, manager):
         "title": "x" * 2001, "lead_agency_name": "Sở Công Thương", "due_period": "Quý I/2021"})
     assert response.status_code == 400
     assert "Tối đa 2000 ký tự (hiện có 2001)" in text(response)
+
+
+def test_a_note_is_accepted_even_if_the_item_changed_meanwhile(client, auth, officer):
+    """A note overwrites nothing: an officer in a hurry is not sent back for a stale page."""
+    auth.login(officer)
+    assert client.post("/items/1/status", data={"status": "in_progress", "version": "1"}
+                       ).status_code == 302
+    assert client.post("/items/1/status", data={"note": "Đã gửi dự thảo", "version": "1"}
+                       ).status_code == 302
+
+
+def test_production_config_refuses_the_default_secret_key(monkeypatch):
+    from config import ProductionConfig
+    from tracker import create_app
+
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "dev-only-not-secret")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 40)
+    app = create_app(ProductionConfig)
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_a_blank_status_is_an_invalid_choice_not_a_crash(client, auth, officer):
+    auth.login(officer)
+    response = client.post("/items/1/status", data={"status": " ", "note": "x", "version": "1"})
+    assert response.status_code == 400 and "Lựa chọn không hợp lệ" in text(response)

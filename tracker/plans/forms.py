@@ -71,8 +71,8 @@ class ItemFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    lead = SelectField(_l("Lead agency"), coerce=str, validators=[Optional()])
-    period = SelectField(_l("Submission time"), coerce=str, validators=[Optional()])
-    status = SelectField(_l("Status"), coerce=str, validators=[Optional()])
-    level = SelectField(_l("Approving level"), coerce=str, validators=[Optional()])
+    lead = SelectField(_l("Lead agency"), coerce=str)
+    period = SelectField(_l("Submission time"), coerce=str)
+    status = SelectField(_l("Status"), coerce=str)
+    level = SelectField(_l("Approving level"), coerce=str)
     overdue = BooleanField(_l("Overdue only"))

@@ -35,6 +35,9 @@ from tracker.services import ConflictError
 from tracker.web import tracker_today
 
 
+MAX_PAGE = 100_000  # beyond any real plan; keeps OFFSET inside the database's integer range
+
+
 def get_plan(plan_id: int, *, manage: bool = False) -> Plan:
     """The plan, checked against the policy.
 
@@ -112,10 +115,10 @@ def _filters_from(form: ItemFilterForm, choices) -> ItemFilters:
     form.period.choices = [("", "")] + [(p, p) for p in choices.periods]
     form.status.choices = [("", "")] + status_choices()
     form.level.choices = [("", "")] + [(lv, lv) for lv in choices.levels]
-    form.validate()
 
     def chosen(field):
-        return field.data if field.data and not field.errors else None
+        offered = {value for value, _ in field.choices if value}
+        return field.data if field.data in offered else None
 
     lead = chosen(form.lead)
     return ItemFilters(
@@ -134,8 +137,8 @@ def show(plan_id: int):
     today = tracker_today()
     form = ItemFilterForm(request.args)
     filters = _filters_from(form, filter_choices(plan.id))
-    page = request.args.get("page", 1, type=int)
-    items = db.paginate(items_query(plan.id, filters, today), page=max(page, 1),
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    items = db.paginate(items_query(plan.id, filters, today), page=page,
                         per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render_template(
         "plans/show.html", plan=plan, form=form, items=items, today=today,

@@ -16,7 +16,7 @@ from tracker.statuses import allowed_next
 
 
 class StatusUpdateForm(FlaskForm):
-    status = SelectField(_l("New status"), coerce=str, validators=[Optional()])
+    status = SelectField(_l("New status"), coerce=str, default="")
     note = CleanTextAreaField(_l("Note / reason"), validators=[Optional(), max_length(4000)])
     document_ref = CleanStringField(
         _l("Document number (Tờ trình, Quyết định)"), validators=[Optional(), max_length(300)]

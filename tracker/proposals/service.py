@@ -61,8 +61,12 @@ class StatusUpdate:
 
 def post_status_update(proposal: Proposal, update: StatusUpdate, *, user_id: int,
                        agency_id: int, expected_version: int | None) -> JournalEntry:
-    """Apply one update and journal it. Raises ConflictError, FieldError."""
-    check_version(proposal, expected_version)
+    """Apply one update and journal it. Raises ConflictError, FieldError.
+
+    A plain note overwrites nothing, so only a status change is refused on a stale version.
+    """
+    if update.new_status:
+        check_version(proposal, expected_version)
     entry = JournalEntry(user_id=user_id, agency_id=agency_id, note=update.note,
                          kind=JournalKind.COMMENT.value)
     if update.new_status:
