@@ -34,7 +34,6 @@ from tracker.plans.service import (
 from tracker.services import ConflictError
 from tracker.web import tracker_today
 
-
 MAX_PAGE = 100_000  # beyond any real plan; keeps OFFSET inside the database's integer range
 
 
