@@ -9,7 +9,7 @@ from flask import Flask, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker.extensions import babel, csrf, db, login_manager, migrate
+from tracker.extensions import babel, csrf, db, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +70,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
+    mail.init_app(app)
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -87,11 +88,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from tracker.admin import bp as admin_bp
     from tracker.auth import bp as auth_bp
     from tracker.plans import bp as plans_bp
     from tracker.proposals import bp as proposals_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(plans_bp, url_prefix="/plans")
     app.register_blueprint(proposals_bp, url_prefix="/items")
 
@@ -111,7 +114,8 @@ def register_blueprints(app: Flask) -> None:
         return None
 
 
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "auth.forgot_password",
+                              "auth.accept_invitation", "auth.reset_password"})
 
 
 def register_errorhandlers(app: Flask) -> None:

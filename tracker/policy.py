@@ -1,10 +1,17 @@
 """Who may do what: the one place views, services and templates ask.
 
-Each rule takes the acting user and plain values, so it is tested without a
-request. Templates only hide what these functions already deny.
+Each rule takes the acting user and plain values (agency ids), so it is tested
+without a request or a database. Templates only hide what these functions
+already deny; views call them before any change, and a denial is a 403.
+
+Scopes: the admin and the consolidating office (Văn phòng UBND tỉnh) see every
+plan. Anyone else sees the plans his agency owns and the plans in which his
+agency leads or coordinates an item. A manager manages the plans his agency
+owns (every plan, in the consolidating office).
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 from tracker.models.user import Role
@@ -15,23 +22,70 @@ class Actor(Protocol):
     agency_id: int
     is_authenticated: bool
 
+    @property
+    def agency(self): ...
+
 
 def _is(actor: Actor, *roles: Role) -> bool:
     return bool(getattr(actor, "is_authenticated", False)) and actor.role in roles
 
 
-def can_read(actor: Actor) -> bool:
-    """Every signed-in user reads plans and items (scopes come with the permission matrix)."""
-    return _is(actor, Role.ADMIN, Role.MANAGER, Role.OFFICER, Role.VIEWER)
+def sees_every_plan(actor: Actor) -> bool:
+    """Admins and every member of the consolidating office."""
+    if _is(actor, Role.ADMIN):
+        return True
+    return _is(actor, *Role) and bool(actor.agency and actor.agency.is_consolidating_office)
 
 
-def can_manage_plans(actor: Actor) -> bool:
-    """Create and edit plans and their items."""
+def can_read_plan(actor: Actor, owner_agency_id: int, agency_involved: bool) -> bool:
+    """`agency_involved`: the actor's agency leads or coordinates an item of the plan."""
+    if not _is(actor, *Role):
+        return False
+    return sees_every_plan(actor) or actor.agency_id == owner_agency_id or agency_involved
+
+
+def can_create_plans(actor: Actor) -> bool:
     return _is(actor, Role.ADMIN, Role.MANAGER)
 
 
-def can_update_status(actor: Actor, lead_agency_id: int) -> bool:
-    """Post a status update or note: managers and admins, or an officer of the lead agency."""
-    if _is(actor, Role.ADMIN, Role.MANAGER):
+def can_manage_plan(actor: Actor, owner_agency_id: int) -> bool:
+    """Edit the plan and its items, decide on postponements."""
+    if _is(actor, Role.ADMIN):
         return True
-    return _is(actor, Role.OFFICER) and actor.agency_id == lead_agency_id
+    return _is(actor, Role.MANAGER) and (sees_every_plan(actor) or actor.agency_id == owner_agency_id)
+
+
+def owner_agencies_allowed(actor: Actor, agency_ids: Collection[int]) -> list[int]:
+    """The agencies a plan created by `actor` may belong to."""
+    if _is(actor, Role.ADMIN) or (_is(actor, Role.MANAGER) and sees_every_plan(actor)):
+        return list(agency_ids)
+    return [a for a in agency_ids if a == actor.agency_id] if can_create_plans(actor) else []
+
+
+def can_update_status(actor: Actor, lead_agency_id: int, owner_agency_id: int) -> bool:
+    """Change the status and the notes: the lead agency's officers and managers, or a manager in scope."""
+    if can_manage_plan(actor, owner_agency_id):
+        return True
+    return _is(actor, Role.OFFICER, Role.MANAGER) and actor.agency_id == lead_agency_id
+
+
+def can_comment(actor: Actor, lead_agency_id: int, owner_agency_id: int,
+                coordinator_ids: Collection[int]) -> bool:
+    """Add a note without changing anything: also the coordinating agencies' officers."""
+    if can_update_status(actor, lead_agency_id, owner_agency_id):
+        return True
+    return _is(actor, Role.OFFICER, Role.MANAGER) and actor.agency_id in coordinator_ids
+
+
+def postponement_needs_approval(actor: Actor, owner_agency_id: int) -> bool:
+    """An officer's postponement is a request; a manager in scope decides at once."""
+    return not can_manage_plan(actor, owner_agency_id)
+
+
+def can_decide_postponement(actor: Actor, owner_agency_id: int) -> bool:
+    return can_manage_plan(actor, owner_agency_id)
+
+
+def can_administer(actor: Actor) -> bool:
+    """Agencies, users, the admin journal and the outbox."""
+    return _is(actor, Role.ADMIN)

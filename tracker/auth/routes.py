@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -7,9 +8,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth import bp
-from tracker.auth.forms import EmptyForm, LoginForm
-from tracker.auth.service import authenticate
+from tracker.auth.forms import (
+    ChangePasswordForm, EmptyForm, ForgotPasswordForm, LoginForm, SetPasswordForm,
+)
+from tracker.auth.service import (
+    authenticate, change_password, find_user, send_password_reset,
+)
+from tracker.auth.throttle import forget_old, record_failure, retry_after
+from tracker.auth.tokens import consume_token, read_token
 from tracker.extensions import db
+from tracker.mail import deliver_pending
+from tracker.passwords import password_problems
 
 
 def _safe_next(target: str | None) -> str:
@@ -21,13 +30,24 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Sign in with e-mail and password."""
+    """Sign in with e-mail and password; repeated failures wait (see throttle)."""
     if current_user.is_authenticated:
         return redirect(url_for("plans.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        now = datetime.now(timezone.utc)
+        email, address = form.email.data.strip().lower(), request.remote_addr or "-"
+        wait = retry_after(email, address, now)
+        if wait is not None:
+            minutes = max(1, -(-int(wait.total_seconds()) // 60))
+            form.password.errors.append(_(
+                "Too many failed sign-ins. Try again in %(minutes)d minutes.", minutes=minutes))
+            return render_template("auth/login.html", form=form), 429
+        user = authenticate(email, form.password.data)
         if user is None:
+            forget_old(now)
+            record_failure(email, address, now)
+            db.session.commit()
             form.password.errors.append(_("Wrong e-mail or password."))
         else:
             login_user(user, remember=form.remember.data)
@@ -57,3 +77,74 @@ def set_language(code: str):
         current_user.locale = code
         db.session.commit()
     return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = find_user(form.email.data)
+        if user is not None and user.active:
+            message = send_password_reset(user)
+            db.session.commit()
+            deliver_pending([message])
+        flash(_("If this address has an account, a link to choose a new password is on its way."),
+              "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
+
+
+def _set_password_page(token: str, purpose: str, title: str):
+    user = read_token(token, purpose)
+    if user is None:
+        return render_template("auth/link_invalid.html"), 400
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        problems = password_problems(form.password.data, user.email, user.name)
+        if problems:
+            form.password.errors.extend(problems)
+        else:
+            change_password(user, form.password.data)
+            consume_token(token)
+            db.session.commit()
+            login_user(user)
+            flash(_("Your password is set. Welcome."), "success")
+            return redirect(url_for("plans.index"))
+    return render_template("auth/set_password.html", form=form, title=title, user=user), \
+        400 if form.errors else 200
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """Choose a first password from the invitation link."""
+    return _set_password_page(token, "invite", _("Choose your password"))
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from a reset link."""
+    return _set_password_page(token, "reset", _("Choose a new password"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def account_password():
+    """Change one's own password; every other session of the account ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not user.check_password(form.current.data):
+            form.current.errors.append(_("The current password is wrong."))
+        else:
+            problems = password_problems(form.password.data, user.email, user.name)
+            if problems:
+                form.password.errors.extend(problems)
+            else:
+                change_password(user, form.password.data)
+                db.session.commit()
+                login_user(user)  # this session continues with the new version
+                flash(_("Your password was changed. Other sessions have been signed out."),
+                      "success")
+                return redirect(url_for("plans.index"))
+    return render_template("auth/change_password.html", form=form), 400 if form.errors else 200

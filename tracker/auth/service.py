@@ -1,13 +1,18 @@
-"""Accounts: look-up and password check."""
+"""Accounts: look-up, password check, invitations and resets."""
 from __future__ import annotations
 
 from functools import cache
 
 import sqlalchemy as sa
+from flask import url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from tracker.auth.tokens import make_token
 from tracker.extensions import db
-from tracker.models import User
+from tracker.mail import queue_message
+from tracker.models import OutboxMessage, User
 
 
 @cache
@@ -16,15 +21,25 @@ def _dummy_hash() -> str:
 
 
 def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the cookie holds "<id>.<session_version>"; an old version is void."""
+    user_part, _, version_part = str(user_id).partition(".")
     try:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_part))
+        version = int(version_part)
     except (TypeError, ValueError):
         return None
+    if user is None or user.session_version != version:
+        return None
+    return user
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == User.normalise_email(email)))
 
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, else None."""
-    user = db.session.scalar(sa.select(User).where(User.email == User.normalise_email(email)))
+    user = find_user(email)
     if user is None:
         # Same cost as a wrong password, so timing does not reveal which e-mails exist.
         check_password_hash(_dummy_hash(), password)
@@ -32,3 +47,28 @@ def authenticate(email: str, password: str) -> User | None:
     if not user.active or not user.check_password(password):
         return None
     return user
+
+
+def change_password(user: User, password: str) -> None:
+    """Set a new password and end every session and outstanding link issued before it."""
+    user.set_password(password)
+    user.end_sessions()
+
+
+def _link_message(user: User, purpose: str, kind: str, subject: str, template: str) -> OutboxMessage:
+    endpoint = "auth.accept_invitation" if purpose == "invite" else "auth.reset_password"
+    link = url_for(endpoint, token=make_token(user, purpose), _external=True)
+    return queue_message(kind, user.email, subject, template, recipient_name=user.name,
+                         locale=user.locale, user=user, link=link)
+
+
+def send_invitation(user: User) -> OutboxMessage:
+    with force_locale(user.locale or "vi"):
+        subject = _("[Proposal tracker] Your account is ready: choose a password")
+    return _link_message(user, "invite", "invitation", subject, "invitation")
+
+
+def send_password_reset(user: User) -> OutboxMessage:
+    with force_locale(user.locale or "vi"):
+        subject = _("[Proposal tracker] Choose a new password")
+    return _link_message(user, "reset", "password_reset", subject, "password_reset")

@@ -1,9 +1,11 @@
 """All models, imported here so Alembic sees the whole schema."""
 from tracker.models.agency import Agency
+from tracker.models.audit import AuditEntry, LoginAttempt, UsedToken
+from tracker.models.outbox import MessageStatus, OutboxMessage
 from tracker.models.plan import JournalEntry, JournalKind, Plan, Proposal, proposal_coordinators
 from tracker.models.user import Role, User
 
 __all__ = [
-    "Agency", "JournalEntry", "JournalKind", "Plan", "Proposal", "Role", "User",
-    "proposal_coordinators",
+    "Agency", "AuditEntry", "JournalEntry", "JournalKind", "LoginAttempt", "MessageStatus",
+    "OutboxMessage", "Plan", "Proposal", "Role", "UsedToken", "User", "proposal_coordinators",
 ]

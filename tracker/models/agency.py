@@ -19,6 +19,8 @@ class Agency(db.Model):
     name_key: so.Mapped[str] = so.mapped_column(sa.String(255), unique=True)
     is_consolidating_office: so.Mapped[bool] = so.mapped_column(default=False)
     active: so.Mapped[bool] = so.mapped_column(default=True)
+    # A shared inbox (văn thư) that gets the agency's notices besides its officers.
+    shared_mailbox: so.Mapped[str | None] = so.mapped_column(sa.String(254))
 
     def __init__(self, name: str, **kwargs) -> None:
         super().__init__(name=name, name_key=name_key(name), **kwargs)

@@ -62,6 +62,8 @@ class Proposal(db.Model):
     # What the filed plan said; a postponement changes due_* only.
     original_due_period: so.Mapped[str] = so.mapped_column(NFCString(200))
     original_due_date: so.Mapped[date | None]
+    # An officer's postponement request waiting for a manager: "xin lùi sang Quý IV/2020 — chờ duyệt".
+    requested_due_period: so.Mapped[str | None] = so.mapped_column(NFCString(200))
     approving_level: so.Mapped[str] = so.mapped_column(NFCString(200), default="")
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default=Status.NOT_STARTED, index=True)
     submission_ref: so.Mapped[str | None] = so.mapped_column(NFCText)
@@ -91,6 +93,8 @@ class JournalKind(StrEnum):
     STATUS = "status"
     COMMENT = "comment"
     EDIT = "edit"
+    POSTPONEMENT_REQUESTED = "postponement_requested"
+    POSTPONEMENT_REFUSED = "postponement_refused"
 
 
 class JournalEntry(db.Model):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -9,7 +11,7 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.extensions import db
-from tracker.models._types import NFCString
+from tracker.models._types import NFCString, UTCDateTime, utcnow
 from tracker.text import N_
 
 
@@ -39,6 +41,9 @@ class User(UserMixin, db.Model):
     agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agency.id"), index=True)
     active: so.Mapped[bool] = so.mapped_column(default=True)
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
+    # Part of the login cookie: bumping it (new password, deactivation) ends every session.
+    session_version: so.Mapped[int] = so.mapped_column(default=1)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     agency: so.Mapped[Agency] = so.relationship(lazy="joined")  # noqa: F821
 
@@ -53,7 +58,7 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return self.has_usable_password() and check_password_hash(self.password_hash, password)
 
     @property
     def role_label(self) -> str:
@@ -62,6 +67,20 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every login cookie issued so far (this one included)."""
+        self.session_version += 1
+
+    def has_usable_password(self) -> bool:
+        return not self.password_hash.startswith("!")
+
+    def set_unusable_password(self) -> None:
+        """An invited user has no password until he follows his invitation link."""
+        self.password_hash = "!" + secrets.token_hex(16)
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

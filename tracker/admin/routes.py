@@ -1,0 +1,2 @@
+"""Admin pages (being written)."""
+from tracker.admin import bp  # noqa: F401

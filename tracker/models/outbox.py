@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from tracker.extensions import db
+from tracker.models._types import NFCString, NFCText, UTCDateTime, utcnow
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    HELD = "held"            # not sent: no mail server configured
+    CANCELLED = "cancelled"
+
+
+class OutboxMessage(db.Model):
+    """An e-mail, written in the same transaction as what caused it, sent afterwards."""
+
+    __tablename__ = "outbox_message"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(40))
+    recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
+    recipient_name: so.Mapped[str] = so.mapped_column(NFCString(200), default="")
+    subject: so.Mapped[str] = so.mapped_column(NFCString(300))
+    body_text: so.Mapped[str] = so.mapped_column(NFCText)
+    body_html: so.Mapped[str | None] = so.mapped_column(NFCText)
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default=MessageStatus.PENDING, index=True)
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    last_error: so.Mapped[str | None] = so.mapped_column(NFCText)
