@@ -136,7 +136,7 @@ def make_user(app):
             found = db.session.scalar(sa.select(Agency).where(Agency.name == agency))
             agency = found or Agency(agency)
         role = Role(role)
-        email = email or f"{role.value}.{agency.name_key.replace(' ', '')}.{os.urandom(3).hex()}@test.vn"
+        email = email or f"{role.value}.{os.urandom(4).hex()}@test.vn"
         user = User(email=email, name=kwargs.pop("name", f"{role.value} {agency.name}"),
                     role=role.value, agency=agency, **kwargs)
         user.set_password(PASSWORD)
@@ -175,3 +175,17 @@ def count_queries(app):
             sa.event.remove(db.engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on 127.0.0.1; the app is pointed at it."""
+    from smtp_server import SMTPServer
+
+    with SMTPServer() as server:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_USE_TLS=False,
+                          MAIL_USE_SSL=False, MAIL_SUPPRESS_SEND=False)
+        from tracker.extensions import mail
+
+        mail.init_app(app)  # rebuild Flask-Mail's state from the new settings
+        yield server.mailbox

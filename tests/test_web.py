@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 
 from tracker.extensions import db
-from tracker.models import Agency, JournalEntry, Plan, Proposal
+from tracker.models import Agency, JournalEntry, OutboxMessage, Plan, Proposal
 
 
 def text(response) -> str:
@@ -143,22 +143,82 @@ def test_submitted_needs_document_number_and_date(client, auth, officer):
     assert journal_count() == before and db.session.get(Proposal, 1).status == "not_started"
 
 
-def test_postponement_moves_the_deadline_and_keeps_the_original(client, auth, officer):
+def test_an_officers_postponement_is_a_request_until_a_manager_approves(client, auth, officer,
+                                                                       manager):
+    """The officer asks; the item shows the request; the manager approves; the deadline
+    moves, the original stays on record and in print; the lead agency is told."""
     auth.login(officer)
     response = client.post("/items/1/status", data={"status": "postponed", "version": "1"})
     assert response.status_code == 400
-    page = text(response)
-    assert "Nhập thời gian trình mới" in page or "Nêu lý do" in page
     response = client.post("/items/1/status", data={
         "status": "postponed", "new_period": "quý 4 năm 2020", "note": "Chờ ý kiến của Bộ",
         "version": "1"})
     assert response.status_code == 302
     item = db.session.get(Proposal, 1)
-    assert (item.due_period, item.due_date) == ("Quý IV/2020", date(2020, 12, 31))
+    assert (item.status, item.due_period, item.requested_due_period) == \
+        ("not_started", "Quý III/2020", "Quý IV/2020")
+    page = text(client.get("/items/1"))
+    assert "xin lùi sang Quý IV/2020 — chờ duyệt" in page
+    assert 'action="/items/1/postponement"' not in page           # officers do not decide
+    assert client.post("/items/1/postponement", data={"decision": "approve", "version": "2"}
+                       ).status_code == 403
+    # A second request while one waits is not offered.
+    assert client.post("/items/1/status", data={
+        "status": "postponed", "new_period": "Quý I/2021", "note": "x", "version": "2"}
+    ).status_code == 400
+    request_mail = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.kind == "postponement_requested")).all()
+    recipients = {m.recipient for m in request_mail}
+    assert manager.email in recipients and "lanhdao@demo.local" in recipients
+    assert officer.email not in recipients  # the managers decide; officers are told afterwards
+
+    auth.logout()
+    auth.login(manager)
+    page = text(client.get("/items/1"))
+    assert 'action="/items/1/postponement"' in page
+    response = client.post("/items/1/postponement", data={"decision": "approve", "version": "2"})
+    assert response.status_code == 302
+    item = db.session.get(Proposal, 1)
+    assert (item.status, item.due_period, item.due_date) == ("postponed", "Quý IV/2020",
+                                                            date(2020, 12, 31))
     assert (item.original_due_period, item.original_due_date) == ("Quý III/2020", date(2020, 9, 30))
+    assert item.requested_due_period is None
     page = text(client.get("/plans/1/appendix?status=1"))
-    assert "<td>Xin lùi sang Quý IV/2020: Chờ ý kiến của Bộ</td>" in page
+    assert "<td>Xin lùi sang Quý IV/2020: Chờ ý kiến của Bộ</td>" not in page  # reason is the request's
+    assert "Xin lùi sang Quý IV/2020" in page
     assert page.count("<td>Quý III/2020</td>") == 2  # the filed period stays in print
+    decided = db.session.scalars(sa.select(OutboxMessage.recipient).where(
+        OutboxMessage.kind == "postponement_decided")).all()
+    assert officer.email in decided and manager.email in decided
+
+
+def test_a_refusal_needs_a_reason_and_clears_the_request(client, auth, officer, manager):
+    auth.login(officer)
+    client.post("/items/2/status", data={"status": "postponed", "new_period": "Quý I/2021",
+                                         "note": "Thiếu số liệu", "version": "1"})
+    auth.logout()
+    auth.login(manager)
+    assert client.post("/items/2/postponement", data={"decision": "refuse", "version": "2"}
+                       ).status_code == 400
+    response = client.post("/items/2/postponement", data={
+        "decision": "refuse", "reason": "Đề nghị trình đúng hạn", "version": "2"})
+    assert response.status_code == 302
+    item = db.session.get(Proposal, 2)
+    assert (item.status, item.due_period, item.requested_due_period) == \
+        ("not_started", "Quý IV/2020", None)
+    refusal = db.session.scalars(sa.select(JournalEntry).where(
+        JournalEntry.kind == "postponement_refused")).one()
+    assert refusal.note == "Đề nghị trình đúng hạn" and refusal.user_id == manager.id
+
+
+def test_a_manager_postpones_at_once(client, auth, manager):
+    auth.login(manager)
+    response = client.post("/items/1/status", data={
+        "status": "postponed", "new_period": "Quý IV/2020", "note": "Theo chỉ đạo", "version": "1"})
+    assert response.status_code == 302
+    item = db.session.get(Proposal, 1)
+    assert (item.status, item.due_period) == ("postponed", "Quý IV/2020")
+    assert "<td>Xin lùi sang Quý IV/2020: Theo chỉ đạo</td>" in text(client.get("/plans/1/appendix?status=1"))
 
 
 def test_postponement_to_a_bad_period_is_a_field_error(client, auth, officer):

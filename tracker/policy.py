@@ -11,7 +11,7 @@ owns (every plan, in the consolidating office).
 """
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Protocol
 
 from tracker.models.user import Role
@@ -37,11 +37,15 @@ def sees_every_plan(actor: Actor) -> bool:
     return _is(actor, *Role) and bool(actor.agency and actor.agency.is_consolidating_office)
 
 
-def can_read_plan(actor: Actor, owner_agency_id: int, agency_involved: bool) -> bool:
-    """`agency_involved`: the actor's agency leads or coordinates an item of the plan."""
+def can_read_plan(actor: Actor, owner_agency_id: int,
+                  agency_involved: bool | Callable[[], bool]) -> bool:
+    """`agency_involved`: the actor's agency leads or coordinates an item of the plan
+    (a callable is asked only when the cheaper rules have not decided)."""
     if not _is(actor, *Role):
         return False
-    return sees_every_plan(actor) or actor.agency_id == owner_agency_id or agency_involved
+    if sees_every_plan(actor) or actor.agency_id == owner_agency_id:
+        return True
+    return agency_involved() if callable(agency_involved) else agency_involved
 
 
 def can_create_plans(actor: Actor) -> bool:

@@ -73,6 +73,10 @@ def upgrade():
     with op.batch_alter_table('proposal', schema=None) as batch_op:
         batch_op.add_column(sa.Column('requested_due_period', sa.String(length=200), nullable=True))
 
+    with op.batch_alter_table('journal_entry', schema=None) as batch_op:
+        batch_op.alter_column('kind', existing_type=sa.String(length=20), type_=sa.String(length=30),
+                              existing_nullable=False)
+
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), nullable=False,
                                       server_default='1'))
@@ -87,6 +91,10 @@ def downgrade():
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_column('created_at')
         batch_op.drop_column('session_version')
+
+    with op.batch_alter_table('journal_entry', schema=None) as batch_op:
+        batch_op.alter_column('kind', existing_type=sa.String(length=30), type_=sa.String(length=20),
+                              existing_nullable=False)
 
     with op.batch_alter_table('proposal', schema=None) as batch_op:
         batch_op.drop_column('requested_due_period')

@@ -39,7 +39,7 @@ def plan_table(plan: Plan, *, with_status: bool, today: date) -> AppendixTable:
             original_due_period=p.original_due_period, due_period=p.due_period,
             due_date=p.due_date, approving_level=p.approving_level, status=p.status,
             submission_ref=p.submission_ref, outcome_ref=p.outcome_ref, notes=p.notes,
-            last_status_note=notes.get(p.id, ""),
+            last_status_note=notes.get(p.id, ""), requested_due_period=p.requested_due_period,
         )
         for p in proposals
     )

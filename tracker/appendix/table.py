@@ -53,6 +53,7 @@ class ItemSnapshot:
     outcome_ref: str | None = None
     notes: str = ""
     last_status_note: str = ""
+    requested_due_period: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,15 @@ class AppendixTable:
 
 
 def progress_text(item: ItemSnapshot) -> str:
-    """"Tình hình thực hiện": the status in the official wording, with its document or reason."""
+    """"Tình hình thực hiện": the status in the official wording, with its document or reason;
+    a postponement request not yet decided is said after it."""
+    text = _status_text(item)
+    if item.requested_due_period:
+        text += f"; xin lùi sang {item.requested_due_period} — chờ duyệt"
+    return text
+
+
+def _status_text(item: ItemSnapshot) -> str:
     status = Status(item.status)
     label = VI_LABELS[status]
     if status == Status.SUBMITTED and item.submission_ref:

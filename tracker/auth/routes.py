@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -9,15 +9,22 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth import bp
 from tracker.auth.forms import (
-    ChangePasswordForm, EmptyForm, ForgotPasswordForm, LoginForm, SetPasswordForm,
+    ChangePasswordForm,
+    EmptyForm,
+    ForgotPasswordForm,
+    LoginForm,
+    SetPasswordForm,
 )
 from tracker.auth.service import (
-    authenticate, change_password, find_user, send_password_reset,
+    authenticate,
+    change_password,
+    find_user,
+    send_password_reset,
 )
 from tracker.auth.throttle import forget_old, record_failure, retry_after
 from tracker.auth.tokens import consume_token, read_token
 from tracker.extensions import db
-from tracker.mail import deliver_pending
+from tracker.mailer import deliver_pending
 from tracker.passwords import password_problems
 
 
@@ -35,7 +42,7 @@ def login():
         return redirect(url_for("plans.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         email, address = form.email.data.strip().lower(), request.remote_addr or "-"
         wait = retry_after(email, address, now)
         if wait is not None:

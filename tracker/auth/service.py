@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.auth.tokens import make_token
 from tracker.extensions import db
-from tracker.mail import queue_message
+from tracker.mailer import queue_message
 from tracker.models import OutboxMessage, User
 
 

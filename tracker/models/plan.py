@@ -110,7 +110,7 @@ class JournalEntry(db.Model):
     # Null for changes made from the command line (an import).
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     agency_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("agency.id"))
-    kind: so.Mapped[str] = so.mapped_column(sa.String(20))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(30))
     old_status: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     new_status: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     field: so.Mapped[str | None] = so.mapped_column(sa.String(40))

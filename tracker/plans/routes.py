@@ -23,6 +23,7 @@ from tracker.plans.service import (
     ItemFilters,
     ProposalFields,
     add_proposal,
+    agency_involved,
     create_plan,
     filter_choices,
     items_query,
@@ -44,33 +45,34 @@ def get_plan(plan_id: int, *, manage: bool = False) -> Plan:
     :raise 403: the user may not read it, or (``manage``) may not change it.
     """
     plan = db.get_or_404(Plan, plan_id)
-    allowed = policy.can_manage_plans(current_user) if manage else policy.can_read(current_user)
+    if manage:
+        allowed = policy.can_manage_plan(current_user, plan.owner_agency_id)
+    else:
+        allowed = policy.can_read_plan(current_user, plan.owner_agency_id,
+                                       lambda: agency_involved(current_user.agency_id, plan.id))
     if not allowed:
         abort(403)
     return plan
 
 
-def require_manager() -> None:
-    if not policy.can_manage_plans(current_user):
-        abort(403)
-
-
 def _owner_choices(form: PlanForm) -> None:
-    form.owner_agency_id.choices = [(a.id, a.name) for a in all_agencies() if a.active]
+    agencies = {a.id: a.name for a in all_agencies() if a.active}
+    allowed = policy.owner_agencies_allowed(current_user, list(agencies))
+    form.owner_agency_id.choices = [(agency_id, agencies[agency_id]) for agency_id in allowed]
 
 
 @bp.get("/")
 def index():
-    """List every plan with its number of items."""
-    if not policy.can_read(current_user):
-        abort(403)
-    return render_template("plans/index.html", summaries=plan_summaries())
+    """List the plans the user may see, with their number of items."""
+    agency_id = None if policy.sees_every_plan(current_user) else current_user.agency_id
+    return render_template("plans/index.html", summaries=plan_summaries(agency_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """Create a plan (its items are added afterwards, or imported)."""
-    require_manager()
+    if not policy.can_create_plans(current_user):
+        abort(403)
     form = PlanForm()
     _owner_choices(form)
     if request.method == "GET":

@@ -9,7 +9,14 @@ import sqlalchemy.orm as so
 
 from tracker.agencies import AgencyDirectory
 from tracker.extensions import db
-from tracker.models import Agency, JournalEntry, JournalKind, Plan, Proposal
+from tracker.models import (
+    Agency,
+    JournalEntry,
+    JournalKind,
+    Plan,
+    Proposal,
+    proposal_coordinators,
+)
 from tracker.periods import parse_period
 from tracker.services import check_version
 from tracker.statuses import ENDED, Status
@@ -43,8 +50,30 @@ class ItemFilters:
         return query
 
 
-def plan_summaries() -> list[tuple[Plan, int]]:
-    """Every plan with its number of items, newest first, in one query."""
+def involved_plan_ids(agency_id: int) -> sa.Select:
+    """Plans in which the agency leads or coordinates at least one item."""
+    led = sa.select(Proposal.plan_id).where(Proposal.lead_agency_id == agency_id)
+    coordinated = (
+        sa.select(Proposal.plan_id)
+        .join(proposal_coordinators, proposal_coordinators.c.proposal_id == Proposal.id)
+        .where(proposal_coordinators.c.agency_id == agency_id)
+    )
+    return led.union(coordinated)
+
+
+def agency_involved(agency_id: int, plan_id: int) -> bool:
+    """Does the agency lead or coordinate an item of this plan?"""
+    led = sa.exists().where(Proposal.plan_id == plan_id, Proposal.lead_agency_id == agency_id)
+    coordinated = sa.exists().where(
+        Proposal.plan_id == plan_id,
+        proposal_coordinators.c.proposal_id == Proposal.id,
+        proposal_coordinators.c.agency_id == agency_id,
+    )
+    return bool(db.session.scalar(sa.select(sa.or_(led, coordinated))))
+
+
+def plan_summaries(agency_id: int | None) -> list[tuple[Plan, int]]:
+    """The plans an agency may see (all, for None), with their number of items, newest first."""
     counts = (
         sa.select(Proposal.plan_id, sa.func.count().label("n"))
         .group_by(Proposal.plan_id)
@@ -55,6 +84,9 @@ def plan_summaries() -> list[tuple[Plan, int]]:
         .outerjoin(counts, counts.c.plan_id == Plan.id)
         .order_by(Plan.id.desc())
     )
+    if agency_id is not None:
+        query = query.where(sa.or_(Plan.owner_agency_id == agency_id,
+                                   Plan.id.in_(involved_plan_ids(agency_id))))
     return [(plan, n) for plan, n in db.session.execute(query)]
 
 

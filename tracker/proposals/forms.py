@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
-from wtforms.validators import Optional
+from wtforms.validators import InputRequired, Optional
 
 from tracker.fields import (
     CleanStringField,
@@ -12,7 +12,7 @@ from tracker.fields import (
 )
 from tracker.forms import Form as FlaskForm
 from tracker.plans.forms import status_choices
-from tracker.statuses import allowed_next
+from tracker.statuses import Status, allowed_next
 
 
 class StatusUpdateForm(FlaskForm):
@@ -25,7 +25,28 @@ class StatusUpdateForm(FlaskForm):
     new_period = PeriodField(_l("New submission time"), validators=[Optional(), max_length(200)])
     version = VersionField()
 
-    def offer_statuses(self, current: str) -> None:
-        """Only the transitions the status model allows from `current`, plus "note only"."""
-        next_statuses = sorted(allowed_next(current), key=lambda s: list(type(s)).index(s))
+    def offer_statuses(self, current: str, *, may_change_status: bool = True,
+                       request_waiting: bool = False) -> None:
+        """The transitions the status model allows from `current`, plus "note only".
+
+        Someone who may only comment gets "note only"; while a postponement request waits,
+        another cannot be made.
+        """
+        next_statuses = sorted(allowed_next(current), key=list(Status).index) \
+            if may_change_status else []
+        if request_waiting:
+            next_statuses = [s for s in next_statuses if s != Status.POSTPONED]
         self.status.choices = [("", _l("— no change, note only —"))] + status_choices(next_statuses)
+
+
+class PostponementDecisionForm(FlaskForm):
+    decision = SelectField(choices=[("approve", _l("Approve")), ("refuse", _l("Refuse"))],
+                           validators=[InputRequired()])
+    reason = CleanTextAreaField(_l("Reason (required to refuse)"),
+                                validators=[Optional(), max_length(4000)])
+    version = VersionField()
+
+
+class NotesForm(FlaskForm):
+    notes = CleanTextAreaField(_l("Notes"), validators=[Optional(), max_length(4000)])
+    version = VersionField()

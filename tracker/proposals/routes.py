@@ -8,14 +8,18 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker import policy
 from tracker.agencies import AgencyDirectory, all_agencies
 from tracker.extensions import db
-from tracker.models import Proposal
+from tracker.mailer import deliver_pending
+from tracker.models import JournalKind, Proposal
 from tracker.plans.forms import EditProposalForm
 from tracker.plans.routes import proposal_fields
-from tracker.proposals import bp
-from tracker.proposals.forms import StatusUpdateForm
+from tracker.plans.service import agency_involved
+from tracker.proposals import bp, notices
+from tracker.proposals.forms import NotesForm, PostponementDecisionForm, StatusUpdateForm
 from tracker.proposals.service import (
     FIELD_LABELS,
     StatusUpdate,
+    decide_postponement,
+    edit_notes,
     edit_proposal,
     get_proposal,
     journal_of,
@@ -34,56 +38,85 @@ def get_item(proposal_id: int) -> Proposal:
     """The item with its plan and agencies.
 
     :raise 404: no such item.
-    :raise 403: the user may not read it.
+    :raise 403: the user may not read its plan.
     """
     proposal = get_proposal(proposal_id)
     if proposal is None:
         abort(404)
-    if not policy.can_read(current_user):
+    owner = proposal.plan.owner_agency_id
+    if not policy.can_read_plan(current_user, owner,
+                                lambda: agency_involved(current_user.agency_id, proposal.plan_id)):
         abort(403)
     return proposal
 
 
-def render_item(proposal: Proposal, form: StatusUpdateForm | None = None, status: int = 200):
-    if form is None and policy.can_update_status(current_user, proposal.lead_agency_id):
+class Rights:
+    """What the current user may do on one item, asked of the policy once per request."""
+
+    def __init__(self, proposal: Proposal) -> None:
+        owner, lead = proposal.plan.owner_agency_id, proposal.lead_agency_id
+        self.update = policy.can_update_status(current_user, lead, owner)
+        self.comment = policy.can_comment(current_user, lead, owner,
+                                          [a.id for a in proposal.coordinators])
+        self.manage = policy.can_manage_plan(current_user, owner)
+        self.decide = policy.can_decide_postponement(current_user, owner)
+        self.needs_approval = policy.postponement_needs_approval(current_user, owner)
+
+
+def render_item(proposal: Proposal, *, status: int = 200, form: StatusUpdateForm | None = None,
+                decision_form: PostponementDecisionForm | None = None,
+                notes_form: NotesForm | None = None):
+    rights = Rights(proposal)
+    if form is None and rights.comment:
         form = StatusUpdateForm(formdata=None, version=proposal.version)
     if form is not None:
-        form.offer_statuses(proposal.status)
+        form.offer_statuses(proposal.status, may_change_status=rights.update,
+                            request_waiting=bool(proposal.requested_due_period))
+    if decision_form is None and rights.decide and proposal.requested_due_period:
+        decision_form = PostponementDecisionForm(formdata=None, version=proposal.version)
+    if notes_form is None and rights.update:
+        notes_form = NotesForm(formdata=None, notes=proposal.notes, version=proposal.version)
     return render_template(
-        "proposals/show.html", proposal=proposal, form=form,
-        journal=journal_of(proposal.id), today=tracker_today(), field_labels=FIELD_LABELS,
+        "proposals/show.html", proposal=proposal, form=form, decision_form=decision_form,
+        notes_form=notes_form, rights=rights, journal=journal_of(proposal.id),
+        today=tracker_today(), field_labels=FIELD_LABELS,
     ), status
 
 
 @bp.get("/<int:proposal_id>")
 def show(proposal_id: int):
-    """One item: every field, its journal newest first, and the update form."""
+    """One item: every field, its journal newest first, and the forms the user may use."""
     return render_item(get_item(proposal_id))
 
 
 @bp.post("/<int:proposal_id>/status")
 def update_status(proposal_id: int):
-    """Post a status update (or a note) on an item."""
+    """Post a status update, a postponement request, or a note."""
     proposal = get_item(proposal_id)
-    if not policy.can_update_status(current_user, proposal.lead_agency_id):
+    rights = Rights(proposal)
+    if not rights.comment:
         abort(403)
     form = StatusUpdateForm()
-    form.offer_statuses(proposal.status)
+    form.offer_statuses(proposal.status, may_change_status=rights.update,
+                        request_waiting=bool(proposal.requested_due_period))
     if not form.validate_on_submit():
-        return render_item(proposal, form, 400)
+        return render_item(proposal, form=form, status=400)
     update = StatusUpdate(
         new_status=form.status.data or None, note=form.note.data or "",
         document_ref=form.document_ref.data or "", document_date=form.document_date.date,
         new_period=form.new_period.data or "",
     )
     try:
-        post_status_update(proposal, update, user_id=current_user.id,
-                           agency_id=current_user.agency_id, expected_version=form.version.data)
+        entry = post_status_update(
+            proposal, update, user_id=current_user.id, agency_id=current_user.agency_id,
+            expected_version=form.version.data, postponement_needs_approval=rights.needs_approval)
+        messages = notices.postponement_requested(proposal, entry, current_user.name) \
+            if entry.kind == JournalKind.POSTPONEMENT_REQUESTED else []
         db.session.commit()
     except FieldError as error:
         db.session.rollback()
         getattr(form, error.field).errors.append(error.message)
-        return render_item(get_item(proposal_id), form, 400)
+        return render_item(get_item(proposal_id), form=form, status=400)
     except (ConflictError, StaleDataError):
         db.session.rollback()
         proposal = get_item(proposal_id)
@@ -91,16 +124,72 @@ def update_status(proposal_id: int):
         form.version.data = proposal.version
         form.version.raw_data = None
         form.form_errors.append(conflict_message())
-        return render_item(proposal, form, 409)
-    flash(_("The update was saved."), "success")
+        return render_item(proposal, form=form, status=409)
+    deliver_pending(messages)
+    flash(_("The postponement request was sent to the managers.") if messages
+          else _("The update was saved."), "success")
+    return redirect(url_for("proposals.show", proposal_id=proposal.id))
+
+
+@bp.post("/<int:proposal_id>/postponement")
+def decide(proposal_id: int):
+    """Approve or refuse a waiting postponement request (managers in scope)."""
+    proposal = get_item(proposal_id)
+    if not Rights(proposal).decide:
+        abort(403)
+    form = PostponementDecisionForm()
+    if not form.validate_on_submit():
+        return render_item(proposal, decision_form=form, status=400)
+    approve = form.decision.data == "approve"
+    try:
+        entry = decide_postponement(proposal, approve=approve, reason=form.reason.data or "",
+                                    user_id=current_user.id, agency_id=current_user.agency_id,
+                                    expected_version=form.version.data)
+        messages = notices.postponement_decided(proposal, entry, approve, current_user.name)
+        db.session.commit()
+    except FieldError as error:
+        db.session.rollback()
+        target = form.reason if error.field == "reason" else form.decision
+        target.errors = [*target.errors, error.message]
+        return render_item(get_item(proposal_id), decision_form=form, status=400)
+    except (ConflictError, StaleDataError):
+        db.session.rollback()
+        flash(conflict_message(), "danger")
+        return render_item(get_item(proposal_id), status=409)
+    deliver_pending(messages)
+    flash(_("The postponement was approved.") if approve else _("The postponement was refused."),
+          "success")
+    return redirect(url_for("proposals.show", proposal_id=proposal.id))
+
+
+@bp.post("/<int:proposal_id>/notes")
+def update_notes(proposal_id: int):
+    """Keep the item's "Ghi chú" up to date (the lead agency, managers in scope)."""
+    proposal = get_item(proposal_id)
+    if not Rights(proposal).update:
+        abort(403)
+    form = NotesForm()
+    if not form.validate_on_submit():
+        return render_item(proposal, notes_form=form, status=400)
+    try:
+        edit_notes(proposal, form.notes.data or "", user_id=current_user.id,
+                   agency_id=current_user.agency_id, expected_version=form.version.data)
+        db.session.commit()
+    except (ConflictError, StaleDataError):
+        db.session.rollback()
+        proposal = get_item(proposal_id)
+        form.version.data, form.version.raw_data = proposal.version, None
+        form.form_errors.append(conflict_message())
+        return render_item(proposal, notes_form=form, status=409)
+    flash(_("Saved."), "success")
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
 
 
 @bp.route("/<int:proposal_id>/edit", methods=["GET", "POST"])
 def edit(proposal_id: int):
-    """Change an item's fields (managers); each changed field is journaled."""
+    """Change an item's fields (managers in scope); each changed field is journaled."""
     proposal = get_item(proposal_id)
-    if not policy.can_manage_plans(current_user):
+    if not policy.can_manage_plan(current_user, proposal.plan.owner_agency_id):
         abort(403)
     form = EditProposalForm(obj=proposal, lead_agency_name=proposal.lead_agency.name)
     conflict = False

@@ -60,10 +60,13 @@ class StatusUpdate:
 
 
 def post_status_update(proposal: Proposal, update: StatusUpdate, *, user_id: int,
-                       agency_id: int, expected_version: int | None) -> JournalEntry:
+                       agency_id: int, expected_version: int | None,
+                       postponement_needs_approval: bool = False) -> JournalEntry:
     """Apply one update and journal it. Raises ConflictError, FieldError.
 
     A plain note overwrites nothing, so only a status change is refused on a stale version.
+    An officer's postponement is only a request (`postponement_needs_approval`): the item keeps
+    its status and deadline until a manager decides.
     """
     if update.new_status:
         check_version(proposal, expected_version)
@@ -76,21 +79,71 @@ def post_status_update(proposal: Proposal, update: StatusUpdate, *, user_id: int
         except TransitionError:
             raise FieldError("status", _("This status cannot follow the current one.")) from None
         _check_evidence(new, update)
-        entry.kind = JournalKind.STATUS.value
-        entry.old_status, entry.new_status = proposal.status, new.value
         entry.document_ref = update.document_ref or None
         entry.document_date = update.document_date
-        if new in NEEDS_NEW_PERIOD:
-            period = parse_period(update.new_period)  # validated in _check_evidence
-            entry.new_due_period = period.label
-            proposal.due_period, proposal.due_date = period.label, period.deadline()
-        if new == Status.SUBMITTED:
-            proposal.submission_ref = document_phrase(new, update.document_ref, update.document_date)
-        if new == Status.APPROVED:
-            proposal.outcome_ref = document_phrase(new, update.document_ref, update.document_date)
-        proposal.status = new.value
+        if new == Status.POSTPONED and postponement_needs_approval:
+            if proposal.requested_due_period:
+                raise FieldError("status", _("A postponement request is already waiting."))
+            entry.kind = JournalKind.POSTPONEMENT_REQUESTED.value
+            entry.new_due_period = proposal.requested_due_period = \
+                parse_period(update.new_period).label
+        else:
+            _apply_status(proposal, entry, new, update.new_period)
+            if new == Status.SUBMITTED:
+                proposal.submission_ref = document_phrase(new, update.document_ref,
+                                                          update.document_date)
+            if new == Status.APPROVED:
+                proposal.outcome_ref = document_phrase(new, update.document_ref,
+                                                       update.document_date)
     elif not update.note:
         raise FieldError("note", _("Write a note, or choose a new status."))
+    _add_to_journal(proposal, [entry])
+    return entry
+
+
+def _apply_status(proposal: Proposal, entry: JournalEntry, new: Status, new_period: str) -> None:
+    entry.kind = JournalKind.STATUS.value
+    entry.old_status, entry.new_status = proposal.status, new.value
+    if new in NEEDS_NEW_PERIOD:
+        period = parse_period(new_period)
+        entry.new_due_period = period.label
+        proposal.due_period, proposal.due_date = period.label, period.deadline()
+        proposal.requested_due_period = None
+    proposal.status = new.value
+
+
+def decide_postponement(proposal: Proposal, *, approve: bool, reason: str, user_id: int,
+                        agency_id: int, expected_version: int | None) -> JournalEntry:
+    """A manager approves (the deadline moves; the original stays) or refuses (with a reason)."""
+    check_version(proposal, expected_version)
+    if not proposal.requested_due_period:
+        raise FieldError("decision", _("There is no postponement request to decide."))
+    entry = JournalEntry(user_id=user_id, agency_id=agency_id, note=reason,
+                         new_due_period=proposal.requested_due_period)
+    if approve:
+        try:
+            check_transition(proposal.status, Status.POSTPONED)
+        except TransitionError:
+            raise FieldError("decision", _("The item can no longer be postponed.")) from None
+        _apply_status(proposal, entry, Status.POSTPONED, proposal.requested_due_period)
+    else:
+        if not reason:
+            raise FieldError("reason", _("Give the reason for refusing."))
+        entry.kind = JournalKind.POSTPONEMENT_REFUSED.value
+        proposal.requested_due_period = None
+    _add_to_journal(proposal, [entry])
+    return entry
+
+
+def edit_notes(proposal: Proposal, notes: str, *, user_id: int, agency_id: int,
+               expected_version: int | None) -> JournalEntry | None:
+    """The item's own "Ghi chú", which the lead agency keeps up to date."""
+    check_version(proposal, expected_version)
+    if notes == proposal.notes:
+        return None
+    entry = JournalEntry(user_id=user_id, agency_id=agency_id, kind=JournalKind.EDIT.value,
+                         field="notes", old_value=proposal.notes, new_value=notes)
+    proposal.notes = notes
     _add_to_journal(proposal, [entry])
     return entry
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -75,11 +75,12 @@ def _send_one(connection, message: OutboxMessage) -> None:
         if error.smtp_code >= 500:
             message.status = MessageStatus.FAILED.value
     else:
-        message.status, message.sent_at = MessageStatus.SENT.value, datetime.now(timezone.utc)
+        message.status, message.sent_at = MessageStatus.SENT.value, datetime.now(UTC)
         message.last_error = None
 
 
-def agency_recipients(agency_id: int, roles: Iterable[Role] = (Role.OFFICER,)) -> list[tuple[str, str, str | None]]:
+def agency_recipients(agency_id: int, roles: Iterable[Role] = (Role.OFFICER,)
+                      ) -> list[tuple[str, str, str | None]]:
     """(e-mail, name, locale) of an agency's active users in `roles`, plus its shared mailbox."""
     users = db.session.execute(
         sa.select(User.email, User.name, User.locale)
