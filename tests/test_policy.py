@@ -1,0 +1,100 @@
+"""The policy module on plain values: who may do what, without a database."""
+from dataclasses import dataclass
+
+import pytest
+
+from tracker import policy
+
+OFFICE, SCT, STC = 1, 2, 3  # consolidating office, Sở Công Thương, Sở Tài chính
+
+
+@dataclass
+class AgencyStub:
+    is_consolidating_office: bool
+
+
+@dataclass
+class ActorStub:
+    role: str
+    agency_id: int
+    is_authenticated: bool = True
+
+    @property
+    def agency(self):
+        return AgencyStub(self.agency_id == OFFICE)
+
+
+class Anonymous:
+    is_authenticated = False
+    role = None
+    agency_id = None
+    agency = None
+
+
+def actor(role, agency):
+    return ActorStub(role, agency)
+
+
+@pytest.mark.parametrize("who,owner,involved,expected", [
+    (actor("viewer", OFFICE), SCT, False, True),      # the consolidating office sees all
+    (actor("viewer", STC), SCT, False, False),
+    (actor("viewer", STC), SCT, True, True),          # involved through an item
+    (actor("officer", SCT), SCT, False, True),        # his agency owns the plan
+    (actor("admin", STC), SCT, False, True),
+    (Anonymous(), SCT, True, False),
+])
+def test_can_read_plan(who, owner, involved, expected):
+    assert policy.can_read_plan(who, owner, involved) is expected
+
+
+def test_involvement_is_only_asked_when_needed():
+    calls = []
+
+    def involved():
+        calls.append(1)
+        return True
+
+    assert policy.can_read_plan(actor("officer", SCT), SCT, involved)
+    assert calls == []
+    assert policy.can_read_plan(actor("officer", STC), SCT, involved)
+    assert calls == [1]
+
+
+@pytest.mark.parametrize("who,owner,expected", [
+    (actor("manager", SCT), SCT, True),
+    (actor("manager", STC), SCT, False),               # another agency's plan
+    (actor("manager", OFFICE), SCT, True),             # the consolidating office's manager
+    (actor("officer", SCT), SCT, False),
+    (actor("viewer", OFFICE), SCT, False),
+    (actor("admin", STC), SCT, True),
+])
+def test_can_manage_plan(who, owner, expected):
+    assert policy.can_manage_plan(who, owner) is expected
+    assert policy.can_decide_postponement(who, owner) is expected
+
+
+@pytest.mark.parametrize("who,lead,coordinators,update,comment", [
+    (actor("officer", SCT), SCT, [], True, True),
+    (actor("officer", STC), SCT, [STC], False, True),  # coordinating: comment only
+    (actor("officer", STC), SCT, [], False, False),
+    (actor("viewer", SCT), SCT, [], False, False),     # viewers only read
+    (actor("manager", STC), STC, [], True, True),      # his agency leads the item
+    (actor("manager", OFFICE), SCT, [], True, True),
+])
+def test_status_and_comments(who, lead, coordinators, update, comment):
+    assert policy.can_update_status(who, lead, SCT) is update
+    assert policy.can_comment(who, lead, SCT, coordinators) is comment
+
+
+def test_postponement_needs_approval_unless_a_manager_in_scope():
+    assert policy.postponement_needs_approval(actor("officer", SCT), SCT)
+    assert policy.postponement_needs_approval(actor("manager", STC), SCT)
+    assert not policy.postponement_needs_approval(actor("manager", SCT), SCT)
+
+
+def test_owner_choices_for_a_new_plan():
+    assert policy.owner_agencies_allowed(actor("manager", SCT), [OFFICE, SCT, STC]) == [SCT]
+    assert policy.owner_agencies_allowed(actor("manager", OFFICE), [OFFICE, SCT, STC]) == \
+        [OFFICE, SCT, STC]
+    assert policy.owner_agencies_allowed(actor("officer", SCT), [OFFICE, SCT, STC]) == []
+    assert policy.can_administer(actor("admin", SCT)) and not policy.can_administer(actor("manager", OFFICE))
