@@ -32,6 +32,7 @@ from tracker.extensions import db
 
 OFFICER = ("chuyenvien@demo.local", "chuyenvien-demo-2020")           # Sở Công Thương (lead)
 OTHER_OFFICER = ("chuyenvien.stc@demo.local", "taichinh-demo-2020")   # Sở Tài chính
+MANAGER = ("lanhdao@demo.local", "lanhdao-demo-2020")                  # Sở Công Thương
 BIG_PLAN_ITEMS = 300
 TIMEOUT_MS = 10_000
 
@@ -174,6 +175,45 @@ def test_officer_of_another_agency_gets_no_status_form(context, problems, live_u
     assert page.locator("select[name=status]").count() == 0
     assert page.locator("#update").count() == 0
     assert page.get_by_role("button", name="Lưu cập nhật").count() == 0
+    assert not problems.all(), "\n".join(problems.all())
+
+
+def test_manager_approves_an_officers_postponement_request(context, problems, live_url):
+    """An officer asks to postpone item 2 to Quý I/2021; the item shows the request waiting;
+    the manager approves it in his own browser; the deadline moves and the progress
+    appendix says "Xin lùi sang Quý I/2021" while the filed period stays in print."""
+    officer = context.new_page()
+    login(officer, live_url, *OFFICER)
+    officer.goto(f"{live_url}/items/2")
+    form = officer.locator("form.status-form")
+    form.locator("select[name=status]").select_option("postponed")
+    assert officer.locator("#field-new_period").is_visible()
+    form.locator("input[name=new_period]").fill("Quý I/2021")
+    form.locator("textarea[name=note]").fill("Chờ hướng dẫn của Bộ Công Thương")
+    with officer.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert "xin lùi sang Quý I/2021 — chờ duyệt" in officer.locator("dl.facts").inner_text()
+    assert officer.locator("#postponement").count() == 0  # officers do not decide
+
+    manager_context = context.browser.new_context()
+    try:
+        manager = manager_context.new_page()
+        login(manager, live_url, *MANAGER)
+        manager.goto(f"{live_url}/items/2")
+        decision = manager.locator("#postponement form")
+        assert decision.count() == 1
+        with manager.expect_navigation():
+            decision.get_by_role("button", name="Đồng ý", exact=True).click()
+        assert manager.locator(".flash-success").inner_text().strip() == "Đã đồng ý lùi thời gian trình."
+        facts = manager.locator("dl.facts").inner_text()
+        assert "Quý I/2021" in facts and "chờ duyệt" not in facts
+        manager.goto(f"{live_url}/plans/1/appendix?status=1")
+        second_row = manager.locator("table.appendix-table tbody tr").nth(1).locator("td")
+        assert second_row.nth(column(manager, "Thời gian trình")).text_content() == "Quý IV/2020"
+        assert second_row.nth(column(manager, "Tình hình thực hiện")).text_content() == \
+            "Xin lùi sang Quý I/2021"
+    finally:
+        manager_context.close()
     assert not problems.all(), "\n".join(problems.all())
 
 

@@ -20,14 +20,16 @@ ODD = st.sampled_from([
 VALUE = st.one_of(ODD, st.text(max_size=300), st.integers().map(str))
 FIELDS = ("title", "owner_agency_id", "attached_to", "lead_agency_name", "coordination",
           "due_period", "approving_level", "notes", "position", "status", "note", "document_ref",
-          "document_date", "new_period", "version", "email", "password")
+          "document_date", "new_period", "version", "email", "password", "confirm", "current",
+          "decision", "reason")
 
 
 def form_data():
     return st.dictionaries(st.sampled_from(FIELDS), VALUE, max_size=len(FIELDS))
 
 
-POSTS = ("/plans/new", "/plans/1/edit", "/plans/1/items/new", "/items/1/status", "/items/1/edit")
+POSTS = ("/plans/new", "/plans/1/edit", "/plans/1/items/new", "/items/1/status", "/items/1/edit",
+         "/items/1/notes", "/items/1/postponement", "/password/forgot", "/account/password")
 # A valid submission of each form: the fuzzer replaces some fields, so it reaches the
 # code behind validation too, not only the validators.
 VALID = {
@@ -39,6 +41,11 @@ VALID = {
                         "document_ref": "45/TTr-SCT", "document_date": "20/9/2020", "version": "1"},
     "/items/1/edit": {"title": "Đề án", "lead_agency_name": "Sở Công Thương",
                       "due_period": "Quý I/2021", "version": "1"},
+    "/items/1/notes": {"notes": "Ghi chú", "version": "1"},
+    "/items/1/postponement": {"decision": "refuse", "reason": "Không", "version": "1"},
+    "/password/forgot": {"email": "ai.do@so.vn"},
+    "/account/password": {"current": "mat-khau-thu-nghiem", "password": "mot-mat-khau-dai-2026",
+                          "confirm": "mot-mat-khau-dai-2026"},
 }
 GETS = ("/plans/1", "/plans/1/appendix", "/items/1")
 QUERY_KEYS = ("lead", "period", "status", "level", "overdue", "page")
@@ -51,7 +58,9 @@ settings.register_profile("forms", max_examples=int(os.environ.get("FUZZ_EXAMPLE
 
 @pytest.fixture
 def manager_client(client, auth, make_user, seed_plan):
-    auth.login(make_user("manager", "Sở Công Thương"))
+    manager = make_user("manager", "Sở Công Thương")
+    auth.login(manager)
+    client.email = manager.email
     return client
 
 
@@ -62,6 +71,10 @@ def test_posting_anything_to_any_form_never_fails(manager_client, url, data, sta
         data = {**VALID[url], **data}
     response = manager_client.post(url, data=data)
     assert response.status_code in (200, 302, 400, 409), (url, data, response.status_code)
+    if url == "/account/password" and response.status_code == 302:
+        # The password changed: sign in again with it so later examples keep a session.
+        manager_client.post("/login", data={"email": manager_client.email,
+                                            "password": data["password"]})
 
 
 @settings(settings.get_profile("forms"))

@@ -67,11 +67,10 @@ def test_coordinating_officer_comments_but_cannot_change_status(client, auth, ma
     auth.login(make_user("officer", "Sở Tài chính"))
     page = text(client.get(f"/items/{item.id}"))
     assert 'name="status"' not in page and 'name="note"' in page
-    assert 'action="/items/%d/notes"' % item.id not in page
+    assert f'action="/items/{item.id}/notes"' not in page
     before = db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry))
-    response = client.post(f"/items/{item.id}/status", data={"status": "submitted",
-                                                             "document_ref": "1/TTr", "document_date": "1/1/2021",
-                                                             "version": "1"})
+    response = client.post(f"/items/{item.id}/status", data={
+        "status": "submitted", "document_ref": "1/TTr", "document_date": "1/1/2021", "version": "1"})
     assert response.status_code == 400 and db.session.get(Proposal, item.id).status == "not_started"
     assert client.post(f"/items/{item.id}/notes", data={"notes": "x", "version": "1"}).status_code == 403
     assert client.post(f"/items/{item.id}/status", data={"note": "Sở Tài chính đã góp ý",
