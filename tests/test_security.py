@@ -145,8 +145,9 @@ def test_every_form_needs_a_csrf_token(csrf_app, users, auth):
 HOSTILE = ('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', '=HYPERLINK("http://x")')
 
 
-def test_hostile_text_is_inert_in_every_page(client, auth, users):
-    """Text typed into every field comes back escaped in the item page, plan page and print."""
+def test_hostile_text_is_inert_in_every_page(app, client, auth, users, runner, tmp_path):
+    """Text typed into every field is stored as typed and comes back escaped in the plan list,
+    plan page, item page (journal included), print view and the exported appendix file."""
     auth.login(users["manager"])
     payload = " ".join(HOSTILE)
     response = client.post("/plans/new", data={"title": payload,
@@ -158,10 +159,20 @@ def test_hostile_text_is_inert_in_every_page(client, auth, users):
         "title": payload, "lead_agency_name": "Sở " + payload, "coordination": payload,
         "due_period": "Quý I/2021", "approving_level": payload, "notes": payload})
     item_url = response.location
-    client.post(item_url + "/status", data={"status": "postponed", "new_period": "Quý II/2021",
-                                            "note": payload, "version": "1"})
-    for url in ("/plans/", f"/plans/{plan_id}", item_url, f"/plans/{plan_id}/appendix?status=1"):
-        page = client.get(url).get_data(as_text=True)
-        assert "<script>alert(1)</script>" not in page, url
-        assert "<img src=x" not in page, url
-        assert "&lt;script&gt;" in page or "&#34;&gt;&lt;img" in page or "&lt;img" in page, url
+    assert client.post(item_url + "/notes", data={"notes": payload + " 2", "version": "1"}
+                       ).status_code == 302
+    assert client.post(item_url + "/status", data={"status": "postponed", "new_period": "Quý II/2021",
+                                                   "note": payload, "version": "2"}).status_code == 302
+    stored = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == plan_id))
+    assert stored.title == payload and stored.coordination == payload  # stored as typed
+    out = tmp_path / "appendix.html"
+    assert runner.invoke(args=["export-appendix", str(plan_id), "-o", str(out), "--with-status"]
+                         ).exit_code == 0
+    pages = {url: client.get(url).get_data(as_text=True)
+             for url in ("/plans/", f"/plans/{plan_id}", item_url,
+                         f"/plans/{plan_id}/appendix?status=1")}
+    pages["export"] = out.read_text(encoding="utf-8")
+    for where, page in pages.items():
+        assert "<script>alert(1)</script>" not in page, where
+        assert "<img src=x" not in page, where
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, where
