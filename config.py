@@ -44,6 +44,10 @@ class Config:
     MAIL_USE_SSL = _bool("MAIL_USE_SSL")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
+    MAIL_RETRY_BASE_SECONDS = int(os.environ.get("MAIL_RETRY_BASE_SECONDS", "60"))
+    # Start the reminder scheduler with `flask run` / gunicorn (see tracker/notify/scheduler.py).
+    SCHEDULER_AUTOSTART = _bool("SCHEDULER_AUTOSTART", True)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Theo dõi đề án <no-reply@localhost>")
 
 
@@ -57,6 +61,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes; production keeps scrypt
+    SCHEDULER_AUTOSTART = False  # no test starts the scheduler as a side effect
 
 
 class ProductionConfig(Config):

@@ -36,6 +36,7 @@ EXPECTED = {
     # The viewer sits in the consolidating office (sees every plan); the other officer's
     # agency neither owns plan 1 nor leads or coordinates any of its items.
     ("plans.index", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    ("plans.mine", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
     ("plans.new", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
     ("plans.new", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     ("plans.edit", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
@@ -50,8 +51,19 @@ EXPECTED = {
     ("proposals.decide", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     ("proposals.edit", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
     ("proposals.edit", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
+    ("reminders.settings", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("reminders.settings", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
+    ("reminders.calendar", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("reminders.calendar", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
+    ("reminders.delete_calendar_day", "POST"): expect(LOGIN, 403, 403, 403, 403, 404),
+    ("reminders.runs", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("reminders.resend", "POST"): expect(LOGIN, 403, 403, 403, 403, 404),
+    # An empty form unticks every kind: a valid choice (no e-mails but the unmutable ones).
+    ("reminders.notifications", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    ("reminders.notifications", "POST"): expect(LOGIN, 302, 302, 302, 302, 302),
 }
-URL_ARGS = {"plan_id": 1, "proposal_id": 1, "code": "vi", "filename": "app.css", "token": "forged"}
+URL_ARGS = {"plan_id": 1, "proposal_id": 1, "code": "vi", "filename": "app.css", "token": "forged",
+            "day": "2020-01-01", "message_id": 999}
 
 
 def routes(app) -> set[tuple[str, str]]:

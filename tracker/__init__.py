@@ -28,7 +28,16 @@ def create_app(config: Any = None) -> Flask:
     register_template_helpers(app)
     register_security_headers(app)
     register_commands(app)
+    start_scheduler_with_server(app)
     return app
+
+
+def start_scheduler_with_server(app: Flask) -> None:
+    """`flask run` serves the app with its reminder schedule; every other command does not."""
+    from tracker.notify.scheduler import start_scheduler, starts_with_this_command
+
+    if app.config["SCHEDULER_AUTOSTART"] and starts_with_this_command():
+        start_scheduler(app)
 
 
 def configure(app: Flask, config: Any) -> None:
@@ -90,11 +99,13 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from tracker.admin import bp as admin_bp
     from tracker.auth import bp as auth_bp
+    from tracker.notify.blueprint import bp as reminders_bp
     from tracker.plans import bp as plans_bp
     from tracker.proposals import bp as proposals_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(reminders_bp)
     app.register_blueprint(plans_bp, url_prefix="/plans")
     app.register_blueprint(proposals_bp, url_prefix="/items")
 

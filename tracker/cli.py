@@ -1,6 +1,7 @@
 """Command-line tools: `flask --app wsgi <command>`. Their names are a contract."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -17,6 +18,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(import_appendix)
     app.cli.add_command(export_appendix)
+    app.cli.add_command(reminders)
+    app.cli.add_command(scheduler_command)
 
 
 @click.command("seed-demo")
@@ -78,3 +81,83 @@ def export_appendix(plan_id: int, fmt: str, output: Path, with_status: bool) -> 
         html = render_template("appendix/print.html", plan=plan, table=table, inline_css=css)
     output.write_text(html, encoding="utf-8")
     click.echo(f"wrote {output} ({len(table.rows)} rows)")
+
+
+@click.group()
+def reminders() -> None:
+    """Plan and send the reminder e-mails by hand (the scheduler does it every day)."""
+
+
+def _today(value: datetime | None):
+    from tracker.web import tracker_today
+
+    return value.date() if value else tracker_today()
+
+
+@reminders.command("plan")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Plan as if it were this day.")
+@click.option("--dry-run", is_flag=True, help="Print the notices; write nothing.")
+def reminders_plan(today: datetime | None, dry_run: bool) -> None:
+    """Work out the day's notices; print one line each; store them unless --dry-run."""
+    _plan(_today(today), dry_run)
+
+
+def _plan(day, dry_run: bool) -> None:
+    from tracker.notify.jobs import run_planning
+
+    notices, added = run_planning(day, datetime.now(UTC), dry_run=dry_run)
+    titles = _titles({n.item_id for n in notices})
+    for notice in notices:
+        click.echo(f"{notice.recipient_email}\t{notice.kind}\t{titles.get(notice.item_id, '')}")
+    click.echo(f"{len(notices)} notices for {day.isoformat()}"
+               + ("" if dry_run else f", {added} new"))
+
+
+def _titles(ids: set[int]) -> dict[int, str]:
+    import sqlalchemy as sa
+
+    from tracker.models import Proposal
+
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Proposal.id, Proposal.title)
+                                   .where(Proposal.id.in_(ids))).all())
+
+
+@reminders.command("send")
+def reminders_send() -> None:
+    """Drain the outbox now; print how many were sent, retried and failed."""
+    _send()
+
+
+def _send() -> None:
+    from tracker.notify.jobs import run_flush
+
+    result = run_flush(datetime.now(UTC))
+    click.echo(f"sent {result.sent}, retried {result.retried}, failed {result.failed}, "
+               f"cancelled {result.cancelled}, held {result.held} "
+               f"({result.connections} connections)")
+
+
+@reminders.command("run")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Plan as if it were this day.")
+def reminders_run(today: datetime | None) -> None:
+    """Plan, then send."""
+    _plan(_today(today), dry_run=False)
+    _send()
+
+
+@click.command("scheduler")
+def scheduler_command() -> None:
+    """Run the reminder scheduler in this process until interrupted (instead of with the web app)."""
+    import time
+
+    from tracker.notify.scheduler import start_scheduler
+
+    scheduler = start_scheduler(current_app._get_current_object())
+    click.echo("scheduler running; Ctrl+C to stop")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        scheduler.shutdown()

@@ -2,25 +2,20 @@
 and is sent after the commit. With no MAIL_SERVER configured it is kept, marked
 "not sent: no mail server configured", and admins read it on the outbox page.
 
-The reminders work (issue #4) adds retries, batching and the scheduled flush on top
-of this table; everything that sends mail goes through `queue_message`.
+Everything that sends mail goes through `queue_message`; `tracker/notify/sender.py`
+sends (batches, retries with back-off) and the scheduler flushes the outbox every minute.
 """
 from __future__ import annotations
 
-import logging
-import smtplib
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
-from flask_mail import Message
 
-from tracker.extensions import db, mail
+from tracker.extensions import db
 from tracker.models import Agency, MessageStatus, OutboxMessage, Role, User
 
-log = logging.getLogger(__name__)
 NO_SERVER = "not sent: no mail server configured"
 
 
@@ -39,44 +34,11 @@ def queue_message(kind: str, recipient: str, subject: str, template: str, *,
 
 
 def deliver_pending(messages: Iterable[OutboxMessage]) -> None:
-    """Send queued messages now, over one connection; record each outcome. Never raises."""
-    messages = [m for m in messages if m.status == MessageStatus.PENDING.value]
-    if not messages:
-        return
-    if not current_app.config.get("MAIL_SERVER"):
-        for message in messages:
-            message.status, message.last_error = MessageStatus.HELD.value, NO_SERVER
-        db.session.commit()
-        return
-    try:
-        with mail.connect() as connection:
-            for message in messages:
-                _send_one(connection, message)
-    except (OSError, smtplib.SMTPException) as error:  # could not connect at all
-        log.warning("mail server unavailable: %s", error)
-        for message in messages:
-            if message.status == MessageStatus.PENDING.value:
-                message.attempts += 1
-                message.last_error = str(error)
-    db.session.commit()
+    """Send freshly queued messages now (after the commit that wrote them). Never raises:
+    what cannot go now stays in the outbox for the scheduled flush."""
+    from tracker.notify.sender import send_now
 
-
-def _send_one(connection, message: OutboxMessage) -> None:
-    message.attempts += 1
-    recipient = (message.recipient_name, message.recipient) if message.recipient_name \
-        else message.recipient
-    try:
-        connection.send(Message(subject=message.subject, recipients=[recipient],
-                                body=message.body_text, html=message.body_html))
-    except smtplib.SMTPRecipientsRefused as error:
-        message.status, message.last_error = MessageStatus.FAILED.value, str(error.recipients)
-    except smtplib.SMTPResponseException as error:
-        message.last_error = f"{error.smtp_code} {error.smtp_error!r}"
-        if error.smtp_code >= 500:
-            message.status = MessageStatus.FAILED.value
-    else:
-        message.status, message.sent_at = MessageStatus.SENT.value, datetime.now(UTC)
-        message.last_error = None
+    send_now([m for m in messages if m.status == MessageStatus.PENDING.value])
 
 
 def agency_recipients(agency_id: int, roles: Iterable[Role] = (Role.OFFICER,)

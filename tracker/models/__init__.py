@@ -3,9 +3,17 @@ from tracker.models.agency import Agency
 from tracker.models.audit import AuditEntry, LoginAttempt, UsedToken
 from tracker.models.outbox import MessageStatus, OutboxMessage
 from tracker.models.plan import JournalEntry, JournalKind, Plan, Proposal, proposal_coordinators
+from tracker.models.reminders import (
+    CalendarException,
+    Notice,
+    ReminderSettings,
+    SchedulerLease,
+    SchedulerRun,
+)
 from tracker.models.user import Role, User
 
 __all__ = [
     "Agency", "AuditEntry", "JournalEntry", "JournalKind", "LoginAttempt", "MessageStatus",
     "OutboxMessage", "Plan", "Proposal", "Role", "UsedToken", "User", "proposal_coordinators",
+    "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
 ]

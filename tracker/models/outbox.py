@@ -26,12 +26,17 @@ class OutboxMessage(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
     kind: so.Mapped[str] = so.mapped_column(sa.String(40))
+    # "digest:<day>:<recipient>" for the daily digest, so planning twice makes one e-mail.
+    dedupe_key: so.Mapped[str | None] = so.mapped_column(sa.String(400), unique=True)
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
     recipient_name: so.Mapped[str] = so.mapped_column(NFCString(200), default="")
     subject: so.Mapped[str] = so.mapped_column(NFCString(300))
-    body_text: so.Mapped[str] = so.mapped_column(NFCText)
+    body_text: so.Mapped[str] = so.mapped_column(NFCText, default="")
     body_html: so.Mapped[str | None] = so.mapped_column(NFCText)
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default=MessageStatus.PENDING, index=True)
     attempts: so.Mapped[int] = so.mapped_column(default=0)
+    # Temporary failures wait before the next try (exponential back-off).
+    next_attempt_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     last_error: so.Mapped[str | None] = so.mapped_column(NFCText)

@@ -43,6 +43,8 @@ class User(UserMixin, db.Model):
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
     # Part of the login cookie: bumping it (new password, deactivation) ends every session.
     session_version: so.Mapped[int] = so.mapped_column(default=1)
+    # Notice kinds the user turned off ("due_soon", "overdue", "status"), comma-separated.
+    muted_notices: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     agency: so.Mapped[Agency] = so.relationship(lazy="joined")  # noqa: F821

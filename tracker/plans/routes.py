@@ -27,6 +27,7 @@ from tracker.plans.service import (
     create_plan,
     filter_choices,
     items_query,
+    my_items_query,
     overdue_count,
     plan_summaries,
     status_counts,
@@ -66,6 +67,19 @@ def index():
     """List the plans the user may see, with their number of items."""
     agency_id = None if policy.sees_every_plan(current_user) else current_user.agency_id
     return render_template("plans/index.html", summaries=plan_summaries(agency_id))
+
+
+@bp.get("/mine")
+def mine():
+    """The open items the user's agency must act on, by deadline (linked from the digests)."""
+    today = tracker_today()
+    overdue_only = request.args.get("overdue") in {"y", "1", "on"}
+    query = my_items_query(current_user.agency_id, policy.can_create_plans(current_user),
+                           policy.sees_every_plan(current_user), today, overdue_only)
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    items = db.paginate(query, page=page, per_page=current_app.config["ITEMS_PER_PAGE"],
+                        error_out=False)
+    return render_template("plans/mine.html", items=items, today=today, overdue_only=overdue_only)
 
 
 @bp.route("/new", methods=["GET", "POST"])

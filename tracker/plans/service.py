@@ -228,3 +228,20 @@ def create_plan_from_rows(rows, *, title: str, owner_name: str, attached_to: str
             due_period=row.due_period, approving_level=row.approving_level, position=row.position,
         ), directory)
     return plan
+
+
+def my_items_query(agency_id: int, manages_owned_plans: bool, sees_every_plan: bool,
+                   today: date, overdue_only: bool) -> sa.Select:
+    """Open items the user's agency must act on: those it leads, and (for a manager) those
+    of the plans it owns, or of every plan in the consolidating office. By deadline."""
+    query = (sa.select(Proposal)
+             .join(Plan, Plan.id == Proposal.plan_id)
+             .options(so.joinedload(Proposal.lead_agency), so.contains_eager(Proposal.plan))
+             .where(Proposal.status.not_in([s.value for s in ENDED]))
+             .order_by(Proposal.due_date.is_(None), Proposal.due_date, Proposal.id))
+    if not (manages_owned_plans and sees_every_plan):
+        mine = Proposal.lead_agency_id == agency_id
+        if manages_owned_plans:
+            mine = sa.or_(mine, Plan.owner_agency_id == agency_id)
+        query = query.where(mine)
+    return ItemFilters(overdue_only=overdue_only).apply(query, today)

@@ -10,6 +10,7 @@ from tracker.agencies import AgencyDirectory, all_agencies
 from tracker.extensions import db
 from tracker.mailer import deliver_pending
 from tracker.models import JournalKind, Proposal
+from tracker.notify.service import queue_status_notices
 from tracker.plans.forms import EditProposalForm
 from tracker.plans.routes import proposal_fields
 from tracker.plans.service import agency_involved
@@ -112,6 +113,7 @@ def update_status(proposal_id: int):
             expected_version=form.version.data, postponement_needs_approval=rights.needs_approval)
         messages = notices.postponement_requested(proposal, entry, current_user.name) \
             if entry.kind == JournalKind.POSTPONEMENT_REQUESTED else []
+        queue_status_notices(proposal, entry, tracker_today())
         db.session.commit()
     except FieldError as error:
         db.session.rollback()
@@ -146,6 +148,7 @@ def decide(proposal_id: int):
                                     user_id=current_user.id, agency_id=current_user.agency_id,
                                     expected_version=form.version.data)
         messages = notices.postponement_decided(proposal, entry, approve, current_user.name)
+        queue_status_notices(proposal, entry, tracker_today())
         db.session.commit()
     except FieldError as error:
         db.session.rollback()

@@ -1,0 +1,188 @@
+"""Reminders end to end: planning into the outbox, digests, a real SMTP server, faults."""
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tracker.extensions import db
+from tracker.models import MessageStatus, Notice, OutboxMessage, Proposal, SchedulerRun, User
+from tracker.notify.jobs import run_flush, run_planning
+
+OFFICER = "chuyenvien@demo.local"
+MANAGER = "lanhdao@demo.local"
+
+
+def at(day: date, hour: int = 1) -> datetime:
+    """An instant on `day` in Hà Nội time (UTC+7): 01:00 UTC is 08:00 there."""
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_dry_run_prints_and_writes_nothing(runner, seed_plan):
+    result = runner.invoke(args=["reminders", "plan", "--today", "2020-09-16", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert f"{OFFICER}\tdue_soon\tXây dựng và trình UBND tỉnh dự thảo sửa đổi Quyết định ban hành " \
+           "Quy chế phối hợp quản lý cụm công nghiệp trên địa bàn tỉnh" in lines
+    assert lines[-1] == "2 notices for 2020-09-16"
+    assert count(Notice) == 0 and count(OutboxMessage) == 0
+
+
+def test_planning_twice_adds_nothing(runner, seed_plan):
+    first = runner.invoke(args=["reminders", "plan", "--today", "2020-09-16"])
+    assert first.output.strip().splitlines()[-1] == "2 notices for 2020-09-16, 2 new"
+    second = runner.invoke(args=["reminders", "plan", "--today", "2020-09-16"])
+    assert second.output.strip().splitlines()[-1] == "2 notices for 2020-09-16, 0 new"
+    assert count(Notice) == 2
+    digests = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert [(m.kind, m.recipient) for m in digests] == [("digest", OFFICER)]
+    assert count(SchedulerRun) == 2
+
+
+def test_planning_from_two_threads_at_once_adds_each_notice_once(app, seed_plan):
+    day = date(2020, 9, 23)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def plan():
+        try:
+            with app.app_context():
+                barrier.wait()
+                run_planning(day, at(day))
+        except Exception as error:  # noqa: BLE001 — reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=plan) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.session.expire_all()
+    assert count(Notice) == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.kind == "digest")) == 1
+
+
+def test_without_a_mail_server_digests_are_held_for_admins(app, client, auth, make_user,
+                                                           seed_plan):
+    day = date(2020, 9, 23)
+    run_planning(day, at(day))
+    result = run_flush(at(day))
+    assert (result.sent, result.held) == (0, 1)
+    message = db.session.scalar(sa.select(OutboxMessage))
+    assert message.status == MessageStatus.HELD.value
+    assert message.last_error == "not sent: no mail server configured"
+    assert message.subject == "[Nhắc việc] 2 đề án đến hạn trình trong 7 ngày"
+    assert "Chương trình Khuyến công địa phương" in message.body_text
+
+
+def test_digest_reaches_a_real_smtp_server(app, seed_plan, smtp_server):
+    """Overdue first, then due soon; decoded Vietnamese subject; title, lead agency, period,
+    days left or late, and a link on each line; the list link at the end."""
+    day = date(2020, 12, 24)   # item 2 due 31/12 (7 days); items 1 and 3 long overdue
+    # Make 1 and 3 overdue alerts fall today: their first alert was 1/10/2020; +7k days.
+    run_planning(day, at(day))
+    run_flush(at(day))
+    received = {m.envelope_to[0]: m for m in smtp_server.messages}
+    officer = received[OFFICER]
+    assert officer.subject.startswith("[Nhắc việc]")
+    assert officer.message["To"].addresses[0].display_name == "Trần Văn An"
+    text = officer.text()
+    assert "Dự thảo công văn thay thế Công văn số 245/UBND-CNXD" in text
+    assert "Sở Công Thương · Quý IV/2020 (31/12/2020) · còn 7 ngày" in text
+    assert "/items/2" in text and text.strip().endswith("/plans/mine")
+    assert len(smtp_server.messages) == len({m.envelope_to[0] for m in smtp_server.messages})
+
+
+def test_server_down_then_up_delivers_each_message_once(app, seed_plan, smtp_server):
+    day = date(2020, 9, 23)
+    run_planning(day, at(day))
+    port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = 1  # nothing listens there: connection refused
+    from tracker.extensions import mail
+
+    mail.init_app(app)
+    result = run_flush(at(day))
+    assert (result.sent, result.retried) == (0, 1)
+    message = db.session.scalar(sa.select(OutboxMessage))
+    assert message.status == MessageStatus.PENDING.value and message.next_attempt_at is not None
+    app.config["MAIL_PORT"] = port
+    mail.init_app(app)
+    assert run_flush(at(day)).sent == 0          # the back-off is not over yet
+    later = message.next_attempt_at + timedelta(seconds=1)
+    assert run_flush(later).sent == 1
+    assert run_flush(later + timedelta(hours=1)).sent == 0
+    assert len(smtp_server.messages) == 1
+
+
+def test_451_is_retried_and_550_fails_and_shows_on_the_outbox_page(app, client, auth, make_user,
+                                                                   seed_plan, smtp_server):
+    day = date(2020, 9, 23)
+    run_planning(day, at(day))
+    smtp_server.refusals.append(451)
+    first = run_flush(at(day))
+    assert (first.sent, first.retried) == (0, 1)
+    message = db.session.scalar(sa.select(OutboxMessage))
+    assert "451" in message.last_error
+    assert run_flush(message.next_attempt_at).sent == 1
+    assert len(smtp_server.messages) == 1
+
+    user = db.session.scalar(sa.select(User).where(User.email == OFFICER))
+    user.muted_notices = ""
+    db.session.commit()
+    day = date(2020, 9, 25)
+    run_planning(day, at(day))
+    smtp_server.refusals.append(550)
+    result = run_flush(at(day))
+    assert result.failed == 1
+    failed = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.status == MessageStatus.FAILED.value)).one()
+    assert failed.last_error.startswith("550")
+    auth.login(make_user("admin", "Văn phòng UBND tỉnh"))
+    page = client.get("/admin/outbox?status=failed").get_data(as_text=True)
+    assert OFFICER in page
+
+
+def test_deactivated_recipient_and_ended_items_cancel_the_digest(app, seed_plan, smtp_server):
+    day = date(2020, 9, 16)
+    run_planning(day, at(day))
+    for proposal in db.session.scalars(sa.select(Proposal).where(Proposal.id.in_([1, 3]))):
+        proposal.status = "submitted"
+    db.session.commit()
+    result = run_flush(at(day))
+    assert result.cancelled == 1 and smtp_server.messages == []
+    cancelled = db.session.scalar(sa.select(OutboxMessage))
+    assert cancelled.status == MessageStatus.CANCELLED.value
+
+    day = date(2020, 12, 17)   # item 2: 14 days before 31/12
+    run_planning(day, at(day))
+    db.session.execute(sa.update(User).where(User.email == OFFICER).values(active=False))
+    db.session.commit()
+    result = run_flush(at(day))
+    assert result.sent == 0 and smtp_server.messages == []
+
+
+def test_status_changes_reach_managers_in_the_next_digest_once(app, client, auth, seed_plan):
+    auth.login(db.session.scalar(sa.select(User).where(User.email == OFFICER)),
+               "chuyenvien-demo-2020")
+    client.post("/items/1/status", data={"status": "submitted", "document_ref": "45/TTr-SCT",
+                                         "document_date": "20/9/2020", "version": "1"})
+    notices = db.session.scalars(sa.select(Notice).where(Notice.kind == "status")).all()
+    assert {n.recipient for n in notices} == {OFFICER, MANAGER}
+    from tracker.clock import today_in
+
+    day = today_in("Asia/Ho_Chi_Minh")   # the notice waits for the next planning run
+    run_planning(day, at(day))
+    run_planning(day, at(day))
+    manager_digest = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.recipient == MANAGER)).one()
+    run_flush(at(day))
+    db.session.refresh(manager_digest)
+    assert "Đã trình" in manager_digest.body_text

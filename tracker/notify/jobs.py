@@ -1,0 +1,45 @@
+"""The two jobs, as plain functions the scheduler and the command line both call.
+
+Each run is logged (`scheduler_run`) with its counts; each is an idempotent sweep: the
+unique keys on notices and digests make a second run of the same day add nothing.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from tracker.extensions import db
+from tracker.models import SchedulerRun
+from tracker.notify import planner
+from tracker.notify.sender import DrainResult, drain_outbox
+from tracker.notify.service import plan_day, write_notices
+
+
+def run_planning(today: date, now: datetime, *, dry_run: bool = False
+                 ) -> tuple[list[planner.Notice], int]:
+    """Plan `today`; unless `dry_run`, store the notices and digests. Returns (notices, new)."""
+    notices = plan_day(today)
+    if dry_run:
+        db.session.rollback()
+        return notices, 0
+    added = write_notices(notices, today)
+    db.session.add(SchedulerRun(job="plan", started_at=now, finished_at=datetime.now(now.tzinfo),
+                                for_day=today, planned=added))
+    db.session.commit()
+    return notices, added
+
+
+def run_flush(now: datetime) -> DrainResult:
+    result = drain_outbox(now)
+    if result.sent or result.failed or result.retried or result.cancelled or result.held:
+        db.session.add(SchedulerRun(job="send", started_at=now, finished_at=datetime.now(now.tzinfo),
+                                    sent=result.sent, retried=result.retried, failed=result.failed))
+        db.session.commit()
+    return result
+
+
+def planned_already(day: date) -> bool:
+    """Has the planning of `day` run (so start-up need not catch up)?"""
+    return db.session.scalar(sa.select(sa.exists().where(
+        SchedulerRun.job == "plan", SchedulerRun.for_day == day))) or False

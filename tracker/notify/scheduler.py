@@ -1,0 +1,132 @@
+"""The reminder schedule (APScheduler 3): daily planning at the send time, a flush every minute.
+
+Only one process runs the jobs: every run first takes (or renews) a lease row in the
+database, which works on SQLite and PostgreSQL and across gunicorn workers. The scheduler
+starts with `flask run` (in the serving process only, reloader or not), in each gunicorn
+worker (gunicorn.conf.py; the lease elects one), or alone with `flask scheduler`. No other
+command, and no test, starts it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import click
+import sqlalchemy as sa
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from flask import Flask
+
+from tracker.extensions import db
+from tracker.models import SchedulerLease
+
+log = logging.getLogger(__name__)
+LEASE_NAME = "reminders"
+LEASE_TTL = timedelta(minutes=3)
+
+
+def acquire_lease(holder: str, now: datetime, ttl: timedelta = LEASE_TTL) -> bool:
+    """Take the lease if it is free or expired, or renew it if we hold it."""
+    expires = now + ttl
+    updated = db.session.execute(
+        sa.update(SchedulerLease)
+        .where(SchedulerLease.name == LEASE_NAME,
+               sa.or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now))
+        .values(holder=holder, expires_at=expires)
+    ).rowcount
+    if updated:
+        db.session.commit()
+        return True
+    if db.session.get(SchedulerLease, LEASE_NAME) is not None:
+        db.session.rollback()
+        return False
+    try:
+        db.session.add(SchedulerLease(name=LEASE_NAME, holder=holder, expires_at=expires))
+        db.session.commit()
+        return True
+    except sa.exc.IntegrityError:  # another process inserted it first
+        db.session.rollback()
+        return False
+
+
+class ReminderScheduler:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.tz = ZoneInfo(app.config["TRACKER_TIMEZONE"])
+        self.scheduler = BackgroundScheduler(timezone=self.tz)
+
+    def start(self) -> None:
+        with self.app.app_context():
+            from tracker.notify.service import reminder_settings
+
+            hour, minute = (int(x) for x in reminder_settings().send_time.split(":"))
+            db.session.commit()
+        defaults = dict(coalesce=True, max_instances=1, misfire_grace_time=3600,
+                        replace_existing=True)
+        self.scheduler.add_job(self.plan, CronTrigger(hour=hour, minute=minute, timezone=self.tz),
+                               id="plan", **defaults)
+        self.scheduler.add_job(self.flush, "interval", minutes=1, id="flush", **defaults)
+        # After downtime: the day's planning runs now if its time has passed unplanned.
+        self.scheduler.add_job(self.catch_up, id="catch-up", **defaults)
+        self.scheduler.start()
+        log.info("reminder scheduler started (%s), planning daily at %02d:%02d", self.holder,
+                 hour, minute)
+
+    def shutdown(self) -> None:
+        self.scheduler.shutdown(wait=False)
+
+    def _leased(self) -> bool:
+        return acquire_lease(self.holder, datetime.now(UTC))
+
+    def plan(self) -> None:
+        from tracker.notify.jobs import run_planning
+
+        with self.app.app_context():
+            if self._leased():
+                now = datetime.now(UTC)
+                run_planning(now.astimezone(self.tz).date(), now)
+
+    def flush(self) -> None:
+        from tracker.notify.jobs import run_flush
+
+        with self.app.app_context():
+            if self._leased():
+                run_flush(datetime.now(UTC))
+
+    def catch_up(self) -> None:
+        from tracker.notify.jobs import planned_already
+        from tracker.notify.service import reminder_settings
+
+        with self.app.app_context():
+            now = datetime.now(UTC).astimezone(self.tz)
+            hour, minute = (int(x) for x in reminder_settings().send_time.split(":"))
+            due = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+            missed = now >= due and not planned_already(now.date())
+            db.session.rollback()
+        if missed:
+            self.plan()
+
+
+def starts_with_this_command() -> bool:
+    """True in the process that serves `flask run` (the reloader's child, if it reloads)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.info_name != "run":
+        return False
+    reload = ctx.params.get("reload")
+    if reload is None:
+        from flask.helpers import get_debug_flag
+
+        reload = get_debug_flag()
+    return not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+
+
+def start_scheduler(app: Flask) -> ReminderScheduler:
+    scheduler = ReminderScheduler(app)
+    scheduler.start()
+    app.extensions["reminder_scheduler"] = scheduler
+    return scheduler

@@ -1,0 +1,188 @@
+"""Reminders against the database: load the facts, plan a day, write notices and digests.
+
+The rules themselves are in `planner.py` (pure); this module only feeds it and stores its
+answer. Every query here is a set query: the number of statements does not grow with
+the number of items or users.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tracker.extensions import db
+from tracker.models import (
+    Agency,
+    CalendarException,
+    Notice,
+    OutboxMessage,
+    Plan,
+    Proposal,
+    ReminderSettings,
+    User,
+    proposal_coordinators,
+)
+from tracker.notify import planner
+from tracker.statuses import ENDED
+from tracker.workdays import WorkCalendar
+
+MUTABLE_KINDS = ("due_soon", "overdue", "status")
+
+
+def reminder_settings() -> ReminderSettings:
+    """The single settings row, created with the defaults on first use."""
+    settings = db.session.scalar(sa.select(ReminderSettings).order_by(ReminderSettings.id))
+    if settings is None:
+        settings = ReminderSettings(stages="14,7,3,1,0", working_days=False, overdue_interval=7,
+                                    escalate_after=2, send_time="07:00")
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+def rules_from(settings: ReminderSettings) -> planner.ReminderRules:
+    return planner.ReminderRules(stages=settings.stage_list, working_days=settings.working_days,
+                                 overdue_interval=settings.overdue_interval,
+                                 escalate_after=settings.escalate_after)
+
+
+def work_calendar() -> WorkCalendar:
+    """The holidays package plus the admin's extra days off and worked Saturdays."""
+    rows = db.session.execute(sa.select(CalendarException.day, CalendarException.working)).all()
+    return WorkCalendar(extra_days_off=[d for d, working in rows if not working],
+                        extra_working_days=[d for d, working in rows if working])
+
+
+def load_items() -> list[planner.ItemFacts]:
+    """Every open item with a deadline, with its coordinators: two queries."""
+    open_items = (sa.select(Proposal.id, Proposal.title, Proposal.status, Proposal.due_date,
+                            Proposal.due_period, Proposal.lead_agency_id, Plan.owner_agency_id,
+                            Agency.name)
+                  .join(Plan, Plan.id == Proposal.plan_id)
+                  .join(Agency, Agency.id == Proposal.lead_agency_id)
+                  .where(Proposal.status.not_in([s.value for s in ENDED]),
+                         Proposal.due_date.is_not(None)))
+    coordinators: dict[int, set[int]] = defaultdict(set)
+    open_ids = open_items.with_only_columns(Proposal.id).scalar_subquery()
+    for proposal_id, agency_id in db.session.execute(
+        sa.select(proposal_coordinators.c.proposal_id, proposal_coordinators.c.agency_id)
+        .where(proposal_coordinators.c.proposal_id.in_(open_ids))
+    ):
+        coordinators[proposal_id].add(agency_id)
+    return [
+        planner.ItemFacts(id=row.id, title=row.title, status=row.status, due_date=row.due_date,
+                          due_period=row.due_period, lead_agency_id=row.lead_agency_id,
+                          owner_agency_id=row.owner_agency_id,
+                          coordinator_ids=frozenset(coordinators.get(row.id, ())),
+                          lead_agency_name=row.name)
+        for row in db.session.execute(open_items)
+    ]
+
+
+def load_users() -> list[planner.UserFacts]:
+    rows = db.session.execute(sa.select(User.id, User.email, User.name, User.role, User.agency_id,
+                                        User.active, User.locale, User.muted_notices))
+    return [planner.UserFacts(id=r.id, email=r.email, name=r.name, role=r.role,
+                              agency_id=r.agency_id, active=r.active, locale=r.locale or "vi",
+                              muted=frozenset(k for k in (r.muted_notices or "").split(",") if k))
+            for r in rows]
+
+
+def load_agencies() -> list[planner.AgencyFacts]:
+    rows = db.session.execute(sa.select(Agency.id, Agency.shared_mailbox,
+                                        Agency.is_consolidating_office).where(Agency.active))
+    return [planner.AgencyFacts(id=r.id, shared_mailbox=r.shared_mailbox,
+                                is_consolidating_office=r.is_consolidating_office) for r in rows]
+
+
+def plan_day(today: date) -> list[planner.Notice]:
+    """The notices due on `today`, as the pure planner decides them."""
+    return planner.plan_notices(load_items(), load_users(), load_agencies(),
+                                rules_from(reminder_settings()), today, work_calendar())
+
+
+def _insert_ignoring_duplicates(model, rows: list[dict], key: str) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on the unique `key`, on PostgreSQL and SQLite alike."""
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(model).on_conflict_do_nothing(index_elements=[key]), rows)
+
+
+def write_notices(notices: Iterable[planner.Notice], today: date) -> int:
+    """Store the day's notices (a rerun adds nothing) and gather each recipient's waiting
+    notices into the day's digest. Returns how many notices were new."""
+    rows = [dict(dedupe_key=n.dedupe_key, kind=n.kind, proposal_id=n.item_id,
+                 recipient=n.recipient_email, user_id=n.recipient_user_id, stage=n.stage,
+                 planned_for=today) for n in notices]
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Notice))
+    _insert_ignoring_duplicates(Notice, rows, "dedupe_key")
+    added = db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) - before
+    attach_waiting_notices(today)
+    return added
+
+
+def attach_waiting_notices(today: date) -> None:
+    """Each recipient with notices not yet in an e-mail gets today's digest (one per day)."""
+    waiting = db.session.execute(
+        sa.select(Notice.recipient, sa.func.max(Notice.user_id))
+        .where(Notice.message_id.is_(None), Notice.planned_for <= today)
+        .group_by(Notice.recipient)
+    ).all()
+    if not waiting:
+        return
+    _insert_ignoring_duplicates(OutboxMessage, [
+        dict(kind="digest", dedupe_key=digest_key(today, recipient), recipient=recipient,
+             user_id=user_id, recipient_name="", subject="", body_text="", status="pending",
+             attempts=0)
+        for recipient, user_id in waiting
+    ], "dedupe_key")
+    digest_ids = (sa.select(OutboxMessage.id)
+                  .where(OutboxMessage.dedupe_key == sa.literal("digest:" + today.isoformat() + ":")
+                         + Notice.recipient, OutboxMessage.status == "pending")
+                  .scalar_subquery())
+    db.session.execute(
+        sa.update(Notice)
+        .where(Notice.message_id.is_(None), Notice.planned_for <= today)
+        .values(message_id=digest_ids)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def digest_key(day: date, recipient: str) -> str:
+    return f"digest:{day.isoformat()}:{recipient}"
+
+
+STATUS_CHANGES_TOLD = frozenset({"submitted", "approved", "returned", "postponed", "withdrawn"})
+
+
+def queue_status_notices(proposal: Proposal, entry, today: date) -> int:
+    """A change that matters becomes a notice for the owner agency's managers and the lead
+    agency's officers (and its mailbox); it travels in their next digest, once per change."""
+    if entry.new_status not in STATUS_CHANGES_TOLD:
+        return 0
+    db.session.flush()  # the journal entry's id is part of the dedupe key
+    owner_id = db.session.scalar(sa.select(Plan.owner_agency_id).where(Plan.id == proposal.plan_id))
+    users = db.session.execute(
+        sa.select(User.id, User.email, User.muted_notices)
+        .where(User.active, sa.or_(
+            sa.and_(User.agency_id == owner_id, User.role == "manager"),
+            sa.and_(User.agency_id == proposal.lead_agency_id, User.role == "officer")))
+    ).all()
+    recipients = {email: user_id for user_id, email, muted in users
+                  if "status" not in (muted or "").split(",")}
+    mailbox = db.session.scalar(sa.select(Agency.shared_mailbox)
+                                .where(Agency.id == proposal.lead_agency_id))
+    if mailbox:
+        recipients.setdefault(mailbox, None)
+    _insert_ignoring_duplicates(Notice, [
+        dict(dedupe_key=f"status:{entry.id}:{email.lower()}", kind="status",
+             proposal_id=proposal.id, recipient=email, user_id=user_id, stage=0,
+             planned_for=today)
+        for email, user_id in recipients.items()
+    ], "dedupe_key")
+    return len(recipients)
