@@ -4,7 +4,6 @@ from __future__ import annotations
 import threading
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from tracker.extensions import db

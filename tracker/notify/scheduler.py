@@ -80,36 +80,36 @@ class ReminderScheduler:
     def shutdown(self) -> None:
         self.scheduler.shutdown(wait=False)
 
-    def _leased(self) -> bool:
-        return acquire_lease(self.holder, datetime.now(UTC))
-
-    def plan(self) -> None:
+    def plan(self, now: datetime | None = None) -> None:
         from tracker.notify.jobs import run_planning
 
+        now = now or datetime.now(UTC)
         with self.app.app_context():
-            if self._leased():
-                now = datetime.now(UTC)
+            if acquire_lease(self.holder, now):
                 run_planning(now.astimezone(self.tz).date(), now)
 
-    def flush(self) -> None:
+    def flush(self, now: datetime | None = None) -> None:
         from tracker.notify.jobs import run_flush
 
+        now = now or datetime.now(UTC)
         with self.app.app_context():
-            if self._leased():
-                run_flush(datetime.now(UTC))
+            if acquire_lease(self.holder, now):
+                run_flush(now)
 
-    def catch_up(self) -> None:
+    def catch_up(self, now: datetime | None = None) -> None:
+        """After downtime: plan today now if its sending time has passed and it is unplanned."""
         from tracker.notify.jobs import planned_already
         from tracker.notify.service import reminder_settings
 
+        now = now or datetime.now(UTC)
+        local = now.astimezone(self.tz)
         with self.app.app_context():
-            now = datetime.now(UTC).astimezone(self.tz)
             hour, minute = (int(x) for x in reminder_settings().send_time.split(":"))
-            due = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-            missed = now >= due and not planned_already(now.date())
-            db.session.rollback()
+            due = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+            missed = local >= due and not planned_already(local.date())
+            db.session.commit()
         if missed:
-            self.plan()
+            self.plan(now)
 
 
 def starts_with_this_command() -> bool:

@@ -1,0 +1,58 @@
+"""The schedule: one process holds the lease; no command but `run`/`scheduler` starts it."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from tracker import create_app
+from tracker.extensions import db
+from tracker.models import SchedulerLease, SchedulerRun
+from tracker.notify.scheduler import ReminderScheduler, acquire_lease
+
+
+def test_one_holder_at_a_time_until_the_lease_expires(app):
+    now = datetime(2020, 9, 23, 0, 0, tzinfo=UTC)
+    assert acquire_lease("worker-a", now)
+    assert not acquire_lease("worker-b", now + timedelta(minutes=1))
+    assert acquire_lease("worker-a", now + timedelta(minutes=2))        # renewal
+    assert not acquire_lease("worker-b", now + timedelta(minutes=4))    # renewed until 00:05
+    assert acquire_lease("worker-b", now + timedelta(minutes=6))        # a dead holder's lease
+    assert db.session.get(SchedulerLease, "reminders").holder == "worker-b"
+
+
+def test_commands_do_not_start_the_scheduler(runner, app):
+    """`flask db upgrade`, `flask reminders …` and the tests never start it as a side effect."""
+    assert "reminder_scheduler" not in app.extensions
+    result = runner.invoke(args=["reminders", "plan", "--today", "2020-09-16", "--dry-run"])
+    assert result.exit_code == 0
+    assert "reminder_scheduler" not in app.extensions
+    fresh = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                        "SCHEDULER_AUTOSTART": True})
+    assert "reminder_scheduler" not in fresh.extensions  # not under `flask run`
+
+
+def test_missed_planning_runs_at_start_up_once(app, seed_plan):
+    """Started after the send time with today unplanned, the scheduler plans today at once;
+    before the send time it waits; a second process the same day plans nothing more."""
+    early = datetime(2020, 9, 16, 23, 30, tzinfo=UTC)      # 06:30 on 17/9 in Hà Nội
+    late = datetime(2020, 9, 16, 2, 0, tzinfo=UTC)         # 09:00 on 16/9 in Hà Nội
+    ReminderScheduler(app).catch_up(early)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SchedulerRun)) == 0
+    ReminderScheduler(app).catch_up(late)
+    runs = db.session.scalars(sa.select(SchedulerRun)).all()
+    assert [(r.job, r.for_day.isoformat(), r.planned) for r in runs] == [("plan", "2020-09-16", 2)]
+    ReminderScheduler(app).catch_up(late + timedelta(minutes=10))
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SchedulerRun)) == 1
+
+
+def test_the_background_scheduler_starts_and_stops(app):
+    scheduler = ReminderScheduler(app)
+    scheduler.start()
+    try:
+        assert {job.id for job in scheduler.scheduler.get_jobs()} >= {"plan", "flush"}
+        plan_job = scheduler.scheduler.get_job("plan")
+        assert str(plan_job.trigger).startswith("cron[hour='7', minute='0'")
+    finally:
+        scheduler.shutdown()
