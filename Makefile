@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install translations bench clean
+.PHONY: run test install translations bench bench-reminders clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ test: install
 
 bench: install
 	$(BIN)/python bench/bench_pages.py
+
+bench-reminders: install
+	$(BIN)/python bench/bench_reminders.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

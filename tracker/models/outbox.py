@@ -31,9 +31,10 @@ class OutboxMessage(db.Model):
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
     recipient_name: so.Mapped[str] = so.mapped_column(NFCString(200), default="")
-    subject: so.Mapped[str] = so.mapped_column(NFCString(300))
-    body_text: so.Mapped[str] = so.mapped_column(NFCText, default="")
-    body_html: so.Mapped[str | None] = so.mapped_column(NFCText)
+    # Written by the app from templates, so stored as rendered (indentation kept).
+    subject: so.Mapped[str] = so.mapped_column(sa.String(300))
+    body_text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    body_html: so.Mapped[str | None] = so.mapped_column(sa.Text)
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default=MessageStatus.PENDING, index=True)
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     # Temporary failures wait before the next try (exponential back-off).

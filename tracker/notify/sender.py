@@ -24,7 +24,9 @@ from tracker.clock import today_in
 from tracker.extensions import db, mail
 from tracker.mailer import NO_SERVER
 from tracker.models import MessageStatus, Notice, OutboxMessage, Proposal, User
+from tracker.periods import format_date
 from tracker.statuses import is_ended
+from tracker.web import status_label
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 50
@@ -75,7 +77,7 @@ def drain_outbox(now: datetime, *, limit: int | None = None) -> DrainResult:
 def _send_batch(batch: list[OutboxMessage], now: datetime, max_attempts: int,
                 result: DrainResult) -> bool:
     today = today_in(current_app.config["TRACKER_TIMEZONE"], now)
-    ready = [m for m in batch if _prepare(m, today, result)]
+    ready = _prepare_batch(batch, today, result)
     db.session.commit()
     if not ready:
         return True
@@ -95,11 +97,14 @@ def _send_batch(batch: list[OutboxMessage], now: datetime, max_attempts: int,
         db.session.commit()
         return False
     result.connections += 1
+    session = db.session()
+    session.expire_on_commit = False  # each commit records one outcome; nothing to reload
     try:
         for message in ready:
             _send_one(connection, message, now, max_attempts, result)
-            db.session.commit()
+            session.commit()
     finally:
+        session.expire_on_commit = True
         try:
             connection.__exit__(None, None, None)
         except (OSError, smtplib.SMTPException):
@@ -159,24 +164,32 @@ def _permanent_failure(message: OutboxMessage, answer: str, result: DrainResult)
     result.failed += 1
 
 
-def _prepare(message: OutboxMessage, today: date, result: DrainResult) -> bool:
-    """Check the message again just before sending; write a digest's text now."""
-    user = db.session.get(User, message.user_id) if message.user_id else None
-    if user is not None and not user.active:
-        return _cancel(message, "recipient deactivated", result)
-    if message.kind != "digest":
-        return True
-    lines = digest_lines(message.id, today)
-    if not lines:
-        return _cancel(message, "nothing left to say: every item has ended", result)
-    render_digest(message, user, lines)
-    return True
+def _prepare_batch(batch: list[OutboxMessage], today: date, result: DrainResult
+                   ) -> list[OutboxMessage]:
+    """Check every message again just before sending, and write the digests' text now:
+    three queries for the whole batch (users, notices, items), none per message."""
+    user_ids = {m.user_id for m in batch if m.user_id}
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(user_ids)))} \
+        if user_ids else {}
+    digests = [m for m in batch if m.kind == "digest"]
+    lines = digest_lines([m.id for m in digests], today) if digests else {}
+    ready, views = [], {}
+    for message in batch:
+        user = users.get(message.user_id)
+        if user is not None and not user.active:
+            _cancel(message, "recipient deactivated", result)
+        elif message.kind == "digest" and not lines.get(message.id):
+            _cancel(message, "nothing left to say: every item has ended", result)
+        else:
+            if message.kind == "digest":
+                render_digest(message, user, lines[message.id], views)
+            ready.append(message)
+    return ready
 
 
-def _cancel(message: OutboxMessage, why: str, result: DrainResult) -> bool:
+def _cancel(message: OutboxMessage, why: str, result: DrainResult) -> None:
     message.status, message.last_error = MessageStatus.CANCELLED.value, why
     result.cancelled += 1
-    return False
 
 
 @dataclass
@@ -187,54 +200,93 @@ class DigestLine:
     stage: int
 
 
-def digest_lines(message_id: int, today: date) -> list[DigestLine]:
-    """The digest's notices still worth sending: overdue first, then due soon, then changes,
+KIND_ORDER = {"overdue": 0, "due_soon": 1, "status": 2}
+
+
+def digest_lines(message_ids: list[int], today: date) -> dict[int, list[DigestLine]]:
+    """Each digest's notices still worth sending: overdue first, then due soon, then changes,
     each group by due date. Items that have ended since planning are dropped."""
-    notices = db.session.scalars(
-        sa.select(Notice).where(Notice.message_id == message_id)
+    notices = db.session.execute(
+        sa.select(Notice.message_id, Notice.kind, Notice.proposal_id, Notice.stage)
+        .where(Notice.message_id.in_(message_ids))
     ).all()
+    proposal_ids = {n.proposal_id for n in notices}
     proposals = {p.id: p for p in db.session.scalars(
-        sa.select(Proposal).where(Proposal.id.in_({n.proposal_id for n in notices}))
-        .options(so.joinedload(Proposal.lead_agency), so.joinedload(Proposal.plan))
-    )}
-    lines: dict[tuple[str, int], DigestLine] = {}
-    for notice in notices:
-        proposal = proposals.get(notice.proposal_id)
-        if proposal is None:
-            continue
-        if notice.kind in ("due_soon", "overdue") and is_ended(proposal.status):
+        sa.select(Proposal).where(Proposal.id.in_(proposal_ids))
+        .options(so.joinedload(Proposal.lead_agency))
+    )} if proposal_ids else {}
+    by_message: dict[int, dict[tuple[str, int], DigestLine]] = defaultdict(dict)
+    for message_id, kind, proposal_id, stage in notices:
+        proposal = proposals.get(proposal_id)
+        if proposal is None or (kind in ("due_soon", "overdue") and is_ended(proposal.status)):
             continue
         days = (proposal.due_date - today).days if proposal.due_date else 0
-        key = (notice.kind, proposal.id)
-        if key not in lines or notice.stage < lines[key].stage:
-            lines[key] = DigestLine(notice.kind, proposal, days, notice.stage)
-    order = {"overdue": 0, "due_soon": 1, "status": 2}
-    return sorted(lines.values(), key=lambda line: (order[line.kind], line.proposal.due_date
-                                                     or today, line.proposal.id))
+        lines = by_message[message_id]
+        if (kind, proposal_id) not in lines or stage < lines[(kind, proposal_id)].stage:
+            lines[(kind, proposal_id)] = DigestLine(kind, proposal, days, stage)
+    return {
+        message_id: sorted(lines.values(), key=lambda line: (
+            KIND_ORDER[line.kind], line.proposal.due_date or today, line.proposal.id))
+        for message_id, lines in by_message.items()
+    }
 
 
-def render_digest(message: OutboxMessage, user: User | None, lines: list[DigestLine]) -> None:
+@dataclass(frozen=True)
+class LineView:
+    """One digest line as printed; the same item reads the same for every recipient of a
+    batch in one language, so it is worded once and reused."""
+
+    kind: str
+    title: str
+    agency: str
+    period: str
+    deadline: str
+    when: str
+    late: bool
+    link: str
+
+
+def _line_view(line: DigestLine) -> LineView:
+    proposal = line.proposal
+    if line.kind == "status":
+        when = status_label(proposal.status)
+    elif line.days < 0:
+        when = ngettext("%(num)d day late", "%(num)d days late", -line.days)
+    elif line.days == 0:
+        when = _("due today")
+    else:
+        when = ngettext("%(num)d day left", "%(num)d days left", line.days)
+    return LineView(line.kind, proposal.title, proposal.lead_agency.name, proposal.due_period,
+                    format_date(proposal.due_date) if proposal.due_date else "", when,
+                    line.days <= 0 and line.kind != "status",
+                    url_for("proposals.show", proposal_id=proposal.id, _external=True))
+
+
+def render_digest(message: OutboxMessage, user: User | None, lines: list[DigestLine],
+                  views: dict | None = None) -> None:
+    """Write the digest in the recipient's language; `views` caches worded lines."""
+    views = {} if views is None else views
     locale = (user.locale if user else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    groups: dict[str, list[DigestLine]] = defaultdict(list)
-    for line in lines:
-        groups[line.kind].append(line)
     with force_locale(locale):
-        subject = digest_subject(groups)
-        context = dict(groups=groups, user=user, subject=subject,
-                       recipient_name=user.name if user else "",
-                       list_link=url_for("plans.mine", _external=True),
-                       item_link=lambda p: url_for("proposals.show", proposal_id=p.id,
-                                                   _external=True))
+        groups: dict[str, list[LineView]] = defaultdict(list)
+        for line in lines:
+            key = (locale, line.kind, line.proposal.id, line.days)
+            if key not in views:
+                views[key] = _line_view(line)
+            groups[line.kind].append(views[key])
+        subject = digest_subject(groups, lines)
+        context = dict(groups=groups, subject=subject, recipient_name=user.name if user else "",
+                       list_link=url_for("plans.mine", _external=True))
         message.subject = subject
         message.recipient_name = user.name if user else ""
         message.body_text = render_template("email/digest.txt", **context)
         message.body_html = render_template("email/digest.html", **context)
 
 
-def digest_subject(groups: dict[str, list[DigestLine]]) -> str:
+def digest_subject(groups: dict[str, list], lines: list[DigestLine]) -> str:
     """`[Nhắc việc] 3 đề án đến hạn trình trong 7 ngày`, or the overdue count first."""
-    overdue, soon, changes = groups.get("overdue", []), groups.get("due_soon", []), \
-        groups.get("status", [])
+    overdue, changes = groups.get("overdue", []), groups.get("status", [])
+    soon = [line for line in lines if line.kind == "due_soon"]
     parts = []
     if overdue:
         parts.append(ngettext("%(num)d item overdue", "%(num)d items overdue", len(overdue)))

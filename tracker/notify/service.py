@@ -57,12 +57,11 @@ def work_calendar() -> WorkCalendar:
 
 
 def load_items() -> list[planner.ItemFacts]:
-    """Every open item with a deadline, with its coordinators: two queries."""
-    open_items = (sa.select(Proposal.id, Proposal.title, Proposal.status, Proposal.due_date,
-                            Proposal.due_period, Proposal.lead_agency_id, Plan.owner_agency_id,
-                            Agency.name)
+    """Every open item with a deadline, with its coordinators: two queries. Only the columns
+    the planner reads are loaded (titles are read for the notices kept, when printed)."""
+    open_items = (sa.select(Proposal.id, Proposal.status, Proposal.due_date,
+                            Proposal.lead_agency_id, Plan.owner_agency_id)
                   .join(Plan, Plan.id == Proposal.plan_id)
-                  .join(Agency, Agency.id == Proposal.lead_agency_id)
                   .where(Proposal.status.not_in([s.value for s in ENDED]),
                          Proposal.due_date.is_not(None)))
     coordinators: dict[int, set[int]] = defaultdict(set)
@@ -72,13 +71,13 @@ def load_items() -> list[planner.ItemFacts]:
         .where(proposal_coordinators.c.proposal_id.in_(open_ids))
     ):
         coordinators[proposal_id].add(agency_id)
+    no_one = frozenset()
     return [
-        planner.ItemFacts(id=row.id, title=row.title, status=row.status, due_date=row.due_date,
-                          due_period=row.due_period, lead_agency_id=row.lead_agency_id,
-                          owner_agency_id=row.owner_agency_id,
-                          coordinator_ids=frozenset(coordinators.get(row.id, ())),
-                          lead_agency_name=row.name)
-        for row in db.session.execute(open_items)
+        planner.ItemFacts(id=item_id, title="", status=status, due_date=due_date, due_period="",
+                          lead_agency_id=lead_id, owner_agency_id=owner_id,
+                          coordinator_ids=frozenset(coordinators[item_id])
+                          if item_id in coordinators else no_one)
+        for item_id, status, due_date, lead_id, owner_id in db.session.execute(open_items)
     ]
 
 
@@ -110,7 +109,8 @@ def _insert_ignoring_duplicates(model, rows: list[dict], key: str) -> None:
         return
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(model).on_conflict_do_nothing(index_elements=[key]), rows)
+    table = model.__table__  # Core, not ORM: no per-row bookkeeping for bulk rows
+    db.session.execute(insert(table).on_conflict_do_nothing(index_elements=[key]), rows)
 
 
 def write_notices(notices: Iterable[planner.Notice], today: date) -> int:

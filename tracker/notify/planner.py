@@ -1,0 +1,275 @@
+"""Who is reminded of what on a given day: the reminder rules on plain values.
+
+No Flask, no database: `service.py` loads the facts and stores the answer, so the rules
+can be tested in milliseconds and a day can be planned again and again with the same result.
+
+Before a deadline, the lead agency's officers (and its shared mailbox) get one "due_soon"
+notice per stage; the coordinating agencies only get the first stage. A reminder whose day
+is not worked comes the working day *before*, so it is never late. After the deadline,
+"overdue" alerts go every `overdue_interval` days to the owner agency's managers and the
+lead agency's officers, from the first working day after it; an alert that falls on a day
+off comes the next working day. After `escalate_after` alerts, the consolidating office's
+managers are told too.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from tracker.statuses import is_ended
+from tracker.workdays import DEFAULT_CALENDAR, WorkCalendar
+
+DUE_SOON = "due_soon"
+OVERDUE = "overdue"
+OFFICER = "officer"
+MANAGER = "manager"
+
+_KIND_ORDER = {OVERDUE: 0, DUE_SOON: 1}
+_MAILBOX_LOCALE = "vi"  # a shared mailbox has no preferences: the official language
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFacts:
+    """One proposal, as much as the planner needs; `owner_agency_id` is its plan's owner."""
+
+    id: int
+    title: str
+    status: str
+    due_date: date | None
+    due_period: str
+    lead_agency_id: int
+    owner_agency_id: int
+    coordinator_ids: frozenset[int] = frozenset()
+    lead_agency_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UserFacts:
+    """A user; `muted` holds the notice kinds he turned off."""
+
+    id: int
+    email: str
+    name: str
+    role: str  # "admin" | "manager" | "officer" | "viewer"
+    agency_id: int
+    active: bool = True
+    locale: str = "vi"
+    muted: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyFacts:
+    id: int
+    shared_mailbox: str | None = None
+    is_consolidating_office: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderRules:
+    """The admin's settings; checked here so a bad row cannot loop or silently plan nothing."""
+
+    stages: tuple[int, ...] = (14, 7, 3, 1, 0)  # days before the deadline (0 = the day itself)
+    working_days: bool = False  # count the stages in working days instead of calendar days
+    overdue_interval: int = 7  # calendar days between overdue alerts
+    escalate_after: int = 2  # from alert escalate_after + 1 on, the consolidating office is told
+
+    def __post_init__(self) -> None:
+        if any(stage < 0 for stage in self.stages):
+            raise ValueError(f"stages must be >= 0: {self.stages}")
+        if self.overdue_interval < 1:
+            raise ValueError(f"overdue_interval must be >= 1: {self.overdue_interval}")
+        if self.escalate_after < 0:
+            raise ValueError(f"escalate_after must be >= 0: {self.escalate_after}")
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One thing to tell one recipient; the digest of the day gathers a recipient's notices."""
+
+    kind: str  # "due_soon" | "overdue"
+    item_id: int
+    recipient_email: str
+    recipient_name: str  # "" for a shared mailbox
+    recipient_user_id: int | None  # None for a shared mailbox
+    locale: str
+    stage: int  # due_soon: days before the deadline; overdue: the alert number 1, 2, 3 …
+    days_left: int  # calendar days from today to the deadline (negative when late)
+
+    @property
+    def dedupe_key(self) -> str:
+        """Unique per notice: the database refuses a second copy when a day is planned twice."""
+        return f"{self.kind}:{self.item_id}:{self.stage}:{self.recipient_email.lower()}"
+
+
+class _Recipient(NamedTuple):
+    email: str
+    key: str  # the e-mail in lower case, as in the dedupe key
+    name: str
+    user_id: int | None
+    locale: str
+
+
+class _Directory:
+    """Users and mailboxes indexed once by agency, so an item never scans all users."""
+
+    def __init__(self, users: Iterable[UserFacts], agencies: Iterable[AgencyFacts]) -> None:
+        self.due_soon_officers: dict[int, list[_Recipient]] = defaultdict(list)
+        self.overdue_officers: dict[int, list[_Recipient]] = defaultdict(list)
+        self.managers: dict[int, list[_Recipient]] = defaultdict(list)
+        self.mailbox: dict[int, _Recipient] = {}
+        office_ids: set[int] = set()
+        for agency in agencies:
+            if agency.shared_mailbox:
+                self.mailbox[agency.id] = _Recipient(agency.shared_mailbox, agency.shared_mailbox.lower(),
+                                                     "", None, _MAILBOX_LOCALE)
+            if agency.is_consolidating_office:
+                office_ids.add(agency.id)
+        for user in users:
+            if not user.active or user.role not in (OFFICER, MANAGER):
+                continue
+            recipient = _Recipient(user.email, user.email.lower(), user.name, user.id, user.locale)
+            if user.role == MANAGER:
+                # Managers are only ever alerted about items in their scope, where
+                # overdue alerts cannot be muted: their `muted` is not consulted.
+                self.managers[user.agency_id].append(recipient)
+                continue
+            if DUE_SOON not in user.muted:
+                self.due_soon_officers[user.agency_id].append(recipient)
+            if OVERDUE not in user.muted:
+                self.overdue_officers[user.agency_id].append(recipient)
+        self.office_managers: list[_Recipient] = [
+            manager for office_id in sorted(office_ids) for manager in self.managers.get(office_id, ())
+        ]
+
+    def agency_due_soon(self, agency_id: int) -> list[_Recipient]:
+        """Officers who want reminders, then the mailbox: a user wins over a mailbox at his address."""
+        return self._with_mailbox(self.due_soon_officers.get(agency_id, []), agency_id)
+
+    def agency_overdue(self, agency_id: int) -> list[_Recipient]:
+        return self._with_mailbox(self.overdue_officers.get(agency_id, []), agency_id)
+
+    def _with_mailbox(self, officers: list[_Recipient], agency_id: int) -> list[_Recipient]:
+        mailbox = self.mailbox.get(agency_id)
+        return officers if mailbox is None else [*officers, mailbox]
+
+
+class _Schedule:
+    """Reminder and alert days per deadline, worked out once per distinct due date.
+
+    Many items share a deadline (the end of a quarter), so the calendar is asked a few
+    times per due date, not per item.
+    """
+
+    def __init__(self, rules: ReminderRules, today: date, calendar: WorkCalendar) -> None:
+        self.rules = rules
+        self.today = today
+        self.calendar = calendar
+        self.first_stage = max(rules.stages, default=None)
+        self.stages = sorted(set(rules.stages), reverse=True)
+        self._due_soon: dict[date, tuple[int, ...]] = {}
+        self._overdue: dict[date, tuple[int, ...]] = {}
+
+    def reminder_day(self, due: date, stage: int) -> date:
+        """The stage's nominal day, moved back to a working day so it is never late."""
+        if self.rules.working_days:
+            nominal = self.calendar.add_working_days(due, -stage) if stage else due
+        else:
+            nominal = due - timedelta(days=stage)
+        return self.calendar.previous_working_day(nominal)
+
+    def alert_day(self, due: date, number: int) -> date:
+        """Alert `number` (1, 2, …): every interval from the first working day after the deadline."""
+        first = self.calendar.next_working_day(due + timedelta(days=1))
+        nominal = first + timedelta(days=(number - 1) * self.rules.overdue_interval)
+        return self.calendar.next_working_day(nominal)
+
+    def due_soon_stages(self, due: date) -> tuple[int, ...]:
+        """The stages whose reminder day is today (several, when moving made them meet)."""
+        if due not in self._due_soon:
+            if due < self.today:
+                stages: tuple[int, ...] = ()
+            else:
+                stages = tuple(s for s in self.stages if self.reminder_day(due, s) == self.today)
+            self._due_soon[due] = stages
+        return self._due_soon[due]
+
+    def overdue_numbers(self, due: date) -> tuple[int, ...]:
+        """The alert numbers whose (moved) day is today; usually none or one."""
+        if due not in self._overdue:
+            self._overdue[due] = self._find_alerts(due)
+        return self._overdue[due]
+
+    def _find_alerts(self, due: date) -> tuple[int, ...]:
+        first = self.calendar.next_working_day(due + timedelta(days=1))
+        if self.today < first:
+            return ()
+        # Alert n never comes before its nominal day and the moved days never go backwards,
+        # so walk down from the last alert whose nominal day has come until one is before today.
+        numbers = []
+        number = (self.today - first).days // self.rules.overdue_interval + 1
+        while number >= 1:
+            day = self.alert_day(due, number)
+            if day < self.today:
+                break
+            if day == self.today:
+                numbers.append(number)
+            number -= 1
+        return tuple(reversed(numbers))
+
+
+def plan_notices(
+    items: Iterable[ItemFacts],
+    users: Iterable[UserFacts],
+    agencies: Iterable[AgencyFacts],
+    rules: ReminderRules,
+    today: date,
+    calendar: WorkCalendar = DEFAULT_CALENDAR,
+) -> list[Notice]:
+    """The notices due on `today`: overdue first, then due soon; each by deadline, item, recipient.
+
+    The answer depends only on the arguments, so planning a day twice gives the same notices
+    (and the same dedupe keys).
+    """
+    directory = _Directory(users, agencies)
+    schedule = _Schedule(rules, today, calendar)
+    ended: dict[str, bool] = {}
+    seen: set[tuple[str, int, int, str]] = set()
+    notices: list[Notice] = []
+
+    def emit(kind: str, item: ItemFacts, stage: int, days_left: int,
+             recipients: Iterable[_Recipient]) -> None:
+        for r in recipients:
+            key = (kind, item.id, stage, r.key)
+            if key in seen:
+                continue
+            seen.add(key)
+            notices.append(Notice(kind, item.id, r.email, r.name, r.user_id, r.locale, stage, days_left))
+
+    for item in items:
+        due = item.due_date
+        if due is None:  # an open text such as "Thường xuyên": nothing to count down to
+            continue
+        if item.status not in ended:
+            ended[item.status] = is_ended(item.status)
+        if ended[item.status]:
+            continue
+        days_left = (due - today).days
+        if days_left >= 0:
+            for stage in schedule.due_soon_stages(due):
+                emit(DUE_SOON, item, stage, days_left, directory.agency_due_soon(item.lead_agency_id))
+                if stage == schedule.first_stage:
+                    for agency_id in sorted(item.coordinator_ids):
+                        emit(DUE_SOON, item, stage, days_left, directory.agency_due_soon(agency_id))
+        else:
+            for number in schedule.overdue_numbers(due):
+                emit(OVERDUE, item, number, days_left, directory.managers.get(item.owner_agency_id, ()))
+                emit(OVERDUE, item, number, days_left, directory.agency_overdue(item.lead_agency_id))
+                if number > rules.escalate_after:
+                    emit(OVERDUE, item, number, days_left, directory.office_managers)
+
+    notices.sort(key=lambda n: (_KIND_ORDER[n.kind], n.days_left, n.item_id,
+                                n.recipient_email.lower(), n.recipient_email, n.stage))
+    return notices
