@@ -51,6 +51,22 @@ EXPECTED = {
     ("proposals.decide", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     ("proposals.edit", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
     ("proposals.edit", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
+    # User 1 is the demo admin, not the signed-in one: the buttons act on another account.
+    ("admin.users", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.invite_user", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.invite_user", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
+    ("admin.edit_user", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.edit_user", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
+    ("admin.deactivate_user", "POST"): expect(LOGIN, 403, 403, 403, 403, 302),
+    ("admin.reactivate_user", "POST"): expect(LOGIN, 403, 403, 403, 403, 302),
+    ("admin.reinvite_user", "POST"): expect(LOGIN, 403, 403, 403, 403, 302),
+    ("admin.agencies", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.create_agency", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
+    ("admin.edit_agency", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.edit_agency", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
+    ("admin.audit", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.outbox", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.outbox_message", "GET"): expect(LOGIN, 403, 403, 403, 403, 404),
     ("reminders.settings", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
     ("reminders.settings", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
     ("reminders.calendar", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
@@ -63,7 +79,7 @@ EXPECTED = {
     ("reminders.notifications", "POST"): expect(LOGIN, 302, 302, 302, 302, 302),
 }
 URL_ARGS = {"plan_id": 1, "proposal_id": 1, "code": "vi", "filename": "app.css", "token": "forged",
-            "day": "2020-01-01", "message_id": 999}
+            "day": "2020-01-01", "message_id": 999, "user_id": 1, "agency_id": 1}
 
 
 def routes(app) -> set[tuple[str, str]]:

@@ -10,6 +10,8 @@ from tracker.text import N_
 WTFORMS_MESSAGES = (
     N_("Not a valid choice."),
     N_("Not a valid integer value."),
+    N_("Invalid Choice: could not coerce."),
+    N_("Not a valid email address."),
     N_("This field is required."),
     N_("Invalid input."),
     N_("The CSRF token is missing."),

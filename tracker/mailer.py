@@ -21,13 +21,19 @@ NO_SERVER = "not sent: no mail server configured"
 
 def queue_message(kind: str, recipient: str, subject: str, template: str, *,
                   recipient_name: str = "", locale: str | None = None, **context) -> OutboxMessage:
-    """Render templates/email/<template>.txt and .html in the recipient's language and queue them."""
+    """Render templates/email/<template>.txt and .html in the recipient's language and queue them.
+
+    A `user` in the context is the recipient: if he is deactivated before sending, the
+    message is cancelled.
+    """
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         context.update(recipient_name=recipient_name)
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", subject=subject, **context)
+    user = context.get("user")
     message = OutboxMessage(kind=kind, recipient=recipient, recipient_name=recipient_name,
                             subject=subject, body_text=text, body_html=html,
+                            user_id=getattr(user, "id", None),
                             status=MessageStatus.PENDING.value)
     db.session.add(message)
     return message

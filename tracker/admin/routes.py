@@ -1,2 +1,223 @@
-"""Admin pages (being written)."""
-from tracker.admin import bp  # noqa: F401
+"""Admin pages: users and their invitations, agencies, the admin journal, the outbox."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from sqlalchemy.exc import IntegrityError
+
+from tracker import policy
+from tracker.admin import bp, service
+from tracker.admin.forms import AgencyForm, InviteForm, UserForm
+from tracker.auth.forms import EmptyForm
+from tracker.extensions import db
+from tracker.mailer import deliver_pending
+from tracker.models import Agency, MessageStatus, OutboxMessage, User
+from tracker.services import FieldError
+
+MAX_PAGE = 100_000  # keeps OFFSET inside the database's integer range
+
+
+@bp.before_request
+def require_admin():
+    """Every admin page and button is for administrators only (anonymous users were already
+    sent to the login page by the app)."""
+    if not policy.can_administer(current_user):
+        abort(403)
+
+
+def _paginate(query):
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    return db.paginate(query, page=page, per_page=current_app.config["ITEMS_PER_PAGE"],
+                       error_out=False)
+
+
+def _button_pressed() -> None:
+    """:raise 400: the POST did not come from our page (no valid CSRF token)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+
+
+def _report_delivery(message: OutboxMessage) -> None:
+    if message.status == MessageStatus.HELD.value:
+        flash(_("No mail server is configured: the e-mail is kept in the outbox, unsent."),
+              "warning")
+
+
+# ---- users -----------------------------------------------------------------------------------
+
+@bp.get("/users")
+def users():
+    """Every account with its agency, role, and whether the invitation was accepted."""
+    return render_template("admin/users.html", users=_paginate(service.users_query()))
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+def invite_user():
+    """Create an account and e-mail its owner a link to choose his password."""
+    form = InviteForm(agencies=service.agency_choices())
+    if form.validate_on_submit():
+        try:
+            user, message = service.invite_user(
+                current_user, name=form.name.data, email=form.email.data, role=form.role.data,
+                agency=db.session.get(Agency, form.agency_id.data))
+            db.session.commit()
+        except IntegrityError:  # the same address, invited a moment ago by another admin
+            db.session.rollback()
+            form.email.errors.append(_("A user with this e-mail address already exists."))
+        else:
+            deliver_pending([message])
+            flash(_("%(name)s is invited: the link to choose a password was e-mailed to %(email)s.",
+                    name=user.name, email=user.email), "success")
+            _report_delivery(message)
+            return redirect(url_for("admin.users"))
+    return render_template("admin/invite.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    """Change a user's name, role or agency; new rights end his sessions."""
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user, agencies=service.agency_choices(keep=user.agency))
+    if form.validate_on_submit():
+        try:
+            changes = service.update_user(current_user, user, name=form.name.data,
+                                          role=form.role.data,
+                                          agency=db.session.get(Agency, form.agency_id.data))
+        except FieldError as error:
+            form[error.field].errors.append(error.message)
+        else:
+            db.session.commit()
+            if user.id == current_user.id and service.rights_changed(changes):
+                login_user(user)  # the admin's own session continues with the new version
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user.html", form=form, user=user, button=EmptyForm()), \
+        400 if form.errors else 200
+
+
+def _account_action(user_id: int, command: Callable[[User, User], OutboxMessage | None],
+                    done: Callable[[User], str]):
+    """Run a POST-only button on an account: the command (which audits), one commit, a flash."""
+    _button_pressed()
+    user = db.get_or_404(User, user_id)
+    try:
+        result = command(current_user, user)
+    except service.Refused as refusal:
+        flash(refusal.message, "danger")
+    else:
+        db.session.commit()
+        if isinstance(result, OutboxMessage):
+            deliver_pending([result])
+        flash(done(user), "success")
+        if isinstance(result, OutboxMessage):
+            _report_delivery(result)
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def deactivate_user(user_id: int):
+    """Stop an account from signing in (never one's own); its sessions end at once."""
+    return _account_action(user_id, service.deactivate_user,
+                           lambda user: _("%(name)s can no longer sign in.", name=user.name))
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+def reactivate_user(user_id: int):
+    """Let a deactivated account sign in again."""
+    return _account_action(user_id, service.reactivate_user,
+                           lambda user: _("%(name)s can sign in again.", name=user.name))
+
+
+@bp.post("/users/<int:user_id>/invite-again")
+def reinvite_user(user_id: int):
+    """E-mail a fresh invitation link to someone who has not chosen a password yet."""
+    return _account_action(
+        user_id, service.reinvite_user,
+        lambda user: _("A new invitation link was e-mailed to %(email)s; the previous one no "
+                       "longer works.", email=user.email))
+
+
+# ---- agencies --------------------------------------------------------------------------------
+
+def _agencies_page(form: AgencyForm):
+    return render_template("admin/agencies.html", form=form,
+                           agencies=_paginate(service.agencies_query())), \
+        400 if form.errors else 200
+
+
+def _agency_fields(form: AgencyForm) -> dict:
+    return {"name": form.name.data, "shared_mailbox": form.shared_mailbox.data,
+            "active": form.active.data, "is_consolidating_office": form.is_consolidating_office.data}
+
+
+@bp.get("/agencies")
+def agencies():
+    """The agencies, with a form to add one."""
+    return _agencies_page(AgencyForm())
+
+
+@bp.post("/agencies")
+def create_agency():
+    """Add an agency (its name must differ from every other, ignoring case and spacing)."""
+    form = AgencyForm()
+    if form.validate_on_submit():
+        try:
+            agency = service.create_agency(current_user, **_agency_fields(form))
+            db.session.commit()
+        except IntegrityError:  # the same name, added a moment ago by another admin
+            db.session.rollback()
+            form.name.errors.append(_("An agency with this name already exists."))
+        else:
+            flash(_("The agency %(name)s was added.", name=agency.name), "success")
+            return redirect(url_for("admin.agencies"))
+    return _agencies_page(form)
+
+
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+def edit_agency(agency_id: int):
+    """Rename an agency, set its shared mailbox, its consolidating-office flag, or retire it."""
+    agency = db.get_or_404(Agency, agency_id)
+    form = AgencyForm(agency=agency)
+    if form.validate_on_submit():
+        try:
+            service.update_agency(current_user, agency, **_agency_fields(form))
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            form.name.errors.append(_("An agency with this name already exists."))
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.agencies"))
+    return render_template("admin/agency.html", form=form, agency=agency), \
+        400 if form.errors else 200
+
+
+# ---- the journal and the outbox --------------------------------------------------------------
+
+@bp.get("/audit")
+def audit():
+    """The admin journal, newest first: who changed which account or agency, and how."""
+    entries = _paginate(service.audit_query())
+    return render_template("admin/audit.html", entries=entries,
+                           targets=service.audit_target_names(entries.items),
+                           labels=service.ACTION_LABELS)
+
+
+@bp.get("/outbox")
+def outbox():
+    """Every e-mail, newest first, optionally of one status (unknown statuses show all)."""
+    status = request.args.get("status")
+    status = status if status in {s.value for s in MessageStatus} else None
+    return render_template("admin/outbox.html", messages=_paginate(service.outbox_query(status)),
+                           status=status, labels=service.STATUS_LABELS)
+
+
+@bp.get("/outbox/<int:message_id>")
+def outbox_message(message_id: int):
+    """One e-mail as text, with its delivery attempts (the HTML version is never rendered)."""
+    message = db.get_or_404(OutboxMessage, message_id)
+    return render_template("admin/outbox_message.html", message=message,
+                           labels=service.STATUS_LABELS, button=EmptyForm())

@@ -122,6 +122,10 @@ def write_notices(notices: Iterable[planner.Notice], today: date) -> int:
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Notice))
     _insert_ignoring_duplicates(Notice, rows, "dedupe_key")
     added = db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) - before
+    if added > 1000 and db.session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics after a big insert, or PostgreSQL may join the digests by a
+        # nested loop believing the tables empty (seen: 46 s instead of 0.3 s).
+        db.session.execute(sa.text("ANALYZE notice"))
     attach_waiting_notices(today)
     return added
 
@@ -141,14 +145,16 @@ def attach_waiting_notices(today: date) -> None:
              attempts=0)
         for recipient, user_id in waiting
     ], "dedupe_key")
-    digest_ids = (sa.select(OutboxMessage.id)
-                  .where(OutboxMessage.dedupe_key == sa.literal("digest:" + today.isoformat() + ":")
-                         + Notice.recipient, OutboxMessage.status == "pending")
-                  .scalar_subquery())
+    if len(waiting) > 1000 and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("ANALYZE outbox_message"))
+    # UPDATE … FROM (PostgreSQL; SQLite ≥ 3.33): one join, not a sub-select per notice.
     db.session.execute(
         sa.update(Notice)
-        .where(Notice.message_id.is_(None), Notice.planned_for <= today)
-        .values(message_id=digest_ids)
+        .where(Notice.message_id.is_(None), Notice.planned_for <= today,
+               OutboxMessage.recipient == Notice.recipient,
+               OutboxMessage.dedupe_key == sa.literal(digest_key(today, "")) + Notice.recipient,
+               OutboxMessage.status == "pending")
+        .values(message_id=OutboxMessage.id)
         .execution_options(synchronize_session=False)
     )
 

@@ -1,0 +1,79 @@
+"""Forms of the admin pages: invitations, users, agencies."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, SelectField
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
+
+from tracker.admin.service import agency_name_taken, email_taken
+from tracker.fields import CleanStringField, max_length
+from tracker.forms import Form as FlaskForm
+from tracker.models import Agency, User
+from tracker.models.user import ROLE_LABELS, Role
+
+# A plain address, no display name: what a Vietnamese agency's mail server hands out.
+EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+
+
+def email_address(form, field) -> None:
+    """Normalise the address as accounts are stored (trimmed, lower case), then check its shape."""
+    field.data = User.normalise_email(field.data or "")
+    if not EMAIL.fullmatch(field.data):
+        raise ValidationError(_l("Enter a valid e-mail address, e.g. ten@congthuong.gov.vn."))
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [(role.value, _l(ROLE_LABELS[role])) for role in Role]
+
+
+def required(message) -> list:
+    """Present in the POST (an edit form never falls back on the stored value) and not blank
+    once cleaned."""
+    return [InputRequired(message), DataRequired(message)]
+
+
+class _AccountForm(FlaskForm):
+    name = CleanStringField(_l("Full name"), validators=[
+        *required(_l("Enter the person’s full name.")), max_length(200)])
+    agency_id = SelectField(_l("Agency"), coerce=int,
+                            validators=[InputRequired(_l("Choose an agency."))])
+    role = SelectField(_l("Role"), choices=role_choices(), default=Role.OFFICER.value,
+                       validators=[InputRequired(_l("Choose a role."))])
+
+    def __init__(self, *args, agencies: Iterable[Agency] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.agency_id.choices = [(agency.id, agency.name) for agency in agencies]
+
+
+class InviteForm(_AccountForm):
+    email = EmailField(_l("E-mail"), validators=[
+        DataRequired(_l("Enter the e-mail address.")), max_length(254), email_address])
+
+    def validate_email(self, field) -> None:
+        if not field.errors and email_taken(field.data):
+            raise ValidationError(_l("A user with this e-mail address already exists."))
+
+
+class UserForm(_AccountForm):
+    """Name, role and agency; the e-mail is the sign-in name and stays as invited."""
+
+
+class AgencyForm(FlaskForm):
+    name = CleanStringField(_l("Name"), validators=[
+        *required(_l("Enter the agency’s name.")), max_length(255)])
+    shared_mailbox = EmailField(_l("Shared mailbox (văn thư)"), validators=[
+        Optional(), max_length(254), email_address])
+    is_consolidating_office = BooleanField(_l("Consolidating office (sees every plan)"))
+    active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, *args, agency: Agency | None = None, **kwargs) -> None:
+        super().__init__(*args, obj=agency, **kwargs)
+        self.editing_id = agency.id if agency is not None else None
+
+    def validate_name(self, field) -> None:
+        if not field.errors and agency_name_taken(field.data, self.editing_id):
+            raise ValidationError(_l("An agency with this name already exists."))
