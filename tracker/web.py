@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_babel import get_locale, gettext
 
 from tracker import policy
@@ -35,3 +35,11 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(vndate=vndate, vndatetime=vndatetime, status_label=status_label)
     app.jinja_env.globals.update(policy=policy, tracker_today=tracker_today, is_overdue=is_overdue,
                                  Status=Status, get_locale=get_locale)
+
+
+MAX_PAGE = 100_000  # beyond any real list; keeps OFFSET inside the database's integer range
+
+
+def page_number() -> int:
+    """The `?page=` of a list, clamped to 1 … MAX_PAGE (junk or huge numbers are not errors)."""
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)

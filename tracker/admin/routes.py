@@ -16,8 +16,7 @@ from tracker.extensions import db
 from tracker.mailer import deliver_pending
 from tracker.models import Agency, MessageStatus, OutboxMessage, User
 from tracker.services import FieldError
-
-MAX_PAGE = 100_000  # keeps OFFSET inside the database's integer range
+from tracker.web import page_number
 
 
 @bp.before_request
@@ -29,7 +28,7 @@ def require_admin():
 
 
 def _paginate(query):
-    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    page = page_number()
     return db.paginate(query, page=page, per_page=current_app.config["ITEMS_PER_PAGE"],
                        error_out=False)
 

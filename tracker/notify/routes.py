@@ -14,6 +14,7 @@ from tracker.models import CalendarException, MessageStatus, OutboxMessage, Sche
 from tracker.notify.blueprint import bp
 from tracker.notify.forms import CalendarDayForm, NotificationsForm, SettingsForm
 from tracker.notify.service import MUTABLE_KINDS, reminder_settings
+from tracker.web import page_number
 
 
 def require_admin() -> None:
@@ -80,7 +81,7 @@ def delete_calendar_day(day: str):
 def runs():
     """The log of scheduler and command-line runs."""
     require_admin()
-    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    page = page_number()
     log = db.paginate(sa.select(SchedulerRun).order_by(SchedulerRun.id.desc()), page=page,
                       per_page=50, error_out=False)
     return render_template("reminders/runs.html", runs=log)

@@ -34,9 +34,7 @@ from tracker.plans.service import (
     update_plan,
 )
 from tracker.services import ConflictError
-from tracker.web import tracker_today
-
-MAX_PAGE = 100_000  # beyond any real plan; keeps OFFSET inside the database's integer range
+from tracker.web import page_number, tracker_today
 
 
 def get_plan(plan_id: int, *, manage: bool = False) -> Plan:
@@ -76,7 +74,7 @@ def mine():
     overdue_only = request.args.get("overdue") in {"y", "1", "on"}
     query = my_items_query(current_user.agency_id, policy.can_create_plans(current_user),
                            policy.sees_every_plan(current_user), today, overdue_only)
-    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    page = page_number()
     items = db.paginate(query, page=page, per_page=current_app.config["ITEMS_PER_PAGE"],
                         error_out=False)
     return render_template("plans/mine.html", items=items, today=today, overdue_only=overdue_only)
@@ -152,7 +150,7 @@ def show(plan_id: int):
     today = tracker_today()
     form = ItemFilterForm(request.args)
     filters = _filters_from(form, filter_choices(plan.id))
-    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    page = page_number()
     items = db.paginate(items_query(plan.id, filters, today), page=page,
                         per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render_template(
