@@ -80,7 +80,7 @@ def main() -> None:
     tmp = tempfile.mkdtemp()
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_AUTOSTART": False,
-                      "SERVER_NAME": "tracker.example"})
+                      "TRACKER_BASE_URL": "https://theodoi.example.vn"})
     with app.app_context():
         db.create_all()
         started = time.perf_counter()

@@ -85,7 +85,7 @@ def app(database_url):
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
-        "SERVER_NAME": "tracker.test",
+        "TRACKER_BASE_URL": "https://theodoi.example.vn",
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

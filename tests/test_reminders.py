@@ -96,7 +96,9 @@ def test_digest_reaches_a_real_smtp_server(app, seed_plan, smtp_server):
     text = officer.text()
     assert "Dự thảo công văn thay thế Công văn số 245/UBND-CNXD" in text
     assert "Sở Công Thương · Quý IV/2020 (31/12/2020) · còn 7 ngày" in text
-    assert "/items/2" in text and text.strip().endswith("/plans/mine")
+    # Built outside any request (as the scheduler does), from TRACKER_BASE_URL.
+    assert "https://theodoi.example.vn/items/2" in text
+    assert text.strip().endswith("https://theodoi.example.vn/plans/mine")
     assert len(smtp_server.messages) == len({m.envelope_to[0] for m in smtp_server.messages})
 
 

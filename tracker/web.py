@@ -1,9 +1,11 @@
 """Jinja filters and globals shared by every page."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale, gettext
 
 from tracker import policy
@@ -43,3 +45,14 @@ MAX_PAGE = 100_000  # beyond any real list; keeps OFFSET inside the database's i
 def page_number() -> int:
     """The `?page=` of a list, clamped to 1 … MAX_PAGE (junk or huge numbers are not errors)."""
     return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+@contextmanager
+def links_context() -> Iterator[None]:
+    """E-mails need absolute links; outside a request (the scheduler, the command line) they
+    are built from TRACKER_BASE_URL, the address users reach the tracker at."""
+    if has_request_context():
+        yield
+        return
+    with current_app.test_request_context(base_url=current_app.config["TRACKER_BASE_URL"]):
+        yield

@@ -26,7 +26,7 @@ from tracker.mailer import NO_SERVER
 from tracker.models import MessageStatus, Notice, OutboxMessage, Proposal, User
 from tracker.periods import format_date
 from tracker.statuses import is_ended
-from tracker.web import status_label
+from tracker.web import links_context, status_label
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 50
@@ -77,7 +77,8 @@ def drain_outbox(now: datetime, *, limit: int | None = None) -> DrainResult:
 def _send_batch(batch: list[OutboxMessage], now: datetime, max_attempts: int,
                 result: DrainResult) -> bool:
     today = today_in(current_app.config["TRACKER_TIMEZONE"], now)
-    ready = _prepare_batch(batch, today, result)
+    with links_context():
+        ready = _prepare_batch(batch, today, result)
     db.session.commit()
     if not ready:
         return True
