@@ -7,7 +7,8 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": None,
             "lazy_gettext": None}
-METHOD_MAP = [("tracker/**.py", "python"), ("templates/**.html", "jinja2")]
+METHOD_MAP = [("tracker/**.py", "python"), ("templates/**.html", "jinja2"),
+              ("templates/**.txt", "jinja2")]
 
 
 def source_msgids() -> set[str]:

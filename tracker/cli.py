@@ -130,10 +130,19 @@ def reminders_send() -> None:
     _send()
 
 
-def _send() -> None:
+def _send(day=None) -> None:
+    """Drain the outbox now, or as on the morning of `day` (so a simulated day's digest
+    counts its days from that day)."""
+    from zoneinfo import ZoneInfo
+
     from tracker.notify.jobs import run_flush
 
-    result = run_flush(datetime.now(UTC))
+    now = datetime.now(UTC)
+    if day is not None:
+        local = datetime(day.year, day.month, day.day, 8,
+                         tzinfo=ZoneInfo(current_app.config["TRACKER_TIMEZONE"]))
+        now = local.astimezone(UTC)
+    result = run_flush(now)
     click.echo(f"sent {result.sent}, retried {result.retried}, failed {result.failed}, "
                f"cancelled {result.cancelled}, held {result.held} "
                f"({result.connections} connections)")
@@ -144,7 +153,7 @@ def _send() -> None:
 def reminders_run(today: datetime | None) -> None:
     """Plan, then send."""
     _plan(_today(today), dry_run=False)
-    _send()
+    _send(today.date() if today else None)
 
 
 @click.command("scheduler")
