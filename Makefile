@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install translations bench bench-reminders clean
+.PHONY: run test install translations bench bench-reminders bench-appendix clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ bench: install
 
 bench-reminders: install
 	$(BIN)/python bench/bench_reminders.py
+
+bench-appendix: install
+	$(BIN)/python bench/bench_appendix.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -33,7 +33,11 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = TRACKER_TIMEZONE
     LANGUAGES = ("vi", "en")
     ITEMS_PER_PAGE = 50
-    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # Uploads (appendix files) and pasted tables; a larger request is refused with 413.
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 5 * 1024 * 1024
+    # Headless Chromium for PDF downloads; found on PATH (chromium, google-chrome …) if unset.
+    CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or None
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

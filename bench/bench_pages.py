@@ -56,7 +56,7 @@ def main() -> None:
         "plan page (first 50 items)": (f"/plans/{plan_id}", 0.050),
         "plan page, filtered": (f"/plans/{plan_id}?overdue=y&status=not_started", 0.050),
         "appendix print view": (f"/plans/{plan_id}/appendix", 0.5),
-        "appendix with progress columns": (f"/plans/{plan_id}/appendix?status=1", 0.5),
+        "appendix with progress columns": (f"/plans/{plan_id}/appendix?progress=1", 0.5),
     }
     with app.app_context():
         engine = db.engine

@@ -150,7 +150,7 @@ def test_officer_records_a_submission_and_the_appendix_shows_it(context, problem
     assert success.count() == 1, page.locator("main").inner_text()[:2000]
     assert success.inner_text().strip() == "Đã lưu cập nhật."
 
-    response = page.goto(f"{live_url}/plans/1/appendix?status=1")
+    response = page.goto(f"{live_url}/plans/1/appendix?progress=1")
     assert response.status == 200
     first_row = page.locator("table.appendix-table tbody tr").first.locator("td")
     assert first_row.nth(column(page, "Tên đề án")).text_content() == title
@@ -207,7 +207,7 @@ def test_manager_approves_an_officers_postponement_request(context, problems, li
         assert manager.locator(".flash-success").inner_text().strip() == "Đã đồng ý lùi thời gian trình."
         facts = manager.locator("dl.facts").inner_text()
         assert "Quý I/2021" in facts and "chờ duyệt" not in facts
-        manager.goto(f"{live_url}/plans/1/appendix?status=1")
+        manager.goto(f"{live_url}/plans/1/appendix?progress=1")
         second_row = manager.locator("table.appendix-table tbody tr").nth(1).locator("td")
         assert second_row.nth(column(manager, "Thời gian trình")).text_content() == "Quý IV/2020"
         assert second_row.nth(column(manager, "Tình hình thực hiện")).text_content() == \

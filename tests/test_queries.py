@@ -14,7 +14,7 @@ def logged_in(client, auth, make_user):
     "/plans/{id}",
     "/plans/{id}?overdue=y&status=not_started",
     "/plans/{id}/appendix",
-    "/plans/{id}/appendix?status=1",
+    "/plans/{id}/appendix?progress=1",
     "/plans/",
 ])
 def test_query_count_does_not_grow_with_items(app, logged_in, count_queries, url):

@@ -85,7 +85,7 @@ def test_lead_officer_keeps_the_notes_column(client, auth, make_user, plans):
     assert db.session.get(Proposal, 1).notes == "Đang chờ số liệu"
     entry = db.session.scalars(sa.select(JournalEntry).order_by(JournalEntry.id.desc())).first()
     assert (entry.field, entry.new_value) == ("notes", "Đang chờ số liệu")
-    assert "Đang chờ số liệu" in text(client.get("/plans/1/appendix?status=1"))
+    assert "Đang chờ số liệu" in text(client.get("/plans/1/appendix?progress=1"))
     # Officers still cannot edit the item's fields.
     assert client.post("/items/1/edit", data={"title": "x", "version": "2"}).status_code == 403
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from tracker.extensions import db
-from tracker.models import JournalEntry, Plan, Proposal
+from tracker.models import ImportDraft, JournalEntry, Plan, Proposal
 
 ROLES = ("anonymous", "viewer", "officer", "other_officer", "manager", "admin")
 LOGIN = 302  # anonymous users are sent to the login page
@@ -42,7 +42,19 @@ EXPECTED = {
     ("plans.edit", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
     ("plans.edit", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     ("plans.show", "GET"): expect(LOGIN, 200, 200, 403, 200, 200),
-    ("plans.appendix", "GET"): expect(LOGIN, 200, 200, 403, 200, 200),
+    ("appendix.plan_print", "GET"): expect(LOGIN, 200, 200, 403, 200, 200),
+    ("appendix.plan_download", "GET"): expect(LOGIN, 200, 200, 403, 200, 200),
+    # The consolidated list is scoped: the other officer sees an empty one, not an error.
+    ("appendix.consolidated", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    ("appendix.consolidated_print", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    ("appendix.consolidated_download", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    ("appendix.import_new", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
+    ("appendix.import_new", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
+    ("appendix.import_into", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
+    ("appendix.import_into", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
+    # Draft 1 does not exist; someone else's draft is a 404 too (tests/test_import_web.py).
+    ("appendix.preview", "GET"): expect(LOGIN, 404, 404, 404, 404, 404),
+    ("appendix.confirm", "POST"): expect(LOGIN, 404, 404, 404, 404, 404),
     ("plans.new_item", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
     ("plans.new_item", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     ("proposals.show", "GET"): expect(LOGIN, 200, 200, 403, 200, 200),
@@ -79,7 +91,8 @@ EXPECTED = {
     ("reminders.notifications", "POST"): expect(LOGIN, 302, 302, 302, 302, 302),
 }
 URL_ARGS = {"plan_id": 1, "proposal_id": 1, "code": "vi", "filename": "app.css", "token": "forged",
-            "day": "2020-01-01", "message_id": 999, "user_id": 1, "agency_id": 1}
+            "day": "2020-01-01", "message_id": 999, "user_id": 1, "agency_id": 1, "fmt": "docx",
+            "draft_id": 1}
 
 
 def routes(app) -> set[tuple[str, str]]:
@@ -106,6 +119,7 @@ def snapshot():
     """Everything a denied request must leave unchanged."""
     return (db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)),
             db.session.scalar(sa.select(sa.func.count()).select_from(Plan)),
+            db.session.scalar(sa.select(sa.func.count()).select_from(ImportDraft)),
             tuple(db.session.scalars(sa.select(Proposal.version).order_by(Proposal.id))))
 
 
@@ -152,6 +166,9 @@ def test_every_form_needs_a_csrf_token(csrf_app, users, auth):
         "/plans/new": {"title": "X", "owner_agency_id": "1"},
         "/plans/1/edit": {"title": "X", "owner_agency_id": "1", "version": "1"},
         "/plans/1/items/new": {"title": "X", "lead_agency_name": "Sở A", "due_period": "Quý I/2021"},
+        "/plans/import": {"title": "X", "owner_agency_id": "1",
+                          "pasted": "Tên đề án\tCơ quan chủ trì\tThời gian trình\nA\tSở A\tQuý I/2021"},
+        "/plans/1/import": {"pasted": "Tên đề án\tCơ quan chủ trì\tThời gian trình\nA\tSở A\tQuý I/2021"},
         "/items/1/status": {"note": "ghi chú", "version": "1"},
         "/items/1/edit": {"title": "X", "lead_agency_name": "Sở A", "due_period": "Quý I/2021",
                           "version": "1"},
@@ -198,7 +215,7 @@ def test_hostile_text_is_inert_in_every_page(app, client, auth, users, runner, t
                          ).exit_code == 0
     pages = {url: client.get(url).get_data(as_text=True)
              for url in ("/plans/", f"/plans/{plan_id}", item_url,
-                         f"/plans/{plan_id}/appendix?status=1")}
+                         f"/plans/{plan_id}/appendix?progress=1")}
     pages["export"] = out.read_text(encoding="utf-8")
     for where, page in pages.items():
         assert "<script>alert(1)</script>" not in page, where

@@ -122,7 +122,7 @@ def test_officer_posts_submitted_and_sees_it_in_the_appendix(client, auth, offic
     assert (entry.user_id, entry.agency_id) == (officer.id, officer.agency_id)
     assert (entry.old_status, entry.new_status) == ("not_started", "submitted")
     assert entry.document_date == date(2020, 9, 20)
-    page = text(client.get("/plans/1/appendix?status=1"))
+    page = text(client.get("/plans/1/appendix?progress=1"))
     assert "<td>Đã trình (Tờ trình số 45/TTr-SCT ngày 20/9/2020)</td>" in page
     assert "Tình hình thực hiện" in page
     assert "Tình hình thực hiện" not in text(client.get("/plans/1/appendix"))
@@ -183,7 +183,7 @@ def test_an_officers_postponement_is_a_request_until_a_manager_approves(client, 
                                                             date(2020, 12, 31))
     assert (item.original_due_period, item.original_due_date) == ("Quý III/2020", date(2020, 9, 30))
     assert item.requested_due_period is None
-    page = text(client.get("/plans/1/appendix?status=1"))
+    page = text(client.get("/plans/1/appendix?progress=1"))
     assert "<td>Xin lùi sang Quý IV/2020: Chờ ý kiến của Bộ</td>" not in page  # reason is the request's
     assert "Xin lùi sang Quý IV/2020" in page
     assert page.count("<td>Quý III/2020</td>") == 2  # the filed period stays in print
@@ -218,7 +218,7 @@ def test_a_manager_postpones_at_once(client, auth, manager):
     assert response.status_code == 302
     item = db.session.get(Proposal, 1)
     assert (item.status, item.due_period) == ("postponed", "Quý IV/2020")
-    assert "<td>Xin lùi sang Quý IV/2020: Theo chỉ đạo</td>" in text(client.get("/plans/1/appendix?status=1"))
+    assert "<td>Xin lùi sang Quý IV/2020: Theo chỉ đạo</td>" in text(client.get("/plans/1/appendix?progress=1"))
 
 
 def test_postponement_to_a_bad_period_is_a_field_error(client, auth, officer):

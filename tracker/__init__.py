@@ -98,6 +98,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from tracker.admin import bp as admin_bp
+    from tracker.appendix.blueprint import bp as appendix_bp
     from tracker.auth import bp as auth_bp
     from tracker.notify.blueprint import bp as reminders_bp
     from tracker.plans import bp as plans_bp
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reminders_bp)
     app.register_blueprint(plans_bp, url_prefix="/plans")
     app.register_blueprint(proposals_bp, url_prefix="/items")
+    app.register_blueprint(appendix_bp)
 
     @app.get("/")
     def index():

@@ -1,14 +1,19 @@
-"""Agencies: find by name (ignoring case, spacing, Unicode form), create, link by mention."""
+"""Agencies: find by name (case, spacing, Unicode form, diacritics and the usual abbreviations
+ignored), create, suggest the closest ones, link by mention."""
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 
 import sqlalchemy as sa
 
+from tracker.agency_names import match_key
 from tracker.extensions import db
 from tracker.models import Agency
 from tracker.text import name_key
+
+SUGGESTION_CUTOFF = 0.6
 
 
 def all_agencies() -> list[Agency]:
@@ -19,28 +24,83 @@ class AgencyDirectory:
     """All agencies loaded once, so resolving many rows costs one query."""
 
     def __init__(self, agencies: Iterable[Agency]) -> None:
-        self.by_key = {agency.name_key: agency for agency in agencies}
+        self.by_key: dict[str, Agency] = {}
+        self.by_match: dict[str, Agency] = {}
+        self._patterns: dict[str, re.Pattern] = {}
+        for agency in sorted(agencies, key=lambda a: (not a.active, a.name or "")):
+            self._remember(agency)
 
     @classmethod
     def load(cls) -> AgencyDirectory:
         return cls(db.session.scalars(sa.select(Agency)))
 
+    def _remember(self, agency: Agency) -> None:
+        self.by_key[agency.name_key] = agency
+        # Two agencies with one match key (say "Sở TC" and "Sở Tài chính" both created before
+        # abbreviations were understood): the first, active ones first, answers for both.
+        self.by_match.setdefault(match_key(agency.name), agency)
+
     def find(self, name: str) -> Agency | None:
-        return self.by_key.get(name_key(name))
+        """The agency of that exact name (case, spacing, Unicode form aside), else the one whose
+        name means the same once diacritics and abbreviations are folded ("Sở KH&ĐT")."""
+        agency = self.by_key.get(name_key(name))
+        if agency is None and (key := match_key(name)):
+            agency = self.by_match.get(key)
+        return agency
 
     def find_or_create(self, name: str) -> Agency:
         agency = self.find(name)
         if agency is None:
             agency = Agency(name)
             db.session.add(agency)
-            self.by_key[agency.name_key] = agency
+            self._remember(agency)
         return agency
 
+    def unknown_names(self, names: Iterable[str]) -> list[str]:
+        """The names that find no agency, each once (spellings of one name count once), in the
+        order first seen; empty names are left out."""
+        unknown, seen = [], set()
+        for name in names:
+            key = match_key(name or "")
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            if self.find(name) is None:
+                unknown.append(name)
+        return unknown
+
+    def suggestions(self, name: str, limit: int = 3) -> list[Agency]:
+        """The existing agencies whose names are closest to `name` (difflib ratio on match
+        keys, at least 0.6), best first: the "same as …" choices for a name not found."""
+        key = match_key(name)
+        if not key:
+            return []
+        scored = []
+        matcher = difflib.SequenceMatcher(b=key, autojunk=False)
+        for other_key, agency in self.by_match.items():
+            matcher.set_seq1(other_key)
+            if matcher.real_quick_ratio() < SUGGESTION_CUTOFF or \
+                    matcher.quick_ratio() < SUGGESTION_CUTOFF:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= SUGGESTION_CUTOFF:
+                scored.append((-ratio, agency.name, agency))
+        scored.sort(key=lambda entry: entry[:2])
+        return [agency for _, _, agency in scored[:limit]]
+
     def mentioned_in(self, text: str) -> list[Agency]:
-        """Agencies whose full name appears in a coordination phrase, as whole words."""
-        haystack = name_key(text)
-        found = []
-        for key, agency in self.by_key.items():
-            if key and re.search(rf"(?<!\w){re.escape(key)}(?!\w)", haystack):
-                found.append(agency)
-        return sorted(found, key=lambda a: a.name)
+        """Agencies whose name appears in a coordination phrase, as whole words: written in full
+        or with the usual abbreviations ("Sở TC, Sở TP" names Sở Tài chính and Sở Tư pháp)."""
+        haystacks = (name_key(text), match_key(text))
+        found = {}
+        for index, keys in enumerate((self.by_key, self.by_match)):
+            for key, agency in keys.items():
+                if key and self._pattern(key).search(haystacks[index]):
+                    found[id(agency)] = agency
+        return sorted(found.values(), key=lambda a: a.name)
+
+    def _pattern(self, key: str) -> re.Pattern:
+        pattern = self._patterns.get(key)
+        if pattern is None:
+            pattern = self._patterns[key] = re.compile(rf"(?<!\w){re.escape(key)}(?!\w)")
+        return pattern

@@ -8,8 +8,7 @@ import click
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 
-from tracker.appendix.importer import decode, read_table
-from tracker.appendix.service import plan_table
+from tracker.appendix.table import Grouping, Numbering
 from tracker.extensions import db
 from tracker.models import Plan
 
@@ -43,16 +42,31 @@ def seed_demo(if_empty: bool) -> None:
 @click.option("--title", required=True, help="Title of the list, as printed.")
 @click.option("--owner", required=True, help="Name of the agency that owns the list.")
 @click.option("--attached-to", default="", help='The "(Kèm theo …)" line, e.g. "Báo cáo số …".')
-def import_appendix(path: Path, title: str, owner: str, attached_to: str) -> None:
-    """Create one plan from a TSV or CSV appendix; on any bad row, write nothing."""
+@click.option("--table", "table_number", type=int, default=None,
+              help="Which table of a DOCX (or sheet of an XLSX), from 1; default: the first "
+                   "that looks like an appendix.")
+def import_appendix(path: Path, title: str, owner: str, attached_to: str,
+                    table_number: int | None) -> None:
+    """Create one plan from a DOCX, XLSX, CSV or TSV appendix; on any bad row, write nothing.
+
+    Lead agencies are matched by name (case, spacing, diacritics and known abbreviations
+    ignored); names that match none are created.
+    """
+    from tracker.appendix.importer import interpret
+    from tracker.appendix.readers import ReadError, pick_table, read_upload
     from tracker.plans.service import create_plan_from_rows
 
     try:
-        text = decode(path.read_bytes())
-    except ValueError as error:
+        tables = read_upload(path.read_bytes(), path.name)
+    except ReadError as error:
         raise click.ClickException(str(error)) from None
-    delimiter = "," if path.suffix.lower() == ".csv" else None
-    result = read_table(text, delimiter)
+    # No table that looks like an appendix: read the first, so the message says what is missing.
+    index = max(pick_table(tables), 0) if table_number is None else table_number - 1
+    if not 0 <= index < len(tables):
+        raise click.ClickException(f"Tệp có {len(tables)} bảng; không có bảng số {table_number}.")
+    result = interpret(tables[index].rows)
+    for warning in result.warnings:
+        click.echo(f"cảnh báo: {warning}", err=True)
     if not result.ok:
         for error in result.errors:
             click.echo(str(error), err=True)
@@ -63,23 +77,63 @@ def import_appendix(path: Path, title: str, owner: str, attached_to: str) -> Non
     click.echo(f"plan {plan.id}: {len(result.rows)} items")
 
 
+EXPORT_FORMATS = ("html", "docx", "xlsx", "csv", "pdf")
+
+
 @click.command("export-appendix")
-@click.argument("plan_id", type=int)
-@click.option("--format", "fmt", type=click.Choice(["html"]), default="html", show_default=True)
+@click.argument("plan_id", type=int, required=False)
+@click.option("--all", "consolidated", is_flag=True,
+              help="The consolidated list of every plan instead of one plan.")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default=None,
+              help="Default: from the output file's extension.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--with-status", is_flag=True, help="Add the progress columns.")
-def export_appendix(plan_id: int, fmt: str, output: Path, with_status: bool) -> None:
-    """Write a plan's appendix as a stand-alone printable file."""
+@click.option("--group", type=click.Choice([g.value for g in Grouping]), default="none",
+              show_default=True)
+@click.option("--numbering", type=click.Choice([n.value for n in Numbering]),
+              default="continuous", show_default=True)
+def export_appendix(plan_id: int | None, consolidated: bool, fmt: str | None, output: Path,
+                    with_status: bool, group: str, numbering: str) -> None:
+    """Write a plan's appendix (or the consolidated list) as HTML, DOCX, XLSX, CSV or PDF."""
+    import sqlalchemy as sa
+
+    from tracker.appendix.export_csv import appendix_csv
+    from tracker.appendix.export_docx import appendix_docx
+    from tracker.appendix.export_xlsx import appendix_xlsx
+    from tracker.appendix.pdf import PdfUnavailable, find_chromium, html_to_pdf
+    from tracker.appendix.service import CONSOLIDATED_TITLE, AppendixOptions, appendix_table
+    from tracker.models import Proposal
     from tracker.web import tracker_today
 
-    plan = db.session.get(Plan, plan_id)
-    if plan is None:
-        raise click.ClickException(f"no plan {plan_id}")
-    table = plan_table(plan, with_status=with_status, today=tracker_today())
-    css = (Path(current_app.static_folder) / "print.css").read_text(encoding="utf-8")
-    with current_app.test_request_context(), force_locale("vi"):
-        html = render_template("appendix/print.html", plan=plan, table=table, inline_css=css)
-    output.write_text(html, encoding="utf-8")
+    fmt = fmt or output.suffix.lstrip(".").lower()
+    if fmt not in EXPORT_FORMATS:
+        raise click.ClickException(f"unknown format {fmt!r}: use --format")
+    options = AppendixOptions(with_status=with_status, grouping=Grouping(group),
+                              numbering=Numbering(numbering))
+    if consolidated:
+        table = appendix_table(sa.true(), options, title=CONSOLIDATED_TITLE, attached_to="",
+                               today=tracker_today())
+    else:
+        plan = db.session.get(Plan, plan_id) if plan_id is not None else None
+        if plan is None:
+            raise click.ClickException(f"no plan {plan_id}" if plan_id else "give a PLAN_ID or --all")
+        table = appendix_table(Proposal.plan_id == plan.id, options, title=plan.title,
+                               attached_to=plan.attached_to, today=tracker_today())
+    if fmt in ("html", "pdf"):
+        css = (Path(current_app.static_folder) / "print.css").read_text(encoding="utf-8")
+        with current_app.test_request_context(), force_locale("vi"):
+            html = render_template("appendix/print.html", table=table, inline_css=css)
+        if fmt == "html":
+            output.write_text(html, encoding="utf-8")
+        else:
+            try:
+                output.write_bytes(html_to_pdf(html, find_chromium(
+                    current_app.config.get("CHROMIUM_PATH"))))
+            except PdfUnavailable as error:
+                raise click.ClickException(str(error)) from None
+    else:
+        render = {"docx": appendix_docx, "xlsx": appendix_xlsx, "csv": appendix_csv}[fmt]
+        output.write_bytes(render(table))
     click.echo(f"wrote {output} ({len(table.rows)} rows)")
 
 

@@ -1,22 +1,49 @@
-"""Load a plan's items once (constant number of queries) and build its appendix table."""
+"""Load the items of an appendix once (a constant number of queries) and build its table.
+
+One plan, a filtered part of it, or the consolidated list across every plan the
+user may see: the same two queries (items with their lead agency and plan, and
+the note of each item's latest status change), whatever the number of rows.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from tracker.appendix.table import AppendixTable, ItemSnapshot, build_table
+from tracker.appendix.table import (
+    AppendixTable,
+    Grouping,
+    ItemSnapshot,
+    Numbering,
+    build_table,
+)
 from tracker.extensions import db
 from tracker.models import JournalEntry, JournalKind, Plan, Proposal
+from tracker.periods import format_date
+from tracker.plans.service import ItemFilters
+from tracker.statuses import VI_LABELS, Status
+
+CONSOLIDATED_TITLE = "Danh mục đề án, văn bản trình Ủy ban nhân dân tỉnh"
 
 
-def last_status_notes(plan_id: int) -> dict[int, str]:
-    """The note of each item's latest status change, for one plan, in one query."""
+@dataclass(frozen=True)
+class AppendixOptions:
+    """What the user asked for: which items, which columns, how grouped and numbered."""
+
+    filters: ItemFilters = field(default_factory=ItemFilters)
+    with_status: bool = False
+    grouping: Grouping = Grouping.NONE
+    numbering: Numbering = Numbering.CONTINUOUS
+
+
+def last_status_notes(item_ids: sa.Select) -> dict[int, str]:
+    """The note of each item's latest status change, for the items `item_ids` selects."""
     latest = (
         sa.select(sa.func.max(JournalEntry.id))
-        .join(Proposal, Proposal.id == JournalEntry.proposal_id)
-        .where(Proposal.plan_id == plan_id, JournalEntry.kind == JournalKind.STATUS.value)
+        .where(JournalEntry.proposal_id.in_(item_ids),
+               JournalEntry.kind == JournalKind.STATUS.value)
         .group_by(JournalEntry.proposal_id)
     )
     rows = db.session.execute(
@@ -25,22 +52,67 @@ def last_status_notes(plan_id: int) -> dict[int, str]:
     return {proposal_id: note for proposal_id, note in rows}
 
 
-def plan_table(plan: Plan, *, with_status: bool, today: date) -> AppendixTable:
-    proposals = db.session.scalars(
+def filters_subtitle(filters: ItemFilters, lead_agency_name: str | None) -> str:
+    """The line under the title of a filtered list, saying what was left out (in Vietnamese,
+    as the printed document always is)."""
+    parts = []
+    if lead_agency_name:
+        parts.append(f"Cơ quan chủ trì: {lead_agency_name}")
+    if filters.due_period:
+        parts.append(f"Thời gian trình: {filters.due_period}")
+    if filters.status:
+        parts.append(f"Tình trạng: {VI_LABELS[Status(filters.status)]}")
+    if filters.approving_level:
+        parts.append(f"Cấp trình: {filters.approving_level}")
+    if filters.overdue_only:
+        parts.append("Chỉ các đề án trễ hạn")
+    return "; ".join(parts)
+
+
+def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, title: str,
+                   attached_to: str, today: date, lead_agency_name: str | None = None
+                   ) -> AppendixTable:
+    """The table of the items in `scope` (a condition on Proposal) that pass the filters.
+
+    Rows come plan by plan, each plan in its own order; grouping then regroups them.
+    """
+    query = (
         sa.select(Proposal)
-        .where(Proposal.plan_id == plan.id)
-        .options(so.joinedload(Proposal.lead_agency))
-        .order_by(Proposal.position, Proposal.id)
+        .join(Plan, Plan.id == Proposal.plan_id)
+        .where(scope)
+        .options(so.joinedload(Proposal.lead_agency), so.contains_eager(Proposal.plan))
+        .order_by(Plan.id, Proposal.position, Proposal.id)
     )
-    notes = last_status_notes(plan.id) if with_status else {}
-    snapshots = (
+    query = options.filters.apply(query, today)
+    proposals = db.session.scalars(query).all()
+    notes = {}
+    if options.with_status and proposals:
+        item_ids = options.filters.apply(
+            sa.select(Proposal.id).join(Plan, Plan.id == Proposal.plan_id).where(scope), today)
+        notes = last_status_notes(item_ids)
+    snapshots = [
         ItemSnapshot(
             title=p.title, lead_agency=p.lead_agency.name, coordination=p.coordination,
             original_due_period=p.original_due_period, due_period=p.due_period,
             due_date=p.due_date, approving_level=p.approving_level, status=p.status,
             submission_ref=p.submission_ref, outcome_ref=p.outcome_ref, notes=p.notes,
             last_status_note=notes.get(p.id, ""), requested_due_period=p.requested_due_period,
+            plan_title=p.plan.title,
         )
         for p in proposals
-    )
-    return build_table(plan.title, plan.attached_to, snapshots, with_status=with_status, today=today)
+    ]
+    subtitle_parts = [filters_subtitle(options.filters, lead_agency_name)]
+    if options.with_status:
+        subtitle_parts.append(f"Tình hình thực hiện đến ngày {format_date(today)}")
+    return build_table(title, attached_to, snapshots, with_status=options.with_status,
+                       today=today, grouping=options.grouping, numbering=options.numbering,
+                       subtitle="\n".join(part for part in subtitle_parts if part))
+
+
+def plan_table(plan: Plan, *, with_status: bool, today: date,
+               options: AppendixOptions | None = None, lead_agency_name: str | None = None
+               ) -> AppendixTable:
+    options = options or AppendixOptions(with_status=with_status)
+    return appendix_table(Proposal.plan_id == plan.id, options, title=plan.title,
+                          attached_to=plan.attached_to, today=today,
+                          lead_agency_name=lead_agency_name)

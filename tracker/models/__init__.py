@@ -1,6 +1,7 @@
 """All models, imported here so Alembic sees the whole schema."""
 from tracker.models.agency import Agency
 from tracker.models.audit import AuditEntry, LoginAttempt, UsedToken
+from tracker.models.imports import ImportDraft
 from tracker.models.outbox import MessageStatus, OutboxMessage
 from tracker.models.plan import JournalEntry, JournalKind, Plan, Proposal, proposal_coordinators
 from tracker.models.reminders import (
@@ -13,7 +14,7 @@ from tracker.models.reminders import (
 from tracker.models.user import Role, User
 
 __all__ = [
-    "Agency", "AuditEntry", "JournalEntry", "JournalKind", "LoginAttempt", "MessageStatus",
+    "Agency", "AuditEntry", "ImportDraft", "JournalEntry", "JournalKind", "LoginAttempt", "MessageStatus",
     "OutboxMessage", "Plan", "Proposal", "Role", "UsedToken", "User", "proposal_coordinators",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
 ]

@@ -10,6 +10,7 @@ from tracker.fields import (
     max_length,
 )
 from tracker.forms import Form as FlaskForm
+from tracker.plans.service import FilterChoices, ItemFilters
 from tracker.statuses import LABELS, Status
 
 
@@ -76,3 +77,24 @@ class ItemFilterForm(FlaskForm):
     status = SelectField(_l("Status"), coerce=str)
     level = SelectField(_l("Approving level"), coerce=str)
     overdue = BooleanField(_l("Overdue only"))
+
+
+def read_filters(form: ItemFilterForm, choices: FilterChoices) -> ItemFilters:
+    """Read the query string; values not offered by the page are ignored, never an error."""
+    form.lead.choices = [("", "")] + [(str(i), n) for i, n in choices.agencies]
+    form.period.choices = [("", "")] + [(p, p) for p in choices.periods]
+    form.status.choices = [("", "")] + status_choices()
+    form.level.choices = [("", "")] + [(lv, lv) for lv in choices.levels]
+
+    def chosen(field):
+        offered = {value for value, _ in field.choices if value}
+        return field.data if field.data in offered else None
+
+    lead = chosen(form.lead)
+    return ItemFilters(
+        lead_agency_id=int(lead) if lead else None,
+        due_period=chosen(form.period),
+        status=chosen(form.status),
+        approving_level=chosen(form.level),
+        overdue_only=bool(form.overdue.data),
+    )

@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import policy
 from tracker.agencies import AgencyDirectory, all_agencies
-from tracker.appendix.service import plan_table
+from tracker.appendix import forms as appendix_forms  # module: the two import each other
 from tracker.extensions import db
 from tracker.models import Agency, Plan
 from tracker.periods import PeriodError
@@ -17,10 +17,9 @@ from tracker.plans.forms import (
     ItemFilterForm,
     PlanForm,
     ProposalForm,
-    status_choices,
+    read_filters,
 )
 from tracker.plans.service import (
-    ItemFilters,
     ProposalFields,
     add_proposal,
     agency_involved,
@@ -122,51 +121,22 @@ def edit(plan_id: int):
     return render_template("plans/form.html", form=form, plan=plan), 400 if form.errors else 200
 
 
-def _filters_from(form: ItemFilterForm, choices) -> ItemFilters:
-    """Read the query string; values not offered by the page are ignored, never an error."""
-    form.lead.choices = [("", "")] + [(str(i), n) for i, n in choices.agencies]
-    form.period.choices = [("", "")] + [(p, p) for p in choices.periods]
-    form.status.choices = [("", "")] + status_choices()
-    form.level.choices = [("", "")] + [(lv, lv) for lv in choices.levels]
-
-    def chosen(field):
-        offered = {value for value, _ in field.choices if value}
-        return field.data if field.data in offered else None
-
-    lead = chosen(form.lead)
-    return ItemFilters(
-        lead_agency_id=int(lead) if lead else None,
-        due_period=chosen(form.period),
-        status=chosen(form.status),
-        approving_level=chosen(form.level),
-        overdue_only=bool(form.overdue.data),
-    )
-
-
 @bp.get("/<int:plan_id>")
 def show(plan_id: int):
     """A plan's items, filtered, with a count of each status."""
     plan = get_plan(plan_id)
     today = tracker_today()
     form = ItemFilterForm(request.args)
-    filters = _filters_from(form, filter_choices(plan.id))
+    filters = read_filters(form, filter_choices(plan.id))
     page = page_number()
     items = db.paginate(items_query(plan.id, filters, today), page=page,
                         per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render_template(
         "plans/show.html", plan=plan, form=form, items=items, today=today,
         counts=status_counts(plan.id), overdue=overdue_count(plan.id, today),
+        options=appendix_forms.AppendixOptionsForm(request.args),
         args={k: v for k, v in request.args.items() if k != "page"},
     )
-
-
-@bp.get("/<int:plan_id>/appendix")
-def appendix(plan_id: int):
-    """The printable appendix (A4 landscape), optionally with the progress columns."""
-    plan = get_plan(plan_id)
-    with_status = request.args.get("status") in {"1", "on", "true"}
-    table = plan_table(plan, with_status=with_status, today=tracker_today())
-    return render_template("appendix/print.html", plan=plan, table=table)
 
 
 @bp.route("/<int:plan_id>/items/new", methods=["GET", "POST"])

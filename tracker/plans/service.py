@@ -127,25 +127,38 @@ class FilterChoices:
 
 def filter_choices(plan_id: int) -> FilterChoices:
     """The values present in the plan, so filters offer only what can match."""
+    return filter_choices_where(Proposal.plan_id == plan_id)
+
+
+def filter_choices_where(scope: sa.ColumnElement[bool]) -> FilterChoices:
+    """The values present among the items in `scope` (a plan, or every visible plan)."""
     agencies = db.session.execute(
         sa.select(Agency.id, Agency.name)
-        .where(Agency.id.in_(sa.select(Proposal.lead_agency_id).where(Proposal.plan_id == plan_id)))
+        .where(Agency.id.in_(sa.select(Proposal.lead_agency_id).where(scope)))
         .order_by(Agency.name)
     ).all()
     periods = db.session.execute(
         sa.select(Proposal.due_period, sa.func.min(Proposal.due_date))
-        .where(Proposal.plan_id == plan_id)
+        .where(scope)
         .group_by(Proposal.due_period)
     ).all()
     # Dated periods in deadline order, open texts ("Thường xuyên") last.
     periods.sort(key=lambda row: (row[1] is None, row[1] or date.min, row[0]))
     levels = db.session.scalars(
         sa.select(Proposal.approving_level)
-        .where(Proposal.plan_id == plan_id, Proposal.approving_level != "")
+        .where(scope, Proposal.approving_level != "")
         .distinct()
         .order_by(Proposal.approving_level)
     ).all()
     return FilterChoices([tuple(a) for a in agencies], [p for p, _ in periods], list(levels))
+
+
+def visible_plans(agency_id: int | None) -> sa.ColumnElement[bool]:
+    """Condition on Proposal: the item belongs to a plan the agency may see (every plan, for None)."""
+    if agency_id is None:
+        return sa.true()
+    owned = sa.select(Plan.id).where(Plan.owner_agency_id == agency_id)
+    return sa.or_(Proposal.plan_id.in_(owned), Proposal.plan_id.in_(involved_plan_ids(agency_id)))
 
 
 def create_plan(title: str, owner: Agency, attached_to: str = "") -> Plan:

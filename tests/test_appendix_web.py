@@ -1,0 +1,290 @@
+"""The appendix through the web: downloads of a plan and of the consolidated list, and the
+import flow (upload or paste → preview → confirm), on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from factories import make_plan
+
+from tracker.extensions import db
+from tracker.models import Agency, ImportDraft, JournalEntry, Plan, Proposal
+
+SEED = Path(__file__).resolve().parent.parent / "tracker" / "demo" / "appendix-351-BC-SCT-2020.tsv"
+SEED_TEXT = SEED.read_text(encoding="utf-8")
+SEED_ROWS = [line.split("\t") for line in SEED_TEXT.splitlines()[1:] if line.strip()]
+
+
+def items_of(plan_id: int) -> list[tuple]:
+    proposals = db.session.scalars(sa.select(Proposal).where(Proposal.plan_id == plan_id)
+                                   .options(so.joinedload(Proposal.lead_agency))
+                                   .order_by(Proposal.position, Proposal.id))
+    return [(str(p.position), p.title, p.lead_agency.name, p.coordination, p.due_period,
+             p.approving_level) for p in proposals]
+
+
+def counts() -> tuple[int, int, int, int]:
+    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                 for model in (Plan, Proposal, Agency, JournalEntry))
+
+
+@pytest.fixture
+def manager(client, auth, make_user, seed_plan):
+    user = make_user("manager", "Sở Công Thương")
+    auth.login(user)
+    return user
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def test_plan_downloads_in_every_format_carry_the_seed_rows(client, manager, seed_plan):
+    expected = [tuple(row) for row in SEED_ROWS]
+    response = client.get(f"/plans/{seed_plan.id}/appendix.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=\"phu-luc-")
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert lines[0] == ["STT", "Tên đề án", "Cơ quan chủ trì", "Cơ quan phối hợp",
+                        "Thời gian trình", "Cấp trình"]
+    assert [tuple(line) for line in lines[1:]] == expected
+
+    response = client.get(f"/plans/{seed_plan.id}/appendix.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).worksheets[0]
+    values = [[("" if c is None else str(c)) for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert values[0][0] == seed_plan.title.upper()
+    assert [tuple(v) for v in values if v[1] in {r[1] for r in SEED_ROWS}] == expected
+
+    response = client.get(f"/plans/{seed_plan.id}/appendix.docx")
+    assert response.status_code == 200
+    document = docx.Document(io.BytesIO(response.data))
+    assert document.paragraphs[0].text == seed_plan.title.upper()
+    table = document.tables[0]
+    rows = [tuple(cell.text for cell in row.cells) for row in table.rows]
+    assert rows[1:] == expected
+
+
+def test_unknown_format_is_404(client, manager, seed_plan):
+    assert client.get(f"/plans/{seed_plan.id}/appendix.exe").status_code == 404
+    assert client.get("/consolidated/appendix.odt").status_code == 404
+
+
+def test_filtered_download_has_only_matching_rows_and_says_so(client, manager, seed_plan):
+    response = client.get(f"/plans/{seed_plan.id}/appendix.csv?period=Quý IV/2020")
+    lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert [line[1] for line in lines[1:]] == [SEED_ROWS[1][1]]
+    page = client.get(f"/plans/{seed_plan.id}/appendix?period=Quý IV/2020").get_data(as_text=True)
+    assert "Thời gian trình: Quý IV/2020" in page
+
+
+def test_consolidated_list_groups_by_quarter_across_plans(client, auth, make_user, seed_plan):
+    make_plan(3, title="Danh mục của Sở Tài chính", owner="Sở Tài chính")
+    auth.login(make_user("viewer", "Văn phòng UBND tỉnh"))
+    page = client.get("/consolidated/appendix?group=quarter&numbering=per_group").get_data(as_text=True)
+    assert "QUÝ III/2020" in page and "QUÝ IV/2020" in page
+    assert page.index("QUÝ III/2020") < page.index("QUÝ IV/2020")
+    assert "Cộng: " in page and "Tổng cộng: 6 đề án" in page
+    listing = client.get("/consolidated").get_data(as_text=True)
+    assert "Danh mục của Sở Tài chính" in listing and seed_plan.title in listing
+    response = client.get("/consolidated/appendix.csv?group=lead")
+    lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    headings = [line[0] for line in lines if line[0] and not line[0].isdigit() and line[0] != "STT"]
+    assert "SỞ CÔNG THƯƠNG" in headings
+
+
+def test_consolidated_list_is_scoped_to_what_the_user_may_read(client, auth, make_user, seed_plan):
+    make_plan(2, title="Danh mục riêng của Sở Nội vụ", owner="Sở Nội vụ", )
+    auth.login(make_user("officer", "Sở Y tế"))
+    page = client.get("/consolidated/appendix").get_data(as_text=True)
+    assert seed_plan.title not in page and "Đề án số 1 về" not in page
+    assert "<tbody>" in page and "<td>1</td>" not in page
+
+
+def test_consolidated_downloads_run_a_constant_number_of_queries(client, auth, make_user,
+                                                                  count_queries):
+    auth.login(make_user("admin", "Văn phòng UBND tỉnh"))
+    numbers = []
+    for size in (5, 300):
+        make_plan(size, title=f"Danh mục {size}")
+        with count_queries() as statements:
+            response = client.get("/consolidated/appendix.docx?progress=1&group=quarter")
+        assert response.status_code == 200
+        numbers.append(len(statements))
+    assert numbers[0] == numbers[1], numbers
+
+
+# ---------------------------------------------------------------- import
+
+
+def seed_docx() -> bytes:
+    """The seed as a Word user lays it out: title, "(Kèm theo …)", then the table."""
+    document = docx.Document()
+    document.add_paragraph("DANH MỤC ĐỀ ÁN TRÌNH UBND TỈNH 6 THÁNG CUỐI NĂM 2020")
+    document.add_paragraph("(Kèm theo Báo cáo số 351/BC-SCT ngày 29/5/2020 của Sở Công Thương)")
+    table = document.add_table(rows=1, cols=6)
+    header = SEED_TEXT.splitlines()[0].split("\t")
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = text
+    for row in SEED_ROWS:
+        for cell, text in zip(table.add_row().cells, row, strict=True):
+            cell.text = text
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def seed_xlsx() -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["DANH MỤC ĐỀ ÁN TRÌNH UBND TỈNH"])
+    sheet.append([])
+    sheet.append(SEED_TEXT.splitlines()[0].split("\t"))
+    for row in SEED_ROWS:
+        sheet.append([int(row[0]), *row[1:]])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def start_import(client, **data):
+    """POST the new-list import form; the owner is the signed-in manager's agency."""
+    owner = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Sở Công Thương"))
+    form = {"title": "Danh mục nhập", "owner_agency_id": str(owner), **data}
+    return client.post("/plans/import", data=form, content_type="multipart/form-data")
+
+
+def confirm(client, preview_url: str, **choices):
+    return client.post(preview_url, data={"action": "save", **choices})
+
+
+@pytest.mark.parametrize("source", ["paste", "docx", "xlsx"])
+def test_the_seed_imported_from_each_source_gives_its_three_items(client, manager, source):
+    data = {}
+    if source == "paste":
+        data["pasted"] = SEED_TEXT
+    else:
+        content = seed_docx() if source == "docx" else seed_xlsx()
+        data["upload"] = (io.BytesIO(content), f"phu-luc.{source}")
+    response = start_import(client, **data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    preview = client.get(response.location)
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert all(row[1] in page for row in SEED_ROWS)
+    before = counts()
+    assert before[0] == 1  # only the demo plan so far: the preview wrote nothing
+    response = confirm(client, response.location)
+    assert response.status_code == 302
+    plan_id = int(response.location.rstrip("/").rsplit("/", 1)[1])
+    assert items_of(plan_id) == [tuple(row) for row in SEED_ROWS]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportDraft)) == 0
+    # The lead agency is the existing one, not a copy.
+    assert counts()[2] == before[2]
+
+
+def test_unknown_agency_must_be_created_or_mapped_before_saving(client, manager, seed_plan):
+    pasted = ("Tên đề án\tCơ quan chủ trì\tThời gian trình\n"
+              "Đề án A\tSở CT\tQuý I/2021\n"
+              "Đề án B\tBan Quản lý Khu kinh tế\tQuý II/2021\n"
+              "Đề án C\tSở Cong Thuong tỉnh nhà\tQuý II/2021\n")
+    response = client.post(f"/plans/{seed_plan.id}/import", data={"pasted": pasted},
+                           content_type="multipart/form-data")
+    preview = response.location
+    page = client.get(preview).get_data(as_text=True)
+    assert "Ban Quản lý Khu kinh tế" in page and "Tạo cơ quan mới" in page
+    before = counts()
+    response = confirm(client, preview)
+    assert response.status_code == 400
+    assert "Hãy chọn" in response.get_data(as_text=True)
+    assert counts() == before
+    sct = db.session.scalar(sa.select(Agency).where(Agency.name == "Sở Công Thương"))
+    # agency-0 / agency-1: the unknown names in the order they appear.
+    response = confirm(client, preview, **{"agency-0": "new", "agency-1": str(sct.id)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    leads = [row[2] for row in items_of(seed_plan.id)[3:]]
+    assert leads == ["Sở Công Thương", "Ban Quản lý Khu kinh tế", "Sở Công Thương"]
+    assert counts()[2] == before[2] + 1
+
+
+def test_a_row_with_an_error_blocks_the_whole_import(client, manager, seed_plan):
+    pasted = ("Tên đề án\tCơ quan chủ trì\tThời gian trình\n"
+              "Đề án tốt\tSở Công Thương\tQuý I/2021\n"
+              "Đề án xấu\tSở Công Thương\tQuý V/2021\n")
+    response = client.post(f"/plans/{seed_plan.id}/import", data={"pasted": pasted},
+                           content_type="multipart/form-data")
+    preview = response.location
+    page = client.get(preview).get_data(as_text=True)
+    assert "Quý phải từ I đến IV" in page
+    before = counts()
+    response = confirm(client, preview)
+    assert response.status_code == 400
+    assert counts() == before
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("phu-luc.csv", SEED_TEXT.replace("\t", ",").encode("cp1258", errors="replace"), "UTF-8"),
+    ("phu-luc.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, ".docx"),
+    ("phu-luc.docx", b"PK\x03\x04 not really a zip", ""),
+    ("anh.png", b"\x89PNG\r\n\x1a\n", ""),
+])
+def test_malformed_files_get_a_message_and_write_nothing(client, manager, name, content, message):
+    before = counts()
+    response = start_import(client, upload=(io.BytesIO(content), name))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page
+    assert 'class="error"' in page
+    assert counts() == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportDraft)) == 0
+
+
+def test_a_zip_bomb_is_refused_without_being_inflated(client, manager, tmp_path):
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/document.xml", "w") as member:
+            chunk = b" " * (1024 * 1024)
+            for _ in range(200):
+                member.write(chunk)
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    before = counts()
+    response = start_import(client, upload=(io.BytesIO(bomb.read_bytes()), "bomb.docx"))
+    assert response.status_code == 400
+    assert counts() == before
+
+
+def test_an_upload_over_the_limit_is_refused_with_413(client, manager):
+    before = counts()
+    response = start_import(client, upload=(io.BytesIO(b"x" * (50 * 1024 * 1024)), "big.csv"))
+    assert response.status_code == 413
+    assert "quá lớn" in response.get_data(as_text=True)
+    assert counts() == before
+
+
+def test_someone_elses_draft_is_not_found(client, auth, manager, make_user, seed_plan):
+    response = client.post(f"/plans/{seed_plan.id}/import", data={"pasted": SEED_TEXT},
+                           content_type="multipart/form-data")
+    preview = response.location
+    auth.logout()
+    auth.login(make_user("manager", "Sở Công Thương"))
+    assert client.get(preview).status_code == 404
+    assert confirm(client, preview).status_code == 404
+
+
+def test_cancel_deletes_the_draft_and_writes_nothing(client, manager, seed_plan):
+    response = client.post(f"/plans/{seed_plan.id}/import", data={"pasted": SEED_TEXT},
+                           content_type="multipart/form-data")
+    before = counts()
+    response = client.post(response.location, data={"action": "cancel"})
+    assert response.status_code == 302
+    assert counts() == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportDraft)) == 0

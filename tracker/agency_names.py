@@ -1,0 +1,99 @@
+"""Agency names as officials write them: one key for every spelling of one agency (plain Python).
+
+"UBND tỉnh", "Ủy ban nhân dân tỉnh" and "Uỷ ban nhân dân tỉnh" are one agency;
+so are "Sở KH&ĐT", "Sở KHĐT" and "Sở Kế hoạch và Đầu tư". `match_key` folds case,
+Unicode form, diacritics (đ → d), punctuation, "&"/"và", and expands the usual
+abbreviations (whole words only, any case), so equal keys mean the same agency.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from tracker.text import clean
+
+# Abbreviations of departments, expanded only right after "Sở" ("Sở TP" is Tư pháp, while
+# "TP" alone is "thành phố"). Keys are written without "&", "-" and "." and without diacritics.
+DEPARTMENTS = {
+    "ct": "Công Thương",
+    "tc": "Tài chính",
+    "khdt": "Kế hoạch và Đầu tư",
+    "tnmt": "Tài nguyên và Môi trường",
+    "nnptnt": "Nông nghiệp và Phát triển nông thôn",
+    "nnmt": "Nông nghiệp và Môi trường",
+    "gddt": "Giáo dục và Đào tạo",
+    "gtvt": "Giao thông vận tải",
+    "xd": "Xây dựng",
+    "tp": "Tư pháp",
+    "nv": "Nội vụ",
+    "tttt": "Thông tin và Truyền thông",
+    "vhttdl": "Văn hóa, Thể thao và Du lịch",
+    "vhtt": "Văn hóa và Thông tin",
+    "ldtbxh": "Lao động - Thương binh và Xã hội",
+    "khcn": "Khoa học và Công nghệ",
+    "yt": "Y tế",
+    "ng": "Ngoại vụ",
+    "dttg": "Dân tộc và Tôn giáo",
+    "gtxd": "Giao thông vận tải và Xây dựng",
+}
+# Abbreviations expanded anywhere they stand as a word. Never a key that is also a Vietnamese
+# word once diacritics are gone ("TU" for Tỉnh ủy would turn "Sở Tư pháp" into nonsense).
+GENERAL = {
+    "ubnd": "Ủy ban nhân dân",
+    "hdnd": "Hội đồng nhân dân",
+    "ubmttq": "Ủy ban Mặt trận Tổ quốc",
+    "mttq": "Mặt trận Tổ quốc",
+    "vp": "Văn phòng",
+    "tp": "thành phố",
+    "tx": "thị xã",
+    "btv": "Ban Thường vụ",
+    "bch": "Ban Chấp hành",
+    "bchqs": "Bộ Chỉ huy Quân sự",
+    "bdbp": "Bộ đội Biên phòng",
+    "bql": "Ban Quản lý",
+    "bqlda": "Ban Quản lý dự án",
+    "kcn": "khu công nghiệp",
+    "kkt": "khu kinh tế",
+    "ldld": "Liên đoàn Lao động",
+    "ct": "Chủ tịch",
+    "pct": "Phó Chủ tịch",
+    "ttxvn": "Thông tấn xã Việt Nam",
+}
+_GLUED_AMPERSAND = re.compile(r"(\w)\s*&\s*(\w)")
+_TOKEN = re.compile(r"[\w&.\-]+")
+_ABBREVIATION_MARKS = re.compile(r"[&.\-]")
+_SPLIT_MARKS = re.compile(r"[&.\-]+")
+
+
+def fold(text: str) -> str:
+    """Casefolded NFC text without diacritics (đ → d)."""
+    text = unicodedata.normalize("NFD", clean(text).casefold().replace("đ", "d"))
+    return unicodedata.normalize(
+        "NFC", "".join(char for char in text if not unicodedata.combining(char)))
+
+
+def _expansions(table: dict[str, str]) -> dict[str, list[str]]:
+    return {key: fold(value).replace(",", " ").replace("-", " ").split()
+            for key, value in table.items()}
+
+
+_DEPARTMENT_WORDS = _expansions(DEPARTMENTS)
+_GENERAL_WORDS = _expansions(GENERAL)
+_DROPPED = frozenset({"va"})   # "và" and "&" are spelled either way
+
+
+def match_key(name: str) -> str:
+    """One key for every spelling of an agency's name; "" for an empty name."""
+    text = _GLUED_AMPERSAND.sub(r"\1&\2", fold(name))
+    words: list[str] = []
+    for token in _TOKEN.findall(text):
+        bare = _ABBREVIATION_MARKS.sub("", token)
+        if not bare:
+            continue
+        if words and words[-1] == "so" and bare in _DEPARTMENT_WORDS:
+            words.extend(_DEPARTMENT_WORDS[bare])
+        elif bare in _GENERAL_WORDS:
+            words.extend(_GENERAL_WORDS[bare])
+        else:
+            words.extend(part for part in _SPLIT_MARKS.split(token) if part)
+    return " ".join(word for word in words if word not in _DROPPED and word != "_")

@@ -1,0 +1,60 @@
+"""The appendix table as CSV: the machine-friendly format.
+
+No title rows, no attached line, no subtitle: the first line is the column
+headers, so the file opens as a plain table in Excel or LibreOffice and reads
+back with any CSV reader. Group headings, the "Cộng: …" lines and the
+"Tổng cộng: …" line are lines of their own with the text in the first cell
+and the other cells empty.
+
+The bytes are UTF-8 with a byte-order mark (without it Excel decodes the file
+in the machine's ANSI code page and mangles Vietnamese), lines end with CRLF
+(RFC 4180), and cells holding a comma, a quote or a line break are quoted.
+
+Formula injection (OWASP "CSV Injection"): a cell starting with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return would be run as a formula by a
+spreadsheet, so it is written with a leading apostrophe (``=1+1`` becomes
+``'=1+1``). The importer (`tracker.appendix.importer`) strips that apostrophe
+again, so a CSV exported here reads back to the same cell texts.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+
+from tracker.appendix.table import AppendixTable
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+NEUTRALISER = "'"
+
+
+def neutralise(cell: str) -> str:
+    """Prefix a cell a spreadsheet would read as a formula with an apostrophe."""
+    return NEUTRALISER + cell if cell.startswith(FORMULA_PREFIXES) else cell
+
+
+def appendix_csv(table: AppendixTable) -> bytes:
+    """The table as UTF-8 (with BOM) CSV bytes, CRLF line ends; see the module docstring."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    for record in _records(table):
+        writer.writerow([neutralise(cell) for cell in record])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _records(table: AppendixTable) -> Iterator[Sequence[str]]:
+    width = len(table.headers)
+
+    def line(text: str) -> list[str]:
+        return [text] + [""] * (width - 1)
+
+    yield table.headers
+    for group in table.groups:
+        if group.heading:
+            yield line(group.heading)
+        for row in group.rows:
+            yield row.cells
+        if group.count_line:
+            yield line(group.count_line)
+    if table.total_line:
+        yield line(table.total_line)

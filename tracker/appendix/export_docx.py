@@ -1,0 +1,249 @@
+"""The appendix table as a Word document, laid out per Nghị định 30/2020/NĐ-CP, Phụ lục I.
+
+Landscape A4 (297 × 210 mm), margins top/bottom 20 mm, left 30 mm, right 15 mm,
+Times New Roman throughout (also for the East-Asian and complex-script slots,
+so Word does not fall back to a theme font), body size 13. Above the table:
+the title (bold, centred, size 14), the "(Kèm theo …)" line (italic, centred,
+size 14) and the subtitle (centred, size 13). The table is bordered ("Table
+Grid"), size 12, its header row bold, centred and repeated on every page; no
+row is split across pages. Group headings (bold) and the "Cộng: …" /
+"Tổng cộng: …" lines (italic) are rows of one cell spanning every column. The
+page number sits at the top centre from the second page on, restarting at 1.
+
+A line break inside a cell becomes a new paragraph of that cell (so the cell's
+paragraph texts joined with "\\n" give the cell text back); CR and CRLF count
+as line breaks; a tab becomes a Word tab. Characters XML 1.0 cannot carry are
+dropped.
+
+Speed: python-docx's `add_row()` / `cell.text` re-walks the table for every
+cell, far too slow for ten thousand rows, so the `<w:tbl>` element is written
+as one XML string (every text escaped) and parsed once.
+"""
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from xml.sax.saxutils import escape
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Mm, Pt
+
+from tracker.appendix.table import CENTRED_COLUMNS, AppendixTable
+
+FONT_NAME = "Times New Roman"
+LANGUAGE = "vi-VN"
+BODY_SIZE = 13
+TITLE_SIZE = 14
+TABLE_SIZE = 12
+PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 297, 210
+MARGIN_TOP_MM = MARGIN_BOTTOM_MM = 20
+MARGIN_LEFT_MM, MARGIN_RIGHT_MM = 30, 15
+HEADER_DISTANCE_MM = 10
+TWIPS_PER_MM = 1440 / 25.4
+# Width the table may use, in twentieths of a point (252 mm).
+USABLE_WIDTH_TWIPS = round((PAGE_WIDTH_MM - MARGIN_LEFT_MM - MARGIN_RIGHT_MM) * TWIPS_PER_MM)
+TABLE_STYLE = "Table Grid"
+CELL_STYLE = "Appendix Table"     # paragraph style of every cell paragraph
+# Characters XML 1.0 cannot carry (control characters other than tab, LF, CR;
+# lone surrogates; U+FFFE/U+FFFF): dropped rather than failing the export.
+_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def appendix_docx(table: AppendixTable) -> bytes:
+    """The table as .docx bytes; see the module docstring for the layout."""
+    document = Document()
+    _set_fonts(document)
+    cell_style_id = _add_cell_style(document)
+    _set_up_page(document.sections[0])
+
+    lines = [(text, style) for text, style in (
+        (table.title, dict(bold=True, size=TITLE_SIZE)),
+        (table.attached_line, dict(italic=True, size=TITLE_SIZE)),
+        (table.subtitle, dict(size=BODY_SIZE)),
+    ) if text]
+    for index, (text, style) in enumerate(lines):
+        paragraph = document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if index == len(lines) - 1:
+            paragraph.paragraph_format.space_after = Pt(12)
+        for number, part in enumerate(_clean(text).split("\n")):
+            if number:
+                paragraph.add_run().add_break()
+            run = paragraph.add_run(part)
+            run.bold = style.get("bold")
+            run.italic = style.get("italic")
+            run.font.size = Pt(style["size"])
+
+    # Word wants a paragraph after a table; the table goes in before it.
+    tail = document.add_paragraph()
+    tail.paragraph_format.space_after = Pt(0)
+    table_style_id = document.styles[TABLE_STYLE].style_id
+    tail._p.addprevious(parse_xml(_table_xml(table, table_style_id, cell_style_id)))
+
+    document.core_properties.title = _clean(table.title)[:255]
+    document.core_properties.language = LANGUAGE
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _clean(text: str) -> str:
+    return _XML_INVALID.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _set_fonts(document) -> None:
+    """Times New Roman, size 13, Vietnamese, in the document defaults and in Normal.
+
+    The template's defaults name theme fonts (`w:asciiTheme` …), which win over
+    a named font at the same level, so they are removed, and every slot
+    (ascii, hAnsi, eastAsia, cs) is named.
+    """
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    run_defaults = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    for element in (run_defaults, document.styles["Normal"].element.get_or_add_rPr()):
+        fonts = element.find(qn("w:rFonts"))
+        if fonts is None:
+            fonts = element.makeelement(qn("w:rFonts"), {})
+            element.insert(0, fonts)
+        for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(theme), None)
+        for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            fonts.set(qn(slot), FONT_NAME)
+    for size in ("w:sz", "w:szCs"):
+        element = run_defaults.find(qn(size))
+        if element is not None:
+            element.set(qn("w:val"), str(BODY_SIZE * 2))
+    language = run_defaults.find(qn("w:lang"))
+    if language is not None:
+        language.set(qn("w:val"), LANGUAGE)
+    normal = document.styles["Normal"]
+    normal.font.name = FONT_NAME
+    normal.font.size = Pt(BODY_SIZE)
+    normal.paragraph_format.space_after = Pt(0)
+    normal.paragraph_format.line_spacing = 1.0
+
+
+def _add_cell_style(document) -> str:
+    style = document.styles.add_style(CELL_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = document.styles["Normal"]
+    style.font.size = Pt(TABLE_SIZE)
+    style.paragraph_format.space_before = Pt(0)
+    style.paragraph_format.space_after = Pt(0)
+    style.paragraph_format.line_spacing = 1.0
+    return style.style_id
+
+
+def _set_up_page(section) -> None:
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width = Mm(PAGE_WIDTH_MM)
+    section.page_height = Mm(PAGE_HEIGHT_MM)
+    section.top_margin = Mm(MARGIN_TOP_MM)
+    section.bottom_margin = Mm(MARGIN_BOTTOM_MM)
+    section.left_margin = Mm(MARGIN_LEFT_MM)
+    section.right_margin = Mm(MARGIN_RIGHT_MM)
+    section.header_distance = Mm(HEADER_DISTANCE_MM)
+    section.footer_distance = Mm(HEADER_DISTANCE_MM)
+    section.gutter = Mm(0)
+    # Page numbers restart at 1 for each appendix; pgNumType goes before w:cols.
+    page_numbers = section._sectPr.makeelement(qn("w:pgNumType"), {qn("w:start"): "1"})
+    columns = section._sectPr.find(qn("w:cols"))
+    if columns is not None:
+        columns.addprevious(page_numbers)
+    else:
+        section._sectPr.append(page_numbers)
+
+    section.different_first_page_header_footer = True
+    section.first_page_header.is_linked_to_previous = False  # an empty first-page header
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    size = f'<w:rPr><w:sz w:val="{BODY_SIZE * 2}"/><w:szCs w:val="{BODY_SIZE * 2}"/></w:rPr>'
+    for run in (
+        f'<w:r {nsdecls("w")}>{size}<w:fldChar w:fldCharType="begin"/></w:r>',
+        f'<w:r {nsdecls("w")}>{size}<w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>',
+        f'<w:r {nsdecls("w")}>{size}<w:fldChar w:fldCharType="separate"/></w:r>',
+        f'<w:r {nsdecls("w")}>{size}<w:t>1</w:t></w:r>',
+        f'<w:r {nsdecls("w")}>{size}<w:fldChar w:fldCharType="end"/></w:r>',
+    ):
+        paragraph._p.append(parse_xml(run))
+
+
+def column_widths(widths: tuple[int, ...]) -> list[int]:
+    """Relative widths → twips summing exactly to the usable width."""
+    total = sum(widths)
+    twips = [USABLE_WIDTH_TWIPS * width // total for width in widths]
+    twips[-1] += USABLE_WIDTH_TWIPS - sum(twips)
+    return twips
+
+
+def _table_xml(table: AppendixTable, table_style_id: str, cell_style_id: str) -> str:
+    twips = column_widths(table.widths)
+    columns = len(twips)
+    paragraph_start = f'<w:p><w:pPr><w:pStyle w:val="{cell_style_id}"/>'
+
+    def cell_start(index: int, extra: str = "") -> str:
+        return f'<w:tc><w:tcPr><w:tcW w:w="{twips[index]}" w:type="dxa"/>{extra}</w:tcPr>'
+
+    centred = '<w:jc w:val="center"/></w:pPr>'
+    # Per column: the opening of a cell, and of a paragraph in it.
+    paragraph_open = [paragraph_start + (centred if index in CENTRED_COLUMNS else "</w:pPr>")
+                      for index in range(columns)]
+    cell_open = [cell_start(index) + paragraph_open[index] for index in range(columns)]
+    header_open = [cell_start(index, '<w:vAlign w:val="center"/>') + paragraph_start + centred
+                   for index in range(columns)]
+    spanning = (f'<w:tc><w:tcPr><w:tcW w:w="{sum(twips)}" w:type="dxa"/>'
+                f'<w:gridSpan w:val="{columns}"/></w:tcPr>' + paragraph_start)
+    bold, italic = "<w:rPr><w:b/><w:bCs/></w:rPr>", "<w:rPr><w:i/><w:iCs/></w:rPr>"
+
+    def spanning_row(text: str, run_props: str, keep_next: bool) -> str:
+        keep = "<w:keepNext/>" if keep_next else ""
+        return ("<w:tr><w:trPr><w:cantSplit/></w:trPr>" + spanning + keep + "</w:pPr>"
+                + _cell_content(text, run_props, paragraph_start + keep + "</w:pPr>")
+                + "</w:tc></w:tr>")
+
+    def parts() -> Iterator[str]:
+        yield (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{table_style_id}"/>'
+               f'<w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+               "</w:tblPr><w:tblGrid>")
+        yield "".join(f'<w:gridCol w:w="{width}"/>' for width in twips)
+        yield "</w:tblGrid><w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
+        for index, header in enumerate(table.headers):
+            yield (header_open[index]
+                   + _cell_content(header, bold, paragraph_start + centred) + "</w:tc>")
+        yield "</w:tr>"
+        for group in table.groups:
+            if group.heading:
+                yield spanning_row(group.heading, bold, keep_next=True)
+            for row in group.rows:
+                yield "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+                for index, text in enumerate(row.cells):
+                    yield (cell_open[index] + _cell_content(text, "", paragraph_open[index])
+                           + "</w:tc>")
+                yield "</w:tr>"
+            if group.count_line:
+                yield spanning_row(group.count_line, italic, keep_next=False)
+        if table.total_line:
+            yield spanning_row(table.total_line, italic, keep_next=False)
+        yield "</w:tbl>"
+
+    return "".join(parts())
+
+
+def _cell_content(text: str, run_props: str, next_paragraph_start: str) -> str:
+    """Runs of the cell's first paragraph (already opened) and any further paragraph,
+    one per line; closes the last paragraph."""
+    out = []
+    for number, line in enumerate(_clean(text).split("\n")):
+        if number:
+            out.append("</w:p>" + next_paragraph_start)
+        if line:
+            runs = "<w:tab/>".join(f'<w:t xml:space="preserve">{escape(part)}</w:t>'
+                                   for part in line.split("\t"))
+            out.append(f"<w:r>{run_props}{runs}</w:r>")
+    out.append("</w:p>")
+    return "".join(out)

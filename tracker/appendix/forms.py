@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Optional
+
+from tracker.appendix.table import Grouping, Numbering
+from tracker.fields import CleanStringField, CleanTextAreaField, max_length
+from tracker.forms import Form
+from tracker.plans.forms import ItemFilterForm
+
+GROUPINGS = (
+    (Grouping.NONE.value, _l("No groups")),
+    (Grouping.QUARTER.value, _l("By quarter")),
+    (Grouping.LEAD.value, _l("By lead agency")),
+    (Grouping.PLAN.value, _l("By list")),
+)
+NUMBERINGS = (
+    (Numbering.CONTINUOUS.value, _l("Continuous numbering")),
+    (Numbering.PER_GROUP.value, _l("Numbering restarts in each group")),
+)
+
+
+class AppendixOptionsForm(ItemFilterForm):
+    """The plan page's filters plus the appendix's own choices (a GET form, junk ignored)."""
+
+    progress = BooleanField(_l("With progress columns"))
+    group = SelectField(_l("Groups"), choices=GROUPINGS, coerce=str)
+    numbering = SelectField(_l("Numbering"), choices=NUMBERINGS, coerce=str)
+
+    def grouping(self) -> Grouping:
+        values = {g.value for g in Grouping}
+        return Grouping(self.group.data) if self.group.data in values else Grouping.NONE
+
+    def numbering_choice(self) -> Numbering:
+        values = {n.value for n in Numbering}
+        value = self.numbering.data
+        return Numbering(value) if value in values else Numbering.CONTINUOUS
+
+
+class ImportForm(Form):
+    """Upload a file or paste a table, to add to an existing list."""
+
+    upload = FileField(_l("File (Word .docx, Excel .xlsx or .csv)"))
+    # Not cleaned like other text: the tabs between cells matter (cells are cleaned one by one).
+    pasted = TextAreaField(_l("…or paste the table copied from Word or Excel"),
+                           validators=[Optional()])
+
+
+class NewPlanImportForm(ImportForm):
+    """Upload or paste, creating a new list."""
+
+    title = CleanTextAreaField(
+        _l("List title"), validators=[DataRequired(_l("Enter the title of the list.")),
+                                      max_length(1000)]
+    )
+    owner_agency_id = SelectField(
+        _l("Owner agency"), coerce=int,
+        validators=[InputRequired(_l("Choose the agency that owns this list."))],
+    )
+    attached_to = CleanStringField(
+        _l("Attached to (the “Kèm theo …” line)"), validators=[Optional(), max_length(500)]
+    )
+
+
+class ConfirmImportForm(Form):
+    """The preview's buttons; the agency choices arrive as `agency-<n>` fields."""
+
+    table_index = SelectField(_l("Table"), coerce=int, validators=[Optional()])

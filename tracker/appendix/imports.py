@@ -1,0 +1,109 @@
+"""From an interpreted table to saved items: which agency each name means, then one
+transaction that writes every row or none."""
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+from tracker.agencies import AgencyDirectory
+from tracker.appendix.importer import ImportResult
+from tracker.extensions import db
+from tracker.models import Agency, Plan
+from tracker.plans.service import ProposalFields, add_proposal, create_plan, next_position
+
+NEW_AGENCY = "new"
+
+
+@dataclass
+class ImportPlan:
+    """An interpreted table and what its lead agency names match.
+
+    `unknown` are the names matching no agency: the preview asks, for each, to
+    create it or to take it as one of the existing agencies (`suggestions` first).
+    """
+
+    result: ImportResult
+    matched: dict[str, Agency] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    suggestions: dict[str, list[Agency]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, result: ImportResult, directory: AgencyDirectory) -> ImportPlan:
+        plan = cls(result)
+        for row in result.rows:
+            name = row.lead_agency
+            if not name or name in plan.matched or name in plan.suggestions:
+                continue
+            agency = directory.find(name)
+            if agency is not None:
+                plan.matched[name] = agency
+            else:
+                plan.unknown.append(name)
+                plan.suggestions[name] = directory.suggestions(name)
+        return plan
+
+    def messages_by_line(self) -> dict[int, list[tuple[str, str]]]:
+        """("error" | "warning", text) for each source line, as the preview shows them."""
+        lines: dict[int, list[tuple[str, str]]] = {}
+        for kind, problems in (("error", self.result.errors), ("warning", self.result.warnings)):
+            for problem in problems:
+                text = f"{problem.column}: {problem.message}" if problem.column else problem.message
+                lines.setdefault(problem.row, []).append((kind, text))
+        return lines
+
+    def table_problems(self) -> list[tuple[str, str]]:
+        """Errors and warnings not tied to an item row (missing columns, empty table …)."""
+        item_lines = {row.line for row in self.result.rows}
+        return [(kind, str(problem)) for kind, problems in
+                (("error", self.result.errors), ("warning", self.result.warnings))
+                for problem in problems if problem.row not in item_lines]
+
+    def read_choices(self, form: Mapping[str, str], agency_ids: Collection[int]
+                     ) -> tuple[dict[str, int | None], dict[str, str]]:
+        """The preview's answers: name → existing agency id, or None to create it."""
+        choices: dict[str, int | None] = {}
+        errors: dict[str, str] = {}
+        for index, name in enumerate(self.unknown):
+            value = (form.get(f"agency-{index}") or "").strip()
+            if value == NEW_AGENCY:
+                choices[name] = None
+            elif value.isdigit() and int(value) in agency_ids:
+                choices[name] = int(value)
+            else:
+                errors[name] = "Hãy chọn: tạo cơ quan mới, hoặc cơ quan đã có mà tên này chỉ đến."
+        return choices, errors
+
+
+def strictly_increasing(numbers: list[int]) -> bool:
+    return all(a < b for a, b in zip(numbers, numbers[1:], strict=False))
+
+
+def save_import(plan: ImportPlan, choices: Mapping[str, int | None], *, target: Plan | None,
+                title: str, owner_agency_id: int | None, attached_to: str,
+                actor_user_id: int | None, actor_agency_id: int | None) -> Plan:
+    """Add every row to `target`, or to a new plan; the caller commits (or rolls back) once.
+
+    Positions: appended after the plan's last item; in a new plan, the file's own numbers
+    when they run upwards, else 1 … N (a list numbered per group restarts at 1).
+    """
+    directory = AgencyDirectory.load()
+    names = {name: db.session.get(Agency, agency_id).name
+             for name, agency_id in choices.items() if agency_id is not None}
+    if target is None:
+        target = create_plan(title, db.session.get(Agency, owner_agency_id), attached_to)
+        db.session.flush()
+        file_numbers = [row.position for row in plan.result.rows]
+        positions = file_numbers if strictly_increasing(file_numbers) else \
+            list(range(1, len(file_numbers) + 1))
+    else:
+        first = next_position(target.id)
+        positions = list(range(first, first + len(plan.result.rows)))
+    for row, position in zip(plan.result.rows, positions, strict=True):
+        proposal = add_proposal(target, ProposalFields(
+            title=row.title, lead_agency_name=names.get(row.lead_agency, row.lead_agency),
+            coordination=row.coordination, due_period=row.due_period,
+            approving_level=row.approving_level, notes=row.notes, position=position,
+        ), directory, actor_user_id=actor_user_id, actor_agency_id=actor_agency_id)
+        if row.progress:
+            proposal.journal[-1].note = f"Tình hình thực hiện khi nhập: {row.progress}"
+    return target

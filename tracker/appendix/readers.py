@@ -1,0 +1,495 @@
+"""Turn an uploaded or pasted appendix into grids of cell strings (plain Python).
+
+Word tables, Excel sheets, CSV/TSV files and text pasted from Word or Excel all
+become `SourceTable`s: a label the user recognises and rows of cell strings,
+with merged cells filled in so that every column stays aligned. What the cells
+mean (header, groups, items) is decided later by `importer.interpret`.
+
+Every refusal is a `ReadError` whose text is the Vietnamese message to show.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from lxml import etree
+
+from tracker.periods import format_date
+
+MAX_ROWS = 20_000
+MAX_COLUMNS = 100
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# Zip checks, made on the central directory before any member is inflated. The total is what
+# bounds memory and time. The ratio only catches the classic bomb (one byte repeated; deflate
+# tops out near 1030:1): Office XML is repetitive, and a Word table of 2,000 formatted rows
+# already compresses 103:1 (empty formatted rows ~300:1), so a 100:1 limit refused real files.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_MEMBERS = 10_000
+MAX_RATIO = 1000
+RATIO_CHECKED_FROM = 1024 * 1024
+
+ACCEPTED = ".docx, .xlsx, .csv, .tsv, .txt"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # old .doc/.xls, or an encrypted .docx/.xlsx
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_TEXT_EXTENSIONS = (".csv", ".tsv", ".txt")
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W_TBL, _W_TR, _W_TC, _W_P = W + "tbl", W + "tr", W + "tc", W + "p"
+_W_TCPR, _W_TRPR = W + "tcPr", W + "trPr"
+_W_VAL = W + "val"
+# Elements that only wrap rows, cells or blocks (content controls, custom XML, tracked insertions).
+_W_WRAPPERS = frozenset(W + tag for tag in ("sdt", "sdtContent", "customXml", "ins", "moveTo"))
+# Inside a paragraph: subtrees whose text is not what the reader sees.
+_W_SKIPPED = frozenset(W + tag for tag in ("pPr", "rPr", "del", "moveFrom", "instrText",
+                                           "delText", "fldData"))
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_X_MERGE = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"
+
+
+class ReadError(ValueError):
+    """The upload cannot be read as a table; str() is the Vietnamese message to show."""
+
+
+@dataclass
+class SourceTable:
+    label: str                  # "Bảng 1 (12 dòng)", "Trang tính “Phụ lục” (40 dòng)"
+    rows: list[list[str]]
+
+
+def read_upload(data: bytes, filename: str) -> list[SourceTable]:
+    """Every table of a .docx, every non-empty sheet of an .xlsx, or the one table of a
+    .csv/.tsv/.txt file; the format is chosen by the extension and checked against the content."""
+    name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if not data:
+        raise ReadError(f"Tệp “{name}” trống. Hãy chọn đúng tệp danh mục rồi tải lên lại.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ReadError(f"Tệp “{name}” lớn quá {MAX_UPLOAD_BYTES // 2**20} MB. Hãy tải lên tệp "
+                        "chỉ chứa bảng danh mục.")
+    kind = _sniff(data)
+    if extension in (".doc", ".xls"):
+        _refuse_old_format(extension, kind, name)
+    if kind == "pdf":
+        raise ReadError(f"Tệp “{name}” là tệp PDF, không đọc được bảng từ PDF. Hãy tải lên bản "
+                        "Word (.docx) hoặc Excel (.xlsx) của danh mục.")
+    if extension not in (".docx", ".xlsx") + _TEXT_EXTENSIONS and extension:
+        raise ReadError(f"Không đọc được tệp “{name}”: chỉ nhận tệp {ACCEPTED}, hoặc dán bảng "
+                        "trực tiếp vào ô nhập.")
+    if kind == "ole":
+        raise ReadError(f"Tệp “{name}” có mật khẩu hoặc là định dạng Word/Excel cũ. Hãy mở tệp, "
+                        "bỏ mật khẩu (nếu có) và lưu lại dưới dạng .docx (Word) hoặc .xlsx "
+                        "(Excel) rồi tải lên lại.")
+    if kind == "zip":
+        archive = _open_zip(data, name)
+        members = set(archive.namelist())
+        if "word/document.xml" in members:
+            kind = "docx"
+        elif "xl/workbook.xml" in members:
+            kind = "xlsx"
+    if extension:
+        expected = {".docx": "docx", ".xlsx": "xlsx"}.get(extension, "text")
+    else:   # no extension (a name the browser lost): go by the content
+        expected = kind if kind in ("docx", "xlsx", "text") else ""
+    if kind != expected:
+        raise ReadError(_mismatch_message(name, extension, kind))
+    if kind == "docx":
+        return _read_docx(data, name)
+    if kind == "xlsx":
+        return _read_xlsx(data, name)
+    text = decode(data)
+    rows = parse_delimited(text, _sniff_delimiter(text, ("\t", ";", ",")))
+    return [SourceTable(f"Tệp “{name}” ({len(rows)} dòng)", rows)]
+
+
+def read_pasted(text: str) -> SourceTable:
+    """Text pasted from Word or Excel: tab-separated lines, a cell with line breaks quoted by
+    Excel ("…", doubled quotes inside); without any tab, `;` or `,` separated."""
+    rows = parse_delimited(text, "\t" if "\t" in text else None)
+    return SourceTable(f"Bảng đã dán ({len(rows)} dòng)", rows)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), or UTF-16 with its BOM (Excel's "Unicode Text");
+    anything else, e.g. Windows-1258 or TCVN3, is refused with a clear message."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    elif b"\x00" not in data[:4096]:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+    raise ReadError(
+        "Tệp không phải mã UTF-8 (có thể là mã cũ Windows-1258 hoặc TCVN3/ABC). Hãy mở tệp bằng "
+        "Excel hoặc Notepad, chọn Lưu thành (Save As) với mã hoá UTF-8 (Unicode) rồi thử lại."
+    )
+
+
+# --- format checks -------------------------------------------------------------------------
+
+def _sniff(data: bytes) -> str:
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if data.startswith(_ZIP_MAGICS):
+        return "zip"
+    if data.startswith(_OLE_MAGIC):
+        return "ole"
+    if head.startswith(b"%pdf"):
+        return "pdf"
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
+    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")):
+        return "html"
+    if head.startswith(b"<?xml"):
+        return "xml"    # Word/Excel 2003 XML, often named .doc/.xls by the programs that export it
+    return "text"
+
+
+def _refuse_old_format(extension: str, kind: str, name: str) -> None:
+    program, new = ("Word", ".docx") if extension == ".doc" else ("Excel", ".xlsx")
+    if kind == "html":
+        raise ReadError(f"Tệp “{name}” thực ra là trang web (HTML) được đặt đuôi {extension}. "
+                        f"Hãy mở tệp bằng {program}, chọn Lưu thành (Save As) kiểu {new} rồi "
+                        "tải lên lại.")
+    raise ReadError(f"Tệp “{name}” là định dạng {program} cũ ({extension}). Hãy mở tệp bằng "
+                    f"{program}, chọn Lưu thành (Save As) kiểu {new} rồi tải lên lại.")
+
+
+_KIND_NAMES = {"docx": "tài liệu Word (.docx)", "xlsx": "bảng tính Excel (.xlsx)",
+               "zip": "tệp nén (.zip)", "rtf": "tài liệu RTF", "html": "trang web (HTML)",
+               "xml": "tệp XML (kiểu Word/Excel 2003)", "text": "tệp văn bản"}
+
+
+def _mismatch_message(name: str, extension: str, kind: str) -> str:
+    found = _KIND_NAMES.get(kind, "một loại tệp khác")
+    if kind == "zip" and extension in (".docx", ".xlsx"):
+        return (f"Tệp “{name}” bị hỏng hoặc không phải tệp {extension} thật. Hãy mở tệp và lưu "
+                f"lại dưới dạng {extension} rồi tải lên lại.")
+    if kind in ("rtf", "html", "xml") and extension in ("", ".docx", ".xlsx"):
+        new = ".xlsx" if extension == ".xlsx" else ".docx"
+        return (f"Tệp “{name}” là {found}, không phải tệp {new} thật. Hãy mở tệp bằng Word hoặc "
+                f"Excel, chọn Lưu thành (Save As) kiểu {new} rồi tải lên lại.")
+    shown = extension or "không có đuôi"
+    return (f"Tệp “{name}” ({shown}) có nội dung là {found}, không khớp với đuôi tệp. Hãy kiểm tra "
+            f"lại tệp; chỉ nhận tệp {ACCEPTED}.")
+
+
+def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
+    """Open an Office file's zip and refuse a zip bomb by its central directory alone.
+
+    The sizes checked are the declared ones; `zipfile` stops inflating a member at its
+    declared size (and fails its CRC check), so a member cannot unpack to more than that.
+    """
+    damaged = (f"Tệp “{name}” bị hỏng hoặc quá lớn khi giải nén, không đọc được. Hãy mở tệp và "
+               "lưu lại (Save As) một bản mới rồi tải lên lại.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        raise ReadError(damaged) from None
+    if len(members) > MAX_MEMBERS:
+        raise ReadError(damaged)
+    total = 0
+    for member in members:
+        total += member.file_size
+        if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ReadError(damaged)
+        if (member.file_size > RATIO_CHECKED_FROM
+                and member.file_size > MAX_RATIO * max(member.compress_size, 1)):
+            raise ReadError(damaged)
+    if total > MAX_UNPACKED_BYTES:
+        raise ReadError(damaged)
+    return archive
+
+
+def _check_size(label: str, rows: int, columns: int) -> None:
+    if rows > MAX_ROWS:
+        limit = f"{MAX_ROWS:,}".replace(",", ".")     # Vietnamese thousands mark: 20.000
+        raise ReadError(f"{label} có hơn {limit} dòng, quá lớn để nhập một lần. Hãy tách danh "
+                        "mục thành nhiều tệp nhỏ hơn.")
+    if columns > MAX_COLUMNS:
+        raise ReadError(f"{label} có hơn {MAX_COLUMNS} cột, không phải bảng danh mục. Hãy xoá "
+                        "các cột thừa hoặc chỉ giữ lại bảng danh mục rồi tải lên lại.")
+
+
+# --- CSV, TSV and pasted text --------------------------------------------------------------
+
+def parse_delimited(text: str, delimiter: str | None = None) -> list[list[str]]:
+    """Rows of a CSV/TSV text; without a delimiter: a tab if the text has one (as pasted from
+    Word or Excel), else `;` or `,`. Trailing empty rows are dropped."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if delimiter is None:
+        delimiter = "\t" if "\t" in text else _sniff_delimiter(text, (";", ","))
+    rows: list[list[str]] = []
+    try:
+        for record in csv.reader(io.StringIO(text), delimiter=delimiter):
+            rows.append(record)
+            if len(rows) > MAX_ROWS:
+                _check_size("Bảng", len(rows), 0)
+            if len(record) > MAX_COLUMNS and any(record[MAX_COLUMNS:]):
+                _check_size("Bảng", 0, len(record))
+    except csv.Error:
+        raise ReadError(f"Không đọc được dòng {len(rows) + 1} của bảng: có thể thiếu dấu ngoặc "
+                        "kép (\") đóng một ô. Hãy kiểm tra lại dòng đó rồi thử lại.") from None
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()
+    return rows
+
+
+def _sniff_delimiter(text: str, candidates: tuple[str, ...]) -> str:
+    """The candidate that splits the first lines into the most rows of one width (then the
+    widest); earlier candidates win ties. `;` is Excel's CSV where the decimal mark is a
+    comma, as in Vietnamese settings."""
+    sample = "\n".join(text.replace("\r\n", "\n").split("\n", 30)[:30])
+    best, best_score = candidates[-1], (-1, -1)
+    for candidate in candidates:
+        try:
+            widths = [len(r) for r in csv.reader(io.StringIO(sample), delimiter=candidate) if r]
+        except csv.Error:
+            continue
+        wide = [w for w in widths if w > 1]
+        if not wide:
+            continue
+        common = max(set(wide), key=wide.count)
+        score = (wide.count(common), common)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+# --- DOCX ----------------------------------------------------------------------------------
+
+def _read_docx(data: bytes, name: str) -> list[SourceTable]:
+    """Every top-level table of the document body, in order (tables nested in a cell are not
+    tables of their own: their text joins the cell's text)."""
+    from docx import Document
+
+    try:
+        # python-docx parses with resolve_entities=False (and lxml never fetches from the
+        # network), so entity expansion and external entities are not an issue; the zip was
+        # checked for bombs above.
+        body = Document(io.BytesIO(data)).element.body
+    except Exception:  # python-docx raises many kinds (KeyError, ValueError, lxml, zip errors)
+        raise ReadError(f"Không đọc được tài liệu Word “{name}”: tệp bị hỏng hoặc không đúng "
+                        "định dạng .docx. Hãy mở tệp bằng Word, lưu lại rồi tải lên lại.") from None
+    tables = []
+    for number, tbl in enumerate(_top_tables(body), start=1):
+        rows = _docx_rows(tbl, f"Bảng {number}")
+        tables.append(SourceTable(f"Bảng {number} ({len(rows)} dòng)", rows))
+    if not tables:
+        raise ReadError(f"Tài liệu Word “{name}” không có bảng nào. Danh mục cần được trình bày "
+                        "dạng bảng (mỗi đề án một dòng); hãy kiểm tra lại tệp, hoặc dán bảng "
+                        "trực tiếp vào ô nhập.")
+    return tables
+
+
+def _top_tables(element) -> Iterator:
+    for child in element:
+        if child.tag == _W_TBL:
+            yield child
+        elif child.tag != _W_P and isinstance(child.tag, str):
+            yield from _top_tables(child)   # content controls, custom XML
+
+
+def _children(element, tag: str) -> Iterator:
+    """Rows of a table or cells of a row, also when wrapped in content controls."""
+    for child in element:
+        if child.tag == tag:
+            yield child
+        elif child.tag in _W_WRAPPERS:
+            yield from _children(child, tag)
+
+
+def _docx_rows(tbl, label: str) -> list[list[str]]:
+    trs = list(_children(tbl, _W_TR))
+    _check_size(label, len(trs), 0)
+    rows: list[list[str]] = []
+    above: list[str] = []
+    for tr in trs:
+        row: list[str] = [""] * _int_val(tr.find(f"{_W_TRPR}/{W}gridBefore"), 0)
+        for tc in _children(tr, _W_TC):
+            props = tc.find(_W_TCPR)
+            span, merge = 1, None
+            if props is not None:
+                span = max(1, _int_val(props.find(W + "gridSpan"), 1))
+                v_merge = props.find(W + "vMerge")
+                if v_merge is not None:
+                    merge = v_merge.get(_W_VAL) or "continue"
+                h_merge = props.find(W + "hMerge")
+                if h_merge is not None and (h_merge.get(_W_VAL) or "continue") == "continue":
+                    row.extend([""] * span)   # legacy horizontal merge: the value stays left
+                    continue
+            column = len(row)
+            if merge == "continue":
+                text = above[column] if column < len(above) else ""
+            else:
+                text = _cell_text(tc)
+            row.append(text)
+            row.extend([""] * (span - 1))
+            if len(row) > MAX_COLUMNS:
+                _check_size(label, 0, len(row))
+        rows.append(row)
+        above = row
+    return rows
+
+
+def _int_val(element, default: int) -> int:
+    if element is None:
+        return default
+    try:
+        return int(element.get(_W_VAL, default))
+    except ValueError:
+        return default
+
+
+def _cell_text(tc) -> str:
+    """Paragraphs joined with line breaks; a line break is "\n" and a tab "\t"."""
+    lines = []
+    for p in tc.iter(_W_P):
+        parts: list[str] = []
+        _paragraph_text(p, parts)
+        lines.append("".join(parts))
+    return "\n".join(lines)
+
+
+def _paragraph_text(element, parts: list[str]) -> None:
+    for child in element:
+        tag = child.tag
+        if tag == W + "t":
+            parts.append(child.text or "")
+        elif tag == W + "tab":
+            parts.append("\t")
+        elif tag in (W + "br", W + "cr"):
+            parts.append("\n")
+        elif tag == W + "noBreakHyphen":
+            parts.append("-")
+        elif tag in _W_SKIPPED or tag == _MC_FALLBACK or tag == _W_P or not isinstance(tag, str):
+            continue    # properties, deleted text, field codes, duplicate fallbacks, nested paragraphs
+        else:
+            _paragraph_text(child, parts)
+
+
+# --- XLSX ----------------------------------------------------------------------------------
+
+def _read_xlsx(data: bytes, name: str) -> list[SourceTable]:
+    """Every sheet that has a value, values only (a formula gives its last computed value)."""
+    from openpyxl import load_workbook
+
+    damaged = (f"Không đọc được bảng tính Excel “{name}”: tệp bị hỏng hoặc không đúng định dạng "
+               ".xlsx. Hãy mở tệp bằng Excel, lưu lại rồi tải lên lại.")
+    try:
+        # openpyxl parses through defusedxml when it is installed (it is a dependency).
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise ReadError(damaged) from None
+    tables = []
+    try:
+        for sheet in book.worksheets:
+            label = f"Trang tính “{sheet.title}”"
+            try:
+                rows = _sheet_rows(sheet, label)
+                _fill_merged(rows, _merged_ranges(book, sheet))
+            except ReadError:
+                raise
+            except Exception:
+                raise ReadError(damaged) from None
+            if rows:
+                hidden = ", ẩn" if sheet.sheet_state != "visible" else ""
+                tables.append(SourceTable(f"{label} ({len(rows)} dòng{hidden})", rows))
+    finally:
+        book.close()
+    if not tables:
+        raise ReadError(f"Bảng tính Excel “{name}” không có dữ liệu. Hãy kiểm tra lại tệp.")
+    return tables
+
+
+def _sheet_rows(sheet, label: str) -> list[list[str]]:
+    sheet.reset_dimensions()   # a wrong <dimension> written by some programs would cut rows off
+    rows: list[list[str]] = []
+    pending_empty = 0
+    for values in sheet.iter_rows(values_only=True):
+        cells = [_cell_string(value) for value in values]
+        while cells and not cells[-1]:
+            cells.pop()
+        if not cells:
+            pending_empty += 1
+            continue
+        _check_size(label, len(rows) + pending_empty + 1, len(cells))
+        rows.extend([] for _ in range(pending_empty))
+        pending_empty = 0
+        rows.append(cells)
+    return rows
+
+
+def _cell_string(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(value, ".15g")
+    if isinstance(value, datetime):
+        if value.time() == time(0):
+            return format_date(value.date())
+        return f"{format_date(value.date())} {value:%H:%M}"
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, time):
+        return f"{value:%H:%M}"
+    if isinstance(value, timedelta):
+        return str(value)
+    return str(value)
+
+
+def _merged_ranges(book, sheet) -> list[tuple[int, int, int, int]]:
+    """(first row, first column, last row, last column), 1-based, from the sheet's XML
+    (openpyxl's read-only mode does not keep merged cells)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    path = getattr(sheet, "_worksheet_path", None)
+    if not path:
+        return []
+    ranges = []
+    with book._archive.open(path) as source:
+        for _, element in etree.iterparse(source, tag=_X_MERGE, resolve_entities=False,
+                                          no_network=True, load_dtd=False, huge_tree=False):
+            ref = element.get("ref", "")
+            element.clear()
+            if ":" not in ref:
+                continue
+            min_col, min_row, max_col, max_row = range_boundaries(ref)
+            ranges.append((min_row, min_col, max_row, max_col))
+    return ranges
+
+
+def _fill_merged(rows: list[list[str]], ranges: list[tuple[int, int, int, int]]) -> None:
+    """A merged range keeps its value in its first column, on every row it covers: a range
+    merged down (an agency written once for several rows) fills down, a range merged across
+    (a heading) leaves the value in the first cell only."""
+    for first_row, first_col, last_row, last_col in ranges:
+        if first_row > len(rows):
+            continue
+        top = rows[first_row - 1]
+        value = top[first_col - 1] if first_col - 1 < len(top) else ""
+        for index in range(first_row - 1, min(last_row, len(rows))):
+            row = rows[index]
+            if value and len(row) < first_col:
+                row.extend([""] * (first_col - len(row)))
+            if first_col - 1 < len(row):
+                row[first_col - 1] = value
+            for column in range(first_col, min(last_col, len(row))):
+                row[column] = ""
+
+
+def pick_table(tables: list[SourceTable]) -> int:
+    """Index of the first table whose header row is recognised, or -1 (the rule lives with
+    the header recognition, in `importer.pick_table`)."""
+    from tracker.appendix.importer import pick_table as pick
+
+    return pick(tables)
