@@ -89,15 +89,16 @@ def main() -> None:
             build_plan(directory, number, ITEMS_PER_PLAN)
         source = build_plan(directory, PLANS, IMPORT_ROWS)
         db.session.flush()
+        source_id = source.id
         user = User(email="bench@example.vn", name="Bench", role=Role.ADMIN.value,
-                    agency_id=directory.find_or_create("Văn phòng UBND tỉnh").id)
+                    agency=directory.find_or_create("Văn phòng UBND tỉnh"))
         user.set_password("bench-password-1")
         db.session.add(user)
         db.session.commit()
         docx = appendix_docx(appendix_table(Proposal.plan_id == source.id, AppendixOptions(),
                                             title=source.title, attached_to=source.attached_to,
                                             today=date.today()))
-        db.session.execute(sa.delete(Proposal).where(Proposal.plan_id == source.id))
+        db.session.execute(sa.delete(Proposal).where(Proposal.plan_id == source_id))
         db.session.commit()
         print(f"database: {db.engine.url.render_as_string(hide_password=True)}")
         print(f"built {PLANS} plans × {ITEMS_PER_PLAN} items in {time.perf_counter() - started:.1f} s")
@@ -126,7 +127,7 @@ def main() -> None:
               queries_of=len(statements))
 
     def import_docx():
-        response = client.post(f"/plans/{source.id}/import", data={
+        response = client.post(f"/plans/{source_id}/import", data={
             "upload": (io.BytesIO(docx), "phu-luc.docx")}, content_type="multipart/form-data")
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
         preview = response.location
@@ -136,9 +137,9 @@ def main() -> None:
         assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
         with app.app_context():
             count = db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)
-                                      .where(Proposal.plan_id == source.id))
+                                      .where(Proposal.plan_id == source_id))
             assert count == IMPORT_ROWS, count
-            db.session.execute(sa.delete(Proposal).where(Proposal.plan_id == source.id))
+            db.session.execute(sa.delete(Proposal).where(Proposal.plan_id == source_id))
             db.session.execute(sa.delete(ImportDraft))
             db.session.commit()
         return len(docx)

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tracker.extensions import db
@@ -21,7 +21,7 @@ VALUE = st.one_of(ODD, st.text(max_size=300), st.integers().map(str))
 FIELDS = ("title", "owner_agency_id", "attached_to", "lead_agency_name", "coordination",
           "due_period", "approving_level", "notes", "position", "status", "note", "document_ref",
           "document_date", "new_period", "version", "email", "password", "confirm", "current",
-          "decision", "reason")
+          "decision", "reason", "pasted")
 
 
 def form_data():
@@ -29,7 +29,8 @@ def form_data():
 
 
 POSTS = ("/plans/new", "/plans/1/edit", "/plans/1/items/new", "/items/1/status", "/items/1/edit",
-         "/items/1/notes", "/items/1/postponement", "/password/forgot", "/account/password")
+         "/items/1/notes", "/items/1/postponement", "/password/forgot", "/account/password",
+         "/plans/import", "/plans/1/import")
 # A valid submission of each form: the fuzzer replaces some fields, so it reaches the
 # code behind validation too, not only the validators.
 VALID = {
@@ -44,11 +45,16 @@ VALID = {
     "/items/1/notes": {"notes": "Ghi chú", "version": "1"},
     "/items/1/postponement": {"decision": "refuse", "reason": "Không", "version": "1"},
     "/password/forgot": {"email": "ai.do@so.vn"},
+    "/plans/import": {"title": "Danh mục", "owner_agency_id": "1",
+                      "pasted": "Tên đề án\tCơ quan chủ trì\tThời gian trình\nĐề án\tSở A\tQuý I/2021"},
+    "/plans/1/import": {"pasted": "Tên đề án\tCơ quan chủ trì\tThời gian trình\nĐề án\tSở A\tQuý I/2021"},
     "/account/password": {"current": "mat-khau-thu-nghiem", "password": "mot-mat-khau-dai-2026",
                           "confirm": "mot-mat-khau-dai-2026"},
 }
-GETS = ("/plans/1", "/plans/1/appendix", "/items/1")
-QUERY_KEYS = ("lead", "period", "status", "level", "overdue", "page")
+GETS = ("/plans/1", "/plans/1/appendix", "/items/1", "/consolidated", "/consolidated/appendix",
+        "/plans/1/appendix.csv", "/plans/1/appendix.xlsx", "/plans/1/appendix.docx")
+QUERY_KEYS = ("lead", "period", "status", "level", "overdue", "page", "progress", "group",
+              "numbering", "sheets")
 
 settings.register_profile("forms", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
                           deadline=None,
@@ -71,6 +77,11 @@ def test_posting_anything_to_any_form_never_fails(manager_client, url, data, sta
         data = {**VALID[url], **data}
     response = manager_client.post(url, data=data)
     assert response.status_code in (200, 302, 400, 409), (url, data, response.status_code)
+    if response.status_code == 302 and response.location.startswith("/imports/"):
+        # An import draft: its preview and its confirmation must not fail either.
+        assert manager_client.get(response.location).status_code == 200
+        assert manager_client.post(response.location, data={"action": "save"}
+                                   ).status_code in (302, 400)
     if url == "/account/password" and response.status_code == 302:
         # The password changed: sign in again with it so later examples keep a session.
         manager_client.post("/login", data={"email": manager_client.email,
@@ -96,3 +107,35 @@ def test_notes_are_stored_nfc_without_invisible_characters(manager_client, note)
         assert "\x00" not in stored and "\u200b" not in stored
     else:
         assert response.status_code == 400  # nothing left after cleaning: "write a note"
+
+
+CELL = st.one_of(ODD, st.text(max_size=80), st.sampled_from([
+    "Quý III/2020", "Tháng 9/2020", "Thường xuyên", "QUÝ IV/2020", "I. LĨNH VỰC CÔNG NGHIỆP",
+    "Cộng: 3 đề án", "Sở CT", "UBND tỉnh", '"', "'=1+1", "\t", "\n"]))
+
+
+@settings(settings.get_profile("forms"))
+@given(cells=st.lists(st.lists(CELL, min_size=0, max_size=8), min_size=0, max_size=12),
+       header=st.booleans())
+def test_any_pasted_table_is_saved_whole_or_not_at_all(manager_client, cells, header):
+    """Whatever is pasted: never a 500, and confirming saves every previewed row or none."""
+    lines = [["STT", "Tên đề án", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian trình",
+              "Cấp trình"]] if header else []
+    pasted = "\n".join("\t".join(row) for row in lines + cells)
+    count = sa.select(sa.func.count()).select_from(JournalEntry)
+    response = manager_client.post("/plans/1/import", data={"pasted": pasted})
+    assert response.status_code in (302, 400), response.status_code
+    if response.status_code == 400:
+        return
+    preview = manager_client.get(response.location)
+    assert preview.status_code == 200
+    before = db.session.scalar(count)
+    response = manager_client.post(response.location, data={"action": "save", **{
+        f"agency-{i}": "new" for i in range(20)}})
+    assert response.status_code in (302, 400), response.status_code
+    added = db.session.scalar(count) - before
+    event("saved" if response.status_code == 302 else "refused")
+    if response.status_code == 400:
+        assert added == 0
+    else:
+        assert added > 0
