@@ -24,7 +24,9 @@ from collections.abc import Iterator, Sequence
 
 from tracker.appendix.table import AppendixTable
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A cell already starting with the apostrophe gets one more, so reading back (which drops
+# one apostrophe before any of these) returns the cell as it was.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "'")
 NEUTRALISER = "'"
 
 

@@ -33,8 +33,10 @@ HEADER_OF = {
 }
 PLAN_COLUMNS = ("position", "title", "lead_agency", "coordination", "due_period", "approving_level")
 REQUIRED = ("title", "lead_agency", "due_period")
-# Filled from the item above when a merged cell lost its value in a paste.
-FILLED_DOWN = ("lead_agency", "due_period", "approving_level")
+# Filled from the item above when a merged cell lost its value in a paste. Only the
+# required columns: an empty one cannot be meant, whereas "Cấp trình" may truly be empty
+# (and DOCX/XLSX readers fill real merged cells themselves).
+FILLED_DOWN = ("lead_agency", "due_period")
 LIMITS = {"title": 2000, "lead_agency": 255, "coordination": 1000, "due_period": 200,
           "approving_level": 200, "notes": 5000, "progress": 5000}
 HEADER_SEARCH_ROWS = 30
@@ -65,8 +67,6 @@ _PERIOD_WORDS = re.compile(r"(quy|thang|nam|6 thang)\b")
 _COUNT_LINE = re.compile(r"(tổng cộng|tổng số|cộng)\s*(:|\d|$|đề án|văn bản)")
 _FOOTNOTE_WORDS = re.compile(r"(ghi chu|luu y|chu thich|nguon)\b")
 _FOOTNOTE_MARK = re.compile(r"\*|\(\d+\)|\d+\)\s")
-# The CSV export's guard against formula injection: "'" before = + - @, a tab or a CR.
-_NEUTRALISED = re.compile(r"^'(?=[=+\-@\t\r])")
 
 
 @dataclass
@@ -164,8 +164,8 @@ def interpret(rows: list[list[str]]) -> ImportResult:
 
 
 def _cleaned(rows: list[list[str]]) -> list[list[str]]:
-    """NFC, trimmed cells; the CSV exporter's formula guard (a leading "'") removed."""
-    return [[clean(_NEUTRALISED.sub("", str(cell), count=1)) if cell not in (None, "") else ""
+    """NFC, trimmed cells."""
+    return [[clean(str(cell)) if cell not in (None, "") else ""
              for cell in row] for row in rows]
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -220,16 +222,22 @@ def _check_size(label: str, rows: int, columns: int) -> None:
 
 # --- CSV, TSV and pasted text --------------------------------------------------------------
 
+# The CSV export's guard against formula injection: "'" before = + - @ ' a tab or a CR
+# (see export_csv). Only delimited text carries it: DOCX and XLSX cells are read as they are.
+_NEUTRALISED = re.compile(r"^'(?=[=+\-@'\t\r])")
+
+
 def parse_delimited(text: str, delimiter: str | None = None) -> list[list[str]]:
     """Rows of a CSV/TSV text; without a delimiter: a tab if the text has one (as pasted from
-    Word or Excel), else `;` or `,`. Trailing empty rows are dropped."""
+    Word or Excel), else `;` or `,`. Trailing empty rows are dropped; the CSV export's formula
+    guard is removed from each cell."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if delimiter is None:
         delimiter = "\t" if "\t" in text else _sniff_delimiter(text, (";", ","))
     rows: list[list[str]] = []
     try:
         for record in csv.reader(io.StringIO(text), delimiter=delimiter):
-            rows.append(record)
+            rows.append([_NEUTRALISED.sub("", cell, count=1) for cell in record])
             if len(rows) > MAX_ROWS:
                 _check_size("Bảng", len(rows), 0)
             if len(record) > MAX_COLUMNS and any(record[MAX_COLUMNS:]):
@@ -243,21 +251,23 @@ def parse_delimited(text: str, delimiter: str | None = None) -> list[list[str]]:
 
 
 def _sniff_delimiter(text: str, candidates: tuple[str, ...]) -> str:
-    """The candidate that splits the first lines into the most rows of one width (then the
-    widest); earlier candidates win ties. `;` is Excel's CSV where the decimal mark is a
-    comma, as in Vietnamese settings."""
-    sample = "\n".join(text.replace("\r\n", "\n").split("\n", 30)[:30])
+    """The candidate whose first 30 records hold the most cells in rows of one width (then
+    the widest); earlier candidates win ties. Records are read as CSV, so a quoted cell
+    with line breaks or delimiters inside counts once. `;` is Excel's CSV where the decimal
+    mark is a comma, as in Vietnamese settings."""
+    text = text.replace("\r\n", "\n")
     best, best_score = candidates[-1], (-1, -1)
     for candidate in candidates:
         try:
-            widths = [len(r) for r in csv.reader(io.StringIO(sample), delimiter=candidate) if r]
+            widths = [len(r) for r in itertools.islice(
+                csv.reader(io.StringIO(text), delimiter=candidate), 30) if r]
         except csv.Error:
             continue
         wide = [w for w in widths if w > 1]
         if not wide:
             continue
-        common = max(set(wide), key=wide.count)
-        score = (wide.count(common), common)
+        common = max(set(wide), key=lambda w: (wide.count(w) * w, w))
+        score = (wide.count(common) * common, common)
         if score > best_score:
             best, best_score = candidate, score
     return best
