@@ -191,6 +191,19 @@ def test_the_seed_imported_from_each_source_gives_its_three_items(client, manage
     assert counts()[2] == before[2]
 
 
+def test_a_new_list_takes_its_title_and_attached_line_from_the_file(client, manager):
+    response = start_import(client, title="", upload=(io.BytesIO(seed_docx()), "phu-luc.docx"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    response = confirm(client, response.location)
+    plan = db.session.get(Plan, int(response.location.rsplit("/", 1)[1]))
+    assert plan.title == "DANH MỤC ĐỀ ÁN TRÌNH UBND TỈNH 6 THÁNG CUỐI NĂM 2020"
+    assert plan.attached_to == "Báo cáo số 351/BC-SCT ngày 29/5/2020 của Sở Công Thương"
+    # A typed title wins; a pasted table has no title line, so one must be typed.
+    response = start_import(client, title="", pasted=SEED_TEXT)
+    assert response.status_code == 400
+    assert "không có dòng tên" in response.get_data(as_text=True)
+
+
 def test_unknown_agency_must_be_created_or_mapped_before_saving(client, manager, seed_plan):
     pasted = ("Tên đề án\tCơ quan chủ trì\tThời gian trình\n"
               "Đề án A\tSở CT\tQuý I/2021\n"

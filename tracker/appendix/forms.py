@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms.validators import InputRequired, Optional
 
 from tracker.appendix.table import Grouping, Numbering
 from tracker.fields import CleanStringField, CleanTextAreaField, max_length
@@ -51,10 +51,8 @@ class ImportForm(Form):
 class NewPlanImportForm(ImportForm):
     """Upload or paste, creating a new list."""
 
-    title = CleanTextAreaField(
-        _l("List title"), validators=[DataRequired(_l("Enter the title of the list.")),
-                                      max_length(1000)]
-    )
+    # Optional here: left empty, it is taken from the title lines above the file's table.
+    title = CleanTextAreaField(_l("List title"), validators=[Optional(), max_length(1000)])
     owner_agency_id = SelectField(
         _l("Owner agency"), coerce=int,
         validators=[InputRequired(_l("Choose the agency that owns this list."))],

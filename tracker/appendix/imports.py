@@ -2,6 +2,7 @@
 transaction that writes every row or none."""
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
@@ -9,7 +10,13 @@ from tracker.agencies import AgencyDirectory
 from tracker.appendix.importer import ImportResult
 from tracker.extensions import db
 from tracker.models import Agency, Plan
-from tracker.plans.service import ProposalFields, add_proposal, create_plan, next_position
+from tracker.plans.service import (
+    ProposalFields,
+    add_proposal,
+    create_plan,
+    next_position,
+    strip_attached_to,
+)
 
 NEW_AGENCY = "new"
 
@@ -72,6 +79,28 @@ class ImportPlan:
             else:
                 errors[name] = "Hãy chọn: tạo cơ quan mới, hoặc cơ quan đã có mà tên này chỉ đến."
         return choices, errors
+
+
+_APPENDIX_LABEL = re.compile(r"^phụ lục(\s+[ivxlc\d]+)?\.?$", re.IGNORECASE)
+
+
+def title_from(preamble: list[str]) -> tuple[str, str]:
+    """(title, "Kèm theo" text) guessed from the lines written above a table.
+
+    The "(Kèm theo …)" line is the attached-to line; the title is the first line in
+    capitals (as the decree writes titles), else the line just above "(Kèm theo …)",
+    else the first line; a bare "PHỤ LỤC" / "Phụ lục II" line is neither.
+    """
+    lines = [line for line in preamble if not _APPENDIX_LABEL.match(line.strip())]
+    attached = next((line for line in lines
+                     if line.strip("( ").casefold().startswith("kèm theo")), "")
+    others = [line for line in lines if line != attached]
+    title = next((line for line in others if line == line.upper() and line != line.lower()), "")
+    if not title and attached:
+        above = lines[:lines.index(attached)]
+        title = above[-1] if above else ""
+    title = title or (others[0] if others else "")
+    return " ".join(title.split()), strip_attached_to(attached)
 
 
 def strictly_increasing(numbers: list[int]) -> bool:

@@ -16,12 +16,13 @@ import itertools
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from lxml import etree
 
 from tracker.periods import format_date
+from tracker.text import clean
 
 MAX_ROWS = 20_000
 MAX_COLUMNS = 100
@@ -61,6 +62,9 @@ class ReadError(ValueError):
 class SourceTable:
     label: str                  # "Bảng 1 (12 dòng)", "Trang tính “Phụ lục” (40 dòng)"
     rows: list[list[str]]
+    # Lines written above the table outside it (a Word document's title paragraphs and
+    # "(Kèm theo …)" line), so a new list can take its title from the file.
+    preamble: list[str] = field(default_factory=list)
 
 
 def read_upload(data: bytes, filename: str) -> list[SourceTable]:
@@ -291,12 +295,27 @@ def _read_docx(data: bytes, name: str) -> list[SourceTable]:
     tables = []
     for number, tbl in enumerate(_top_tables(body), start=1):
         rows = _docx_rows(tbl, f"Bảng {number}")
-        tables.append(SourceTable(f"Bảng {number} ({len(rows)} dòng)", rows))
+        tables.append(SourceTable(f"Bảng {number} ({len(rows)} dòng)", rows,
+                                  _paragraphs_before(tbl)))
     if not tables:
         raise ReadError(f"Tài liệu Word “{name}” không có bảng nào. Danh mục cần được trình bày "
                         "dạng bảng (mỗi đề án một dòng); hãy kiểm tra lại tệp, hoặc dán bảng "
                         "trực tiếp vào ô nhập.")
     return tables
+
+
+def _paragraphs_before(tbl, limit: int = 6) -> list[str]:
+    """The non-empty paragraphs just above a table (up to the previous table), in order."""
+    texts: list[str] = []
+    for sibling in tbl.itersiblings(preceding=True):
+        if sibling.tag != _W_P or len(texts) >= limit:
+            break
+        parts: list[str] = []
+        _paragraph_text(sibling, parts)
+        text = clean("".join(parts))
+        if text:
+            texts.append(text)
+    return texts[::-1]
 
 
 def _top_tables(element) -> Iterator:

@@ -36,7 +36,7 @@ from tracker.appendix.service import (
     AppendixOptions,
     appendix_table,
 )
-from tracker.appendix.imports import ImportPlan, save_import
+from tracker.appendix.imports import ImportPlan, save_import, title_from
 from tracker.appendix.table import AppendixTable
 from tracker.extensions import db
 from tracker.models import Agency, ImportDraft, Plan, Proposal
@@ -224,6 +224,15 @@ def _start_draft(form: ImportForm, plan: Plan | None) -> ImportDraft | None:
         return None
     name, tables = source
     chosen = readers.pick_table(tables)
+    title, attached_to = "", ""
+    if plan is None:
+        table = tables[max(chosen, 0)]
+        title, attached_to = title_from(table.preamble
+                                        + importer.interpret(table.rows).preamble)
+        if not (form.title.data or title):
+            form.title.errors.append(_("Enter the title of the list: the file has no title "
+                                       "line above its table."))
+            return None
     # Forget the user's older drafts (and everyone's day-old ones) on the way.
     db.session.execute(sa.delete(ImportDraft).where(sa.or_(
         ImportDraft.user_id == current_user.id,
@@ -234,9 +243,10 @@ def _start_draft(form: ImportForm, plan: Plan | None) -> ImportDraft | None:
         table_index=max(chosen, 0),
     )
     if plan is None:
-        draft.title = form.title.data
+        # What the user typed wins; else the title lines of the file.
+        draft.title = (form.title.data or title)[:1000]
         draft.owner_agency_id = form.owner_agency_id.data
-        draft.attached_to = form.attached_to.data or ""
+        draft.attached_to = form.attached_to.data or attached_to
     db.session.add(draft)
     db.session.commit()
     return draft
