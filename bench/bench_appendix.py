@@ -17,12 +17,12 @@ Targets (issue #5): HTML < 1 s, CSV < 1 s, XLSX < 5 s, DOCX < 15 s, DOCX import 
 from __future__ import annotations
 
 import io
-from datetime import date
 import os
 import statistics
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa

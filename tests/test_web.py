@@ -218,7 +218,8 @@ def test_a_manager_postpones_at_once(client, auth, manager):
     assert response.status_code == 302
     item = db.session.get(Proposal, 1)
     assert (item.status, item.due_period) == ("postponed", "Quý IV/2020")
-    assert "<td>Xin lùi sang Quý IV/2020: Theo chỉ đạo</td>" in text(client.get("/plans/1/appendix?progress=1"))
+    printed = text(client.get("/plans/1/appendix?progress=1"))
+    assert "<td>Xin lùi sang Quý IV/2020: Theo chỉ đạo</td>" in printed
 
 
 def test_postponement_to_a_bad_period_is_a_field_error(client, auth, officer):

@@ -30,13 +30,13 @@ from tracker.appendix.export_csv import appendix_csv
 from tracker.appendix.export_docx import appendix_docx
 from tracker.appendix.export_xlsx import appendix_xlsx
 from tracker.appendix.forms import AppendixOptionsForm, ConfirmImportForm, ImportForm, NewPlanImportForm
+from tracker.appendix.imports import ImportPlan, save_import, title_from
 from tracker.appendix.pdf import PdfUnavailable, find_chromium, html_to_pdf
 from tracker.appendix.service import (
     CONSOLIDATED_TITLE,
     AppendixOptions,
     appendix_table,
 )
-from tracker.appendix.imports import ImportPlan, save_import, title_from
 from tracker.appendix.table import AppendixTable
 from tracker.extensions import db
 from tracker.models import Agency, ImportDraft, Plan, Proposal

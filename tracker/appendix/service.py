@@ -108,11 +108,3 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
                        today=today, grouping=options.grouping, numbering=options.numbering,
                        subtitle="\n".join(part for part in subtitle_parts if part))
 
-
-def plan_table(plan: Plan, *, with_status: bool, today: date,
-               options: AppendixOptions | None = None, lead_agency_name: str | None = None
-               ) -> AppendixTable:
-    options = options or AppendixOptions(with_status=with_status)
-    return appendix_table(Proposal.plan_id == plan.id, options, title=plan.title,
-                          attached_to=plan.attached_to, today=today,
-                          lead_agency_name=lead_agency_name)
