@@ -289,8 +289,11 @@ def get_draft(draft_id: int) -> ImportDraft:
         abort(404)
     if draft.plan_id is not None:
         get_plan(draft.plan_id, manage=True)
-    elif not policy.can_create_plans(current_user):
-        abort(403)
+    elif not (policy.can_create_plans(current_user)
+              and draft.owner_agency_id is not None
+              and db.session.get(Agency, draft.owner_agency_id) is not None
+              and policy.owner_agencies_allowed(current_user, [draft.owner_agency_id])):
+        abort(403)   # the role or agency changed since the upload
     return draft
 
 
