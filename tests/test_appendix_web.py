@@ -301,3 +301,18 @@ def test_cancel_deletes_the_draft_and_writes_nothing(client, manager, seed_plan)
     assert response.status_code == 302
     assert counts() == before
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportDraft)) == 0
+
+
+def test_consolidated_excel_has_one_sheet_per_plan_when_asked(client, auth, make_user, seed_plan):
+    make_plan(2, title="Danh mục của Sở Tài chính", owner="Sở Tài chính")
+    auth.login(make_user("admin", "Văn phòng UBND tỉnh"))
+    one = openpyxl.load_workbook(io.BytesIO(
+        client.get("/consolidated/appendix.xlsx?group=plan").data))
+    assert len(one.worksheets) == 1
+    split = openpyxl.load_workbook(io.BytesIO(
+        client.get("/consolidated/appendix.xlsx?group=plan&sheets=group").data))
+    assert len(split.worksheets) == 2
+    texts = [[str(c) for row in ws.iter_rows(values_only=True) for c in row if c]
+             for ws in split.worksheets]
+    assert SEED_ROWS[0][1] in texts[0] and "Đề án số 1 về phát triển công nghiệp" in texts[1]
+    assert "Đề án số 1 về phát triển công nghiệp" not in texts[0]

@@ -130,3 +130,31 @@ def test_seed_demo_is_idempotent(runner, app):
     assert "already there" in second.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)) == 3
     assert runner.invoke(args=["seed-demo", "--if-empty"]).output.startswith("database not empty")
+
+
+def test_import_appendix_reads_docx_and_xlsx(runner, app, tmp_path):
+    """The command reads the same files as the web import: a Word table, an Excel sheet."""
+    import docx
+    import openpyxl
+
+    rows = [line.split("\t") for line in SEED.read_text(encoding="utf-8").splitlines() if line]
+    document = docx.Document()
+    document.add_paragraph("DANH MỤC ĐỀ ÁN")
+    table = document.add_table(rows=0, cols=len(rows[0]))
+    for row in rows:
+        for cell, text in zip(table.add_row().cells, row, strict=True):
+            cell.text = text
+    document.save(tmp_path / "phu-luc.docx")
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["DANH MỤC ĐỀ ÁN"])
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(tmp_path / "phu-luc.xlsx")
+    for number, name in enumerate(("phu-luc.docx", "phu-luc.xlsx"), start=1):
+        result = runner.invoke(args=["import-appendix", str(tmp_path / name), "--title", name,
+                                     "--owner", "Sở Công Thương"])
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines()[-1] == f"plan {number}: 3 items"
+        titles = db.session.scalars(sa.select(Proposal.title).where(Proposal.plan_id == number)
+                                    .order_by(Proposal.position)).all()
+        assert titles == [row[1] for row in rows[1:]]
