@@ -316,3 +316,25 @@ def test_consolidated_excel_has_one_sheet_per_plan_when_asked(client, auth, make
              for ws in split.worksheets]
     assert SEED_ROWS[0][1] in texts[0] and "Đề án số 1 về phát triển công nghiệp" in texts[1]
     assert "Đề án số 1 về phát triển công nghiệp" not in texts[0]
+
+
+def test_hostile_text_is_escaped_in_the_preview_and_neutralised_in_exports(client, manager,
+                                                                           seed_plan):
+    hostile = '=HYPERLINK("http://x","<script>alert(1)</script>")'
+    pasted = ("Tên đề án\tCơ quan chủ trì\tThời gian trình\tGhi chú\n"
+              f"{hostile}\tSở Công Thương\tQuý I/2021\t<img src=x onerror=alert(1)>\n")
+    response = client.post(f"/plans/{seed_plan.id}/import", data={"pasted": pasted},
+                           content_type="multipart/form-data")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert confirm(client, response.location).status_code == 302
+    lines = list(csv.reader(io.StringIO(
+        client.get(f"/plans/{seed_plan.id}/appendix.csv").data.decode("utf-8-sig"))))
+    assert lines[-1][1] == "'" + hostile
+    sheet = openpyxl.load_workbook(io.BytesIO(
+        client.get(f"/plans/{seed_plan.id}/appendix.xlsx").data)).worksheets[0]
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value == hostile]
+    assert cells and all(cell.data_type == "s" for cell in cells)
+    printed = client.get(f"/plans/{seed_plan.id}/appendix").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in printed
