@@ -338,3 +338,19 @@ def test_hostile_text_is_escaped_in_the_preview_and_neutralised_in_exports(clien
     assert cells and all(cell.data_type == "s" for cell in cells)
     printed = client.get(f"/plans/{seed_plan.id}/appendix").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in printed
+
+
+@pytest.mark.parametrize("pasted, message", [
+    ("Họ và tên\tNgày sinh\nNguyễn Văn A\t1/1/1990\n", "Thiếu cột"),
+    ("STT\tTên đề án\tCơ quan chủ trì\tThời gian trình\n", "không có"),
+])
+def test_a_table_that_is_not_an_appendix_stays_on_the_upload_form(client, manager, seed_plan,
+                                                                 pasted, message):
+    before = counts()
+    response = client.post(f"/plans/{seed_plan.id}/import", data={"pasted": pasted},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page and 'class="error"' in page
+    assert counts() == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportDraft)) == 0

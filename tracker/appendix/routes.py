@@ -224,11 +224,19 @@ def _start_draft(form: ImportForm, plan: Plan | None) -> ImportDraft | None:
         return None
     name, tables = source
     chosen = readers.pick_table(tables)
+    table = tables[max(chosen, 0)]
+    result = importer.interpret(table.rows)
+    if not result.rows:
+        # Not an appendix at all (no header, wrong columns, no item): say so on the upload
+        # form; only a readable table goes on to the preview, row by row.
+        field = form.upload if form.upload.data and form.upload.data.filename else form.pasted
+        field.errors.extend(str(error) for error in result.errors[:5])
+        if not result.errors:
+            field.errors.append(_("The table has no item rows."))
+        return None
     title, attached_to = "", ""
     if plan is None:
-        table = tables[max(chosen, 0)]
-        title, attached_to = title_from(table.preamble
-                                        + importer.interpret(table.rows).preamble)
+        title, attached_to = title_from(table.preamble + result.preamble)
         if not (form.title.data or title):
             form.title.errors.append(_("Enter the title of the list: the file has no title "
                                        "line above its table."))
