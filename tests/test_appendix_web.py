@@ -293,6 +293,20 @@ def test_someone_elses_draft_is_not_found(client, auth, manager, make_user, seed
     assert confirm(client, preview).status_code == 404
 
 
+def test_rows_already_in_the_plan_or_twice_in_the_file_are_pointed_out(client, manager,
+                                                                      seed_plan):
+    pasted = SEED_TEXT.rstrip("\n") + "\n4\tĐề án mới\tSở Công Thương\t\tQuý I/2021\tUBND tỉnh\n" \
+        "5\tđề án  MỚI\tSở Công Thương\t\tQuý I/2021\tUBND tỉnh\n"
+    response = client.post(f"/plans/{seed_plan.id}/import", data={"pasted": pasted},
+                           content_type="multipart/form-data")
+    page = client.get(response.location).get_data(as_text=True)
+    assert page.count("đã có trong danh mục") == 3
+    assert "trùng tên với dòng 5 của bảng" in page
+    # Warnings do not block: the rows are saved if the user confirms.
+    assert confirm(client, response.location).status_code == 302
+    assert len(items_of(seed_plan.id)) == 8
+
+
 def test_cancel_deletes_the_draft_and_writes_nothing(client, manager, seed_plan):
     response = client.post(f"/plans/{seed_plan.id}/import", data={"pasted": SEED_TEXT},
                            content_type="multipart/form-data")

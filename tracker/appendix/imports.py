@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from tracker.agencies import AgencyDirectory
-from tracker.appendix.importer import ImportResult
+from tracker.appendix.importer import ImportResult, RowError
 from tracker.extensions import db
 from tracker.models import Agency, Plan
 from tracker.plans.service import (
@@ -17,6 +17,7 @@ from tracker.plans.service import (
     next_position,
     strip_attached_to,
 )
+from tracker.text import name_key
 
 NEW_AGENCY = "new"
 
@@ -35,8 +36,12 @@ class ImportPlan:
     suggestions: dict[str, list[Agency]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, result: ImportResult, directory: AgencyDirectory) -> ImportPlan:
+    def build(cls, result: ImportResult, directory: AgencyDirectory,
+              existing_titles: Mapping[str, int] | None = None) -> ImportPlan:
+        """`existing_titles`: name_key(title) → position of the items already in the target
+        plan, so a row imported twice is pointed out (it is a warning, not an error)."""
         plan = cls(result)
+        plan._warn_duplicates(existing_titles or {})
         for row in result.rows:
             name = row.lead_agency
             if not name or name in plan.matched or name in plan.suggestions:
@@ -48,6 +53,19 @@ class ImportPlan:
                 plan.unknown.append(name)
                 plan.suggestions[name] = directory.suggestions(name)
         return plan
+
+    def _warn_duplicates(self, existing_titles: Mapping[str, int]) -> None:
+        seen: dict[str, int] = {}
+        for row in self.result.rows:
+            key = name_key(row.title)
+            if key in existing_titles:
+                self.result.warnings.append(RowError(
+                    row.line, "", f"trùng tên với đề án số {existing_titles[key]} đã có trong "
+                                  "danh mục; nếu lưu sẽ thành hai đề án.", "title"))
+            elif key in seen:
+                self.result.warnings.append(RowError(
+                    row.line, "", f"trùng tên với dòng {seen[key]} của bảng.", "title"))
+            seen.setdefault(key, row.line)
 
     def messages_by_line(self) -> dict[int, list[tuple[str, str]]]:
         """("error" | "warning", text) for each source line, as the preview shows them."""

@@ -44,6 +44,7 @@ from tracker.models._types import utcnow
 from tracker.plans.forms import read_filters
 from tracker.plans.routes import get_plan
 from tracker.plans.service import filter_choices, filter_choices_where, visible_plans
+from tracker.text import name_key
 from tracker.web import page_number, tracker_today
 
 FORMATS = {
@@ -307,7 +308,11 @@ def get_draft(draft_id: int) -> ImportDraft:
 
 def _import_plan(draft: ImportDraft) -> ImportPlan:
     rows = draft.tables[draft.table_index]["rows"] if draft.tables else []
-    return ImportPlan.build(importer.interpret(rows), AgencyDirectory.load())
+    existing = {}
+    if draft.plan_id is not None:
+        existing = {name_key(title): position for title, position in db.session.execute(
+            sa.select(Proposal.title, Proposal.position).where(Proposal.plan_id == draft.plan_id))}
+    return ImportPlan.build(importer.interpret(rows), AgencyDirectory.load(), existing)
 
 
 def _render_preview(draft: ImportDraft, plan: ImportPlan, form: ConfirmImportForm,
