@@ -49,7 +49,7 @@ def test_plan_downloads_in_every_format_carry_the_seed_rows(client, manager, see
     expected = [tuple(row) for row in SEED_ROWS]
     response = client.get(f"/plans/{seed_plan.id}/appendix.csv")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=\"phu-luc-")
     assert response.data.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))

@@ -50,7 +50,7 @@ from tracker.web import page_number, tracker_today
 FORMATS = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Flask adds "; charset=utf-8" to text types
     "pdf": "application/pdf",
 }
 DRAFT_LIFETIME = timedelta(days=1)
