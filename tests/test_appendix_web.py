@@ -125,9 +125,15 @@ def test_consolidated_downloads_run_a_constant_number_of_queries(client, auth, m
 # ---------------------------------------------------------------- import
 
 
-def seed_docx() -> bytes:
-    """The seed as a Word user lays it out: title, "(Kèm theo …)", then the table."""
+def seed_docx(contacts_first: bool = False) -> bytes:
+    """The seed as a Word user lays it out: title, "(Kèm theo …)", then the table;
+    optionally after another table that is not an appendix (a list of contacts)."""
     document = docx.Document()
+    if contacts_first:
+        contacts = document.add_table(rows=2, cols=2)
+        for cell, text in zip(contacts._cells, ("Họ và tên", "Điện thoại", "Nguyễn Văn A",
+                                                "0294 3855"), strict=True):
+            cell.text = text
     document.add_paragraph("DANH MỤC ĐỀ ÁN TRÌNH UBND TỈNH 6 THÁNG CUỐI NĂM 2020")
     document.add_paragraph("(Kèm theo Báo cáo số 351/BC-SCT ngày 29/5/2020 của Sở Công Thương)")
     table = document.add_table(rows=1, cols=6)
@@ -368,3 +374,21 @@ def test_a_table_that_is_not_an_appendix_stays_on_the_upload_form(client, manage
     assert message in page and 'class="error"' in page
     assert counts() == before
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportDraft)) == 0
+
+
+def test_the_user_picks_another_table_of_a_word_file(client, manager, seed_plan):
+    response = client.post(f"/plans/{seed_plan.id}/import", content_type="multipart/form-data",
+                           data={"upload": (io.BytesIO(seed_docx(contacts_first=True)),
+                                               "hai-bang.docx")})
+    assert response.status_code == 302
+    preview = response.location
+    draft = db.session.scalar(sa.select(ImportDraft))
+    assert draft.table_index == 1                      # the first table that is an appendix
+    page = client.get(preview).get_data(as_text=True)
+    assert "Bảng 1" in page and "Bảng 2" in page and SEED_ROWS[0][1] in page
+    response = client.post(preview, data={"action": "table", "table_index": "0"})
+    assert response.status_code == 302
+    page = client.get(preview).get_data(as_text=True)
+    assert "Thiếu cột" in page and SEED_ROWS[0][1] not in page
+    assert confirm(client, preview).status_code == 400
+    assert len(items_of(seed_plan.id)) == 3
