@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -20,6 +21,12 @@ FLAGS = (
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-extensions", "--no-pdf-header-footer", "--hide-scrollbars",
 )
+
+
+# Each PDF starts a Chromium (a few hundred MB, seconds of CPU): at most two at once per
+# process; a third request waits its turn, up to a minute.
+_RENDERING = threading.BoundedSemaphore(2)
+QUEUE_TIMEOUT = 60
 
 
 class PdfUnavailable(RuntimeError):
@@ -43,6 +50,16 @@ def html_to_pdf(html: str, chromium: str | None, timeout: float = 180) -> bytes:
             "Máy chủ chưa cài Chromium nên chưa xuất được PDF. Hãy mở bản in và dùng lệnh In "
             "của trình duyệt (chọn “Lưu thành PDF”), hoặc tải bản Word."
         )
+    if not _RENDERING.acquire(timeout=QUEUE_TIMEOUT):
+        raise PdfUnavailable("Máy chủ đang bận tạo các tệp PDF khác. Hãy thử lại sau ít phút, "
+                             "hoặc dùng lệnh In của trình duyệt trên bản in.")
+    try:
+        return _render(html, chromium, timeout)
+    finally:
+        _RENDERING.release()
+
+
+def _render(html: str, chromium: str, timeout: float) -> bytes:
     with tempfile.TemporaryDirectory(prefix="appendix-pdf-") as folder:
         page = Path(folder) / "appendix.html"
         output = Path(folder) / "appendix.pdf"
