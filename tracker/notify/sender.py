@@ -79,7 +79,20 @@ def _send_batch(batch: list[OutboxMessage], now: datetime, max_attempts: int,
     today = today_in(current_app.config["TRACKER_TIMEZONE"], now)
     with links_context():
         ready = _prepare_batch(batch, today, result)
-    db.session.commit()
+    session = db.session()
+    # The batch's messages stay loaded across the commits below: each commit records one
+    # outcome of this process; reloading every message after it cost one query per mail.
+    session.expire_on_commit = False
+    try:
+        session.commit()
+        return _deliver(ready, now, max_attempts, result)
+    finally:
+        session.expire_on_commit = True
+
+
+def _deliver(ready: list[OutboxMessage], now: datetime, max_attempts: int,
+             result: DrainResult) -> bool:
+    """Send the prepared messages over one SMTP connection, committing after each one."""
     if not ready:
         return True
     if not current_app.config.get("MAIL_SERVER"):
@@ -98,14 +111,11 @@ def _send_batch(batch: list[OutboxMessage], now: datetime, max_attempts: int,
         db.session.commit()
         return False
     result.connections += 1
-    session = db.session()
-    session.expire_on_commit = False  # each commit records one outcome; nothing to reload
     try:
         for message in ready:
             _send_one(connection, message, now, max_attempts, result)
-            session.commit()
+            db.session.commit()
     finally:
-        session.expire_on_commit = True
         try:
             connection.__exit__(None, None, None)
         except (OSError, smtplib.SMTPException):
