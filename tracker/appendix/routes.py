@@ -42,7 +42,7 @@ from tracker.extensions import db
 from tracker.models import Agency, ImportDraft, Plan, Proposal
 from tracker.models._types import utcnow
 from tracker.plans.forms import read_filters
-from tracker.plans.routes import get_plan
+from tracker.plans.routes import get_plan, owner_choices
 from tracker.plans.service import filter_choices, filter_choices_where, visible_plans
 from tracker.text import name_key
 from tracker.web import page_number, tracker_today
@@ -198,12 +198,6 @@ def consolidated_download(fmt: str):
 # ---------------------------------------------------------------- input
 
 
-def _owner_choices(form: NewPlanImportForm) -> None:
-    agencies = {a.id: a.name for a in all_agencies() if a.active}
-    allowed = policy.owner_agencies_allowed(current_user, list(agencies))
-    form.owner_agency_id.choices = [(agency_id, agencies[agency_id]) for agency_id in allowed]
-
-
 def _read_source(form: ImportForm) -> tuple[str, list[readers.SourceTable]] | None:
     """The tables of the uploaded file or of the pasted text; errors go on the form."""
     upload = form.upload.data
@@ -267,7 +261,7 @@ def import_new():
     if not policy.can_create_plans(current_user):
         abort(403)
     form = NewPlanImportForm()
-    _owner_choices(form)
+    owner_choices(form)
     if request.method == "GET":
         form.owner_agency_id.data = current_user.agency_id
     if form.validate_on_submit():

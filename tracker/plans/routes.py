@@ -53,7 +53,8 @@ def get_plan(plan_id: int, *, manage: bool = False) -> Plan:
     return plan
 
 
-def _owner_choices(form: PlanForm) -> None:
+def owner_choices(form: PlanForm) -> None:
+    """Offer as owners the active agencies the user may create a list for."""
     agencies = {a.id: a.name for a in all_agencies() if a.active}
     allowed = policy.owner_agencies_allowed(current_user, list(agencies))
     form.owner_agency_id.choices = [(agency_id, agencies[agency_id]) for agency_id in allowed]
@@ -85,7 +86,7 @@ def new():
     if not policy.can_create_plans(current_user):
         abort(403)
     form = PlanForm()
-    _owner_choices(form)
+    owner_choices(form)
     if request.method == "GET":
         form.owner_agency_id.data = current_user.agency_id
     if form.validate_on_submit():
@@ -102,7 +103,7 @@ def edit(plan_id: int):
     """Change a plan's title, owner or "Kèm theo" line."""
     plan = get_plan(plan_id, manage=True)
     form = EditPlanForm(obj=plan)
-    _owner_choices(form)
+    owner_choices(form)
     if form.validate_on_submit():
         try:
             update_plan(plan, form.version.data, title=form.title.data,
@@ -113,7 +114,7 @@ def edit(plan_id: int):
             db.session.rollback()
             plan = get_plan(plan_id, manage=True)
             form = EditPlanForm(formdata=None, obj=plan)
-            _owner_choices(form)
+            owner_choices(form)
             return render_template("plans/form.html", form=form, plan=plan,
                                    conflict=True), 409
         flash(_("Saved."), "success")
