@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, SelectField
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from tracker.admin.service import agency_name_taken, email_taken
@@ -26,8 +26,8 @@ def email_address(form, field) -> None:
         raise ValidationError(_l("Enter a valid e-mail address, e.g. ten@congthuong.gov.vn."))
 
 
-def role_choices() -> list[tuple[str, str]]:
-    return [(role.value, _l(ROLE_LABELS[role])) for role in Role]
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.value, _l(ROLE_LABELS[role])) for role in Role]
 
 
 def required(message) -> list:
@@ -46,7 +46,7 @@ class _AccountForm(FlaskForm):
 
     def __init__(self, *args, agencies: Iterable[Agency] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.agency_id.choices = [(agency.id, agency.name) for agency in agencies]
+        self.agency_id.choices = [SelectChoice(agency.id, agency.name) for agency in agencies]
 
 
 class InviteForm(_AccountForm):

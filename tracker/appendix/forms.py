@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from tracker.appendix.table import Grouping, Numbering
@@ -10,16 +10,16 @@ from tracker.fields import CleanStringField, CleanTextAreaField, max_length
 from tracker.forms import Form
 from tracker.plans.forms import ItemFilterForm
 
-GROUPINGS = (
-    (Grouping.NONE.value, _l("No groups")),
-    (Grouping.QUARTER.value, _l("By quarter")),
-    (Grouping.LEAD.value, _l("By lead agency")),
-    (Grouping.PLAN.value, _l("By list")),
-)
-NUMBERINGS = (
-    (Numbering.CONTINUOUS.value, _l("Continuous numbering")),
-    (Numbering.PER_GROUP.value, _l("Numbering restarts in each group")),
-)
+GROUPINGS = [
+    SelectChoice(Grouping.NONE.value, _l("No groups")),
+    SelectChoice(Grouping.QUARTER.value, _l("By quarter")),
+    SelectChoice(Grouping.LEAD.value, _l("By lead agency")),
+    SelectChoice(Grouping.PLAN.value, _l("By list")),
+]
+NUMBERINGS = [
+    SelectChoice(Numbering.CONTINUOUS.value, _l("Continuous numbering")),
+    SelectChoice(Numbering.PER_GROUP.value, _l("Numbering restarts in each group")),
+]
 
 
 class AppendixOptionsForm(ItemFilterForm):

@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from tracker import policy
 from tracker.agencies import AgencyDirectory, all_agencies
@@ -309,9 +310,13 @@ def _import_plan(draft: ImportDraft) -> ImportPlan:
     return ImportPlan.build(importer.interpret(rows), AgencyDirectory.load(), existing)
 
 
+def table_choices(draft: ImportDraft) -> list[SelectChoice]:
+    return [SelectChoice(i, table["label"]) for i, table in enumerate(draft.tables)]
+
+
 def _render_preview(draft: ImportDraft, plan: ImportPlan, form: ConfirmImportForm,
                     choice_errors: dict[str, str] | None = None, status: int = 200):
-    form.table_index.choices = [(i, t["label"]) for i, t in enumerate(draft.tables)]
+    form.table_index.choices = table_choices(draft)
     form.table_index.data = draft.table_index
     target = db.session.get(Plan, draft.plan_id) if draft.plan_id else None
     owner = db.session.get(Agency, draft.owner_agency_id) if draft.owner_agency_id else None
@@ -333,7 +338,7 @@ def confirm(draft_id: int):
     """Save every row in one transaction, or none; or switch table; or cancel."""
     draft = get_draft(draft_id)
     form = ConfirmImportForm()
-    form.table_index.choices = [(i, t["label"]) for i, t in enumerate(draft.tables)]
+    form.table_index.choices = table_choices(draft)
     if not form.validate_on_submit():
         return _render_preview(draft, _import_plan(draft), form, status=400)
     action = request.form.get("action")

@@ -1,7 +1,7 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectMultipleField
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectMultipleField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -43,7 +43,7 @@ class CalendarDayForm(FlaskForm):
 class NotificationsForm(FlaskForm):
     kinds = SelectMultipleField(
         _l("E-mails I receive"),
-        choices=[("due_soon", _l("Reminders before a deadline")),
-                 ("overdue", _l("Overdue alerts")),
-                 ("status", _l("Status changes"))],
+        choices=[SelectChoice("due_soon", _l("Reminders before a deadline")),
+                 SelectChoice("overdue", _l("Overdue alerts")),
+                 SelectChoice("status", _l("Status changes"))],
         option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectField
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from tracker.fields import (
@@ -61,9 +61,9 @@ class EditProposalForm(ProposalForm):
     version = VersionField()
 
 
-def status_choices(statuses=None) -> list[tuple[str, str]]:
+def status_choices(statuses=None) -> list[SelectChoice]:
     statuses = list(Status) if statuses is None else statuses
-    return [(s.value, _l(LABELS[s])) for s in statuses]
+    return [SelectChoice(s.value, _l(LABELS[s])) for s in statuses]
 
 
 class ItemFilterForm(FlaskForm):
@@ -81,13 +81,14 @@ class ItemFilterForm(FlaskForm):
 
 def read_filters(form: ItemFilterForm, choices: FilterChoices) -> ItemFilters:
     """Read the query string; values not offered by the page are ignored, never an error."""
-    form.lead.choices = [("", "")] + [(str(i), n) for i, n in choices.agencies]
-    form.period.choices = [("", "")] + [(p, p) for p in choices.periods]
-    form.status.choices = [("", "")] + status_choices()
-    form.level.choices = [("", "")] + [(lv, lv) for lv in choices.levels]
+    anything = SelectChoice("", "")
+    form.lead.choices = [anything] + [SelectChoice(str(i), n) for i, n in choices.agencies]
+    form.period.choices = [anything] + [SelectChoice(p) for p in choices.periods]
+    form.status.choices = [anything] + status_choices()
+    form.level.choices = [anything] + [SelectChoice(lv) for lv in choices.levels]
 
     def chosen(field):
-        offered = {value for value, _ in field.choices if value}
+        offered = {choice.value for choice in field.choices if choice.value}
         return field.data if field.data in offered else None
 
     lead = chosen(form.lead)

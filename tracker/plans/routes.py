@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import SelectChoice
 
 from tracker import policy
 from tracker.agencies import AgencyDirectory, all_agencies
@@ -57,7 +58,8 @@ def owner_choices(form: PlanForm) -> None:
     """Offer as owners the active agencies the user may create a list for."""
     agencies = {a.id: a.name for a in all_agencies() if a.active}
     allowed = policy.owner_agencies_allowed(current_user, list(agencies))
-    form.owner_agency_id.choices = [(agency_id, agencies[agency_id]) for agency_id in allowed]
+    form.owner_agency_id.choices = [SelectChoice(agency_id, agencies[agency_id])
+                                    for agency_id in allowed]
 
 
 @bp.get("/")

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from wtforms import SelectChoice, SelectField
 from wtforms.validators import InputRequired, Optional
 
 from tracker.fields import (
@@ -36,11 +36,13 @@ class StatusUpdateForm(FlaskForm):
             if may_change_status else []
         if request_waiting:
             next_statuses = [s for s in next_statuses if s != Status.POSTPONED]
-        self.status.choices = [("", _l("— no change, note only —"))] + status_choices(next_statuses)
+        self.status.choices = [SelectChoice("", _l("— no change, note only —"))] \
+            + status_choices(next_statuses)
 
 
 class PostponementDecisionForm(FlaskForm):
-    decision = SelectField(choices=[("approve", _l("Approve")), ("refuse", _l("Refuse"))],
+    decision = SelectField(choices=[SelectChoice("approve", _l("Approve")),
+                                    SelectChoice("refuse", _l("Refuse"))],
                            validators=[InputRequired()])
     reason = CleanTextAreaField(_l("Reason (required to refuse)"),
                                 validators=[Optional(), max_length(4000)])
