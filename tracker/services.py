@@ -1,9 +1,16 @@
 """Errors the services raise for the views to turn into messages."""
 from __future__ import annotations
 
+from sqlalchemy.orm.exc import StaleDataError
+
 
 class ConflictError(Exception):
     """Someone else saved the record after this form was loaded."""
+
+
+# What a view catches around a commit to say "someone else changed this": our own version
+# check, or SQLAlchemy's when the row changed between our read and our UPDATE.
+CONFLICTS = (ConflictError, StaleDataError)
 
 
 class FieldError(ValueError):

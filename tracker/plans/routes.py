@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
 from tracker import policy
@@ -33,7 +32,7 @@ from tracker.plans.service import (
     status_counts,
     update_plan,
 )
-from tracker.services import ConflictError
+from tracker.services import CONFLICTS
 from tracker.web import page_number, tracker_today
 
 
@@ -112,7 +111,7 @@ def edit(plan_id: int):
                         owner=db.session.get(Agency, form.owner_agency_id.data),
                         attached_to=form.attached_to.data or "")
             db.session.commit()
-        except (ConflictError, StaleDataError):
+        except CONFLICTS:
             db.session.rollback()
             plan = get_plan(plan_id, manage=True)
             form = EditPlanForm(formdata=None, obj=plan)

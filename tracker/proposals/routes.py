@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import policy
 from tracker.agencies import AgencyDirectory, all_agencies
@@ -26,7 +25,7 @@ from tracker.proposals.service import (
     journal_of,
     post_status_update,
 )
-from tracker.services import ConflictError, FieldError
+from tracker.services import CONFLICTS, FieldError
 from tracker.web import tracker_today
 
 
@@ -119,18 +118,22 @@ def update_status(proposal_id: int):
         db.session.rollback()
         getattr(form, error.field).errors.append(error.message)
         return render_item(get_item(proposal_id), form=form, status=400)
-    except (ConflictError, StaleDataError):
+    except CONFLICTS:
         db.session.rollback()
         proposal = get_item(proposal_id)
-        # Keep what the user typed; the new version lets a deliberate second submit through.
-        form.version.data = proposal.version
-        form.version.raw_data = None
-        form.form_errors.append(conflict_message())
+        keep_typed_text(form, proposal)
         return render_item(proposal, form=form, status=409)
     deliver_pending(messages)
     flash(_("The postponement request was sent to the managers.") if messages
           else _("The update was saved."), "success")
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
+
+
+def keep_typed_text(form, proposal) -> None:
+    """After a conflict: keep what the user typed, say why it was not saved, and carry the
+    current version so a deliberate second submit goes through."""
+    form.version.data, form.version.raw_data = proposal.version, None
+    form.form_errors.append(conflict_message())
 
 
 @bp.post("/<int:proposal_id>/postponement")
@@ -155,7 +158,7 @@ def decide(proposal_id: int):
         target = form.reason if error.field == "reason" else form.decision
         target.errors = [*target.errors, error.message]
         return render_item(get_item(proposal_id), decision_form=form, status=400)
-    except (ConflictError, StaleDataError):
+    except CONFLICTS:
         db.session.rollback()
         flash(conflict_message(), "danger")
         return render_item(get_item(proposal_id), status=409)
@@ -178,11 +181,10 @@ def update_notes(proposal_id: int):
         edit_notes(proposal, form.notes.data or "", user_id=current_user.id,
                    agency_id=current_user.agency_id, expected_version=form.version.data)
         db.session.commit()
-    except (ConflictError, StaleDataError):
+    except CONFLICTS:
         db.session.rollback()
         proposal = get_item(proposal_id)
-        form.version.data, form.version.raw_data = proposal.version, None
-        form.form_errors.append(conflict_message())
+        keep_typed_text(form, proposal)
         return render_item(proposal, notes_form=form, status=409)
     flash(_("Saved."), "success")
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
@@ -202,7 +204,7 @@ def edit(proposal_id: int):
                           user_id=current_user.id, agency_id=current_user.agency_id,
                           expected_version=form.version.data)
             db.session.commit()
-        except (ConflictError, StaleDataError):
+        except CONFLICTS:
             db.session.rollback()
             proposal = get_item(proposal_id)
             form = EditProposalForm(formdata=None, obj=proposal,
