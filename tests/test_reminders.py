@@ -187,3 +187,23 @@ def test_status_changes_reach_managers_in_the_next_digest_once(app, client, auth
     run_flush(at(day))
     db.session.refresh(manager_digest)
     assert "Đã trình" in manager_digest.body_text
+
+
+def test_a_postponement_mail_to_a_deactivated_manager_is_cancelled(app, client, auth, seed_plan,
+                                                                   smtp_server):
+    auth.login(db.session.scalar(sa.select(User).where(User.email == OFFICER)),
+               "chuyenvien-demo-2020")
+    app.config["MAIL_SERVER"] = None     # keep the request mails in the outbox for now
+    response = client.post("/items/1/status", data={
+        "status": "postponed", "new_period": "Quý IV/2020", "note": "Chờ ý kiến của Bộ",
+        "version": "1"})
+    assert response.status_code == 302
+    db.session.execute(sa.update(OutboxMessage).values(status=MessageStatus.PENDING.value))
+    db.session.execute(sa.update(User).where(User.email == MANAGER).values(active=False))
+    db.session.commit()
+    app.config["MAIL_SERVER"] = "127.0.0.1"
+    result = run_flush(datetime.now(UTC))
+    to_manager = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == MANAGER))
+    assert to_manager.status == MessageStatus.CANCELLED.value
+    assert MANAGER not in {r for m in smtp_server.messages for r in m.envelope_to}
+    assert result.cancelled >= 1

@@ -171,6 +171,8 @@ def test_an_officers_postponement_is_a_request_until_a_manager_approves(client, 
     recipients = {m.recipient for m in request_mail}
     assert manager.email in recipients and "lanhdao@demo.local" in recipients
     assert officer.email not in recipients  # the managers decide; officers are told afterwards
+    # Each mail knows its recipient's account, so a deactivation before sending cancels it.
+    assert {m.user_id for m in request_mail if m.recipient == manager.email} == {manager.id}
 
     auth.logout()
     auth.login(manager)

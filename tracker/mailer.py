@@ -8,6 +8,7 @@ sends (batches, retries with back-off) and the scheduler flushes the outbox ever
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -20,20 +21,21 @@ NO_SERVER = "not sent: no mail server configured"
 
 
 def queue_message(kind: str, recipient: str, subject: str, template: str, *,
-                  recipient_name: str = "", locale: str | None = None, **context) -> OutboxMessage:
+                  recipient_name: str = "", locale: str | None = None,
+                  user_id: int | None = None, **context) -> OutboxMessage:
     """Render templates/email/<template>.txt and .html in the recipient's language and queue them.
 
-    A `user` in the context is the recipient: if he is deactivated before sending, the
-    message is cancelled.
+    The recipient's account (`user_id`, or a `user` in the context): if he is deactivated
+    before sending, the message is cancelled.
     """
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         context.update(recipient_name=recipient_name)
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", subject=subject, **context)
-    user = context.get("user")
+    if user_id is None:
+        user_id = getattr(context.get("user"), "id", None)
     message = OutboxMessage(kind=kind, recipient=recipient, recipient_name=recipient_name,
-                            subject=subject, body_text=text, body_html=html,
-                            user_id=getattr(user, "id", None),
+                            subject=subject, body_text=text, body_html=html, user_id=user_id,
                             status=MessageStatus.PENDING.value)
     db.session.add(message)
     return message
@@ -47,16 +49,23 @@ def deliver_pending(messages: Iterable[OutboxMessage]) -> None:
     send_now([m for m in messages if m.status == MessageStatus.PENDING.value])
 
 
+class Recipient(NamedTuple):
+    email: str
+    name: str
+    locale: str | None
+    user_id: int | None     # None for an agency's shared mailbox
+
+
 def agency_recipients(agency_id: int, roles: Iterable[Role] = (Role.OFFICER,)
-                      ) -> list[tuple[str, str, str | None]]:
-    """(e-mail, name, locale) of an agency's active users in `roles`, plus its shared mailbox."""
+                      ) -> list[Recipient]:
+    """An agency's active users in `roles`, plus its shared mailbox."""
     users = db.session.execute(
-        sa.select(User.email, User.name, User.locale)
+        sa.select(User.email, User.name, User.locale, User.id)
         .where(User.agency_id == agency_id, User.active, User.role.in_([r.value for r in roles]))
         .order_by(User.email)
     ).all()
-    recipients = [tuple(u) for u in users]
+    recipients = [Recipient(*u) for u in users]
     mailbox = db.session.scalar(sa.select(Agency.shared_mailbox).where(Agency.id == agency_id))
-    if mailbox and mailbox not in {u[0] for u in recipients}:
-        recipients.append((mailbox, "", None))
+    if mailbox and mailbox not in {r.email for r in recipients}:
+        recipients.append(Recipient(mailbox, "", None, None))
     return recipients

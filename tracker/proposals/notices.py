@@ -11,11 +11,12 @@ from tracker.models import JournalEntry, OutboxMessage, Proposal, Role
 
 def _queue_for(recipients, kind: str, subject_of, template: str, **context) -> list[OutboxMessage]:
     messages = []
-    for email, name, locale in recipients:
-        with force_locale(locale or "vi"):
+    for recipient in recipients:
+        with force_locale(recipient.locale or "vi"):
             subject = subject_of()
-        messages.append(queue_message(kind, email, subject, template, recipient_name=name,
-                                      locale=locale, **context))
+        messages.append(queue_message(kind, recipient.email, subject, template,
+                                      recipient_name=recipient.name, locale=recipient.locale,
+                                      user_id=recipient.user_id, **context))
     return messages
 
 
