@@ -392,3 +392,23 @@ def test_the_user_picks_another_table_of_a_word_file(client, manager, seed_plan)
     assert "Thiếu cột" in page and SEED_ROWS[0][1] not in page
     assert confirm(client, preview).status_code == 400
     assert len(items_of(seed_plan.id)) == 3
+
+
+def test_the_appendix_label_is_printed_above_the_title_and_read_back(client, manager, seed_plan):
+    owner = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Sở Công Thương"))
+    response = client.post(f"/plans/{seed_plan.id}/edit", data={
+        "title": seed_plan.title, "owner_agency_id": str(owner),
+        "attached_to": seed_plan.attached_to, "appendix_label": "Phụ lục II", "version": "1"})
+    assert response.status_code == 302
+    printed = client.get(f"/plans/{seed_plan.id}/appendix").get_data(as_text=True)
+    assert printed.index('<p class="appendix-label">PHỤ LỤC II</p>') < printed.index("<h1")
+    document = docx.Document(io.BytesIO(client.get(f"/plans/{seed_plan.id}/appendix.docx").data))
+    assert [p.text for p in document.paragraphs[:2]] == ["PHỤ LỤC II", seed_plan.title.upper()]
+    workbook = client.get(f"/plans/{seed_plan.id}/appendix.xlsx").data
+    assert openpyxl.load_workbook(io.BytesIO(workbook)).worksheets[0]["A1"].value == "PHỤ LỤC II"
+    # The exported workbook imported as a new list keeps label, title and "Kèm theo" line.
+    response = start_import(client, title="", upload=(io.BytesIO(workbook), "phu-luc.xlsx"))
+    response = confirm(client, response.location)
+    plan = db.session.get(Plan, int(response.location.rsplit("/", 1)[1]))
+    assert (plan.appendix_label, plan.title, plan.attached_to) == \
+        ("PHỤ LỤC II", seed_plan.title.upper(), seed_plan.attached_to)

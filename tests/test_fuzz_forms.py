@@ -21,7 +21,7 @@ VALUE = st.one_of(ODD, st.text(max_size=300), st.integers().map(str))
 FIELDS = ("title", "owner_agency_id", "attached_to", "lead_agency_name", "coordination",
           "due_period", "approving_level", "notes", "position", "status", "note", "document_ref",
           "document_date", "new_period", "version", "email", "password", "confirm", "current",
-          "decision", "reason", "pasted")
+          "decision", "reason", "pasted", "appendix_label")
 
 
 def form_data():

@@ -6,15 +6,16 @@ def test_title_in_capitals_and_attached_line():
     assert title_from(["PHỤ LỤC II", "DANH MỤC ĐỀ ÁN NĂM 2021",
                        "(Kèm theo Báo cáo số 12/BC-STC ngày 3/6/2021 của Sở Tài chính)",
                        "Tình hình thực hiện đến ngày 1/7/2021"]) == \
-        ("DANH MỤC ĐỀ ÁN NĂM 2021", "Báo cáo số 12/BC-STC ngày 3/6/2021 của Sở Tài chính")
+        ("DANH MỤC ĐỀ ÁN NĂM 2021", "Báo cáo số 12/BC-STC ngày 3/6/2021 của Sở Tài chính",
+         "PHỤ LỤC II")
 
 
 def test_title_not_in_capitals_is_the_line_above_the_attached_line():
     assert title_from(["Sở Tài chính", "Danh mục đề án năm 2021", "(Kèm theo Công văn số 5)"]) \
-        == ("Danh mục đề án năm 2021", "Công văn số 5")
+        == ("Danh mục đề án năm 2021", "Công văn số 5", "")
 
 
 def test_no_attached_line_takes_the_first_line_and_nothing_gives_nothing():
-    assert title_from(["Danh mục   đề án\nnăm 2021"]) == ("Danh mục đề án năm 2021", "")
-    assert title_from(["Phụ lục"]) == ("", "")
-    assert title_from([]) == ("", "")
+    assert title_from(["Danh mục   đề án\nnăm 2021"]) == ("Danh mục đề án năm 2021", "", "")
+    assert title_from(["Phụ lục"]) == ("", "", "Phụ lục")
+    assert title_from([]) == ("", "", "")

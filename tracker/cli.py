@@ -118,7 +118,8 @@ def export_appendix(plan_id: int | None, consolidated: bool, fmt: str | None, ou
         if plan is None:
             raise click.ClickException(f"no plan {plan_id}" if plan_id else "give a PLAN_ID or --all")
         table = appendix_table(Proposal.plan_id == plan.id, options, title=plan.title,
-                               attached_to=plan.attached_to, today=tracker_today())
+                               attached_to=plan.attached_to, today=tracker_today(),
+                               label=plan.appendix_label)
     if fmt in ("html", "pdf"):
         css = (Path(current_app.static_folder) / "print.css").read_text(encoding="utf-8")
         with current_app.test_request_context(), force_locale("vi"):

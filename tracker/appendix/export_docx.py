@@ -63,6 +63,7 @@ def appendix_docx(table: AppendixTable) -> bytes:
     _set_up_page(document.sections[0])
 
     lines = [(text, style) for text, style in (
+        (table.label, dict(bold=True, size=TITLE_SIZE)),
         (table.title, dict(bold=True, size=TITLE_SIZE)),
         (table.attached_line, dict(italic=True, size=TITLE_SIZE)),
         (table.subtitle, dict(size=BODY_SIZE)),

@@ -165,6 +165,7 @@ def _write_sheet(ws, table: AppendixTable, groups: Iterable[AppendixGroup], *,
     units = [TABLE_WIDTH_UNITS * width / sum(table.widths) for width in table.widths]
 
     title_lines = [(text, style, size) for text, style, size in (
+        (table.label, styles.title, TITLE_SIZE),
         (table.title, styles.title, TITLE_SIZE),
         (table.attached_line, styles.attached, TITLE_SIZE),
         (table.subtitle, styles.subtitle, SUBTITLE_SIZE),

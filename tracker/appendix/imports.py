@@ -102,13 +102,14 @@ class ImportPlan:
 _APPENDIX_LABEL = re.compile(r"^phụ lục(\s+[ivxlc\d]+)?\.?$", re.IGNORECASE)
 
 
-def title_from(preamble: list[str]) -> tuple[str, str]:
-    """(title, "Kèm theo" text) guessed from the lines written above a table.
+def title_from(preamble: list[str]) -> tuple[str, str, str]:
+    """(title, "Kèm theo" text, "Phụ lục" label) guessed from the lines above a table.
 
-    The "(Kèm theo …)" line is the attached-to line; the title is the first line in
-    capitals (as the decree writes titles), else the line just above "(Kèm theo …)",
-    else the first line; a bare "PHỤ LỤC" / "Phụ lục II" line is neither.
+    The "(Kèm theo …)" line is the attached-to line; a bare "PHỤ LỤC" / "Phụ lục II" line
+    is the label; the title is the first other line in capitals (as the decree writes
+    titles), else the line just above "(Kèm theo …)", else the first line.
     """
+    label = next((line.strip() for line in preamble if _APPENDIX_LABEL.match(line.strip())), "")
     lines = [line for line in preamble if not _APPENDIX_LABEL.match(line.strip())]
     attached = next((line for line in lines
                      if line.strip("( ").casefold().startswith("kèm theo")), "")
@@ -118,7 +119,7 @@ def title_from(preamble: list[str]) -> tuple[str, str]:
         above = lines[:lines.index(attached)]
         title = above[-1] if above else ""
     title = title or (others[0] if others else "")
-    return " ".join(title.split()), strip_attached_to(attached)
+    return " ".join(title.split()), strip_attached_to(attached), label[:50]
 
 
 def strictly_increasing(numbers: list[int]) -> bool:
@@ -126,7 +127,7 @@ def strictly_increasing(numbers: list[int]) -> bool:
 
 
 def save_import(plan: ImportPlan, choices: Mapping[str, int | None], *, target: Plan | None,
-                title: str, owner_agency_id: int | None, attached_to: str,
+                title: str, owner_agency_id: int | None, attached_to: str, appendix_label: str,
                 actor_user_id: int | None, actor_agency_id: int | None) -> Plan:
     """Add every row to `target`, or to a new plan; the caller commits (or rolls back) once.
 
@@ -137,7 +138,8 @@ def save_import(plan: ImportPlan, choices: Mapping[str, int | None], *, target: 
     names = {name: db.session.get(Agency, agency_id).name
              for name, agency_id in choices.items() if agency_id is not None}
     if target is None:
-        target = create_plan(title, db.session.get(Agency, owner_agency_id), attached_to)
+        target = create_plan(title, db.session.get(Agency, owner_agency_id), attached_to,
+                             appendix_label)
         db.session.flush()
         file_numbers = [row.position for row in plan.result.rows]
         positions = file_numbers if strictly_increasing(file_numbers) else \

@@ -74,7 +74,7 @@ def plan_appendix(plan: Plan) -> tuple[AppendixTable, AppendixOptionsForm]:
     options, lead_name = read_options(form, filter_choices(plan.id))
     table = appendix_table(Proposal.plan_id == plan.id, options, title=plan.title,
                            attached_to=plan.attached_to, today=tracker_today(),
-                           lead_agency_name=lead_name)
+                           lead_agency_name=lead_name, label=plan.appendix_label)
     return table, form
 
 
@@ -230,9 +230,9 @@ def _start_draft(form: ImportForm, plan: Plan | None) -> ImportDraft | None:
         if not result.errors:
             field.errors.append(_("The table has no item rows."))
         return None
-    title, attached_to = "", ""
+    title, attached_to, label = "", "", ""
     if plan is None:
-        title, attached_to = title_from(table.preamble + result.preamble)
+        title, attached_to, label = title_from(table.preamble + result.preamble)
         if not (form.title.data or title):
             form.title.errors.append(_("Enter the title of the list: the file has no title "
                                        "line above its table."))
@@ -251,6 +251,7 @@ def _start_draft(form: ImportForm, plan: Plan | None) -> ImportDraft | None:
         draft.title = (form.title.data or title)[:1000]
         draft.owner_agency_id = form.owner_agency_id.data
         draft.attached_to = form.attached_to.data or attached_to
+        draft.appendix_label = label
     db.session.add(draft)
     db.session.commit()
     return draft
@@ -360,6 +361,7 @@ def confirm(draft_id: int):
     target = db.session.get(Plan, draft.plan_id) if draft.plan_id else None
     saved = save_import(plan, choices, target=target, title=draft.title,
                         owner_agency_id=draft.owner_agency_id, attached_to=draft.attached_to,
+                        appendix_label=draft.appendix_label,
                         actor_user_id=current_user.id, actor_agency_id=current_user.agency_id)
     db.session.delete(draft)
     db.session.commit()

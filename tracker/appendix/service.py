@@ -70,8 +70,8 @@ def filters_subtitle(filters: ItemFilters, lead_agency_name: str | None) -> str:
 
 
 def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, title: str,
-                   attached_to: str, today: date, lead_agency_name: str | None = None
-                   ) -> AppendixTable:
+                   attached_to: str, today: date, lead_agency_name: str | None = None,
+                   label: str = "") -> AppendixTable:
     """The table of the items in `scope` (a condition on Proposal) that pass the filters.
 
     Rows come plan by plan, each plan in its own order; grouping then regroups them.
@@ -106,5 +106,5 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
         subtitle_parts.append(f"Tình hình thực hiện đến ngày {format_date(today)}")
     return build_table(title, attached_to, snapshots, with_status=options.with_status,
                        today=today, grouping=options.grouping, numbering=options.numbering,
-                       subtitle="\n".join(part for part in subtitle_parts if part))
+                       subtitle="\n".join(part for part in subtitle_parts if part), label=label)
 

@@ -104,6 +104,7 @@ class AppendixTable:
     headers: tuple[str, ...]
     groups: tuple[AppendixGroup, ...] = ()
     subtitle: str = ""          # e.g. the filters of a filtered list, or "Tính đến ngày …"
+    label: str = ""             # "PHỤ LỤC II": its own line above the title, when set
 
     @property
     def with_status(self) -> bool:
@@ -207,7 +208,8 @@ def row_cells(number: int, item: ItemSnapshot, *, with_status: bool, today: date
 
 def build_table(title: str, attached_to: str, items: Iterable[ItemSnapshot], *,
                 with_status: bool, today: date, grouping: Grouping = Grouping.NONE,
-                numbering: Numbering = Numbering.CONTINUOUS, subtitle: str = "") -> AppendixTable:
+                numbering: Numbering = Numbering.CONTINUOUS, subtitle: str = "",
+                label: str = "") -> AppendixTable:
     """Group the items (stable: rows keep their order inside a group), number the rows
     and word every cell."""
     buckets: dict[str, tuple[tuple, list[ItemSnapshot]]] = {}
@@ -230,4 +232,4 @@ def build_table(title: str, attached_to: str, items: Iterable[ItemSnapshot], *,
         groups.append(AppendixGroup(heading, tuple(rows)))
     headers = PLAN_HEADERS + (STATUS_HEADERS if with_status else ())
     return AppendixTable(title.upper(), attached_line(attached_to), headers, tuple(groups),
-                         subtitle=subtitle)
+                         subtitle=subtitle, label=label.upper())

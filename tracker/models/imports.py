@@ -27,6 +27,7 @@ class ImportDraft(db.Model):
     title: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     owner_agency_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("agency.id"))
     attached_to: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    appendix_label: so.Mapped[str] = so.mapped_column(sa.String(50), default="", server_default="")
     source_name: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
     # [{"label": …, "rows": [[cell, …], …]}, …] and which one is being imported.
     tables: so.Mapped[list] = so.mapped_column(sa.JSON)

@@ -28,6 +28,10 @@ class Plan(db.Model):
     owner_agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agency.id"), index=True)
     # The inside of the "(Kèm theo …)" line, e.g. "Báo cáo số 351/BC-SCT ngày 29/5/2020 của Sở Công Thương".
     attached_to: so.Mapped[str] = so.mapped_column(NFCText, default="")
+    # The "Phụ lục" line above the title ("Phụ lục", "Phụ lục II" when a report has several);
+    # empty: no such line, as in the seed report.
+    appendix_label: so.Mapped[str] = so.mapped_column(sa.String(50), default="",
+                                                      server_default="")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     version: so.Mapped[int] = so.mapped_column(default=1)
 

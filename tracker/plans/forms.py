@@ -26,6 +26,10 @@ class PlanForm(FlaskForm):
     attached_to = CleanStringField(
         _l("Attached to (the “Kèm theo …” line)"), validators=[Optional(), max_length(500)]
     )
+    appendix_label = CleanStringField(
+        _l("Appendix label (the “Phụ lục” line above the title)"),
+        validators=[Optional(), max_length(50)]
+    )
 
 
 class EditPlanForm(PlanForm):

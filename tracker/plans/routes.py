@@ -92,7 +92,7 @@ def new():
         form.owner_agency_id.data = current_user.agency_id
     if form.validate_on_submit():
         plan = create_plan(form.title.data, db.session.get(Agency, form.owner_agency_id.data),
-                           form.attached_to.data or "")
+                           form.attached_to.data or "", form.appendix_label.data or "")
         db.session.commit()
         flash(_("The list was created."), "success")
         return redirect(url_for("plans.show", plan_id=plan.id))
@@ -109,7 +109,8 @@ def edit(plan_id: int):
         try:
             update_plan(plan, form.version.data, title=form.title.data,
                         owner=db.session.get(Agency, form.owner_agency_id.data),
-                        attached_to=form.attached_to.data or "")
+                        attached_to=form.attached_to.data or "",
+                        appendix_label=form.appendix_label.data or "")
             db.session.commit()
         except CONFLICTS:
             db.session.rollback()

@@ -161,18 +161,20 @@ def visible_plans(agency_id: int | None) -> sa.ColumnElement[bool]:
     return sa.or_(Proposal.plan_id.in_(owned), Proposal.plan_id.in_(involved_plan_ids(agency_id)))
 
 
-def create_plan(title: str, owner: Agency, attached_to: str = "") -> Plan:
-    plan = Plan(title=title, owner_agency=owner, attached_to=strip_attached_to(attached_to))
+def create_plan(title: str, owner: Agency, attached_to: str = "", appendix_label: str = "") -> Plan:
+    plan = Plan(title=title, owner_agency=owner, attached_to=strip_attached_to(attached_to),
+                appendix_label=appendix_label)
     db.session.add(plan)
     return plan
 
 
 def update_plan(plan: Plan, expected_version: int | None, *, title: str, owner: Agency,
-                attached_to: str) -> None:
+                attached_to: str, appendix_label: str = "") -> None:
     check_version(plan, expected_version)
     plan.title = title
     plan.owner_agency = owner
     plan.attached_to = strip_attached_to(attached_to)
+    plan.appendix_label = appendix_label
 
 
 def strip_attached_to(text: str) -> str:
