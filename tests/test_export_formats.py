@@ -372,3 +372,22 @@ def test_random_texts_survive_every_format(table):
         assert len(set(workbook.sheetnames)) == len(table.groups)
         for ws, group in zip(workbook.worksheets, table.groups, strict=True):
             assert sheet_values(ws)[4:] == padded(layout(table, groups=[group], total=False), 8)
+
+
+def test_xlsx_body_rows_are_tall_enough_for_their_wrapped_text():
+    """LibreOffice does not fit wrapped rows itself: each row carries a height, taller for a
+    long title or a cell with line breaks (the text overlapped the next row without)."""
+    short = snapshot(title="Đề án ngắn")
+    long = snapshot(title="Xây dựng và trình UBND tỉnh dự thảo sửa đổi Quyết định ban hành " * 6)
+    broken = snapshot(coordination="Sở A\nSở B\nSở C\nSở D\nSở E")
+    table = plan_table(grouping=Grouping.NONE, items=[short, long, broken])
+    sheet = load_workbook(io.BytesIO(appendix_xlsx(table))).worksheets[0]
+    heights = {}
+    for row in sheet.iter_rows():
+        title = row[1].value
+        for item, name in ((short, "short"), (long, "long"), (broken, "broken")):
+            if title == item.title and row[3].value == item.coordination:
+                heights[name] = sheet.row_dimensions[row[0].row].height
+    assert set(heights) == {"short", "long", "broken"}
+    assert heights["long"] > 3 * heights["short"]
+    assert heights["broken"] >= 5 * 12

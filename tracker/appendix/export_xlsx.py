@@ -207,9 +207,11 @@ def _write_sheet(ws, table: AppendixTable, groups: Iterable[AppendixGroup], *,
             values: list[str | int] = list(row.cells)
             if values and values[0] == str(row.number):
                 values[0] = row.number  # STT as a number: no "number stored as text" flag
+            row_number += 1
+            # Set before the row is streamed out (write-only mode writes it at once).
+            ws.row_dimensions[row_number].height = _row_height(row.cells, units)
             ws.append([styles.cell(ws, aligned[index], value)
                        for index, value in enumerate(values)])
-            row_number += 1
         if group.count_line:
             merged_row(group.count_line, styles.count)
     if with_total and table.total_line:
@@ -230,6 +232,19 @@ def _page_setup(ws, header_row: int) -> None:
     ws.oddHeader.center.text = "&P"
     ws.oddHeader.center.size = PAGE_NUMBER_SIZE
     ws.oddHeader.center.font = f"{FONT_NAME},Regular"
+
+
+def _row_height(cells: Sequence[str], units: Sequence[float]) -> float:
+    """Row height (points) for a body row of wrapped cells. Excel fits such rows itself when
+    it opens the file, LibreOffice does not (the text overlapped when printed), so the file
+    carries an estimate: the tallest cell's line count at about one letter per width unit
+    (Times New Roman 12), erring on the tall side."""
+    lines = 1
+    for text, width in zip(cells, units, strict=False):
+        per_line = max(1, int(width * 1.1))
+        lines = max(lines, sum(max(1, math.ceil(len(part) / per_line))
+                               for part in text.split("\n")))
+    return round(lines * TABLE_SIZE * 1.3 + 4, 1)
 
 
 def _merged_height(text: str, size: int, width_units: float) -> float:
