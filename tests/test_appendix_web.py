@@ -412,3 +412,21 @@ def test_the_appendix_label_is_printed_above_the_title_and_read_back(client, man
     plan = db.session.get(Plan, int(response.location.rsplit("/", 1)[1]))
     assert (plan.appendix_label, plan.title, plan.attached_to) == \
         ("PHỤ LỤC II", seed_plan.title.upper(), seed_plan.attached_to)
+
+
+def test_the_consolidated_list_of_one_department(client, auth, make_user, seed_plan):
+    make_plan(2, title="Danh mục của Sở Tài chính", owner="Sở Tài chính")
+    auth.login(make_user("viewer", "Văn phòng UBND tỉnh"))
+    finance = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Sở Tài chính"))
+    page = client.get("/consolidated").get_data(as_text=True)
+    assert f'<option value="{finance}">Sở Tài chính</option>' in page
+    printed = client.get(f"/consolidated/appendix?owner={finance}").get_data(as_text=True)
+    assert "Đơn vị lập danh mục: Sở Tài chính" in printed
+    assert "Đề án số 1 về phát triển công nghiệp" in printed
+    assert SEED_ROWS[0][1] not in printed
+    lines = list(csv.reader(io.StringIO(client.get(
+        f"/consolidated/appendix.csv?owner={finance}").data.decode("utf-8-sig"))))
+    assert len(lines) == 3
+    # An owner the user may not see, or junk, is ignored: the whole list.
+    everything = client.get("/consolidated/appendix?owner=999999").get_data(as_text=True)
+    assert SEED_ROWS[0][1] in everything and "Đơn vị lập danh mục" not in everything

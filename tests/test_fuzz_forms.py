@@ -53,7 +53,7 @@ VALID = {
 }
 GETS = ("/plans/1", "/plans/1/appendix", "/items/1", "/consolidated", "/consolidated/appendix",
         "/plans/1/appendix.csv", "/plans/1/appendix.xlsx", "/plans/1/appendix.docx")
-QUERY_KEYS = ("lead", "period", "status", "level", "overdue", "page", "progress", "group",
+QUERY_KEYS = ("lead", "period", "status", "level", "overdue", "page", "progress", "group", "owner",
               "numbering", "sheets")
 
 settings.register_profile("forms", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),

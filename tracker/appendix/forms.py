@@ -39,6 +39,12 @@ class AppendixOptionsForm(ItemFilterForm):
         return Numbering(value) if value in values else Numbering.CONTINUOUS
 
 
+class ConsolidatedOptionsForm(AppendixOptionsForm):
+    """The consolidated list's options: also one department's lists only."""
+
+    owner = SelectField(_l("Lists of"), coerce=str)
+
+
 class ImportForm(Form):
     """Upload a file or paste a table, to add to an existing list."""
 

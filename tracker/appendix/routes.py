@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,7 +31,13 @@ from tracker.appendix.blueprint import bp
 from tracker.appendix.export_csv import appendix_csv
 from tracker.appendix.export_docx import appendix_docx
 from tracker.appendix.export_xlsx import appendix_xlsx
-from tracker.appendix.forms import AppendixOptionsForm, ConfirmImportForm, ImportForm, NewPlanImportForm
+from tracker.appendix.forms import (
+    AppendixOptionsForm,
+    ConfirmImportForm,
+    ConsolidatedOptionsForm,
+    ImportForm,
+    NewPlanImportForm,
+)
 from tracker.appendix.imports import ImportPlan, save_import, title_from
 from tracker.appendix.pdf import PdfUnavailable, find_chromium, html_to_pdf
 from tracker.appendix.service import (
@@ -44,7 +51,12 @@ from tracker.models import Agency, ImportDraft, Plan, Proposal
 from tracker.models._types import utcnow
 from tracker.plans.forms import read_filters
 from tracker.plans.routes import get_plan, owner_choices
-from tracker.plans.service import filter_choices, filter_choices_where, visible_plans
+from tracker.plans.service import (
+    filter_choices,
+    filter_choices_where,
+    plan_owners_where,
+    visible_plans,
+)
 from tracker.text import name_key
 from tracker.web import page_number, tracker_today
 
@@ -78,17 +90,35 @@ def plan_appendix(plan: Plan) -> tuple[AppendixTable, AppendixOptionsForm]:
     return table, form
 
 
-def consolidated_scope() -> sa.ColumnElement[bool]:
-    return visible_plans(None if policy.sees_every_plan(current_user) else current_user.agency_id)
+@dataclass
+class ConsolidatedRequest:
+    """The consolidated list as asked: the form, which items, and the names the subtitle
+    prints (one department's lists only, one lead agency …)."""
 
+    form: ConsolidatedOptionsForm
+    scope: sa.ColumnElement[bool]
+    options: AppendixOptions
+    lead_name: str | None
+    owner_name: str | None
 
-def consolidated_appendix() -> tuple[AppendixTable, AppendixOptionsForm]:
-    form = AppendixOptionsForm(request.args)
-    scope = consolidated_scope()
-    options, lead_name = read_options(form, filter_choices_where(scope))
-    table = appendix_table(scope, options, title=CONSOLIDATED_TITLE, attached_to="",
-                           today=tracker_today(), lead_agency_name=lead_name)
-    return table, form
+    @classmethod
+    def read(cls) -> ConsolidatedRequest:
+        form = ConsolidatedOptionsForm(request.args)
+        scope = visible_plans(None if policy.sees_every_plan(current_user)
+                              else current_user.agency_id)
+        owners = plan_owners_where(scope)
+        form.owner.choices = [SelectChoice("", "")] + [SelectChoice(str(i), n) for i, n in owners]
+        owner_id = next((i for i, _ in owners if str(i) == form.owner.data), None)
+        if owner_id is not None:
+            scope = sa.and_(scope, Proposal.plan_id.in_(
+                sa.select(Plan.id).where(Plan.owner_agency_id == owner_id)))
+        options, lead_name = read_options(form, filter_choices_where(scope))
+        return cls(form, scope, options, lead_name, dict(owners).get(owner_id))
+
+    def table(self) -> AppendixTable:
+        return appendix_table(self.scope, self.options, title=CONSOLIDATED_TITLE, attached_to="",
+                              today=tracker_today(), lead_agency_name=self.lead_name,
+                              owner_name=self.owner_name)
 
 
 def print_links(endpoint: str, **values) -> dict[str, str]:
@@ -165,24 +195,22 @@ def consolidated():
     """Every visible item across plans (all of them, for the consolidating office), with
     the plan page's filters, and the consolidated appendix's options and downloads."""
     today = tracker_today()
-    form = AppendixOptionsForm(request.args)
-    scope = consolidated_scope()
-    options, _lead = read_options(form, filter_choices_where(scope))
-    query = options.filters.apply(
-        sa.select(Proposal).join(Plan, Plan.id == Proposal.plan_id).where(scope)
+    asked = ConsolidatedRequest.read()
+    query = asked.options.filters.apply(
+        sa.select(Proposal).join(Plan, Plan.id == Proposal.plan_id).where(asked.scope)
         .options(sa.orm.joinedload(Proposal.lead_agency), sa.orm.contains_eager(Proposal.plan))
         .order_by(Proposal.due_date.is_(None), Proposal.due_date, Plan.id, Proposal.position),
         today)
     items = db.paginate(query, page=page_number(),
                         per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("appendix/consolidated.html", form=form, items=items, today=today,
+    return render_template("appendix/consolidated.html", form=asked.form, items=items, today=today,
                            args=args, formats=FORMATS)
 
 
 @bp.get("/consolidated/appendix")
 def consolidated_print():
-    table, _form = consolidated_appendix()
+    table = ConsolidatedRequest.read().table()
     return print_html(table, inline=False, back_url=url_for("appendix.consolidated", **{
         k: v for k, v in request.args.items() if k != "progress"}),
         links=print_links("appendix.consolidated_print"))
@@ -192,7 +220,7 @@ def consolidated_print():
 def consolidated_download(fmt: str):
     if fmt not in FORMATS:
         abort(404)
-    table, _form = consolidated_appendix()
+    table = ConsolidatedRequest.read().table()
     return download(table, fmt, f"danh-muc-tong-hop-{tracker_today():%Y-%m-%d}")
 
 

@@ -71,7 +71,7 @@ def filters_subtitle(filters: ItemFilters, lead_agency_name: str | None) -> str:
 
 def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, title: str,
                    attached_to: str, today: date, lead_agency_name: str | None = None,
-                   label: str = "") -> AppendixTable:
+                   label: str = "", owner_name: str | None = None) -> AppendixTable:
     """The table of the items in `scope` (a condition on Proposal) that pass the filters.
 
     Rows come plan by plan, each plan in its own order; grouping then regroups them.
@@ -101,7 +101,8 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
         )
         for p in proposals
     ]
-    subtitle_parts = [filters_subtitle(options.filters, lead_agency_name)]
+    subtitle_parts = [f"Đơn vị lập danh mục: {owner_name}" if owner_name else "",
+                      filters_subtitle(options.filters, lead_agency_name)]
     if options.with_status:
         subtitle_parts.append(f"Tình hình thực hiện đến ngày {format_date(today)}")
     return build_table(title, attached_to, snapshots, with_status=options.with_status,

@@ -153,6 +153,13 @@ def filter_choices_where(scope: sa.ColumnElement[bool]) -> FilterChoices:
     return FilterChoices([tuple(a) for a in agencies], [p for p, _ in periods], list(levels))
 
 
+def plan_owners_where(scope: sa.ColumnElement[bool]) -> list[tuple[int, str]]:
+    """(id, name) of the agencies owning the plans of the items in `scope`, by name."""
+    owners = sa.select(Plan.owner_agency_id).join(Proposal, Proposal.plan_id == Plan.id).where(scope)
+    return [tuple(row) for row in db.session.execute(
+        sa.select(Agency.id, Agency.name).where(Agency.id.in_(owners)).order_by(Agency.name))]
+
+
 def visible_plans(agency_id: int | None) -> sa.ColumnElement[bool]:
     """Condition on Proposal: the item belongs to a plan the agency may see (every plan, for None)."""
     if agency_id is None:
