@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("appendix", __name__)
 
-from tracker.appendix import routes  # noqa: E402,F401
+from tracker.appendix import import_routes, routes  # noqa: E402,F401
