@@ -96,11 +96,13 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @dataclass
 class PageProblems:
-    """Console errors, uncaught exceptions and CSP violations seen while a test ran."""
+    """Console errors, uncaught exceptions, CSP violations and failed requests (or error
+    answers from the app) seen while a test ran."""
 
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
 
     def watch(self, context) -> None:
         """Record what every page of the browser context reports, from now on."""
@@ -113,6 +115,18 @@ class PageProblems:
     def _watch_page(self, page) -> None:
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        page.on("requestfailed", self._on_request_failed)
+        page.on("response", self._on_response)
+
+    def _on_request_failed(self, request) -> None:
+        # A download ends its navigation with ERR_ABORTED: that is the browser saving it.
+        if request.failure != "net::ERR_ABORTED":
+            self.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
+
+    def _on_response(self, response) -> None:
+        # Assets and pages the app answers with a server error are a bug, whatever the test.
+        if response.status >= 500:
+            self.failed_requests.append(f"{response.status} {response.url}")
 
     def _on_console(self, message) -> None:
         if message.type == "error":
@@ -124,7 +138,8 @@ class PageProblems:
     def all(self) -> list[str]:
         return ([f"console: {m}" for m in self.console_errors]
                 + [f"pageerror: {m}" for m in self.page_errors]
-                + [f"CSP: {m}" for m in self.csp_violations])
+                + [f"CSP: {m}" for m in self.csp_violations]
+                + [f"request: {m}" for m in self.failed_requests])
 
 
 def login(page, base_url: str, email: str, password: str) -> None:
