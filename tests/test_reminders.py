@@ -207,3 +207,28 @@ def test_a_postponement_mail_to_a_deactivated_manager_is_cancelled(app, client, 
     assert to_manager.status == MessageStatus.CANCELLED.value
     assert MANAGER not in {r for m in smtp_server.messages for r in m.envelope_to}
     assert result.cancelled >= 1
+
+
+def test_a_day_whose_notices_were_all_planned_before_opens_no_digest(app, seed_plan):
+    """Notices already stored (and mailed) are not new: no empty digest is left in the outbox."""
+    from tracker.notify.service import plan_day, write_notices
+
+    first, second = date(2020, 9, 16), date(2020, 9, 17)
+    notices = plan_day(first)
+    assert write_notices(notices, first) == 2
+    db.session.execute(sa.update(OutboxMessage).values(status=MessageStatus.SENT.value))
+    db.session.commit()
+    assert write_notices(notices, second) == 0
+    db.session.commit()
+    digests = db.session.scalars(sa.select(OutboxMessage.dedupe_key)).all()
+    assert digests == [f"digest:{first.isoformat()}:{OFFICER}"]
+    # A status change waiting from the day before does open the next day's digest.
+    db.session.add(Notice(dedupe_key="status:1:x", kind="status", proposal_id=1,
+                          recipient=OFFICER, user_id=None, stage=0, planned_for=second))
+    db.session.commit()
+    write_notices(notices, second)
+    db.session.commit()
+    waiting = db.session.scalar(sa.select(Notice).where(Notice.dedupe_key == "status:1:x"))
+    assert waiting.message_id is not None
+    assert db.session.get(OutboxMessage, waiting.message_id).dedupe_key == \
+        f"digest:{second.isoformat()}:{OFFICER}"

@@ -114,11 +114,18 @@ def _insert_ignoring_duplicates(model, rows: list[dict], key: str) -> None:
 
 
 def write_notices(notices: Iterable[planner.Notice], today: date) -> int:
-    """Store the day's notices (a rerun adds nothing) and gather each recipient's waiting
-    notices into the day's digest. Returns how many notices were new."""
+    """Store the day's notices (a rerun adds nothing), each already in its recipient's digest
+    of the day, and gather the notices still waiting from earlier days into it too.
+    Returns how many notices were new.
+
+    The digests are written first so the notices go in with their message id: updating
+    100,000 fresh rows afterwards cost PostgreSQL more than inserting them.
+    """
+    notices = list(notices)
+    digests = _open_digests(today, {n.recipient_email: n.recipient_user_id for n in notices})
     rows = [dict(dedupe_key=n.dedupe_key, kind=n.kind, proposal_id=n.item_id,
                  recipient=n.recipient_email, user_id=n.recipient_user_id, stage=n.stage,
-                 planned_for=today) for n in notices]
+                 planned_for=today, message_id=digests.get(n.recipient_email)) for n in notices]
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Notice))
     _insert_ignoring_duplicates(Notice, rows, "dedupe_key")
     added = db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) - before
@@ -127,26 +134,44 @@ def write_notices(notices: Iterable[planner.Notice], today: date) -> int:
         # nested loop believing the tables empty (seen: 46 s instead of 0.3 s).
         db.session.execute(sa.text("ANALYZE notice"))
     attach_waiting_notices(today)
+    _drop_empty_digests(today)
     return added
 
 
-def attach_waiting_notices(today: date) -> None:
-    """Each recipient with notices not yet in an e-mail gets today's digest (one per day)."""
+def _todays_digests(today: date) -> sa.ColumnElement[bool]:
+    """Today's digests still to be sent (one sent already takes nothing more today)."""
+    prefix = digest_key(today, "")
+    return sa.and_(OutboxMessage.kind == "digest", OutboxMessage.status == "pending",
+                   OutboxMessage.dedupe_key >= prefix, OutboxMessage.dedupe_key < prefix + "\uffff")
+
+
+def _open_digests(today: date, recipients: dict[str, int | None]) -> dict[str, int]:
+    """Today's digest for each recipient of today's notices and each with notices still
+    waiting (created if missing); recipient → message id."""
     waiting = db.session.execute(
         sa.select(Notice.recipient, sa.func.max(Notice.user_id))
         .where(Notice.message_id.is_(None), Notice.planned_for <= today)
         .group_by(Notice.recipient)
     ).all()
-    if not waiting:
-        return
+    for recipient, user_id in waiting:
+        recipients.setdefault(recipient, user_id)
+    if not recipients:
+        return {}
     _insert_ignoring_duplicates(OutboxMessage, [
         dict(kind="digest", dedupe_key=digest_key(today, recipient), recipient=recipient,
              user_id=user_id, recipient_name="", subject="", body_text="", status="pending",
              attempts=0)
-        for recipient, user_id in waiting
+        for recipient, user_id in recipients.items()
     ], "dedupe_key")
-    if len(waiting) > 1000 and db.session.get_bind().dialect.name == "postgresql":
+    if len(recipients) > 1000 and db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.text("ANALYZE outbox_message"))
+    return dict(db.session.execute(
+        sa.select(OutboxMessage.recipient, OutboxMessage.id).where(_todays_digests(today))).all())
+
+
+def attach_waiting_notices(today: date) -> None:
+    """Notices still outside any e-mail (earlier days', status changes) join the recipient's
+    pending digest of the day, which `_open_digests` made sure exists."""
     # UPDATE … FROM (PostgreSQL; SQLite ≥ 3.33): one join, not a sub-select per notice.
     db.session.execute(
         sa.update(Notice)
@@ -157,6 +182,14 @@ def attach_waiting_notices(today: date) -> None:
         .values(message_id=OutboxMessage.id)
         .execution_options(synchronize_session=False)
     )
+
+
+def _drop_empty_digests(today: date) -> None:
+    """A digest opened for a recipient whose notices were all planned before (a rerun, a
+    notice already sent) has nothing to say: it is removed, not sent empty."""
+    has_notice = sa.exists().where(Notice.message_id == OutboxMessage.id)
+    db.session.execute(sa.delete(OutboxMessage).where(_todays_digests(today), ~has_notice)
+                       .execution_options(synchronize_session=False))
 
 
 def digest_key(day: date, recipient: str) -> str:
