@@ -232,3 +232,23 @@ def test_a_day_whose_notices_were_all_planned_before_opens_no_digest(app, seed_p
     assert waiting.message_id is not None
     assert db.session.get(OutboxMessage, waiting.message_id).dedupe_key == \
         f"digest:{second.isoformat()}:{OFFICER}"
+
+
+def test_status_notices_skip_who_muted_them_and_reach_the_shared_mailbox(app, client, auth,
+                                                                        seed_plan):
+    from tracker.models import Agency
+
+    manager = db.session.scalar(sa.select(User).where(User.email == MANAGER))
+    manager.muted_notices = "status"
+    agency = db.session.scalar(sa.select(Agency).where(Agency.name == "Sở Công Thương"))
+    agency.shared_mailbox = "vanthu.sct@example.vn"
+    db.session.commit()
+    auth.login(db.session.scalar(sa.select(User).where(User.email == OFFICER)),
+               "chuyenvien-demo-2020")
+    response = client.post("/items/1/status", data={
+        "status": "submitted", "document_ref": "45/TTr-SCT", "document_date": "20/9/2020",
+        "version": "1"})
+    assert response.status_code == 302
+    notices = db.session.scalars(sa.select(Notice).where(Notice.kind == "status")).all()
+    assert sorted((n.recipient, n.user_id is None) for n in notices) == [
+        (OFFICER, False), ("vanthu.sct@example.vn", True)]

@@ -56,16 +56,35 @@ class Recipient(NamedTuple):
     user_id: int | None     # None for an agency's shared mailbox
 
 
-def agency_recipients(agency_id: int, roles: Iterable[Role] = (Role.OFFICER,)
-                      ) -> list[Recipient]:
-    """An agency's active users in `roles`, plus its shared mailbox."""
+def agency_recipients(agency_id: int, roles: Iterable[Role] = (Role.OFFICER,), *,
+                      unless_muted: str | None = None) -> list[Recipient]:
+    """An agency's active users in `roles` (less those who muted `unless_muted`), plus its
+    shared mailbox."""
+    return recipients_of([(agency_id, tuple(roles))], mailbox_of=agency_id,
+                         unless_muted=unless_muted)
+
+
+def recipients_of(audiences: Iterable[tuple[int, tuple[Role, ...]]], *,
+                  mailbox_of: int | None = None, unless_muted: str | None = None
+                  ) -> list[Recipient]:
+    """The active users of each (agency, roles) audience, by e-mail, without those who muted
+    the kind `unless_muted`; then the shared mailbox of the agency `mailbox_of`. Two queries."""
+    audiences = list(audiences)
+    if not audiences:
+        return []
     users = db.session.execute(
-        sa.select(User.email, User.name, User.locale, User.id)
-        .where(User.agency_id == agency_id, User.active, User.role.in_([r.value for r in roles]))
+        sa.select(User.email, User.name, User.locale, User.id, User.muted_notices)
+        .where(User.active, sa.or_(*(
+            sa.and_(User.agency_id == agency_id, User.role.in_([r.value for r in roles]))
+            for agency_id, roles in audiences)))
         .order_by(User.email)
     ).all()
-    recipients = [Recipient(*u) for u in users]
-    mailbox = db.session.scalar(sa.select(Agency.shared_mailbox).where(Agency.id == agency_id))
-    if mailbox and mailbox not in {r.email for r in recipients}:
-        recipients.append(Recipient(mailbox, "", None, None))
+    recipients = [Recipient(email, name, locale, user_id)
+                  for email, name, locale, user_id, muted in users
+                  if unless_muted is None or unless_muted not in (muted or "").split(",")]
+    if mailbox_of is not None:
+        mailbox = db.session.scalar(sa.select(Agency.shared_mailbox)
+                                    .where(Agency.id == mailbox_of))
+        if mailbox and mailbox not in {r.email for r in recipients}:
+            recipients.append(Recipient(mailbox, "", None, None))
     return recipients

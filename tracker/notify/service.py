@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.extensions import db
+from tracker.mailer import recipients_of
 from tracker.models import (
     Agency,
     CalendarException,
@@ -22,6 +23,7 @@ from tracker.models import (
     Plan,
     Proposal,
     ReminderSettings,
+    Role,
     User,
     proposal_coordinators,
 )
@@ -206,22 +208,13 @@ def queue_status_notices(proposal: Proposal, entry, today: date) -> int:
         return 0
     db.session.flush()  # the journal entry's id is part of the dedupe key
     owner_id = db.session.scalar(sa.select(Plan.owner_agency_id).where(Plan.id == proposal.plan_id))
-    users = db.session.execute(
-        sa.select(User.id, User.email, User.muted_notices)
-        .where(User.active, sa.or_(
-            sa.and_(User.agency_id == owner_id, User.role == "manager"),
-            sa.and_(User.agency_id == proposal.lead_agency_id, User.role == "officer")))
-    ).all()
-    recipients = {email: user_id for user_id, email, muted in users
-                  if "status" not in (muted or "").split(",")}
-    mailbox = db.session.scalar(sa.select(Agency.shared_mailbox)
-                                .where(Agency.id == proposal.lead_agency_id))
-    if mailbox:
-        recipients.setdefault(mailbox, None)
+    recipients = recipients_of(
+        [(owner_id, (Role.MANAGER,)), (proposal.lead_agency_id, (Role.OFFICER,))],
+        mailbox_of=proposal.lead_agency_id, unless_muted="status")
     _insert_ignoring_duplicates(Notice, [
-        dict(dedupe_key=f"status:{entry.id}:{email.lower()}", kind="status",
-             proposal_id=proposal.id, recipient=email, user_id=user_id, stage=0,
+        dict(dedupe_key=f"status:{entry.id}:{r.email.lower()}", kind="status",
+             proposal_id=proposal.id, recipient=r.email, user_id=r.user_id, stage=0,
              planned_for=today)
-        for email, user_id in recipients.items()
+        for r in recipients
     ], "dedupe_key")
     return len(recipients)
