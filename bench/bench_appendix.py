@@ -138,6 +138,14 @@ def main() -> None:
 
         timed(f"PDF of one plan ({ITEMS_PER_PLAN} items, Chromium)", None, pdf, runs=1)
 
+    def consolidated_page():
+        response = client.get("/consolidated?overdue=y")
+        assert response.status_code == 200
+        return len(response.data)
+
+    timed(f"consolidated page (50 of {PLANS * ITEMS_PER_PLAN} items, filtered)", None,
+          consolidated_page, runs=5)
+
     def import_docx():
         response = client.post(f"/plans/{source_id}/import", data={
             "upload": (io.BytesIO(docx), "phu-luc.docx")}, content_type="multipart/form-data")
