@@ -633,3 +633,14 @@ def test_paste_without_tabs_falls_back_to_semicolons_or_commas():
     assert parse_delimited(semicolons)[1] == ["1", "Đề án A, B", "Sở Y tế", "Năm 2021"]
     commas = 'STT,Tên đề án,Cơ quan chủ trì,Thời gian trình\n1,"Đề án; A",Sở Y tế,Năm 2021\n'
     assert read_pasted(commas).rows[1] == ["1", "Đề án; A", "Sở Y tế", "Năm 2021"]
+
+
+def test_a_csv_whose_quoted_title_is_full_of_semicolons_is_still_comma_separated():
+    """Found by the round-trip test: line after line of ";;" inside one quoted cell made
+    `;` look like the delimiter."""
+    text = ('STT,Tên đề án,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian trình,Cấp trình\r\n'
+            '1,"000;;\n000;;\n;;\n;;\n;;000",Sở Công Thương,,Quý I/2000,UBND tỉnh\r\n')
+    tables = read_upload(text.encode("utf-8-sig"), "phu-luc.csv")
+    result = interpret(tables[0].rows)
+    assert result.errors == []
+    assert [r.title for r in result.rows] == ["000;;\n000;;\n;;\n;;\n;;000"]

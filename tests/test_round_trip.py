@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from tracker.appendix.export_csv import appendix_csv
 from tracker.appendix.export_docx import appendix_docx
 from tracker.appendix.export_xlsx import appendix_xlsx
-from tracker.appendix.importer import interpret
-from tracker.appendix.readers import pick_table, read_upload
+from tracker.appendix.importer import interpret, pick_table
+from tracker.appendix.readers import read_upload
 from tracker.appendix.table import Grouping, ItemSnapshot, Numbering, build_table
 from tracker.periods import parse_period
 from tracker.text import clean

@@ -8,9 +8,8 @@ abbreviations (whole words only, any case), so equal keys mean the same agency.
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from tracker.text import clean
+from tracker.text import clean, without_diacritics
 
 # Abbreviations of departments, expanded only right after "Sở" ("Sở TP" is Tư pháp, while
 # "TP" alone is "thành phố"). Keys are written without "&", "-" and "." and without diacritics.
@@ -67,9 +66,7 @@ _SPLIT_MARKS = re.compile(r"[&.\-]+")
 
 def fold(text: str) -> str:
     """Casefolded NFC text without diacritics (đ → d)."""
-    text = unicodedata.normalize("NFD", clean(text).casefold().replace("đ", "d"))
-    return unicodedata.normalize(
-        "NFC", "".join(char for char in text if not unicodedata.combining(char)))
+    return without_diacritics(clean(text).casefold())
 
 
 def _expansions(table: dict[str, str]) -> dict[str, list[str]]:

@@ -5,8 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, render_template
-from flask_babel import force_locale
+from flask import Flask, current_app
 
 from tracker.appendix.table import Grouping, Numbering
 from tracker.extensions import db
@@ -52,8 +51,8 @@ def import_appendix(path: Path, title: str, owner: str, attached_to: str,
     Lead agencies are matched by name (case, spacing, diacritics and known abbreviations
     ignored); names that match none are created.
     """
-    from tracker.appendix.importer import interpret
-    from tracker.appendix.readers import ReadError, pick_table, read_upload
+    from tracker.appendix.importer import interpret, pick_table
+    from tracker.appendix.readers import ReadError, read_upload
     from tracker.plans.service import create_plan_from_rows
 
     try:
@@ -77,7 +76,7 @@ def import_appendix(path: Path, title: str, owner: str, attached_to: str,
     click.echo(f"plan {plan.id}: {len(result.rows)} items")
 
 
-EXPORT_FORMATS = ("html", "docx", "xlsx", "csv", "pdf")
+EXPORT_FORMATS = ("html", "docx", "xlsx", "csv", "pdf")  # documents.MIMETYPES
 
 
 @click.command("export-appendix")
@@ -97,10 +96,8 @@ def export_appendix(plan_id: int | None, consolidated: bool, fmt: str | None, ou
     """Write a plan's appendix (or the consolidated list) as HTML, DOCX, XLSX, CSV or PDF."""
     import sqlalchemy as sa
 
-    from tracker.appendix.export_csv import appendix_csv
-    from tracker.appendix.export_docx import appendix_docx
-    from tracker.appendix.export_xlsx import appendix_xlsx
-    from tracker.appendix.pdf import PdfUnavailable, find_chromium, html_to_pdf
+    from tracker.appendix.documents import render_file
+    from tracker.appendix.pdf import PdfUnavailable
     from tracker.appendix.service import CONSOLIDATED_TITLE, AppendixOptions, appendix_table
     from tracker.models import Proposal
     from tracker.web import tracker_today
@@ -120,21 +117,11 @@ def export_appendix(plan_id: int | None, consolidated: bool, fmt: str | None, ou
         table = appendix_table(Proposal.plan_id == plan.id, options, title=plan.title,
                                attached_to=plan.attached_to, today=tracker_today(),
                                label=plan.appendix_label)
-    if fmt in ("html", "pdf"):
-        css = (Path(current_app.static_folder) / "print.css").read_text(encoding="utf-8")
-        with current_app.test_request_context(), force_locale("vi"):
-            html = render_template("appendix/print.html", table=table, inline_css=css)
-        if fmt == "html":
-            output.write_text(html, encoding="utf-8")
-        else:
-            try:
-                output.write_bytes(html_to_pdf(html, find_chromium(
-                    current_app.config.get("CHROMIUM_PATH"))))
-            except PdfUnavailable as error:
-                raise click.ClickException(str(error)) from None
-    else:
-        render = {"docx": appendix_docx, "xlsx": appendix_xlsx, "csv": appendix_csv}[fmt]
-        output.write_bytes(render(table))
+    try:
+        with current_app.test_request_context():
+            output.write_bytes(render_file(table, fmt))
+    except PdfUnavailable as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"wrote {output} ({len(table.rows)} rows)")
 
 

@@ -22,7 +22,6 @@ as one XML string (every text escaped) and parsed once.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator
 from xml.sax.saxutils import escape
 
@@ -35,6 +34,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 
 from tracker.appendix.table import CENTRED_COLUMNS, AppendixTable
+from tracker.text import xml_safe
 
 FONT_NAME = "Times New Roman"
 LANGUAGE = "vi-VN"
@@ -52,7 +52,6 @@ TABLE_STYLE = "Table Grid"
 CELL_STYLE = "Appendix Table"     # paragraph style of every cell paragraph
 # Characters XML 1.0 cannot carry (control characters other than tab, LF, CR;
 # lone surrogates; U+FFFE/U+FFFF): dropped rather than failing the export.
-_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def appendix_docx(table: AppendixTable) -> bytes:
@@ -95,7 +94,7 @@ def appendix_docx(table: AppendixTable) -> bytes:
 
 
 def _clean(text: str) -> str:
-    return _XML_INVALID.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return xml_safe(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _set_fonts(document) -> None:

@@ -31,6 +31,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tracker.appendix.table import CENTRED_COLUMNS, AppendixGroup, AppendixTable
+from tracker.text import xml_safe
 
 FONT_NAME = "Times New Roman"
 TITLE_SIZE = 14
@@ -48,7 +49,6 @@ SHEET_NAME_MAX = 31
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 # Characters XML 1.0 cannot carry (control characters other than tab, LF, CR;
 # lone surrogates; U+FFFE/U+FFFF): dropped rather than failing the export.
-_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def appendix_xlsx(table: AppendixTable, sheet_per_group: bool = False) -> bytes:
@@ -102,7 +102,7 @@ def _truncate(text: str, limit: int) -> str:
 
 
 def _xml_text(text: str) -> str:
-    return _XML_INVALID.sub("", text)
+    return xml_safe(text)
 
 
 class _Styles:

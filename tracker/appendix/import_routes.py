@@ -2,27 +2,20 @@
 (all rows in one transaction, or none). The read cells wait in an ImportDraft between."""
 from __future__ import annotations
 
-from datetime import timedelta
-
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from tracker import policy
-from tracker.agencies import AgencyDirectory, all_agencies
+from tracker.agencies import all_agencies
 from tracker.appendix import importer, readers
 from tracker.appendix.blueprint import bp
 from tracker.appendix.forms import ConfirmImportForm, ImportForm, NewPlanImportForm
-from tracker.appendix.imports import ImportPlan, save_import, title_from
+from tracker.appendix.imports import ImportPlan, import_plan_of, keep_draft, save_import, title_from
 from tracker.extensions import db
-from tracker.models import Agency, ImportDraft, Plan, Proposal
-from tracker.models._types import utcnow
+from tracker.models import Agency, ImportDraft, Plan
 from tracker.plans.routes import get_plan, owner_choices
-from tracker.text import name_key
-
-DRAFT_LIFETIME = timedelta(days=1)
 
 
 def _read_source(form: ImportForm) -> tuple[str, list[readers.SourceTable]] | None:
@@ -45,7 +38,7 @@ def _start_draft(form: ImportForm, plan: Plan | None) -> ImportDraft | None:
     if source is None:
         return None
     name, tables = source
-    chosen = readers.pick_table(tables)
+    chosen = importer.pick_table(tables)
     table = tables[max(chosen, 0)]
     result = importer.interpret(table.rows)
     if not result.rows:
@@ -63,10 +56,6 @@ def _start_draft(form: ImportForm, plan: Plan | None) -> ImportDraft | None:
             form.title.errors.append(_("Enter the title of the list: the file has no title "
                                        "line above its table."))
             return None
-    # Forget the user's older drafts (and everyone's day-old ones) on the way.
-    db.session.execute(sa.delete(ImportDraft).where(sa.or_(
-        ImportDraft.user_id == current_user.id,
-        ImportDraft.created_at < utcnow() - DRAFT_LIFETIME)))
     draft = ImportDraft(
         user_id=current_user.id, plan_id=plan.id if plan else None, source_name=name[:255],
         tables=[{"label": t.label, "rows": t.rows} for t in tables],
@@ -78,7 +67,7 @@ def _start_draft(form: ImportForm, plan: Plan | None) -> ImportDraft | None:
         draft.owner_agency_id = form.owner_agency_id.data
         draft.attached_to = form.attached_to.data or attached_to
         draft.appendix_label = label
-    db.session.add(draft)
+    keep_draft(draft)
     db.session.commit()
     return draft
 
@@ -128,15 +117,6 @@ def get_draft(draft_id: int) -> ImportDraft:
     return draft
 
 
-def _import_plan(draft: ImportDraft) -> ImportPlan:
-    rows = draft.tables[draft.table_index]["rows"] if draft.tables else []
-    existing = {}
-    if draft.plan_id is not None:
-        existing = {name_key(title): position for title, position in db.session.execute(
-            sa.select(Proposal.title, Proposal.position).where(Proposal.plan_id == draft.plan_id))}
-    return ImportPlan.build(importer.interpret(rows), AgencyDirectory.load(), existing)
-
-
 def table_choices(draft: ImportDraft) -> list[SelectChoice]:
     return [SelectChoice(i, table["label"]) for i, table in enumerate(draft.tables)]
 
@@ -157,7 +137,7 @@ def _render_preview(draft: ImportDraft, plan: ImportPlan, form: ConfirmImportFor
 def preview(draft_id: int):
     """Every row as it will be saved, with its errors and warnings, before anything is written."""
     draft = get_draft(draft_id)
-    return _render_preview(draft, _import_plan(draft), ConfirmImportForm())
+    return _render_preview(draft, import_plan_of(draft), ConfirmImportForm())
 
 
 @bp.post("/imports/<int:draft_id>")
@@ -167,7 +147,7 @@ def confirm(draft_id: int):
     form = ConfirmImportForm()
     form.table_index.choices = table_choices(draft)
     if not form.validate_on_submit():
-        return _render_preview(draft, _import_plan(draft), form, status=400)
+        return _render_preview(draft, import_plan_of(draft), form, status=400)
     action = request.form.get("action")
     if action == "cancel":
         target = draft.plan_id
@@ -180,7 +160,7 @@ def confirm(draft_id: int):
             draft.table_index = form.table_index.data
             db.session.commit()
         return redirect(url_for("appendix.preview", draft_id=draft.id))
-    plan = _import_plan(draft)
+    plan = import_plan_of(draft)
     choices, choice_errors = plan.read_choices(request.form, {a.id for a in all_agencies()})
     if not plan.result.ok or choice_errors:
         return _render_preview(draft, plan, form, choice_errors, status=400)

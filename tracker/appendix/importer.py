@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from tracker.appendix.readers import ReadError, SourceTable, decode, parse_delimited
 from tracker.periods import PeriodError, parse_period
-from tracker.text import clean
+from tracker.text import clean, without_diacritics
 
 __all__ = ["ImportResult", "ImportedRow", "ReadError", "RowError", "decode", "find_header",
            "interpret", "pick_table", "read_table"]
@@ -153,9 +152,7 @@ def header_key(text: str) -> str | None:
 
 def fold(text: str) -> str:
     """Casefolded, without diacritics (đ → d), punctuation and line breaks as single spaces."""
-    text = unicodedata.normalize("NFD", clean(text).casefold().replace("đ", "d"))
-    text = "".join(char for char in text if not unicodedata.combining(char))
-    return _FOLD_DROP.sub(" ", text).strip()
+    return _FOLD_DROP.sub(" ", without_diacritics(clean(text).casefold())).strip()
 
 
 def interpret(rows: list[list[str]]) -> ImportResult:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
 
 from tracker.agencies import AgencyDirectory
-from tracker.appendix.importer import ImportResult, RowError
+from tracker.appendix.importer import ImportResult, RowError, interpret
 from tracker.extensions import db
-from tracker.models import Agency, Plan
+from tracker.models import Agency, ImportDraft, Plan, Proposal
+from tracker.models._types import utcnow
 from tracker.plans.service import (
     ProposalFields,
     add_proposal,
@@ -99,6 +103,28 @@ class ImportPlan:
         return choices, errors
 
 
+DRAFT_LIFETIME = timedelta(days=1)
+
+
+def keep_draft(draft: ImportDraft) -> None:
+    """Add a new draft, forgetting its user's older ones and everyone's day-old ones."""
+    db.session.execute(sa.delete(ImportDraft).where(sa.or_(
+        ImportDraft.user_id == draft.user_id,
+        ImportDraft.created_at < utcnow() - DRAFT_LIFETIME)))
+    db.session.add(draft)
+
+
+def import_plan_of(draft: ImportDraft) -> ImportPlan:
+    """The draft's chosen table interpreted, its agencies matched, and (into an existing
+    list) its rows compared with the items already there: three queries."""
+    rows = draft.tables[draft.table_index]["rows"] if draft.tables else []
+    existing = {}
+    if draft.plan_id is not None:
+        existing = {name_key(title): position for title, position in db.session.execute(
+            sa.select(Proposal.title, Proposal.position).where(Proposal.plan_id == draft.plan_id))}
+    return ImportPlan.build(interpret(rows), AgencyDirectory.load(), existing)
+
+
 _APPENDIX_LABEL = re.compile(r"^phụ lục(\s+[ivxlc\d]+)?\.?$", re.IGNORECASE)
 
 
@@ -135,8 +161,11 @@ def save_import(plan: ImportPlan, choices: Mapping[str, int | None], *, target: 
     when they run upwards, else 1 … N (a list numbered per group restarts at 1).
     """
     directory = AgencyDirectory.load()
-    names = {name: db.session.get(Agency, agency_id).name
-             for name, agency_id in choices.items() if agency_id is not None}
+    chosen = {name: agency_id for name, agency_id in choices.items() if agency_id is not None}
+    names_by_id = dict(db.session.execute(
+        sa.select(Agency.id, Agency.name).where(Agency.id.in_(chosen.values()))).all()) \
+        if chosen else {}
+    names = {name: names_by_id[agency_id] for name, agency_id in chosen.items()}
     if target is None:
         target = create_plan(title, db.session.get(Agency, owner_agency_id), attached_to,
                              appendix_label)

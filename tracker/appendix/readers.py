@@ -255,12 +255,12 @@ def parse_delimited(text: str, delimiter: str | None = None) -> list[list[str]]:
 
 
 def _sniff_delimiter(text: str, candidates: tuple[str, ...]) -> str:
-    """The candidate whose first 30 records hold the most cells in rows of one width (then
-    the widest); earlier candidates win ties. Records are read as CSV, so a quoted cell
-    with line breaks or delimiters inside counts once. `;` is Excel's CSV where the decimal
-    mark is a comma, as in Vietnamese settings."""
+    """The candidate that splits the first record, then whose first 30 records hold the most
+    cells in rows of one width (then the widest); earlier candidates win ties. Records are
+    read as CSV, so a quoted cell with line breaks or delimiters inside counts once. `;` is
+    Excel's CSV where the decimal mark is a comma, as in Vietnamese settings."""
     text = text.replace("\r\n", "\n")
-    best, best_score = candidates[-1], (-1, -1)
+    best, best_score = candidates[-1], (False, -1, -1)
     for candidate in candidates:
         try:
             widths = [len(r) for r in itertools.islice(
@@ -271,7 +271,9 @@ def _sniff_delimiter(text: str, candidates: tuple[str, ...]) -> str:
         if not wide:
             continue
         common = max(set(wide), key=lambda w: (wide.count(w) * w, w))
-        score = (wide.count(common) * common, common)
+        # A candidate that splits the first line (the header, or a title row Excel pads with
+        # delimiters) beats one that only splits text inside quoted cells further down.
+        score = (widths[0] > 1, wide.count(common) * common, common)
         if score > best_score:
             best, best_score = candidate, score
     return best
@@ -514,11 +516,3 @@ def _fill_merged(rows: list[list[str]], ranges: list[tuple[int, int, int, int]])
                 row[first_col - 1] = value
             for column in range(first_col, min(last_col, len(row))):
                 row[column] = ""
-
-
-def pick_table(tables: list[SourceTable]) -> int:
-    """Index of the first table whose header row is recognised, or -1 (the rule lives with
-    the header recognition, in `importer.pick_table`)."""
-    from tracker.appendix.importer import pick_table as pick
-
-    return pick(tables)

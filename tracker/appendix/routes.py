@@ -2,10 +2,7 @@
 consolidated list. The way in is `import_routes.py`."""
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import (
@@ -16,24 +13,22 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from tracker import policy
 from tracker.appendix.blueprint import bp
-from tracker.appendix.export_csv import appendix_csv
-from tracker.appendix.export_docx import appendix_docx
-from tracker.appendix.export_xlsx import appendix_xlsx
+from tracker.appendix.documents import MIMETYPES, file_name, print_page, render_file
 from tracker.appendix.forms import (
     AppendixOptionsForm,
     ConsolidatedOptionsForm,
 )
-from tracker.appendix.pdf import PdfUnavailable, find_chromium, html_to_pdf
+from tracker.appendix.pdf import PdfUnavailable
 from tracker.appendix.service import (
     CONSOLIDATED_TITLE,
     AppendixOptions,
     appendix_table,
+    consolidated_items_query,
 )
 from tracker.appendix.table import AppendixTable
 from tracker.extensions import db
@@ -48,12 +43,8 @@ from tracker.plans.service import (
 )
 from tracker.web import page_number, tracker_today
 
-FORMATS = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv",  # Flask adds "; charset=utf-8" to text types
-    "pdf": "application/pdf",
-}
+# The download buttons' formats (the print view is the HTML one).
+DOWNLOADS = ("docx", "xlsx", "csv", "pdf")
 
 
 # ---------------------------------------------------------------- output
@@ -117,43 +108,15 @@ def print_links(endpoint: str, **values) -> dict[str, str]:
     }
 
 
-def print_html(table: AppendixTable, *, inline: bool, back_url: str | None = None,
-               links: dict[str, str] | None = None) -> str:
-    css = None
-    if inline:
-        css = (Path(current_app.static_folder) / "print.css").read_text(encoding="utf-8")
-    return render_template("appendix/print.html", table=table, inline_css=css,
-                           back_url=back_url, links=links or {})
-
-
-def ascii_slug(text: str, limit: int = 60) -> str:
-    """"Danh mục đề án" → "danh-muc-de-an", for file names every system accepts."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:limit].rstrip("-") or "phu-luc"
-
-
 def download(table: AppendixTable, fmt: str, name: str) -> Response:
-    """The table in one of the download formats (404 for any other)."""
-    if fmt not in FORMATS:
-        abort(404)
-    if fmt == "pdf":
-        with force_locale("vi"):
-            html = print_html(table, inline=True)
-        try:
-            data = html_to_pdf(html, find_chromium(current_app.config.get("CHROMIUM_PATH")))
-        except PdfUnavailable as error:
-            return Response(render_template("errors/error.html", code=503, message=str(error)),
-                            status=503)
-    elif fmt == "docx":
-        data = appendix_docx(table)
-    elif fmt == "xlsx":
-        data = appendix_xlsx(table, sheet_per_group=request.args.get("sheets") == "group")
-    else:
-        data = appendix_csv(table)
-    response = Response(data, mimetype=FORMATS[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{ascii_slug(name)}.{fmt}"'
+    """The table as a file to save; a missing Chromium for a PDF is a 503 that says what to do."""
+    try:
+        data = render_file(table, fmt, sheet_per_group=request.args.get("sheets") == "group")
+    except PdfUnavailable as error:
+        return Response(render_template("errors/error.html", code=503, message=str(error)),
+                        status=503)
+    response = Response(data, mimetype=MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name(name, fmt)}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -163,7 +126,7 @@ def plan_print(plan_id: int):
     """The printable appendix (A4 landscape), with the plan page's filters and options."""
     plan = get_plan(plan_id)
     table, _form = plan_appendix(plan)
-    return print_html(table, inline=False, back_url=url_for("plans.show", plan_id=plan.id),
+    return print_page(table, standalone=False, back_url=url_for("plans.show", plan_id=plan.id),
                       links=print_links("appendix.plan_print", plan_id=plan.id))
 
 
@@ -171,7 +134,7 @@ def plan_print(plan_id: int):
 def plan_download(plan_id: int, fmt: str):
     """The plan's appendix as DOCX, XLSX, CSV or PDF."""
     plan = get_plan(plan_id)
-    if fmt not in FORMATS:
+    if fmt not in DOWNLOADS:
         abort(404)
     table, _form = plan_appendix(plan)
     return download(table, fmt, f"phu-luc-{plan.id}-{plan.title}")
@@ -183,29 +146,25 @@ def consolidated():
     the plan page's filters, and the consolidated appendix's options and downloads."""
     today = tracker_today()
     asked = ConsolidatedRequest.read()
-    query = asked.options.filters.apply(
-        sa.select(Proposal).join(Plan, Plan.id == Proposal.plan_id).where(asked.scope)
-        .options(sa.orm.joinedload(Proposal.lead_agency), sa.orm.contains_eager(Proposal.plan))
-        .order_by(Proposal.due_date.is_(None), Proposal.due_date, Plan.id, Proposal.position),
-        today)
-    items = db.paginate(query, page=page_number(),
-                        per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    query = consolidated_items_query(asked.scope, asked.options.filters, today)
+    items = db.paginate(query, page=page_number(), per_page=current_app.config["ITEMS_PER_PAGE"],
+                        error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("appendix/consolidated.html", form=asked.form, items=items, today=today,
-                           args=args, formats=FORMATS)
+                           args=args)
 
 
 @bp.get("/consolidated/appendix")
 def consolidated_print():
     table = ConsolidatedRequest.read().table()
-    return print_html(table, inline=False, back_url=url_for("appendix.consolidated", **{
+    return print_page(table, standalone=False, back_url=url_for("appendix.consolidated", **{
         k: v for k, v in request.args.items() if k != "progress"}),
         links=print_links("appendix.consolidated_print"))
 
 
 @bp.get("/consolidated/appendix.<fmt>")
 def consolidated_download(fmt: str):
-    if fmt not in FORMATS:
+    if fmt not in DOWNLOADS:
         abort(404)
     table = ConsolidatedRequest.read().table()
     return download(table, fmt, f"danh-muc-tong-hop-{tracker_today():%Y-%m-%d}")

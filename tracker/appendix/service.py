@@ -38,6 +38,17 @@ class AppendixOptions:
     numbering: Numbering = Numbering.CONTINUOUS
 
 
+def consolidated_items_query(scope: sa.ColumnElement[bool], filters: ItemFilters,
+                             today: date) -> sa.Select:
+    """The consolidated page's items, by deadline (open texts last), with lead agency and plan."""
+    query = (
+        sa.select(Proposal).join(Plan, Plan.id == Proposal.plan_id).where(scope)
+        .options(so.joinedload(Proposal.lead_agency), so.contains_eager(Proposal.plan))
+        .order_by(Proposal.due_date.is_(None), Proposal.due_date, Plan.id, Proposal.position)
+    )
+    return filters.apply(query, today)
+
+
 def last_status_notes(item_ids: sa.Select) -> dict[int, str]:
     """The note of each item's latest status change, for the items `item_ids` selects."""
     latest = (

@@ -1,0 +1,64 @@
+"""The appendix as a file, the same from the download buttons and from `export-appendix`:
+the print page (on screen, or stand-alone with its CSS inline) and each file format."""
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from tracker.appendix.export_csv import appendix_csv
+from tracker.appendix.export_docx import appendix_docx
+from tracker.appendix.export_xlsx import appendix_xlsx
+from tracker.appendix.pdf import find_chromium, html_to_pdf
+from tracker.appendix.table import AppendixTable
+from tracker.text import without_diacritics
+
+MIMETYPES = {
+    "html": "text/html",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",  # Flask adds "; charset=utf-8" to text types
+    "pdf": "application/pdf",
+}
+
+
+@functools.cache
+def _print_css(static_folder: str) -> str:
+    return (Path(static_folder) / "print.css").read_text(encoding="utf-8")
+
+
+def print_page(table: AppendixTable, *, standalone: bool, back_url: str | None = None,
+               links: dict[str, str] | None = None) -> str:
+    """The print view; `standalone`: CSS inline and no screen links (a file, or Chromium's
+    input for the PDF)."""
+    css = _print_css(current_app.static_folder) if standalone else None
+    return render_template("appendix/print.html", table=table, inline_css=css,
+                           back_url=back_url, links=links or {})
+
+
+def render_file(table: AppendixTable, fmt: str, *, sheet_per_group: bool = False) -> bytes:
+    """The table as a file of `fmt` (a key of MIMETYPES). Raises PdfUnavailable for a PDF
+    when Chromium is missing or fails."""
+    if fmt in ("html", "pdf"):
+        with force_locale("vi"):  # the document is Vietnamese, whatever the reader's choice
+            html = print_page(table, standalone=True)
+        if fmt == "html":
+            return html.encode("utf-8")
+        return html_to_pdf(html, find_chromium(current_app.config.get("CHROMIUM_PATH")))
+    if fmt == "docx":
+        return appendix_docx(table)
+    if fmt == "xlsx":
+        return appendix_xlsx(table, sheet_per_group=sheet_per_group)
+    if fmt == "csv":
+        return appendix_csv(table)
+    raise ValueError(f"unknown appendix format: {fmt!r}")
+
+
+def file_name(name: str, fmt: str, limit: int = 60) -> str:
+    """"Danh mục đề án", "docx" → "danh-muc-de-an.docx": a name every system accepts."""
+    ascii_name = without_diacritics(name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return f"{slug[:limit].rstrip('-') or 'phu-luc'}.{fmt}"
