@@ -3,7 +3,15 @@ from tracker.models.agency import Agency
 from tracker.models.audit import AuditEntry, LoginAttempt, UsedToken
 from tracker.models.imports import ImportDraft
 from tracker.models.outbox import MessageStatus, OutboxMessage
-from tracker.models.plan import JournalEntry, JournalKind, Plan, Proposal, proposal_coordinators
+from tracker.models.plan import (
+    JournalEntry,
+    JournalKind,
+    Plan,
+    PlanSection,
+    Proposal,
+    proposal_coordinators,
+    proposal_leads,
+)
 from tracker.models.reminders import (
     CalendarException,
     Notice,
@@ -15,6 +23,6 @@ from tracker.models.user import Role, User
 
 __all__ = [
     "Agency", "AuditEntry", "ImportDraft", "JournalEntry", "JournalKind", "LoginAttempt", "MessageStatus",
-    "OutboxMessage", "Plan", "Proposal", "Role", "UsedToken", "User", "proposal_coordinators",
+    "OutboxMessage", "Plan", "PlanSection", "Proposal", "proposal_leads", "Role", "UsedToken", "User", "proposal_coordinators",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
 ]

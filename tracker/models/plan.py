@@ -17,6 +17,15 @@ proposal_coordinators = sa.Table(
     sa.Column("agency_id", sa.ForeignKey("agency.id"), primary_key=True, index=True),
 )
 
+# Every agency a lead cell names ("Bộ CHQS tỉnh; UBND cấp xã"), the first one being
+# `Proposal.lead_agency`: all of them may update the item and are reminded.
+proposal_leads = sa.Table(
+    "proposal_lead_agency",
+    db.metadata,
+    sa.Column("proposal_id", sa.ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("agency_id", sa.ForeignKey("agency.id"), primary_key=True, index=True),
+)
+
 
 class Plan(db.Model):
     """One printed list: "Danh mục đề án, văn bản trình …" and its items."""
@@ -32,6 +41,9 @@ class Plan(db.Model):
     # empty: no such line, as in the seed report.
     appendix_label: so.Mapped[str] = so.mapped_column(sa.String(50), default="",
                                                       server_default="")
+    # The list's own shape when it was imported ("as published"), None for a list made in
+    # the tracker (the seed's six columns): see `tracker.appendix.layout.PlanLayout`.
+    layout: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     version: so.Mapped[int] = so.mapped_column(default=1)
 
@@ -40,11 +52,36 @@ class Plan(db.Model):
         back_populates="plan", order_by="Proposal.position", lazy="raise_on_sql",
         cascade="all, delete-orphan",
     )
+    sections: so.Mapped[list[PlanSection]] = so.relationship(
+        back_populates="plan", order_by="PlanSection.position", lazy="raise_on_sql",
+        cascade="all, delete-orphan",
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Plan {self.id} {self.title[:40]!r}>"
+
+
+class PlanSection(db.Model):
+    """A row of a published list that is not an item: a group heading ("I | Hoàn thiện thể
+    chế") or a header row repeated inside the table, kept with its cells as published.
+    The items under it (up to the next section) point to it."""
+
+    __tablename__ = "plan_section"
+    __table_args__ = (sa.Index("ix_plan_section_plan_position", "plan_id", "position"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    plan_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"))
+    position: so.Mapped[int]
+    # "heading" | "header" (a header row repeated inside the table)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(10), default="heading")
+    # The row as published: [[text, columns spanned], …] covering the plan's columns.
+    cells: so.Mapped[list] = so.mapped_column(sa.JSON)
+    # The heading as one line ("I. Hoàn thiện thể chế"), for choosing a section and grouping.
+    text: so.Mapped[str] = so.mapped_column(NFCText, default="")
+
+    plan: so.Mapped[Plan] = so.relationship(back_populates="sections", lazy="raise_on_sql")
 
 
 class Proposal(db.Model):
@@ -58,9 +95,22 @@ class Proposal(db.Model):
     position: so.Mapped[int]
     title: so.Mapped[str] = so.mapped_column(NFCText)
     lead_agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agency.id"), index=True)
+    # The lead cell as published ("Sở KH&CN", "Bộ CHQS tỉnh; UBND cấp xã"); "" for an item made
+    # in the tracker, printed as the lead agency's name. The agencies it names: `leads`.
+    lead_text: so.Mapped[str] = so.mapped_column(NFCText, default="", server_default="")
+    # The STT cell as published ("1.1", "5.2.3", "1."); "" when the table numbers the row.
+    number_text: so.Mapped[str] = so.mapped_column(NFCString(50), default="", server_default="")
+    section_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("plan_section.id", ondelete="SET NULL"), index=True)
+    # Cells of the list's own columns ("Sản phẩm đầu ra", "Kết quả") by column key.
+    extra: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    # Further lines of one item in the source (a second lead agency with its own
+    # coordinating agencies), as {column key: text}; the other cells are merged down.
+    sub_rows: so.Mapped[list | None] = so.mapped_column(sa.JSON)
     # Printed verbatim; the agencies it names are linked in `coordinators`.
     coordination: so.Mapped[str] = so.mapped_column(NFCText, default="")
-    # Canonical period label ("Quý III/2020") or an open text kept verbatim ("Thường xuyên").
+    # The period in force: as published (or as typed, canonical), then the canonical label
+    # of an approved postponement; the deadline computed from it beside it.
     due_period: so.Mapped[str] = so.mapped_column(NFCString(200), index=True)
     due_date: so.Mapped[date | None] = so.mapped_column(index=True)
     # What the filed plan said; a postponement changes due_* only.
@@ -81,6 +131,10 @@ class Proposal(db.Model):
     coordinators: so.Mapped[list[Agency]] = so.relationship(  # noqa: F821
         secondary=proposal_coordinators, lazy="raise_on_sql", order_by="Agency.name"
     )
+    leads: so.Mapped[list[Agency]] = so.relationship(  # noqa: F821
+        secondary=proposal_leads, lazy="raise_on_sql", order_by="Agency.name"
+    )
+    section: so.Mapped[PlanSection | None] = so.relationship(lazy="raise_on_sql")
     journal: so.Mapped[list[JournalEntry]] = so.relationship(
         back_populates="proposal", lazy="raise_on_sql", cascade="all, delete-orphan",
         order_by="desc(JournalEntry.id)",
