@@ -94,3 +94,46 @@ def match_key(name: str) -> str:
         else:
             words.extend(part for part in _SPLIT_MARKS.split(token) if part)
     return " ".join(word for word in words if word not in _DROPPED and word != "_")
+
+
+# --- the agencies a lead cell names ---------------------------------------------------------
+
+MAX_NAME_LENGTH = 255
+# Lead cells of real lists: "Bộ CHQS tỉnh; UBND cấp xã", "Sở KH&CN chủ trì hướng dẫn, tổng
+# hợp; Các sở, ngành …", "Bộ Công an, Bộ Khoa học và Công nghệ với các tiêu chuẩn …".
+_LEAD_PARTS = re.compile(r"\s*(?:;|\n)\s*")
+# A role written after the agency ("… thúc đẩy, theo dõi, báo cáo chỉ tiêu"): lower-case words,
+# while agency names are capitalised.
+_ROLE_TAIL = re.compile(r"\s+(?:chủ trì|thúc đẩy|theo dõi|thực hiện|phối hợp|với|chịu trách "
+                        r"nhiệm|hướng dẫn|tổng hợp|đối với|về)\b.*$", re.DOTALL)
+_AGENCY_START = re.compile(
+    r"(?:Bộ|Sở|Ủy ban|Uỷ ban|UBND|Ban|Cục|Văn phòng|Trung tâm|Viện|Đài|Công an|Tòa án|Toà án|"
+    r"Thanh tra|Ngân hàng|Kho bạc|Chi cục|Liên đoàn|Hội|Học viện|Trường|Bảo hiểm|Cơ quan|"
+    r"Tổng cục|Tỉnh|Thành|Huyện|Quận|Xã|Phường|Đoàn|Mặt trận|Hội đồng|Tập đoàn|Tổng công ty)"
+    r"(?![^\W\d_])")
+
+
+def lead_names(text: str) -> list[str]:
+    """The agencies a published lead cell names, each once, in order (plain Python).
+
+    Parts are separated by ";" or line breaks; a role written after a name is cut off;
+    commas separate names only when every piece starts like an agency ("Bộ Công an, Bộ
+    Tài chính"), since "Các sở, ngành, UBND cấp xã" is one collective name. A cell naming
+    nothing recognisable is one name, as written.
+    """
+    names: list[str] = []
+    seen: set[str] = set()
+    for part in _LEAD_PARTS.split(clean(text)):
+        part = _ROLE_TAIL.sub("", part).strip(" .,:;-–")
+        pieces = [piece.strip(" .") for piece in part.split(",")]
+        if len(pieces) > 1 and all(_AGENCY_START.match(piece) for piece in pieces):
+            candidates = pieces
+        else:
+            candidates = [part]
+        for name in candidates:
+            name = " ".join(name.split())[:MAX_NAME_LENGTH]
+            key = match_key(name)
+            if name and key not in seen:
+                seen.add(key)
+                names.append(name)
+    return names or ([" ".join(clean(text).split())[:MAX_NAME_LENGTH]] if clean(text) else [])

@@ -38,22 +38,28 @@ def seed_demo(if_empty: bool) -> None:
 
 @click.command("import-appendix")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--title", required=True, help="Title of the list, as printed.")
+@click.option("--title", default="", help="Title of the list, as printed; default: the title "
+                                          "line above the table in the file.")
 @click.option("--owner", required=True, help="Name of the agency that owns the list.")
-@click.option("--attached-to", default="", help='The "(Kèm theo …)" line, e.g. "Báo cáo số …".')
+@click.option("--attached-to", default="", help='The "(Kèm theo …)" line, e.g. "Báo cáo số …"; '
+                                                "default: the file's own line.")
+@click.option("--label", default="", help='The "PHỤ LỤC" line above the title, e.g. '
+                                          '"Phụ lục II"; default: the file\'s own line.')
 @click.option("--table", "table_number", type=int, default=None,
               help="Which table of a DOCX (or sheet of an XLSX), from 1; default: the first "
-                   "that looks like an appendix.")
-def import_appendix(path: Path, title: str, owner: str, attached_to: str,
+                   "that looks like an appendix (with the tables that continue it).")
+def import_appendix(path: Path, title: str, owner: str, attached_to: str, label: str,
                     table_number: int | None) -> None:
     """Create one plan from a DOCX, XLSX, CSV or TSV appendix; on any bad row, write nothing.
 
-    Lead agencies are matched by name (case, spacing, diacritics and known abbreviations
-    ignored); names that match none are created.
+    The same reading and saving as the web import (`imports.import_source`): the list keeps
+    its shape as published. Lead agencies are matched by name (case, spacing, diacritics and
+    known abbreviations ignored); names that match none are created.
     """
-    from tracker.appendix.importer import interpret, pick_table
+    from tracker.agencies import AgencyDirectory
+    from tracker.appendix.importer import joined_table, pick_table
+    from tracker.appendix.imports import import_source, title_lines
     from tracker.appendix.readers import ReadError, read_upload
-    from tracker.plans.service import create_plan_from_rows
 
     try:
         tables = read_upload(path.read_bytes(), path.name)
@@ -63,17 +69,25 @@ def import_appendix(path: Path, title: str, owner: str, attached_to: str,
     index = max(pick_table(tables), 0) if table_number is None else table_number - 1
     if not 0 <= index < len(tables):
         raise click.ClickException(f"Tệp có {len(tables)} bảng; không có bảng số {table_number}.")
-    result = interpret(tables[index].rows)
-    for warning in result.warnings:
+    source = joined_table(tables, index) if table_number is None else tables[index]
+    if not title and not title_lines(source.preamble).title:
+        from tracker.appendix.importer import interpret_table
+        if not title_lines(interpret_table(source).preamble).title:
+            raise click.ClickException("Tệp không có dòng tên danh mục phía trên bảng: hãy ghi "
+                                       "--title.")
+    owner_agency = AgencyDirectory.load().find_or_create(owner)
+    db.session.flush()
+    plan, saved = import_source(source, owner_agency_id=owner_agency.id, title=title,
+                                attached_to=attached_to, appendix_label=label)
+    for warning in plan.result.warnings:
         click.echo(f"cảnh báo: {warning}", err=True)
-    if not result.ok:
-        for error in result.errors:
+    if saved is None:
+        db.session.rollback()
+        for error in plan.result.errors:
             click.echo(str(error), err=True)
         raise SystemExit(1)
-    plan = create_plan_from_rows(result.rows, title=title, owner_name=owner,
-                                 attached_to=attached_to)
     db.session.commit()
-    click.echo(f"plan {plan.id}: {len(result.rows)} items")
+    click.echo(f"plan {saved.id}: {len(plan.result.rows)} items")
 
 
 EXPORT_FORMATS = ("html", "docx", "xlsx", "csv", "pdf")  # documents.MIMETYPES

@@ -12,7 +12,15 @@ from tracker.agencies import all_agencies
 from tracker.appendix import importer, readers
 from tracker.appendix.blueprint import bp
 from tracker.appendix.forms import ConfirmImportForm, ImportForm, NewPlanImportForm
-from tracker.appendix.imports import ImportPlan, import_plan_of, keep_draft, save_import, title_from
+from tracker.appendix.imports import (
+    ImportPlan,
+    draft_tables,
+    import_plan_of,
+    keep_draft,
+    save_import,
+    source_of,
+    title_lines,
+)
 from tracker.extensions import db
 from tracker.models import Agency, ImportDraft, Plan
 from tracker.plans.routes import get_plan, owner_choices
@@ -39,8 +47,8 @@ def _start_draft(form: ImportForm, plan: Plan | None) -> ImportDraft | None:
         return None
     name, tables = source
     chosen = importer.pick_table(tables)
-    table = tables[max(chosen, 0)]
-    result = importer.interpret(table.rows)
+    table = importer.joined_table(tables, max(chosen, 0))
+    result = importer.interpret_table(table)
     if not result.rows:
         # Not an appendix at all (no header, wrong columns, no item): say so on the upload
         # form; only a readable table goes on to the preview, row by row.
@@ -51,14 +59,15 @@ def _start_draft(form: ImportForm, plan: Plan | None) -> ImportDraft | None:
         return None
     title, attached_to, label = "", "", ""
     if plan is None:
-        title, attached_to, label = title_from(table.preamble + result.preamble)
+        lines = title_lines(table.preamble + result.preamble)
+        title, attached_to, label = lines.title, lines.attached_to, lines.label
         if not (form.title.data or title):
             form.title.errors.append(_("Enter the title of the list: the file has no title "
                                        "line above its table."))
             return None
     draft = ImportDraft(
         user_id=current_user.id, plan_id=plan.id if plan else None, source_name=name[:255],
-        tables=[{"label": t.label, "rows": t.rows} for t in tables],
+        tables=draft_tables(tables),
         table_index=max(chosen, 0),
     )
     if plan is None:
@@ -165,10 +174,12 @@ def confirm(draft_id: int):
     if not plan.result.ok or choice_errors:
         return _render_preview(draft, plan, form, choice_errors, status=400)
     target = db.session.get(Plan, draft.plan_id) if draft.plan_id else None
+    source = source_of(draft)
     saved = save_import(plan, choices, target=target, title=draft.title,
                         owner_agency_id=draft.owner_agency_id, attached_to=draft.attached_to,
                         appendix_label=draft.appendix_label,
-                        actor_user_id=current_user.id, actor_agency_id=current_user.agency_id)
+                        actor_user_id=current_user.id, actor_agency_id=current_user.agency_id,
+                        lines=title_lines(source.preamble + plan.result.preamble))
     db.session.delete(draft)
     db.session.commit()
     flash(_("%(num)d items were imported.", num=len(plan.result.rows)), "success")

@@ -12,12 +12,14 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from tracker.agency_names import lead_names
 from tracker.appendix.readers import ReadError, SourceTable, decode, parse_delimited
 from tracker.periods import PeriodError, parse_period
 from tracker.text import clean, without_diacritics
 
-__all__ = ["ImportResult", "ImportedRow", "ReadError", "RowError", "decode", "find_header",
-           "interpret", "pick_table", "read_table"]
+__all__ = ["ImportResult", "ImportedRow", "ReadError", "RowError", "SectionRow", "decode",
+           "find_header", "interpret", "interpret_table", "joined_table", "pick_table",
+           "read_table"]
 
 HEADER_OF = {
     "position": "STT",
@@ -36,8 +38,9 @@ REQUIRED = ("title", "lead_agency", "due_period")
 # required columns: an empty one cannot be meant, whereas "Cấp trình" may truly be empty
 # (and DOCX/XLSX readers fill real merged cells themselves).
 FILLED_DOWN = ("lead_agency", "due_period")
-LIMITS = {"title": 2000, "lead_agency": 255, "coordination": 1000, "due_period": 200,
-          "approving_level": 200, "notes": 5000, "progress": 5000}
+LIMITS = {"title": 5000, "lead_agency": 1000, "coordination": 2000, "due_period": 200,
+          "approving_level": 200}
+EXTRA_LIMIT = 5000
 HEADER_SEARCH_ROWS = 30
 _HEADER_CELL_MAX = 80     # longer cells are data, never a header
 
@@ -47,18 +50,26 @@ _HEADER_RULES = (
     ("position", re.compile(r"(so )?(stt|tt|thu tu)")),
     ("lead_agency", re.compile(r".*\bchu tri\b.*")),
     ("coordination", re.compile(r".*\bphoi hop\b.*")),
+    # "Đơn vị thực hiện" beside "Đơn vị phối hợp" (Đồng Nai 179/KH-UBND): the lead.
+    ("lead_agency", re.compile(r"(don vi|co quan)( duoc giao)? thuc hien")),
     ("approving_level", re.compile(r"(cap|tham quyen)( co tham quyen)? (trinh|quyet dinh|ban hanh"
                                    r"|phe duyet)\b.*|co quan (quyet dinh|ban hanh|phe duyet)\b.*")),
     ("due_period", re.compile(r"(thoi gian|thoi han|thoi diem)\b.*")),
-    ("progress", re.compile(r"((tinh hinh|ket qua) (thuc hien|trien khai)|tien do|tinh trang)\b.*")),
+    # "Kết quả thực hiện" in a published list is the expected result (Bộ VHTTDL 6225), a
+    # column of its own, not the tracker's progress.
+    ("progress", re.compile(r"(tinh hinh (thuc hien|trien khai)|tien do|tinh trang)\b.*")),
     ("notes", re.compile(r"ghi chu\b.*")),
     ("product", re.compile(r"(san pham|hinh thuc)\b.*")),
-    ("title", re.compile(r"(ten|noi dung)\b.*|((de an|van ban|nhiem vu|cong viec) ?)+")),
+    # "Nhiệm vụ, giải pháp", "NHIỆM VỤ VÀ GIẢI PHÁP", "Chỉ tiêu" — not "Văn bản giao nhiệm vụ".
+    ("title", re.compile(r"(ten|noi dung)\b.*|((de an|van ban|nhiem vu|giai phap|cong viec|chi tieu)"
+                         r"( va)? ?)+")),
 )
 _FOLD_DROP = re.compile(r"[^\w]+|_")
 _NUMBER = re.compile(r"\(?0*(\d{1,6})[.)]?")
 _COLUMN_NUMBER = re.compile(r"\(?\d{1,3}\)?")
-_MARKER = re.compile(r"(?:[IVXLC]+|[A-ZĐ])[.)]?")
+_MARKER = re.compile(r"(?:[IVXLC]+|[A-ZĐ])(?:[.)]|(?:\.\d+)+\.?)?")
+# A sub-group number ("5.1") whose items are numbered under it ("5.1.1").
+_DOTTED = re.compile(r"\d+(?:\.\d+)+\.?")
 _HEADING_PREFIX = re.compile(r"(?:[IVXLC]+|[A-ZĐ])[.)]\s*[^\W\d_]")
 _HEADING_WORDS = re.compile(r"(linh vuc|nhom|phan|khoi|chuong|muc)\b")
 _PERIOD_WORDS = re.compile(r"(quy|thang|nam|6 thang)\b")
@@ -68,6 +79,7 @@ _FOOTNOTE_WORDS = re.compile(r"(ghi chu|luu y|chu thich|nguon)\b")
 _FOOTNOTE_MARK = re.compile(r"\*|\(\d+\)|\d+\)\s")
 
 
+@dataclass
 @dataclass
 class RowError:
     row: int        # 1-based row of the source table (line of a CSV/paste, row of a sheet)
@@ -85,13 +97,30 @@ class ImportedRow:
     line: int
     position: int
     title: str
-    lead_agency: str
+    lead_agency: str        # the lead cell on one line ("Bộ CHQS tỉnh; UBND cấp xã")
     coordination: str
-    due_period: str
+    due_period: str         # as published (NFC, trimmed), "" when the list has none
     approving_level: str
     group: str = ""         # the heading above the row, as written ("QUÝ III/2020")
-    notes: str = ""         # "Ghi chú", then "Sản phẩm: …" when the table has that column
+    notes: str = ""
     progress: str = ""      # "Tình hình thực hiện" as written
+    number_text: str = ""   # the STT cell as published ("1.1", "5.2.3", "1.")
+    lead_text: str = ""     # the lead cell as published
+    lead_names: list[str] = field(default_factory=list)   # the agencies it names
+    extra: dict[str, str] = field(default_factory=dict)   # the list's own columns, by key
+    sub_rows: list[dict[str, str]] = field(default_factory=list)  # further lines of the item
+    merged_up: list[str] = field(default_factory=list)    # keys of cells merged with the row above
+    section: int | None = None                             # index in ImportResult.sections
+
+
+@dataclass
+class SectionRow:
+    """A heading or a header row repeated inside the table, as published."""
+
+    line: int
+    kind: str                       # "heading" | "header"
+    cells: list[list]               # [[text, columns spanned], …]
+    text: str                       # on one line, for the preview and choosing a section
 
 
 @dataclass
@@ -103,6 +132,10 @@ class ImportResult:
     header_row: int = 0                                    # 1-based; 0 when none was found
     columns: dict[str, str] = field(default_factory=dict)  # meaning → header as written
     preamble: list[str] = field(default_factory=list)      # the lines above the header
+    # The list's columns in order as (key, header as published): the six known keys, and
+    # "c<N>" for its own columns.
+    layout: list[tuple[str, str]] = field(default_factory=list)
+    sections: list[SectionRow] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -124,6 +157,39 @@ def pick_table(tables: list[SourceTable]) -> int:
         if find_header(_cleaned(table.rows[:HEADER_SEARCH_ROWS])) is not None:
             return index
     return -1
+
+
+def joined_table(tables: list[SourceTable], index: int) -> SourceTable:
+    """The chosen table and the tables that continue it: a list printed as a table per
+    section, or broken by a page note, is one list. A following table continues it when it
+    has as many columns and either repeats the header or has no header of its own."""
+    first = tables[index]
+    width = _width(first.rows)
+    rows = [list(row) for row in first.rows]
+    spans = dict(first.spans) if first.spans is not None else None
+    merged = set(first.merged) if first.merged is not None else None
+    header = find_header(_cleaned(first.rows[:HEADER_SEARCH_ROWS]))
+    header_keys = ([header_key(cell) for cell in _cleaned([first.rows[header]])[0]]
+                   if header is not None else [])
+    for table in tables[index + 1:]:
+        if not table.rows or _width(table.rows) != width:
+            break
+        own = find_header(_cleaned(table.rows[:HEADER_SEARCH_ROWS]))
+        if own is not None:
+            keys = [header_key(cell) for cell in _cleaned([table.rows[own]])[0]]
+            if keys != header_keys:
+                break
+        offset = len(rows)
+        rows.extend(list(row) for row in table.rows)
+        if spans is not None and table.spans is not None:
+            spans.update({(r + offset, c): n for (r, c), n in table.spans.items()})
+        if merged is not None and table.merged is not None:
+            merged.update((r + offset, c) for r, c in table.merged)
+    return SourceTable(first.label, rows, first.preamble, spans, merged)
+
+
+def _width(rows: list[list[str]]) -> int:
+    return max((len(row) for row in rows), default=0)
 
 
 def find_header(rows: list[list[str]]) -> int | None:
@@ -155,9 +221,19 @@ def fold(text: str) -> str:
     return _FOLD_DROP.sub(" ", without_diacritics(clean(text).casefold())).strip()
 
 
-def interpret(rows: list[list[str]]) -> ImportResult:
-    """Read a grid of cell strings as an appendix table; see the module docstring."""
-    return _Interpreter(_cleaned(rows)).run()
+def interpret(rows: list[list[str]], spans: dict[tuple[int, int], int] | None = None,
+              merged: set[tuple[int, int]] | None = None) -> ImportResult:
+    """Read a grid of cell strings as an appendix table; see the module docstring.
+
+    `spans` (cells merged across: (row, column) → columns) and `merged` (cells merged with
+    the one above) come from Word and Excel files; None for text, where a merged-across
+    cell is one field of a shorter row.
+    """
+    return _Interpreter(_cleaned(rows), spans, merged).run()
+
+
+def interpret_table(table: SourceTable) -> ImportResult:
+    return interpret(table.rows, table.spans, table.merged)
 
 
 def _cleaned(rows: list[list[str]]) -> list[list[str]]:
@@ -170,19 +246,29 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# Columns the tracker understands; any other column is kept as the list's own ("c<N>").
+CORE_COLUMNS = frozenset(PLAN_COLUMNS)
+# Open texts that are a known way of saying "no fixed deadline": no warning for these.
+_KNOWN_OPEN = re.compile(r"(thuong xuyen|theo ke hoach|khi co phat sinh|hang nam|hang quy|"
+                         r"hang thang|dinh ky|lien tuc|theo lo trinh|theo tien do)\b")
+
+
 class _Interpreter:
-    def __init__(self, rows: list[list[str]]) -> None:
+    def __init__(self, rows: list[list[str]], spans: dict[tuple[int, int], int] | None,
+                 merged: set[tuple[int, int]] | None) -> None:
         self.grid = rows
+        self.spans = spans
+        self.merged = merged
         self.result = ImportResult()
         self.keys: list[str | None] = []
         self.headers: dict[str, str] = {}       # meaning → header as written
         self.index_of: dict[str, int] = {}      # meaning → column
+        self.column_keys: list[str] = []        # layout key of each column
+        self.width = 0
         self.group = ""
-        self.group_line = 0
-        self.group_has_items = False
+        self.section: int | None = None
         self.previous: ImportedRow | None = None
-        self.unnamed_with_data: set[int] = set()
-        self.missing_period_lines: list[int] = []
+        self.open_text_lines: list[int] = []
         self.header_texts: list[str] = []
         self.after_total = 0                    # line of the "Tổng cộng" row, once met
 
@@ -202,9 +288,8 @@ class _Interpreter:
         if result.errors:
             return result
         for index in range(first_data, len(self.grid)):
-            if self._read_row(index + 1, self.grid[index]) == "end":
+            if self._read_row(index, self.grid[index]) == "end":
                 break
-        self._close_group()
         self._finish()
         return result
 
@@ -213,16 +298,18 @@ class _Interpreter:
     def _no_header_error(self) -> RowError:
         found = {key for row in self.grid[:HEADER_SEARCH_ROWS] for cell in row
                  if (key := header_key(cell))}
-        missing = [HEADER_OF[key] for key in REQUIRED if key not in found] or [HEADER_OF["title"]]
+        missing = [HEADER_OF[key] for key in ("title", "lead_agency") if key not in found] \
+            or [HEADER_OF["title"]]
         return RowError(1, "", f"Thiếu cột {', '.join(missing)}: không tìm thấy dòng tiêu đề của "
                                f"bảng. Dòng tiêu đề cần có: {', '.join(HEADER_OF[k] for k in PLAN_COLUMNS)} "
-                               "(viết khác đi một chút cũng được, ví dụ “Đơn vị chủ trì”).")
+                               "(viết khác đi một chút cũng được, ví dụ “Đơn vị chủ trì”, "
+                               "“Nhiệm vụ, giải pháp”).")
 
     def _read_header(self, header: int) -> int:
         """Map columns to meanings; return the index of the first row after the header."""
         top = self.grid[header]
         keys = [header_key(cell) for cell in top]
-        texts = [_one_line(cell) for cell in top]
+        texts = list(top)
         first_data = header + 1
         # A two-level header ("Cơ quan thực hiện" over "Chủ trì" | "Phối hợp"): the row below
         # names columns, and repeats (merged, filled in) or leaves empty the others.
@@ -237,22 +324,26 @@ class _Interpreter:
                         if i >= len(keys):
                             keys.extend([None] * (i + 1 - len(keys)))
                             texts.extend([""] * (i + 1 - len(texts)))
-                        keys[i], texts[i] = key, _one_line(below[i])
+                        keys[i], texts[i] = key, below[i]
                 first_data += 1
-        unknown, duplicates = [], []
+        self.width = max([len(texts)] + [_filled_width(row) for row in self.grid[first_data:]])
+        keys.extend([None] * (self.width - len(keys)))
+        texts.extend([""] * (self.width - len(texts)))
+        duplicates = []
+        layout = []
         for i, key in enumerate(keys):
-            if key is None:
-                if texts[i]:
-                    unknown.append(f"“{texts[i]}”")
-                continue
-            if key in self.index_of:
-                duplicates.append(f"“{texts[i]}” trùng nghĩa với cột “{self.headers[key]}”")
-                keys[i] = None
-                continue
-            self.index_of[key] = i
-            self.headers[key] = texts[i]
+            if key is not None and key in self.index_of:
+                duplicates.append(f"“{_one_line(texts[i])}” trùng nghĩa với cột "
+                                  f"“{self.headers[key]}”")
+                key = keys[i] = None
+            if key is not None:
+                self.index_of[key] = i
+                self.headers[key] = _one_line(texts[i])
+            layout.append((key if key in CORE_COLUMNS else f"c{i}", texts[i]))
         self.keys = keys
-        self.header_texts = texts
+        self.header_texts = [_one_line(text) for text in texts]
+        self.column_keys = [key for key, _ in layout]
+        self.result.layout = layout
         self.result.columns = dict(self.headers)
         line = header + 1
         missing = [HEADER_OF[key] for key in ("title", "lead_agency") if key not in self.index_of]
@@ -260,13 +351,14 @@ class _Interpreter:
             self.result.errors.append(RowError(
                 line, "", f"Thiếu cột {', '.join(missing)}. Dòng tiêu đề cần có: "
                           f"{', '.join(HEADER_OF[k] for k in PLAN_COLUMNS)}."))
-        if unknown:
-            self.result.warnings.append(RowError(
-                line, "", f"Không nhận ra cột {', '.join(unknown)}: nội dung các cột này sẽ không "
-                          "được nhập. Nếu cần giữ, hãy đổi tên cột (ví dụ “Ghi chú”)."))
         for duplicate in duplicates:
             self.result.warnings.append(RowError(
-                line, "", f"Cột {duplicate}; chỉ dùng cột đầu tiên, cột sau không được nhập."))
+                line, "", f"Cột {duplicate}; cột sau được giữ như một cột riêng của danh mục."))
+        if "due_period" not in self.index_of and not self.result.errors:
+            self.result.warnings.append(RowError(
+                line, "", "Bảng không có cột thời gian (thời gian trình, thời hạn): các mục "
+                          "không có hạn nên không được nhắc hạn, trừ khi tiêu đề nhóm ghi "
+                          "quý/tháng/năm.", "due_period"))
         return first_data
 
     def _column(self, key: str) -> str:
@@ -274,7 +366,8 @@ class _Interpreter:
 
     # --- rows ------------------------------------------------------------------------------
 
-    def _read_row(self, line: int, row: list[str]) -> str:
+    def _read_row(self, index: int, row: list[str]) -> str:
+        line = index + 1
         filled = [(i, cell) for i, cell in enumerate(row) if cell]
         if not filled:
             return "empty"
@@ -284,8 +377,11 @@ class _Interpreter:
         has_lead_or_period = bool(values.get("lead_agency") or values.get("due_period"))
         if folded_first.startswith("noi nhan"):
             return "end"    # the signature block under the table
-        if self._repeats_header(row) or self._is_column_numbers(filled):
+        if self._is_column_numbers(filled):
             return "skipped"
+        if self._repeats_header(row):
+            self._add_section(index, row, "header")
+            return "header"
         if self.after_total:
             if values.get("title") and values.get("lead_agency"):
                 self.result.warnings.append(RowError(
@@ -293,7 +389,7 @@ class _Interpreter:
                               "được nhập. Nếu đây là đề án, hãy chuyển nó lên trên dòng tổng cộng."))
             return "skipped"
         if not has_lead_or_period and _COUNT_LINE.match(first.casefold()):
-            self._close_group()
+            self.previous = None
             if folded_first.startswith("tong cong"):
                 self.after_total = line     # "Tổng cộng: N đề án" closes the table
             return "count"
@@ -301,42 +397,41 @@ class _Interpreter:
             self.result.warnings.append(RowError(
                 line, "", f"Bỏ qua dòng chú thích “{_shorten(_row_text(row))}”."))
             return "footnote"
-        heading = self._heading(filled, values)
+        if self._continues_item(index, values):
+            self._add_sub_row(index, values)
+            return "continued"
+        heading = self._heading(index, filled, values)
         if heading:
-            self._open_group(line, heading)
+            self.group = heading
+            self._add_section(index, row, "heading", heading)
             return "heading"
         if not (values.get("title") or has_lead_or_period):
             self.result.warnings.append(RowError(
-                line, "", f"Dòng không có tên đề án, cơ quan chủ trì và thời gian trình, bỏ qua: "
+                line, "", f"Dòng không có tên đề án, cơ quan chủ trì và thời gian, bỏ qua: "
                           f"“{_shorten(_row_text(row))}”."))
             return "skipped"
-        for i, _ in filled:
-            if i >= len(self.keys) or (self.keys[i] is None and not self.header_texts[i]):
-                self.unnamed_with_data.add(i)
-        self._add_item(line, values)
+        self._add_item(index, values)
         return "item"
 
     def _values(self, row: list[str]) -> dict[str, str]:
         values = {}
-        for key, i in self.index_of.items():
+        for i, key in enumerate(self.column_keys):
             text = row[i] if i < len(row) else ""
-            values[key] = _one_line(text) if key in ("position", "lead_agency", "due_period",
+            values[key] = _one_line(text) if key in ("position", "due_period",
                                                      "approving_level") else text
         return values
 
     def _repeats_header(self, row: list[str]) -> bool:
-        """A header repeated at a page break: the title column's header and another, or (the
-        lower row of a two-level header) only cells naming their own columns."""
-        matching = other = 0
-        for i, cell in enumerate(row):
-            if cell:
-                if i < len(self.keys) and self.keys[i] and header_key(cell) == self.keys[i]:
-                    matching += 1
-                else:
-                    other += 1
-        title_at = self.index_of["title"]
-        title_repeated = title_at < len(row) and header_key(row[title_at]) == "title"
-        return matching >= 2 and (title_repeated or not other)
+        """A header repeated inside the table (at a page break, or over a part): cells that
+        are all header words, at least two of them naming their own columns."""
+        filled = [(i, cell) for i, cell in enumerate(row) if cell]
+        found = [(i, header_key(cell)) for i, cell in filled]
+        if len(filled) < 2 or not all(key for _, key in found):
+            return False
+        own = sum(1 for i, key in found if i < len(self.keys) and self.keys[i] == key)
+        # Pasted, a header cell merged across ("Nội dung" over STT and title) shifts the rest.
+        shifted = self.spans is None and len(row) < self.width and len(filled) >= 3
+        return own >= 2 or shifted
 
     @staticmethod
     def _is_column_numbers(filled: list[tuple[int, str]]) -> bool:
@@ -350,12 +445,37 @@ class _Interpreter:
         head = text[:20]
         return ":" in head and bool(_FOOTNOTE_WORDS.match(fold(head)))
 
-    def _heading(self, filled: list[tuple[int, str]], values: dict[str, str]) -> str:
+    def _continues_item(self, index: int, values: dict[str, str]) -> bool:
+        """A further line of the item above (a second lead agency with its own coordinating
+        agencies), its STT and title merged down: Word/Excel say so; in a paste those cells
+        are empty."""
+        if self.previous is None:
+            return False
+        title_at = self.index_of["title"]
+        if self.merged is not None and (index, title_at) in self.merged:
+            return True
+        own = [key for key in ("lead_agency", "coordination") if values.get(key)]
+        return bool(own) and not values.get("title") and not values.get("position")
+
+    def _add_sub_row(self, index: int, values: dict[str, str]) -> None:
+        item = self.previous
+        merged = self.merged or set()
+        sub = {key: values.get(key, "") for i, key in enumerate(self.column_keys)
+               if (index, i) not in merged and values.get(key)}
+        sub.pop("title", None)
+        sub.pop("position", None)
+        item.sub_rows.append(sub)
+        if sub.get("lead_agency"):
+            for name in lead_names(sub["lead_agency"]):
+                if name not in item.lead_names:
+                    item.lead_names.append(name)
+
+    def _heading(self, index: int, filled: list[tuple[int, str]], values: dict[str, str]) -> str:
         """The group heading this row is, or "" for an item."""
         texts = list(dict.fromkeys(cell for _, cell in filled))
         if values.get("title") and values.get("lead_agency"):
             return ""
-        first = texts[0]
+        first = _one_line(texts[0])
         if len(texts) == 1:
             if _NUMBER.fullmatch(first):
                 return ""   # a lone number is an empty numbered row, not a heading
@@ -364,35 +484,64 @@ class _Interpreter:
                 filled[0][0] == title_at and self.previous is not None
                 and not _is_heading_text(first) and first != first.upper())
             return "" if looks_like_item else first
+        only_number_and_title = {i for i, _ in filled} <= {
+            self.index_of.get("position"), self.index_of["title"]}
         if _MARKER.fullmatch(first) and not values.get("due_period"):
             # "I" | "LĨNH VỰC CÔNG NGHIỆP": a numbered heading written across the STT column.
             separator = " " if first[-1] in ".)" else ". "
-            return f"{first}{separator}{texts[1]}"
+            return f"{first}{separator}{_one_line(texts[1])}"
+        if only_number_and_title and _DOTTED.fullmatch(first) and self._numbers_below(index, first):
+            return f"{first} {_one_line(texts[1])}"     # "5.1 | Thương mại" over 5.1.1 …
         if _is_heading_text(first) and not values.get("lead_agency"):
-            return " ".join(texts)
+            return " ".join(_one_line(text) for text in texts)
         return ""
 
-    def _open_group(self, line: int, heading: str) -> None:
-        self._close_group()
-        self.group, self.group_line, self.group_has_items = heading, line, False
-        self.previous = None
+    def _numbers_below(self, index: int, number: str) -> bool:
+        """Does the next numbered row carry a number under this one ("5.1" → "5.1.1")?"""
+        at = self.index_of.get("position")
+        prefix = number.rstrip(".") + "."
+        for row in self.grid[index + 1:index + 4]:
+            cell = row[at] if at is not None and at < len(row) else ""
+            if cell:
+                return cell.startswith(prefix)
+        return False
 
-    def _close_group(self) -> None:
-        if self.group and not self.group_has_items:
-            self.result.warnings.append(RowError(
-                self.group_line, "", f"“{_shorten(self.group)}” được hiểu là tiêu đề nhóm nhưng "
-                                     "không có đề án nào bên dưới; bỏ qua."))
-            self.group_has_items = True     # warn once
-        self.previous = None    # a heading or count line also ends merged cells
-        self.group = ""
+    def _published_cells(self, index: int, row: list[str], kind: str) -> list[list]:
+        """The row's cells as [text, span] over the table's columns."""
+        width = self.width
+        if self.spans is None and 0 < len(row) < width:
+            return _cells_of_short_row(row, width, self.keys if kind == "header" else None)
+        cells, column = [], 0
+        while column < width:
+            text = row[column] if column < len(row) else ""
+            span = (self.spans or {}).get((index, column), 1)
+            span = max(1, min(span, width - column))
+            cells.append([text, span])
+            column += span
+        return cells
 
-    def _add_item(self, line: int, values: dict[str, str]) -> None:
+    def _add_section(self, index: int, row: list[str], kind: str, text: str = "") -> None:
+        self.result.sections.append(SectionRow(
+            index + 1, kind, self._published_cells(index, row, kind),
+            text or _shorten(_row_text(row), 200)))
+        if kind == "heading":
+            self.section = len(self.result.sections) - 1
+        self.previous = None    # a heading also ends merged cells
+
+    def _add_item(self, index: int, values: dict[str, str]) -> None:
+        line = index + 1
         result = self.result
         errors, warnings = result.errors, result.warnings
-        if values.get("title") and self.previous is not None:
+        merged_up = []
+        if self.merged is not None and self.previous is not None:
+            merged_up = [key for i, key in enumerate(self.column_keys)
+                         if (index, i) in self.merged and key not in ("title", "position")]
+        elif values.get("title") and self.previous is not None:
             for key in FILLED_DOWN:
                 if key in self.index_of and not values.get(key) and getattr(self.previous, key):
-                    values[key] = getattr(self.previous, key)
+                    values[key] = (self.previous.lead_text if key == "lead_agency"
+                                   else getattr(self.previous, key))
+                    merged_up.append(key)
                     warnings.append(RowError(line, self._column(key), "để trống, lấy theo dòng "
                                              f"trên: “{_shorten(values[key])}”.", key))
         if not values.get("due_period") and self.group:
@@ -401,49 +550,45 @@ class _Interpreter:
                 values["due_period"] = period
                 warnings.append(RowError(line, self._column("due_period"), "để trống, lấy theo "
                                          f"tiêu đề nhóm “{self.group}”.", "due_period"))
-        for key in REQUIRED:
-            if values.get(key):
-                continue
-            if key == "due_period" and key not in self.index_of:
-                self.missing_period_lines.append(line)
-            else:
+        for key in ("title", "lead_agency"):
+            if not values.get(key):
                 errors.append(RowError(line, self._column(key), "không được để trống.", key))
-        default = len(result.rows) + 1
-        position = default
-        raw = values.get("position", "")
-        if raw:
-            match = _NUMBER.fullmatch(raw)
-            if match and int(match[1]) >= 1:
-                position = int(match[1])
-            else:
-                warnings.append(RowError(line, self._column("position"), f"“{raw}” không phải số "
-                                         f"thứ tự (1, 2, 3 …); dùng số {default} theo thứ tự dòng.",
-                                         "position"))
-        if values.get("due_period"):
+        period_text = values.get("due_period", "")
+        if period_text:
             try:
-                parse_period(values["due_period"])
+                period = parse_period(period_text)
             except PeriodError as error:
                 errors.append(RowError(line, self._column("due_period"), str(error), "due_period"))
-        notes = values.get("notes", "")
-        if values.get("product"):
-            notes = "\n".join(filter(None, (notes, f"Sản phẩm: {values['product']}")))
-        values["notes"] = notes
+            else:
+                if not period.has_deadline and not _KNOWN_OPEN.match(fold(period_text)):
+                    self.open_text_lines.append(line)
+        elif "due_period" in self.index_of:
+            self.open_text_lines.append(line)
+        lead_text = values.get("lead_agency", "")
         for key, limit in LIMITS.items():
             if len(values.get(key, "")) > limit:
-                column = self._column("product" if key == "notes" and key not in self.index_of
-                                      else key)
-                errors.append(RowError(line, column, f"dài quá {limit} ký tự.", key))
+                errors.append(RowError(line, self._column(key), f"dài quá {limit} ký tự.", key))
+        extra = {key: values[key] for key in self.column_keys
+                 if key not in CORE_COLUMNS and values.get(key)}
+        for key, text in extra.items():
+            if len(text) > EXTRA_LIMIT:
+                errors.append(RowError(line, self.header_texts[int(key[1:])],
+                                       f"dài quá {EXTRA_LIMIT} ký tự."))
+        progress_at = self.index_of.get("progress")
         item = ImportedRow(
-            line=line, position=position, title=values.get("title", ""),
-            lead_agency=values.get("lead_agency", ""), coordination=values.get("coordination", ""),
+            line=line, position=len(result.rows) + 1, title=values.get("title", ""),
+            lead_agency=_one_line(lead_text), coordination=values.get("coordination", ""),
             due_period=values.get("due_period", ""),
             approving_level=values.get("approving_level", ""),
-            group=self.group, notes=notes, progress=values.get("progress", ""),
+            group=self.group,
+            progress=values.get(f"c{progress_at}", "") if progress_at is not None else "",
+            number_text=values.get("position", ""), lead_text=lead_text,
+            lead_names=lead_names(lead_text), extra=extra, merged_up=merged_up,
+            section=self.section,
         )
         result.rows.append(item)
         if self.group and self.group not in result.groups:
             result.groups.append(self.group)
-        self.group_has_items = True
         self.previous = item
 
     def _finish(self) -> None:
@@ -453,26 +598,44 @@ class _Interpreter:
                 result.errors.append(RowError(result.header_row + 1, "", "Bảng không có dòng đề án "
                                               "nào dưới dòng tiêu đề."))
             return
-        if self.missing_period_lines:
-            result.errors.append(RowError(
-                result.header_row, "", f"Thiếu cột {HEADER_OF['due_period']}: các dòng "
-                f"{_line_list(self.missing_period_lines)} không có thời gian trình (cũng không "
-                "có tiêu đề nhóm theo quý/tháng/năm). Hãy thêm cột “Thời gian trình”.",
-                "due_period"))
-        for i in sorted(self.unnamed_with_data):
+        if self.open_text_lines:
             result.warnings.append(RowError(
-                result.header_row, "", f"Cột thứ {i + 1} không có tiêu đề nhưng có dữ liệu; nội "
-                                       "dung cột này sẽ không được nhập."))
-        for before, row in zip(result.rows, result.rows[1:], strict=False):
-            if row.position <= before.position:
-                result.warnings.append(RowError(
-                    row.line, self._column("position"), "Số thứ tự không tăng dần (có thể đánh "
-                    "lại từ 1 ở mỗi nhóm); các đề án được đánh số lại 1, 2, 3 … theo thứ tự "
-                    "trong bảng.", "position"))
-                for number, item in enumerate(result.rows, start=1):
-                    item.position = number
-                break
+                self.open_text_lines[0], self._column("due_period"),
+                f"Các dòng {_line_list(self.open_text_lines)} không ghi thời gian dạng quý, "
+                "tháng, năm hay ngày: được giữ nguyên chữ nhưng không có hạn, không được nhắc "
+                "hạn.", "due_period"))
         result.warnings.sort(key=lambda warning: warning.row)
+
+
+def _filled_width(row: list[str]) -> int:
+    """Columns up to the last non-empty cell."""
+    for i in range(len(row) - 1, -1, -1):
+        if row[i]:
+            return i + 1
+    return 0
+
+
+def _cells_of_short_row(row: list[str], width: int, header_keys: list[str | None] | None
+                        ) -> list[list]:
+    """A pasted row with fewer fields than the table (a cell merged across is one field):
+    a repeated header row puts each field under the column its word names; any other row
+    lets its last field cover the rest of the row."""
+    if header_keys is not None:
+        starts, used = [], 0
+        for cell in row:
+            key = header_key(cell)
+            column = next((i for i in range(used, width) if header_keys[i] == key), None)
+            if column is None:
+                break
+            starts.append(column)
+            used = column + 1
+        else:
+            starts[0] = 0
+            ends = starts[1:] + [width]
+            return [[cell, end - start] for cell, start, end in zip(row, starts, ends)]
+    cells = [[cell, 1] for cell in row]
+    cells[-1][1] = width - len(row) + 1
+    return cells
 
 
 def _is_heading_text(text: str) -> bool:

@@ -10,12 +10,20 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from tracker.agencies import AgencyDirectory
-from tracker.appendix.importer import ImportResult, RowError, interpret
+from tracker.appendix.importer import (
+    ImportResult,
+    RowError,
+    SourceTable,
+    interpret_table,
+    joined_table,
+)
+from tracker.appendix.layout import PlanLayout
 from tracker.extensions import db
-from tracker.models import Agency, ImportDraft, Plan, Proposal
+from tracker.models import Agency, ImportDraft, Plan, PlanSection, Proposal
 from tracker.models._types import utcnow
 from tracker.plans.service import (
     ProposalFields,
+    PublishedCells,
     add_proposal,
     create_plan,
     next_position,
@@ -47,15 +55,15 @@ class ImportPlan:
         plan = cls(result)
         plan._warn_duplicates(existing_titles or {})
         for row in result.rows:
-            name = row.lead_agency
-            if not name or name in plan.matched or name in plan.suggestions:
-                continue
-            agency = directory.find(name)
-            if agency is not None:
-                plan.matched[name] = agency
-            else:
-                plan.unknown.append(name)
-                plan.suggestions[name] = directory.suggestions(name)
+            for name in row.lead_names or [row.lead_agency]:
+                if not name or name in plan.matched or name in plan.suggestions:
+                    continue
+                agency = directory.find(name)
+                if agency is not None:
+                    plan.matched[name] = agency
+                else:
+                    plan.unknown.append(name)
+                    plan.suggestions[name] = directory.suggestions(name)
         return plan
 
     def _warn_duplicates(self, existing_titles: Mapping[str, int]) -> None:
@@ -114,74 +122,164 @@ def keep_draft(draft: ImportDraft) -> None:
     db.session.add(draft)
 
 
+def draft_tables(tables: list[SourceTable]) -> list[dict]:
+    return [table.to_json() for table in tables]
+
+
+def source_of(draft: ImportDraft) -> SourceTable:
+    """The draft's chosen table, with the tables that continue it (see `joined_table`)."""
+    if not draft.tables:
+        return SourceTable("", [])
+    tables = [SourceTable.from_json(table) for table in draft.tables]
+    return joined_table(tables, draft.table_index)
+
+
 def import_plan_of(draft: ImportDraft) -> ImportPlan:
     """The draft's chosen table interpreted, its agencies matched, and (into an existing
     list) its rows compared with the items already there: three queries."""
-    rows = draft.tables[draft.table_index]["rows"] if draft.tables else []
+    result = interpret_table(source_of(draft))
     existing = {}
     if draft.plan_id is not None:
         existing = {name_key(title): position for title, position in db.session.execute(
             sa.select(Proposal.title, Proposal.position).where(Proposal.plan_id == draft.plan_id))}
-    return ImportPlan.build(interpret(rows), AgencyDirectory.load(), existing)
+    return ImportPlan.build(result, AgencyDirectory.load(), existing)
 
 
 _APPENDIX_LABEL = re.compile(r"^phụ lục(\s+[ivxlc\d]+)?\.?$", re.IGNORECASE)
 
 
-def title_from(preamble: list[str]) -> tuple[str, str, str]:
-    """(title, "Kèm theo" text, "Phụ lục" label) guessed from the lines above a table.
+@dataclass(frozen=True)
+class TitleLines:
+    """The lines printed above a published table, as published."""
 
-    The "(Kèm theo …)" line is the attached-to line; a bare "PHỤ LỤC" / "Phụ lục II" line
-    is the label; the title is the first other line in capitals (as the decree writes
-    titles), else the line just above "(Kèm theo …)", else the first line.
+    label: str = ""             # "PHỤ LỤC II"
+    title: str = ""
+    attached_line: str = ""     # "(Ban hành kèm theo Kế hoạch số 144/KH-UBND …)"
+    lines_after: tuple[str, ...] = ()   # "Dữ liệu tính đến ngày 07/11/2025", a caption …
+
+    @property
+    def attached_to(self) -> str:
+        return strip_attached_to(self.attached_line)
+
+
+_ATTACHED = re.compile(r"^\(?\s*(ban hành )?kèm theo\b", re.IGNORECASE)
+
+
+def title_lines(preamble: list[str]) -> TitleLines:
+    """The label, title, "(Kèm theo …)" line and any line between it and the table.
+
+    A bare "PHỤ LỤC" / "Phụ lục II" line is the label; "(Kèm theo …)" or "(Ban hành kèm
+    theo …)" the attached line; the title is the first other line in capitals (as the
+    decree writes titles), else the line just above the attached line, else the first line.
     """
     label = next((line.strip() for line in preamble if _APPENDIX_LABEL.match(line.strip())), "")
     lines = [line for line in preamble if not _APPENDIX_LABEL.match(line.strip())]
-    attached = next((line for line in lines
-                     if line.strip("( ").casefold().startswith("kèm theo")), "")
-    others = [line for line in lines if line != attached]
+    attached = next((line for line in lines if _ATTACHED.match(line.strip())), "")
+    after = tuple(lines[lines.index(attached) + 1:]) if attached else ()
+    others = [line for line in lines if line != attached and line not in after]
     title = next((line for line in others if line == line.upper() and line != line.lower()), "")
     if not title and attached:
         above = lines[:lines.index(attached)]
         title = above[-1] if above else ""
     title = title or (others[0] if others else "")
-    return " ".join(title.split()), strip_attached_to(attached), label[:50]
+    return TitleLines(label[:50], " ".join(title.split()), attached.strip(), after)
 
 
-def strictly_increasing(numbers: list[int]) -> bool:
-    return all(a < b for a, b in zip(numbers, numbers[1:], strict=False))
+def title_from(preamble: list[str]) -> tuple[str, str, str]:
+    """(title, "Kèm theo" text, "Phụ lục" label) guessed from the lines above a table."""
+    lines = title_lines(preamble)
+    return lines.title, lines.attached_to, lines.label
 
 
 def save_import(plan: ImportPlan, choices: Mapping[str, int | None], *, target: Plan | None,
                 title: str, owner_agency_id: int | None, attached_to: str, appendix_label: str,
-                actor_user_id: int | None, actor_agency_id: int | None) -> Plan:
+                actor_user_id: int | None, actor_agency_id: int | None,
+                lines: TitleLines | None = None) -> Plan:
     """Add every row to `target`, or to a new plan; the caller commits (or rolls back) once.
+    The one way in for the web import, `import-appendix` and the demo data.
 
-    Positions: appended after the plan's last item; in a new plan, the file's own numbers
-    when they run upwards, else 1 … N (a list numbered per group restarts at 1).
+    A new plan keeps the list's shape as published (`PlanLayout`: columns, title lines,
+    sections, each row's own cells). Rows added to an existing list go after its last
+    item; their own columns join the list's columns by header, and their headings are
+    added as sections, when the list has a shape; a list made in the tracker keeps its six
+    columns and the other cells go to the item's notes.
     """
+    result = plan.result
     directory = AgencyDirectory.load()
     chosen = {name: agency_id for name, agency_id in choices.items() if agency_id is not None}
     names_by_id = dict(db.session.execute(
         sa.select(Agency.id, Agency.name).where(Agency.id.in_(chosen.values()))).all()) \
         if chosen else {}
     names = {name: names_by_id[agency_id] for name, agency_id in chosen.items()}
+    headers = dict(result.layout)
     if target is None:
+        layout = PlanLayout.published(result.layout, lines, attached_to)
         target = create_plan(title, db.session.get(Agency, owner_agency_id), attached_to,
-                             appendix_label)
+                             appendix_label, layout=layout.to_json())
         db.session.flush()
-        file_numbers = [row.position for row in plan.result.rows]
-        positions = file_numbers if strictly_increasing(file_numbers) else \
-            list(range(1, len(file_numbers) + 1))
+        first = 1
+        key_of = {key: key for key, _ in result.layout}
     else:
         first = next_position(target.id)
-        positions = list(range(first, first + len(plan.result.rows)))
-    for row, position in zip(plan.result.rows, positions, strict=True):
+        key_of = {}
+        if target.layout is not None:
+            layout = PlanLayout.from_json(target.layout)
+            key_of = layout.merge_columns(result.layout)
+            target.layout = layout.to_json()
+    sections: list[PlanSection | None] = []
+    if target.layout is not None and result.sections:
+        start = (db.session.scalar(sa.select(sa.func.max(PlanSection.position))
+                                   .where(PlanSection.plan_id == target.id)) or 0) + 1
+        for offset, section in enumerate(result.sections):
+            row = PlanSection(plan=target, position=start + offset, kind=section.kind,
+                              cells=section.cells, text=section.text)
+            db.session.add(row)
+            sections.append(row)
+    for position, row in enumerate(result.rows, start=first):
+        notes = row.notes
+        published = None
+        if target.layout is not None:
+            published = PublishedCells(
+                lead_text=row.lead_text, number_text=row.number_text,
+                lead_names=[names.get(name, name) for name in row.lead_names],
+                extra={key_of[key]: text for key, text in row.extra.items() if key in key_of},
+                sub_rows=[{key_of.get(key, key): text for key, text in sub.items()}
+                          for sub in row.sub_rows],
+                merged_up=row.merged_up,
+                section=sections[row.section] if row.section is not None and sections else None)
+        else:
+            notes = "\n".join(filter(None, [notes] + [f"{headers.get(key, '')}: {text}"
+                                                     for key, text in row.extra.items()]))
         proposal = add_proposal(target, ProposalFields(
-            title=row.title, lead_agency_name=names.get(row.lead_agency, row.lead_agency),
+            title=row.title,
+            lead_agency_name=names.get(row.lead_agency, row.lead_agency),
             coordination=row.coordination, due_period=row.due_period,
-            approving_level=row.approving_level, notes=row.notes, position=position,
+            approving_level=row.approving_level, notes=notes, position=position,
+            published=published,
         ), directory, actor_user_id=actor_user_id, actor_agency_id=actor_agency_id)
         if row.progress:
             proposal.journal[-1].note = f"Tình hình thực hiện khi nhập: {row.progress}"
     return target
+
+
+def import_source(source: SourceTable, *, owner_agency_id: int, title: str = "",
+                  attached_to: str = "", appendix_label: str = "",
+                  choices: Mapping[str, int | None] | None = None,
+                  actor_user_id: int | None = None,
+                  actor_agency_id: int | None = None) -> tuple[ImportPlan, Plan | None]:
+    """Interpret a table and, when every row is good, save it as a new plan (names that match
+    no agency are created unless `choices` says otherwise): the command line's and the demo's
+    import, the same as the web's. Returns the plan None when nothing was written."""
+    plan = ImportPlan.build(interpret_table(source), AgencyDirectory.load())
+    if not plan.result.ok:
+        return plan, None
+    lines = title_lines(source.preamble + plan.result.preamble)
+    answers = {name: None for name in plan.unknown}
+    answers.update(choices or {})
+    saved = save_import(plan, answers, target=None, title=title or lines.title,
+                        owner_agency_id=owner_agency_id,
+                        attached_to=attached_to or lines.attached_to,
+                        appendix_label=appendix_label or lines.label,
+                        actor_user_id=actor_user_id, actor_agency_id=actor_agency_id,
+                        lines=lines)
+    return plan, saved

@@ -65,6 +65,25 @@ class SourceTable:
     # Lines written above the table outside it (a Word document's title paragraphs and
     # "(Kèm theo …)" line), so a new list can take its title from the file.
     preamble: list[str] = field(default_factory=list)
+    # Word and Excel only (None for text): cells merged across, (row, column) → columns
+    # spanned, and cells merged with the one above (their text is the top cell's).
+    spans: dict[tuple[int, int], int] | None = None
+    merged: set[tuple[int, int]] | None = None
+
+    def to_json(self) -> dict:
+        """For an ImportDraft: JSON keeps lists, not tuples, sets or tuple keys."""
+        return {"label": self.label, "rows": self.rows, "preamble": self.preamble,
+                "spans": None if self.spans is None else [[r, c, n] for (r, c), n in
+                                                          sorted(self.spans.items())],
+                "merged": None if self.merged is None else sorted(map(list, self.merged))}
+
+    @classmethod
+    def from_json(cls, data: dict) -> SourceTable:
+        spans = data.get("spans")
+        merged = data.get("merged")
+        return cls(data["label"], data["rows"], data.get("preamble") or [],
+                   None if spans is None else {(r, c): n for r, c, n in spans},
+                   None if merged is None else {(r, c) for r, c in merged})
 
 
 def read_upload(data: bytes, filename: str) -> list[SourceTable]:
@@ -296,9 +315,11 @@ def _read_docx(data: bytes, name: str) -> list[SourceTable]:
                         "định dạng .docx. Hãy mở tệp bằng Word, lưu lại rồi tải lên lại.") from None
     tables = []
     for number, tbl in enumerate(_top_tables(body), start=1):
-        rows = _docx_rows(tbl, f"Bảng {number}")
+        spans: dict[tuple[int, int], int] = {}
+        merged: set[tuple[int, int]] = set()
+        rows = _docx_rows(tbl, f"Bảng {number}", spans, merged)
         tables.append(SourceTable(f"Bảng {number} ({len(rows)} dòng)", rows,
-                                  _paragraphs_before(tbl)))
+                                  _paragraphs_before(tbl), spans, merged))
     if not tables:
         raise ReadError(f"Tài liệu Word “{name}” không có bảng nào. Danh mục cần được trình bày "
                         "dạng bảng (mỗi đề án một dòng); hãy kiểm tra lại tệp, hoặc dán bảng "
@@ -337,7 +358,8 @@ def _children(element, tag: str) -> Iterator:
             yield from _children(child, tag)
 
 
-def _docx_rows(tbl, label: str) -> list[list[str]]:
+def _docx_rows(tbl, label: str, spans: dict[tuple[int, int], int],
+               merged: set[tuple[int, int]]) -> list[list[str]]:
     trs = list(_children(tbl, _W_TR))
     _check_size(label, len(trs), 0)
     rows: list[list[str]] = []
@@ -357,8 +379,11 @@ def _docx_rows(tbl, label: str) -> list[list[str]]:
                     row.extend([""] * span)   # legacy horizontal merge: the value stays left
                     continue
             column = len(row)
+            if span > 1:
+                spans[(len(rows), column)] = span
             if merge == "continue":
                 text = above[column] if column < len(above) else ""
+                merged.add((len(rows), column))
             else:
                 text = _cell_text(tc)
             row.append(text)
@@ -425,14 +450,15 @@ def _read_xlsx(data: bytes, name: str) -> list[SourceTable]:
             label = f"Trang tính “{sheet.title}”"
             try:
                 rows = _sheet_rows(sheet, label)
-                _fill_merged(rows, _merged_ranges(book, sheet))
+                spans, merged = _fill_merged(rows, _merged_ranges(book, sheet))
             except ReadError:
                 raise
             except Exception:
                 raise ReadError(damaged) from None
             if rows:
                 hidden = ", ẩn" if sheet.sheet_state != "visible" else ""
-                tables.append(SourceTable(f"{label} ({len(rows)} dòng{hidden})", rows))
+                tables.append(SourceTable(f"{label} ({len(rows)} dòng{hidden})", rows,
+                                          spans=spans, merged=merged))
     finally:
         book.close()
     if not tables:
@@ -499,11 +525,21 @@ def _merged_ranges(book, sheet) -> list[tuple[int, int, int, int]]:
     return ranges
 
 
-def _fill_merged(rows: list[list[str]], ranges: list[tuple[int, int, int, int]]) -> None:
+def _fill_merged(rows: list[list[str]], ranges: list[tuple[int, int, int, int]]
+                 ) -> tuple[dict[tuple[int, int], int], set[tuple[int, int]]]:
     """A merged range keeps its value in its first column, on every row it covers: a range
     merged down (an agency written once for several rows) fills down, a range merged across
-    (a heading) leaves the value in the first cell only."""
+    (a heading) leaves the value in the first cell only. Returns the spans across and the
+    cells merged with the one above, 0-based, as the Word reader does."""
+    spans: dict[tuple[int, int], int] = {}
+    merged: set[tuple[int, int]] = set()
     for first_row, first_col, last_row, last_col in ranges:
+        if first_row <= len(rows):
+            for index in range(first_row - 1, min(last_row, len(rows))):
+                if last_col > first_col:
+                    spans[(index, first_col - 1)] = last_col - first_col + 1
+                if index > first_row - 1:
+                    merged.add((index, first_col - 1))
         if first_row > len(rows):
             continue
         top = rows[first_row - 1]
@@ -516,3 +552,4 @@ def _fill_merged(rows: list[list[str]], ranges: list[tuple[int, int, int, int]])
                 row[first_col - 1] = value
             for column in range(first_col, min(last_col, len(row))):
                 row[column] = ""
+    return spans, merged

@@ -7,10 +7,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tracker.agencies import AgencyDirectory
-from tracker.appendix.importer import read_table
+from tracker.appendix.imports import import_source
+from tracker.appendix.readers import SourceTable, parse_delimited
 from tracker.extensions import db
 from tracker.models import Plan, Role, User
-from tracker.plans.service import create_plan_from_rows
 
 SEED_TSV = Path(__file__).with_name("appendix-351-BC-SCT-2020.tsv")
 SEED_TITLE = ("DANH MỤC ĐỀ ÁN, VĂN BẢN TRÌNH UBND TỈNH, CHỦ TỊCH UBND TỈNH "
@@ -61,9 +61,11 @@ def load_demo() -> tuple[Plan, bool]:
     plan = db.session.scalar(sa.select(Plan).where(Plan.title == SEED_TITLE))
     if plan is not None:
         return plan, False
-    result = read_table(SEED_TSV.read_text(encoding="utf-8"))
-    if not result.ok:  # the shipped file is known good; this guards against editing it badly
-        raise RuntimeError("; ".join(map(str, result.errors)))
-    plan = create_plan_from_rows(result.rows, title=SEED_TITLE, owner_name=LEAD,
-                                 attached_to=SEED_ATTACHED_TO)
+    rows = parse_delimited(SEED_TSV.read_text(encoding="utf-8"), "\t")
+    db.session.flush()
+    imported, plan = import_source(SourceTable(SEED_TSV.name, rows),
+                                   owner_agency_id=directory.find_or_create(LEAD).id,
+                                   title=SEED_TITLE, attached_to=SEED_ATTACHED_TO)
+    if plan is None:  # the shipped file is known good; this guards against editing it badly
+        raise RuntimeError("; ".join(map(str, imported.result.errors)))
     return plan, True

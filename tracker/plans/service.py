@@ -1,7 +1,7 @@
 """Plans and their items: queries for the pages, commands for the forms."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from tracker.models import (
     JournalEntry,
     JournalKind,
     Plan,
+    PlanSection,
     Proposal,
     proposal_coordinators,
 )
@@ -168,9 +169,10 @@ def visible_plans(agency_id: int | None) -> sa.ColumnElement[bool]:
     return sa.or_(Proposal.plan_id.in_(owned), Proposal.plan_id.in_(involved_plan_ids(agency_id)))
 
 
-def create_plan(title: str, owner: Agency, attached_to: str = "", appendix_label: str = "") -> Plan:
+def create_plan(title: str, owner: Agency, attached_to: str = "", appendix_label: str = "",
+                layout: dict | None = None) -> Plan:
     plan = Plan(title=title, owner_agency=owner, attached_to=strip_attached_to(attached_to),
-                appendix_label=appendix_label)
+                appendix_label=appendix_label, layout=layout)
     db.session.add(plan)
     return plan
 
@@ -189,8 +191,9 @@ def strip_attached_to(text: str) -> str:
     text = (text or "").strip()
     if text.startswith("(") and text.endswith(")"):
         text = text[1:-1].strip()
-    if text.casefold().startswith("kèm theo"):
-        text = text[len("kèm theo"):].strip()
+    for prefix in ("ban hành kèm theo", "kèm theo"):
+        if text.casefold().startswith(prefix):
+            return text[len(prefix):].strip()
     return text
 
 
@@ -210,23 +213,62 @@ class ProposalFields:
     approving_level: str
     notes: str = ""
     position: int | None = None
+    # An imported row, kept as published: the cells' own text beside what is computed.
+    published: PublishedCells | None = None
+
+
+@dataclass
+class PublishedCells:
+    """What a row of a published list says beyond the six columns (see Proposal)."""
+
+    lead_text: str = ""
+    lead_names: list[str] = field(default_factory=list)   # the agencies the lead cell names
+    number_text: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+    sub_rows: list[dict[str, str]] = field(default_factory=list)
+    merged_up: list[str] = field(default_factory=list)
+    section: PlanSection | None = None
 
 
 def add_proposal(plan: Plan, fields: ProposalFields, directory: AgencyDirectory,
                  actor_user_id: int | None = None, actor_agency_id: int | None = None) -> Proposal:
-    """Create an item; raises PeriodError for a bad due period. The journal records its creation."""
-    period = parse_period(fields.due_period)
-    deadline = period.deadline()
+    """Create an item; raises PeriodError for a bad due period. The journal records its creation.
+
+    A typed period is stored in its canonical form ("quý 3/2020" → "Quý III/2020"); a
+    published one as published ("Quí IV-2025"), its deadline computed beside it.
+    """
+    published = fields.published
+    period = parse_period(fields.due_period) if fields.due_period else None
+    deadline = period.deadline() if period is not None else None
+    if published is not None:
+        period_text = fields.due_period
+    else:
+        period_text = period.label if period is not None else ""
+    names = (published.lead_names if published and published.lead_names
+             else [fields.lead_agency_name])
+    leads = list({id(agency): agency for agency in
+                  (directory.find_or_create(name) for name in names)}.values())
+    extra = dict(published.extra) if published else {}
+    if published and published.merged_up:
+        extra["_merged_up"] = list(published.merged_up)
     proposal = Proposal(
         plan=plan,
         position=fields.position or next_position(plan.id),
         title=fields.title,
-        lead_agency=directory.find_or_create(fields.lead_agency_name),
+        lead_agency=leads[0],
+        leads=leads,
+        lead_text=published.lead_text if published else "",
+        number_text=published.number_text if published else "",
+        section=published.section if published else None,
+        extra=extra or None,
+        sub_rows=(published.sub_rows or None) if published else None,
         coordination=fields.coordination,
-        coordinators=directory.mentioned_in(fields.coordination),
-        due_period=period.label,
+        coordinators=directory.mentioned_in(
+            "\n".join([fields.coordination] + [sub.get("coordination", "") for sub in
+                                               (published.sub_rows if published else [])])),
+        due_period=period_text,
         due_date=deadline,
-        original_due_period=period.label,
+        original_due_period=period_text,
         original_due_date=deadline,
         approving_level=fields.approving_level,
         notes=fields.notes,
@@ -238,18 +280,6 @@ def add_proposal(plan: Plan, fields: ProposalFields, directory: AgencyDirectory,
         new_status=Status.NOT_STARTED.value,
     ))
     return proposal
-
-
-def create_plan_from_rows(rows, *, title: str, owner_name: str, attached_to: str = "") -> Plan:
-    """One plan with every imported row, agencies reused or created; the caller commits once."""
-    directory = AgencyDirectory.load()
-    plan = create_plan(title, directory.find_or_create(owner_name), attached_to)
-    for row in rows:
-        add_proposal(plan, ProposalFields(
-            title=row.title, lead_agency_name=row.lead_agency, coordination=row.coordination,
-            due_period=row.due_period, approving_level=row.approving_level, position=row.position,
-        ), directory)
-    return plan
 
 
 def my_items_query(agency_id: int, manages_owned_plans: bool, sees_every_plan: bool,
