@@ -19,6 +19,13 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 class Config:
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
@@ -29,6 +36,10 @@ class Config:
     TRACKER_TIMEZONE = os.environ.get("TRACKER_TIMEZONE", "Asia/Ho_Chi_Minh")
     # Where users reach the tracker: the links in e-mails sent outside a request.
     TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:5000")
+    # The host names the app answers to (comma-separated); a request with any other Host
+    # header is refused with 400. Unset: the host of TRACKER_BASE_URL, plus localhost and
+    # 127.0.0.1 except in production (see tracker.configure).
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
     BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "vi")
     BABEL_DEFAULT_TIMEZONE = TRACKER_TIMEZONE
     LANGUAGES = ("vi", "en")

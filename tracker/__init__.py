@@ -4,10 +4,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.exceptions import SecurityError
 
 from tracker.extensions import babel, csrf, db, login_manager, mail, migrate
 
@@ -22,6 +25,7 @@ def create_app(config: Any = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     configure(app, config)
+    register_host_check(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -55,6 +59,19 @@ def configure(app: Flask, config: Any) -> None:
         None, "", "dev-only-not-secret",
     ):
         raise RuntimeError("Set SECRET_KEY to a long random value in production.")
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = default_trusted_hosts(app.config)
+
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+
+
+def default_trusted_hosts(config) -> list[str]:
+    """The host of TRACKER_BASE_URL; outside production also the local machine's names."""
+    hosts = [urlsplit(config["TRACKER_BASE_URL"]).hostname or "localhost"]
+    if config.get("ENV_NAME") != "production":
+        hosts += [host for host in LOCAL_HOSTS if host not in hosts]
+    return hosts
 
 
 def select_locale() -> str:
@@ -71,6 +88,17 @@ def current_app_languages() -> tuple[str, ...]:
     from flask import current_app
 
     return tuple(current_app.config["LANGUAGES"])
+
+
+def register_host_check(app: Flask) -> None:
+    @app.before_request
+    def refuse_unknown_host():
+        """A Host header outside TRUSTED_HOSTS is refused before anything else runs (no
+        login redirect, no page: both would build links on that host)."""
+        if isinstance(request.routing_exception, SecurityError):
+            return _("The request could not be understood."), 400, {
+                "Content-Type": "text/plain; charset=utf-8"}
+        return None
 
 
 def register_extensions(app: Flask) -> None:

@@ -1,11 +1,10 @@
 """Jinja filters and globals shared by every page."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, request
 from flask_babel import get_locale, gettext
 
 from tracker import policy
@@ -47,12 +46,11 @@ def page_number() -> int:
     return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
 
 
-@contextmanager
-def links_context() -> Iterator[None]:
-    """E-mails need absolute links; outside a request (the scheduler, the command line) they
-    are built from TRACKER_BASE_URL, the address users reach the tracker at."""
-    if has_request_context():
-        yield
-        return
-    with current_app.test_request_context(base_url=current_app.config["TRACKER_BASE_URL"]):
-        yield
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail, always on TRACKER_BASE_URL, the address users reach
+    the tracker at. Never built from the request: its Host header is whatever the client
+    sent, and a reset link on someone else's host hands him the token."""
+    base = urlsplit(current_app.config["TRACKER_BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                       url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)

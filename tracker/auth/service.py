@@ -4,7 +4,6 @@ from __future__ import annotations
 from functools import cache
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,6 +12,7 @@ from tracker.auth.tokens import make_token
 from tracker.extensions import db
 from tracker.mailer import queue_message
 from tracker.models import OutboxMessage, User
+from tracker.web import external_url
 
 
 @cache
@@ -57,7 +57,7 @@ def change_password(user: User, password: str) -> None:
 
 def _link_message(user: User, purpose: str, kind: str, subject: str, template: str) -> OutboxMessage:
     endpoint = "auth.accept_invitation" if purpose == "invite" else "auth.reset_password"
-    link = url_for(endpoint, token=make_token(user, purpose), _external=True)
+    link = external_url(endpoint, token=make_token(user, purpose))
     return queue_message(kind, user.email, subject, template, recipient_name=user.name,
                          locale=user.locale, user=user, link=link)
 

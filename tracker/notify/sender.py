@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_mail import Message
@@ -26,7 +26,7 @@ from tracker.mailer import NO_SERVER
 from tracker.models import MessageStatus, Notice, OutboxMessage, Proposal, User
 from tracker.periods import format_date
 from tracker.statuses import is_ended
-from tracker.web import links_context, status_label
+from tracker.web import external_url, status_label
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 50
@@ -77,8 +77,7 @@ def drain_outbox(now: datetime, *, limit: int | None = None) -> DrainResult:
 def _send_batch(batch: list[OutboxMessage], now: datetime, max_attempts: int,
                 result: DrainResult) -> bool:
     today = today_in(current_app.config["TRACKER_TIMEZONE"], now)
-    with links_context():
-        ready = _prepare_batch(batch, today, result)
+    ready = _prepare_batch(batch, today, result)
     session = db.session()
     # The batch's messages stay loaded across the commits below: each commit records one
     # outcome of this process; reloading every message after it cost one query per mail.
@@ -270,7 +269,7 @@ def _line_view(line: DigestLine) -> LineView:
     return LineView(line.kind, proposal.title, proposal.lead_agency.name, proposal.due_period,
                     format_date(proposal.due_date) if proposal.due_date else "", when,
                     line.days <= 0 and line.kind != "status",
-                    url_for("proposals.show", proposal_id=proposal.id, _external=True))
+                    external_url("proposals.show", proposal_id=proposal.id))
 
 
 def render_digest(message: OutboxMessage, user: User | None, lines: list[DigestLine],
@@ -287,7 +286,7 @@ def render_digest(message: OutboxMessage, user: User | None, lines: list[DigestL
             groups[line.kind].append(views[key])
         subject = digest_subject(groups, lines)
         context = dict(groups=groups, subject=subject, recipient_name=user.name if user else "",
-                       list_link=url_for("plans.mine", _external=True))
+                       list_link=external_url("plans.mine"))
         message.subject = subject
         message.recipient_name = user.name if user else ""
         message.body_text = render_template("email/digest.txt", **context)

@@ -1,12 +1,12 @@
 """E-mails about one item's postponement: queued with the change, sent after the commit."""
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from tracker.mailer import agency_recipients, queue_message
 from tracker.models import JournalEntry, OutboxMessage, Proposal, Role
+from tracker.web import external_url
 
 
 def _queue_for(recipients, kind: str, subject_of, template: str, **context) -> list[OutboxMessage]:
@@ -22,7 +22,7 @@ def _queue_for(recipients, kind: str, subject_of, template: str, **context) -> l
 
 def postponement_requested(proposal: Proposal, entry: JournalEntry, requester: str) -> list[OutboxMessage]:
     """Tell the managers of the plan's owner agency that a request waits for them."""
-    link = url_for("proposals.show", proposal_id=proposal.id, _external=True)
+    link = external_url("proposals.show", proposal_id=proposal.id)
     return _queue_for(
         agency_recipients(proposal.plan.owner_agency_id, roles=(Role.MANAGER,)),
         "postponement_requested",
@@ -35,7 +35,7 @@ def postponement_requested(proposal: Proposal, entry: JournalEntry, requester: s
 def postponement_decided(proposal: Proposal, entry: JournalEntry, approved: bool,
                          decider: str) -> list[OutboxMessage]:
     """Tell the lead agency (officers, managers, shared mailbox) what was decided."""
-    link = url_for("proposals.show", proposal_id=proposal.id, _external=True)
+    link = external_url("proposals.show", proposal_id=proposal.id)
     return _queue_for(
         agency_recipients(proposal.lead_agency_id, roles=(Role.OFFICER, Role.MANAGER)),
         "postponement_decided",
