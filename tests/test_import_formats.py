@@ -257,11 +257,16 @@ def test_the_printed_appendix_reads_back():
     assert result.ok, result.errors
     by_quarter = sorted(seed_items(), key=lambda item: item[4] != "Quý III/2020")
     assert [item[1:] for item in items_of(result)] == [item[1:] for item in by_quarter]
-    assert [row.position for row in result.rows] == [1, 2, 3]     # renumbered, with a warning
+    assert [row.position for row in result.rows] == [1, 2, 3]     # the order of the list
+    assert [row.number_text for row in result.rows] == ["1", "2", "1"]   # as printed
     assert result.groups == ["QUÝ III/2020", "QUÝ IV/2020"]
-    assert {(row.notes, row.progress) for row in result.rows} == {
-        ("Ghi chú riêng", "Đã trình (Tờ trình số 45/TTr-SCT)")}
-    assert [w.field for w in result.warnings] == ["position"]
+    # The progress and remarks columns are columns of the list as printed, kept by header.
+    headers = dict(result.layout)
+    assert {tuple(sorted((headers[key], text) for key, text in row.extra.items()))
+            for row in result.rows} == {(("Ghi chú", "Ghi chú riêng"),
+                                         ("Tình hình thực hiện", "Đã trình (Tờ trình số 45/TTr-SCT)"))}
+    assert {row.progress for row in result.rows} == {"Đã trình (Tờ trình số 45/TTr-SCT)"}
+    assert result.warnings == []
 
 
 # --- header recognition -----------------------------------------------------------------------
@@ -282,7 +287,7 @@ def test_the_printed_appendix_reads_back():
     ("Cấp trình", "approving_level"), ("Cấp quyết định", "approving_level"),
     ("Cơ quan quyết định", "approving_level"), ("Cấp ban hành", "approving_level"),
     ("Cấp phê duyệt", "approving_level"),
-    ("Ghi chú", "notes"), ("Tình hình thực hiện", "progress"), ("Kết quả thực hiện", "progress"),
+    ("Ghi chú", "notes"), ("Tình hình thực hiện", "progress"), ("Kết quả thực hiện", None),
     ("Tiến độ", "progress"), ("Sản phẩm", "product"), ("Hình thức văn bản", "product"),
     ("Kinh phí", None), ("", None), ("DANH MỤC ĐỀ ÁN, VĂN BẢN TRÌNH UBND TỈNH", None),
     ("(Kèm theo Báo cáo số 351/BC-SCT)", None),
@@ -310,11 +315,15 @@ def test_synonym_headers_extra_columns_kept_and_unknown_ones_named():
     assert result.ok, result.errors
     first, second = result.rows
     assert (first.position, first.lead_agency, first.due_period) == (1, "Sở Tài chính", "Tháng 9/2020")
-    assert first.notes == "Ưu tiên\nSản phẩm: Quyết định"
+    assert (first.number_text, second.number_text) == ("01", "2.")     # as printed
     assert first.progress == "Đã trình UBND tỉnh"
-    assert (second.position, second.notes, second.progress) == (2, "", "")
-    [warning] = result.warnings
-    assert warning.row == 1 and "“Kinh phí”" in warning.message
+    # Every other column is kept as a column of the list, in its place, under its header.
+    assert result.layout[6:] == [("c6", "Sản phẩm"), ("c7", "Tình hình thực hiện"),
+                                 ("c8", "Ghi chú"), ("c9", "Kinh phí")]
+    assert first.extra == {"c6": "Quyết định", "c7": "Đã trình UBND tỉnh", "c8": "Ưu tiên",
+                           "c9": "100 triệu"}
+    assert (second.position, second.extra, second.progress) == (2, {}, "")
+    assert result.warnings == []
 
 
 def test_two_level_header_from_excel():
@@ -376,10 +385,17 @@ def test_headings_count_lines_footnotes_and_empty_rows():
     assert result.header_row == 3
     assert result.preamble == ["DANH MỤC ĐỀ ÁN NĂM 2021", "(Kèm theo Kế hoạch số 12/KH-UBND)"]
     by_row = {w.row: w.message for w in result.warnings}
-    assert "tiêu đề nhóm" in by_row[5]             # "A. …" directly followed by "I": no items
     assert "chú thích" in by_row[14] and "chú thích" in by_row[15]
     assert "tổng cộng" in by_row[17]
-    assert set(by_row) == {5, 14, 15, 17}
+    assert set(by_row) == {14, 15, 17}
+    # Headings (one with no item of its own) and the header repeated at a page break are
+    # kept in place, with their cells, to print as published.
+    assert [(s.line, s.kind, s.text) for s in result.sections] == [
+        (5, "heading", "A. CÁC ĐỀ ÁN TRÌNH UBND TỈNH"), (6, "heading", "I. LĨNH VỰC CÔNG NGHIỆP"),
+        (11, "header", "TT Nội dung Chủ trì Phối hợp Thời gian Cấp trình"),
+        (12, "heading", "QUÝ III/2021")]
+    assert result.sections[1].cells == [["I", 1], ["LĨNH VỰC CÔNG NGHIỆP", 1]] + [["", 1]] * 4
+    assert [r.section for r in result.rows] == [1, 1, 3]
 
 
 def test_merged_cells_lost_in_a_paste_are_taken_from_the_row_above():
@@ -406,16 +422,15 @@ def test_merged_cells_lost_in_a_paste_are_taken_from_the_row_above():
     assert any(w.row == 6 and "tiêu đề nhóm" in w.message for w in result.warnings)
 
 
-def test_numbering_kept_when_it_runs_upwards_else_renumbered():
+def test_numbering_is_kept_as_printed():
     header = "STT\tTên đề án\tCơ quan chủ trì\tThời gian trình\n"
     odd = read_table(header + "1\tA\tSở X\tNăm 2021\nI.2\tB\tSở X\tNăm 2021\n5\tC\tSở X\tNăm 2021\n")
-    assert odd.ok and [r.position for r in odd.rows] == [1, 2, 5]
-    assert [(w.row, w.field) for w in odd.warnings] == [(3, "position")]
-    assert "“I.2”" in odd.warnings[0].message
+    assert odd.ok and [r.position for r in odd.rows] == [1, 2, 3]
+    assert [r.number_text for r in odd.rows] == ["1", "I.2", "5"]
+    assert odd.warnings == []
     restarted = read_table(header + "1\tA\tSở X\tNăm 2021\n2\tB\tSở X\tNăm 2021\n"
                                     "1\tC\tSở X\tNăm 2021\n")
-    assert [r.position for r in restarted.rows] == [1, 2, 3]
-    assert restarted.ok and "đánh số lại" in restarted.warnings[0].message
+    assert restarted.ok and [r.number_text for r in restarted.rows] == ["1", "2", "1"]
 
 
 def test_formula_guard_of_the_csv_export_is_removed():
@@ -429,12 +444,12 @@ def test_formula_guard_of_the_csv_export_is_removed():
 def test_row_errors_name_the_source_column():
     result = read_table("Số TT\tNội dung\tĐơn vị chủ trì\tThời hạn\n"
                         "1\t\tSở Tài chính\tQuý V/2020\n"
-                        f"2\t{'x' * 2001}\t{'y' * 256}\t\n")
+                        f"2\t{'x' * 2001}\t{'y' * 1001}\t\n")
     assert not result.ok
     got = {(e.row, e.column, e.field) for e in result.errors}
     assert got == {(2, "Nội dung", "title"), (2, "Thời hạn", "due_period"),
                    (3, "Nội dung", "title"), (3, "Đơn vị chủ trì", "lead_agency"),
-                   (3, "Thời hạn", "due_period")}
+                   (3, "Thời hạn", "due_period")}     # the period taken from the row above
     assert any("Quý V/2020" in e.message for e in result.errors)
     assert str(result.errors[0]).startswith('dòng 2, cột "')
 

@@ -130,13 +130,13 @@ def export_appendix(plan_id: int | None, consolidated: bool, fmt: str | None, ou
             raise click.ClickException(f"no plan {plan_id}" if plan_id else "give a PLAN_ID or --all")
         table = appendix_table(Proposal.plan_id == plan.id, options, title=plan.title,
                                attached_to=plan.attached_to, today=tracker_today(),
-                               label=plan.appendix_label)
+                               label=plan.appendix_label, plan=plan)
     try:
         with current_app.test_request_context():
             output.write_bytes(render_file(table, fmt))
     except PdfUnavailable as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"wrote {output} ({len(table.rows)} rows)")
+    click.echo(f"wrote {output} ({table.item_count} rows)")
 
 
 @click.group()

@@ -4,7 +4,8 @@ No title rows, no attached line, no subtitle: the first line is the column
 headers, so the file opens as a plain table in Excel or LibreOffice and reads
 back with any CSV reader. Group headings, the "Cộng: …" lines and the
 "Tổng cộng: …" line are lines of their own with the text in the first cell
-and the other cells empty.
+and the other cells empty; a published list's headings keep their cells, and
+a cell merged down has its text in its first line only.
 
 The bytes are UTF-8 with a byte-order mark (without it Excel decodes the file
 in the machine's ANSI code page and mangles Vietnamese), lines end with CRLF
@@ -45,18 +46,8 @@ def appendix_csv(table: AppendixTable) -> bytes:
 
 
 def _records(table: AppendixTable) -> Iterator[Sequence[str]]:
-    width = len(table.headers)
-
-    def line(text: str) -> list[str]:
-        return [text] + [""] * (width - 1)
-
+    """The header, then every body line, a merged cell's text in its first position only
+    (as a Word table pastes)."""
     yield table.headers
-    for group in table.groups:
-        if group.heading:
-            yield line(group.heading)
-        for row in group.rows:
-            yield row.cells
-        if group.count_line:
-            yield line(group.count_line)
-    if table.total_line:
-        yield line(table.total_line)
+    for line in table.lines:
+        yield line.texts()

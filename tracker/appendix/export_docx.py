@@ -33,7 +33,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 
-from tracker.appendix.table import CENTRED_COLUMNS, AppendixTable
+from tracker.appendix.table import AppendixTable, Cell, Covered
 from tracker.text import xml_safe
 
 FONT_NAME = "Times New Roman"
@@ -65,6 +65,7 @@ def appendix_docx(table: AppendixTable) -> bytes:
         (table.label, dict(bold=True, size=TITLE_SIZE)),
         (table.title, dict(bold=True, size=TITLE_SIZE)),
         (table.attached_line, dict(italic=True, size=TITLE_SIZE)),
+        *((line, dict(bold=True, size=BODY_SIZE)) for line in table.lines_after),
         (table.subtitle, dict(size=BODY_SIZE)),
     ) if text]
     for index, (text, style) in enumerate(lines):
@@ -184,27 +185,35 @@ def column_widths(widths: tuple[int, ...]) -> list[int]:
 def _table_xml(table: AppendixTable, table_style_id: str, cell_style_id: str) -> str:
     twips = column_widths(table.widths)
     columns = len(twips)
+    centred_columns = table.centred
     paragraph_start = f'<w:p><w:pPr><w:pStyle w:val="{cell_style_id}"/>'
 
-    def cell_start(index: int, extra: str = "") -> str:
-        return f'<w:tc><w:tcPr><w:tcW w:w="{twips[index]}" w:type="dxa"/>{extra}</w:tcPr>'
+    def cell_start(index: int, extra: str = "", span: int = 1) -> str:
+        width = sum(twips[index:index + span])
+        grid_span = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+        return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{grid_span}{extra}</w:tcPr>'
 
     centred = '<w:jc w:val="center"/></w:pPr>'
     # Per column: the opening of a cell, and of a paragraph in it.
-    paragraph_open = [paragraph_start + (centred if index in CENTRED_COLUMNS else "</w:pPr>")
+    paragraph_open = [paragraph_start + (centred if index in centred_columns else "</w:pPr>")
                       for index in range(columns)]
-    cell_open = [cell_start(index) + paragraph_open[index] for index in range(columns)]
     header_open = [cell_start(index, '<w:vAlign w:val="center"/>') + paragraph_start + centred
                    for index in range(columns)]
-    spanning = (f'<w:tc><w:tcPr><w:tcW w:w="{sum(twips)}" w:type="dxa"/>'
-                f'<w:gridSpan w:val="{columns}"/></w:tcPr>' + paragraph_start)
     bold, italic = "<w:rPr><w:b/><w:bCs/></w:rPr>", "<w:rPr><w:i/><w:iCs/></w:rPr>"
+    run_props = {"heading": bold, "header": bold, "count": italic, "total": italic}
 
-    def spanning_row(text: str, run_props: str, keep_next: bool) -> str:
-        keep = "<w:keepNext/>" if keep_next else ""
-        return ("<w:tr><w:trPr><w:cantSplit/></w:trPr>" + spanning + keep + "</w:pPr>"
-                + _cell_content(text, run_props, paragraph_start + keep + "</w:pPr>")
-                + "</w:tc></w:tr>")
+    def body_cell(column: int, cell: Cell, kind: str) -> str:
+        """A cell of a body line; a line of one cell across the table (a group heading, a
+        count line) keeps the heading with the next row."""
+        keep = "<w:keepNext/>" if kind == "heading" and cell.colspan == columns else ""
+        merge = '<w:vMerge w:val="restart"/>' if cell.rowspan > 1 else ""
+        if kind == "header" or (kind == "item" and column in centred_columns
+                                and cell.colspan == 1):
+            opening = paragraph_start + keep + centred
+        else:
+            opening = paragraph_start + keep + "</w:pPr>"
+        return (cell_start(column, merge, cell.colspan) + opening
+                + _cell_content(cell.text, run_props.get(kind, ""), opening) + "</w:tc>")
 
     def parts() -> Iterator[str]:
         yield (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{table_style_id}"/>'
@@ -216,19 +225,17 @@ def _table_xml(table: AppendixTable, table_style_id: str, cell_style_id: str) ->
             yield (header_open[index]
                    + _cell_content(header, bold, paragraph_start + centred) + "</w:tc>")
         yield "</w:tr>"
-        for group in table.groups:
-            if group.heading:
-                yield spanning_row(group.heading, bold, keep_next=True)
-            for row in group.rows:
-                yield "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
-                for index, text in enumerate(row.cells):
-                    yield (cell_open[index] + _cell_content(text, "", paragraph_open[index])
-                           + "</w:tc>")
-                yield "</w:tr>"
-            if group.count_line:
-                yield spanning_row(group.count_line, italic, keep_next=False)
-        if table.total_line:
-            yield spanning_row(table.total_line, italic, keep_next=False)
+        for line in table.lines:
+            yield "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+            for column, slot in enumerate(line.slots):
+                if slot is Covered.LEFT:
+                    continue
+                if slot is Covered.ABOVE:   # the continuation of a cell merged down
+                    yield (cell_start(column, "<w:vMerge/>") + paragraph_open[column]
+                           + "</w:p></w:tc>")
+                    continue
+                yield body_cell(column, slot, line.kind)
+            yield "</w:tr>"
         yield "</w:tbl>"
 
     return "".join(parts())

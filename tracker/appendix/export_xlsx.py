@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
-from tracker.appendix.table import CENTRED_COLUMNS, AppendixGroup, AppendixTable
+from tracker.appendix.table import AppendixTable, BodyLine, Cell, Covered
 from tracker.text import xml_safe
 
 FONT_NAME = "Times New Roman"
@@ -62,10 +62,9 @@ def appendix_xlsx(table: AppendixTable, sheet_per_group: bool = False) -> bytes:
     if sheet_per_group and table.grouped:
         names = sheet_names([group.heading for group in table.groups])
         for name, group in zip(names, table.groups, strict=True):
-            _write_sheet(workbook.create_sheet(name), table, (group,), with_total=False)
+            _write_sheet(workbook.create_sheet(name), table, table.group_lines(group))
     else:
-        _write_sheet(workbook.create_sheet(SINGLE_SHEET_NAME), table, table.groups,
-                     with_total=True)
+        _write_sheet(workbook.create_sheet(SINGLE_SHEET_NAME), table, table.lines)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -143,6 +142,8 @@ class _Styles:
                                                         wrap_text=True), border)
         line = Alignment(horizontal="left", vertical="top", wrap_text=True)
         self.heading = prototype(font(bold=True), line, border)
+        self.header_line = prototype(font(bold=True), centred, border)
+        self.line_after = prototype(font(SUBTITLE_SIZE, bold=True), centred)
         self.count = prototype(font(italic=True), line, border)
 
     @staticmethod
@@ -157,8 +158,7 @@ class _Styles:
         return cell
 
 
-def _write_sheet(ws, table: AppendixTable, groups: Iterable[AppendixGroup], *,
-                 with_total: bool) -> None:
+def _write_sheet(ws, table: AppendixTable, lines: Iterable[BodyLine]) -> None:
     styles = _Styles(ws)
     columns = len(table.headers)
     last_column = get_column_letter(columns)
@@ -168,6 +168,7 @@ def _write_sheet(ws, table: AppendixTable, groups: Iterable[AppendixGroup], *,
         (table.label, styles.title, TITLE_SIZE),
         (table.title, styles.title, TITLE_SIZE),
         (table.attached_line, styles.attached, TITLE_SIZE),
+        *((line, styles.line_after, SUBTITLE_SIZE) for line in table.lines_after),
         (table.subtitle, styles.subtitle, SUBTITLE_SIZE),
     ) if text]
     header_row = len(title_lines) + 2  # the title lines, one empty row, the header
@@ -198,24 +199,39 @@ def _write_sheet(ws, table: AppendixTable, groups: Iterable[AppendixGroup], *,
     ws.append([styles.cell(ws, styles.header, header) for header in table.headers])
     row_number += 1
 
-    aligned = [styles.body_centred if index in CENTRED_COLUMNS else styles.body_left
+    centred_columns = table.centred
+    aligned = [styles.body_centred if index in centred_columns else styles.body_left
                for index in range(columns)]
-    for group in groups:
-        if group.heading:
-            merged_row(group.heading, styles.heading)
-        for row in group.rows:
-            values: list[str | int] = list(row.cells)
-            if values and values[0] == str(row.number):
-                values[0] = row.number  # STT as a number: no "number stored as text" flag
-            row_number += 1
+    prototype_of = {"heading": styles.heading, "header": styles.header_line,
+                    "count": styles.count, "total": styles.count}
+    for line in lines:
+        row_number += 1
+        cells = []
+        for column, slot in enumerate(line.slots):
+            if not isinstance(slot, Cell):
+                prototype = prototype_of.get(line.kind, aligned[column])
+                cells.append(styles.cell(ws, prototype))
+                continue
+            value: str | int = slot.text
+            if line.kind == "item" and table.keys[column] == "position" and _is_number(value):
+                value = int(value)  # STT as a number: no "number stored as text" flag
+            if line.kind == "item":
+                prototype = aligned[column] if slot.colspan == 1 else styles.body_left
+            else:
+                prototype = prototype_of[line.kind]
+            cells.append(styles.cell(ws, prototype, value))
+            if slot.colspan > 1 or slot.rowspan > 1:
+                ws.merged_cells.add(
+                    f"{get_column_letter(column + 1)}{row_number}:"
+                    f"{get_column_letter(column + slot.colspan)}{row_number + slot.rowspan - 1}")
+        if line.kind == "item":
             # Set before the row is streamed out (write-only mode writes it at once).
-            ws.row_dimensions[row_number].height = _row_height(row.cells, units)
-            ws.append([styles.cell(ws, aligned[index], value)
-                       for index, value in enumerate(values)])
-        if group.count_line:
-            merged_row(group.count_line, styles.count)
-    if with_total and table.total_line:
-        merged_row(table.total_line, styles.count)
+            ws.row_dimensions[row_number].height = _row_height(line.texts(), units)
+        ws.append(cells)
+
+
+def _is_number(text: str) -> bool:
+    return text.isdigit() and text == str(int(text))
 
 
 def _page_setup(ws, header_row: int) -> None:

@@ -38,7 +38,7 @@ REQUIRED = ("title", "lead_agency", "due_period")
 # required columns: an empty one cannot be meant, whereas "Cấp trình" may truly be empty
 # (and DOCX/XLSX readers fill real merged cells themselves).
 FILLED_DOWN = ("lead_agency", "due_period")
-LIMITS = {"title": 5000, "lead_agency": 1000, "coordination": 2000, "due_period": 200,
+LIMITS = {"title": 2000, "lead_agency": 1000, "coordination": 2000, "due_period": 200,
           "approving_level": 200}
 EXTRA_LIMIT = 5000
 HEADER_SEARCH_ROWS = 30

@@ -64,7 +64,7 @@ def plan_appendix(plan: Plan) -> tuple[AppendixTable, AppendixOptionsForm]:
     options, lead_name = read_options(form, filter_choices(plan.id))
     table = appendix_table(Proposal.plan_id == plan.id, options, title=plan.title,
                            attached_to=plan.attached_to, today=tracker_today(),
-                           lead_agency_name=lead_name, label=plan.appendix_label)
+                           lead_agency_name=lead_name, label=plan.appendix_label, plan=plan)
     return table, form
 
 

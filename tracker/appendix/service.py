@@ -12,15 +12,19 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from tracker.appendix.layout import PLAN_HEADERS, PLAN_KEYS, PlanLayout
 from tracker.appendix.table import (
     AppendixTable,
     Grouping,
     ItemSnapshot,
     Numbering,
+    SectionSnapshot,
+    attached_line,
+    build_published_table,
     build_table,
 )
 from tracker.extensions import db
-from tracker.models import JournalEntry, JournalKind, Plan, Proposal
+from tracker.models import JournalEntry, JournalKind, Plan, PlanSection, Proposal
 from tracker.periods import format_date
 from tracker.plans.service import ItemFilters
 from tracker.statuses import VI_LABELS, Status
@@ -82,10 +86,13 @@ def filters_subtitle(filters: ItemFilters, lead_agency_name: str | None) -> str:
 
 def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, title: str,
                    attached_to: str, today: date, lead_agency_name: str | None = None,
-                   label: str = "", owner_name: str | None = None) -> AppendixTable:
+                   label: str = "", owner_name: str | None = None,
+                   plan: Plan | None = None) -> AppendixTable:
     """The table of the items in `scope` (a condition on Proposal) that pass the filters.
 
-    Rows come plan by plan, each plan in its own order; grouping then regroups them.
+    Rows come plan by plan, each plan in its own order; grouping then regroups them. One
+    imported `plan` prints as published (its columns, headings, STT) unless regrouped;
+    a consolidated list prints the columns its plans have in common.
     """
     query = (
         sa.select(Proposal)
@@ -108,7 +115,9 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
             due_date=p.due_date, approving_level=p.approving_level, status=p.status,
             submission_ref=p.submission_ref, outcome_ref=p.outcome_ref, notes=p.notes,
             last_status_note=notes.get(p.id, ""), requested_due_period=p.requested_due_period,
-            plan_title=p.plan.title,
+            plan_title=p.plan.title, number_text=p.number_text, lead_text=p.lead_text,
+            extra=p.extra, sub_rows=tuple(p.sub_rows) if p.sub_rows else None,
+            section_id=p.section_id,
         )
         for p in proposals
     ]
@@ -116,7 +125,38 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
                       filters_subtitle(options.filters, lead_agency_name)]
     if options.with_status:
         subtitle_parts.append(f"Tình hình thực hiện đến ngày {format_date(today)}")
+    subtitle = "\n".join(part for part in subtitle_parts if part)
+    layout = PlanLayout.from_json(plan.layout) if plan is not None else None
+    if layout is not None and options.grouping == Grouping.NONE:
+        sections = [SectionSnapshot(section.id, section.kind,
+                                    tuple(tuple(cell) for cell in section.cells))
+                    for section in db.session.scalars(
+                        sa.select(PlanSection).where(PlanSection.plan_id == plan.id)
+                        .order_by(PlanSection.position))]
+        complete = options.filters == ItemFilters()
+        return build_published_table(
+            title, layout.attached_line or attached_line(attached_to), layout.columns,
+            sections, snapshots, with_status=options.with_status, today=today,
+            complete=complete, subtitle=subtitle, label=label.upper(),
+            lines_after=layout.lines_after)
+    if layout is not None:
+        columns = layout.columns
+    else:
+        columns = common_columns(scope) if plan is None else None
     return build_table(title, attached_to, snapshots, with_status=options.with_status,
                        today=today, grouping=options.grouping, numbering=options.numbering,
-                       subtitle="\n".join(part for part in subtitle_parts if part), label=label)
+                       subtitle=subtitle, label=label, columns=columns,
+                       published_attached_line=layout.attached_line if layout else "")
+
+
+def common_columns(scope: sa.ColumnElement[bool]) -> list[tuple[str, str]]:
+    """The columns of a list across plans: the seed's six, without "Cấp trình" when none of
+    the plans has it (imported lists without that column). One query on the plans."""
+    layouts = db.session.scalars(
+        sa.select(Plan.layout).where(Plan.id.in_(sa.select(Proposal.plan_id).where(scope))))
+    shapes = [PlanLayout.from_json(data) for data in layouts]
+    with_level = not shapes or any(layout is None or layout.has("approving_level")
+                                   for layout in shapes)
+    columns = list(zip(PLAN_KEYS, PLAN_HEADERS, strict=True))
+    return columns if with_level else columns[:-1]
 

@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from tracker.appendix.layout import CENTRED_KEYS, PLAN_HEADERS, PLAN_KEYS, widths_of
 from tracker.periods import PeriodError, format_date, parse_period, quarter_label
 from tracker.statuses import VI_LABELS, Status, is_overdue
+from tracker.text import name_key
 
-PLAN_HEADERS = ("STT", "Tên đề án", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian trình",
-                "Cấp trình")
 STATUS_HEADERS = ("Tình hình thực hiện", "Ghi chú")
+# Under a list that has its own "Ghi chú" column, the tracker's remarks column says whose.
+TRACKER_REMARKS_HEADER = "Ghi chú theo dõi"
+STATUS_KEYS = ("progress", "remarks")
+# Progress columns beside a published list's own columns (relative widths).
+PROGRESS_WIDTH, REMARKS_WIDTH = 20, 12
 # Relative column widths (percent of the table), shared by the print view, DOCX and XLSX.
 PLAN_WIDTHS = (5, 37, 14, 22, 11, 11)
 STATUS_WIDTHS = (5, 25, 11, 15, 9, 9, 16, 10)
-# Columns printed centred (STT, Thời gian trình, Cấp trình); the others are left-aligned.
+# Columns of the seed's table printed centred (STT, Thời gian trình, Cấp trình).
 CENTRED_COLUMNS = frozenset({0, 4, 5})
 
 
@@ -76,12 +81,60 @@ class ItemSnapshot:
     last_status_note: str = ""
     requested_due_period: str | None = None
     plan_title: str = ""
+    # As published (imported lists): the STT and lead cells, the list's own columns, further
+    # lines of the item, the cells merged with the row above, the section it is under.
+    number_text: str = ""
+    lead_text: str = ""
+    extra: dict | None = None
+    sub_rows: tuple | None = None
+    section_id: int | None = None
 
 
 @dataclass(frozen=True)
 class AppendixRow:
     number: int
     cells: tuple[str, ...]
+
+
+@dataclass
+class Cell:
+    """A printed cell: its text and how many grid columns and lines it covers."""
+
+    text: str
+    colspan: int = 1
+    rowspan: int = 1
+
+
+class Covered(enum.Enum):
+    """A grid position taken by a cell to its left (colspan) or above it (rowspan)."""
+
+    LEFT = "left"
+    ABOVE = "above"
+
+
+@dataclass(frozen=True)
+class BodyLine:
+    """One printed line of the body, one slot per grid column."""
+
+    kind: str      # "item" | "heading" | "header" | "count" | "total"
+    slots: tuple   # Cell | Covered, one per column
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [slot for slot in self.slots if isinstance(slot, Cell)]
+
+    def texts(self) -> list[str]:
+        """The text of every grid column, a merged cell's text in its first position only."""
+        return [slot.text if isinstance(slot, Cell) else "" for slot in self.slots]
+
+
+@dataclass(frozen=True)
+class SectionSnapshot:
+    """A heading or repeated header row of a published list, as published."""
+
+    id: int
+    kind: str
+    cells: tuple        # ((text, span), …)
 
 
 @dataclass(frozen=True)
@@ -105,10 +158,15 @@ class AppendixTable:
     groups: tuple[AppendixGroup, ...] = ()
     subtitle: str = ""          # e.g. the filters of a filtered list, or "Tính đến ngày …"
     label: str = ""             # "PHỤ LỤC II": its own line above the title, when set
+    # The key of each column (PLAN_KEYS, a list's own "c<N>", then STATUS_KEYS).
+    keys: tuple[str, ...] = PLAN_KEYS
+    # A published list's body as published (headings, merged cells); None: from `groups`.
+    body: tuple[BodyLine, ...] | None = None
+    lines_after: tuple[str, ...] = ()   # lines between the attached line and the table
 
     @property
     def with_status(self) -> bool:
-        return len(self.headers) > len(PLAN_HEADERS)
+        return self.keys[-1] == STATUS_KEYS[-1]
 
     @property
     def grouped(self) -> bool:
@@ -125,7 +183,54 @@ class AppendixTable:
 
     @property
     def widths(self) -> tuple[int, ...]:
-        return STATUS_WIDTHS if self.with_status else PLAN_WIDTHS
+        if self.keys == PLAN_KEYS:
+            return PLAN_WIDTHS
+        if self.keys == PLAN_KEYS + STATUS_KEYS:
+            return STATUS_WIDTHS
+        own = tuple(key for key in self.keys if key not in STATUS_KEYS)
+        return widths_of(own) + ((PROGRESS_WIDTH, REMARKS_WIDTH) if self.with_status else ())
+
+    @property
+    def percent_widths(self) -> tuple[int, ...]:
+        """Widths in whole percent (at least 1), for the print view's column classes."""
+        widths = self.widths
+        total = sum(widths)
+        return tuple(max(1, round(100 * width / total)) for width in widths)
+
+    @property
+    def centred(self) -> frozenset[int]:
+        """Columns printed centred (STT, the period, the level); the others left-aligned."""
+        return frozenset(i for i, key in enumerate(self.keys) if key in CENTRED_KEYS)
+
+    @property
+    def lines(self) -> tuple[BodyLine, ...]:
+        """Every body line in print order: the published body, or the groups with their
+        heading, rows and count lines, and the total."""
+        if self.body is not None:
+            return self.body
+        lines = [line for group in self.groups for line in self.group_lines(group)]
+        if self.total_line:
+            lines.append(_spanning("total", self.total_line, len(self.headers)))
+        return tuple(lines)
+
+    def group_lines(self, group: AppendixGroup) -> list[BodyLine]:
+        """A group's heading line, its rows and its count line."""
+        width = len(self.headers)
+        lines = [_spanning("heading", group.heading, width)] if group.heading else []
+        lines.extend(BodyLine("item", tuple(Cell(text) for text in row.cells))
+                     for row in group.rows)
+        if group.count_line:
+            lines.append(_spanning("count", group.count_line, width))
+        return lines
+
+    @property
+    def item_count(self) -> int:
+        return sum(1 for line in self.lines if line.kind == "item"
+                   and not (line.slots and line.slots[0] is Covered.ABOVE))
+
+
+def _spanning(kind: str, text: str, width: int) -> BodyLine:
+    return BodyLine(kind, (Cell(text, colspan=width),) + (Covered.LEFT,) * (width - 1))
 
 
 def progress_text(item: ItemSnapshot) -> str:
@@ -198,20 +303,143 @@ def _group_of(item: ItemSnapshot, grouping: Grouping) -> tuple[tuple, str]:
     return (), ""
 
 
-def row_cells(number: int, item: ItemSnapshot, *, with_status: bool, today: date) -> tuple[str, ...]:
-    cells = (str(number), item.title, item.lead_agency, item.coordination,
-             item.original_due_period, item.approving_level)
+def cell_text(item: ItemSnapshot, key: str, number: str) -> str:
+    """What the column `key` prints for the item, as published where the list was imported."""
+    match key:
+        case "position":
+            return number
+        case "title":
+            return item.title
+        case "lead_agency":
+            return item.lead_text or item.lead_agency
+        case "coordination":
+            return item.coordination
+        case "due_period":
+            return item.original_due_period
+        case "approving_level":
+            return item.approving_level
+    return (item.extra or {}).get(key, "")
+
+
+def row_cells(number: int | str, item: ItemSnapshot, *, with_status: bool, today: date,
+              keys: Sequence[str] = PLAN_KEYS) -> tuple[str, ...]:
+    cells = tuple(cell_text(item, key, str(number)) for key in keys)
     if with_status:
         cells += (progress_text(item), remarks_text(item, today))
     return cells
 
 
+def table_columns(columns: Sequence[tuple[str, str]], with_status: bool
+                  ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(keys, headers) of the printed table: the list's columns, then the progress columns
+    when asked (the remarks column renamed under a list with its own "Ghi chú")."""
+    keys = tuple(key for key, _ in columns)
+    headers = tuple(header for _, header in columns)
+    if with_status:
+        own_notes = any(name_key(header) == name_key(STATUS_HEADERS[1]) for header in headers)
+        keys += STATUS_KEYS
+        headers += (STATUS_HEADERS[0], TRACKER_REMARKS_HEADER if own_notes else STATUS_HEADERS[1])
+    return keys, headers
+
+
+def build_published_table(title: str, attached_line: str, columns: Sequence[tuple[str, str]],
+                          sections: Sequence[SectionSnapshot], items: Iterable[ItemSnapshot], *,
+                          with_status: bool, today: date, complete: bool = True,
+                          subtitle: str = "", label: str = "",
+                          lines_after: Sequence[str] = ()) -> AppendixTable:
+    """An imported list printed as published: its header row, its headings and repeated
+    header rows in place, its STT, every cell as published, the further lines of an item
+    and the cells merged down printed merged; the progress columns on the right when asked.
+
+    Items come in list order; each is printed under its section. A filtered part of the
+    list (`complete` False) keeps only the headings with items under them.
+    """
+    keys, headers = table_columns(columns, with_status)
+    width = len(keys)
+    by_section: dict[int | None, list[ItemSnapshot]] = {}
+    for item in items:
+        by_section.setdefault(item.section_id, []).append(item)
+    lines: list[list] = []
+    open_cells: list[Cell | None] = [None] * width   # the cell a merged-down one continues
+
+    def add_items(members: list[ItemSnapshot]) -> None:
+        for item in members:
+            add_item(item)
+
+    def add_item(item: ItemSnapshot) -> None:
+        sub_rows = list(item.sub_rows or ())
+        height = 1 + len(sub_rows)
+        merged_up = set((item.extra or {}).get("_merged_up", ()))
+        first = [cell_text(item, key, item.number_text) for key in keys[:len(columns)]]
+        if with_status:
+            first += [progress_text(item), remarks_text(item, today)]
+        split = {key for sub in sub_rows for key in sub}
+        block = [[None] * width for _ in range(height)]
+        for column, key in enumerate(keys):
+            above = open_cells[column]
+            if key in merged_up and above is not None and height == 1:
+                above.rowspan += 1
+                block[0][column] = Covered.ABOVE
+                continue
+            if key in split:
+                for line_number in range(height):
+                    text = first[column] if line_number == 0 else \
+                        sub_rows[line_number - 1].get(key, "")
+                    block[line_number][column] = Cell(text)
+                open_cells[column] = block[-1][column]
+            else:
+                cell = Cell(first[column], rowspan=height)
+                block[0][column] = cell
+                for line_number in range(1, height):
+                    block[line_number][column] = Covered.ABOVE
+                open_cells[column] = cell
+        lines.extend(("item", row) for row in block)
+
+    def add_section(section: SectionSnapshot) -> None:
+        slots: list = []
+        for text, span in section.cells:
+            span = max(1, min(int(span), width - len(slots)))
+            if span <= 0 or len(slots) >= width:
+                break
+            slots.append(Cell(text, colspan=span))
+            slots.extend([Covered.LEFT] * (span - 1))
+        if not slots:
+            slots.append(Cell(""))
+        if len(slots) < width:      # the progress columns, or columns added later
+            last = next(i for i in range(len(slots) - 1, -1, -1) if isinstance(slots[i], Cell))
+            slots[last].colspan += width - len(slots)
+            slots.extend([Covered.LEFT] * (width - len(slots)))
+        lines.append((section.kind, slots))
+        open_cells[:] = [None] * width
+
+    add_items(by_section.pop(None, []))
+    pending: list[SectionSnapshot] = []
+    for section in sections:
+        members = by_section.pop(section.id, [])
+        if complete:
+            add_section(section)
+            add_items(members)
+        elif members:
+            for waiting in pending + [section]:
+                add_section(waiting)
+            pending = []
+            add_items(members)
+        elif section.kind == "heading":
+            pending.append(section)
+    for members in by_section.values():   # under a section that is gone: at the end
+        add_items(members)
+    body = tuple(BodyLine(kind, tuple(slots)) for kind, slots in lines)
+    return AppendixTable(title, attached_line, headers, (), subtitle=subtitle, label=label,
+                         keys=keys, body=body, lines_after=tuple(lines_after))
+
+
 def build_table(title: str, attached_to: str, items: Iterable[ItemSnapshot], *,
                 with_status: bool, today: date, grouping: Grouping = Grouping.NONE,
                 numbering: Numbering = Numbering.CONTINUOUS, subtitle: str = "",
-                label: str = "") -> AppendixTable:
+                label: str = "", columns: Sequence[tuple[str, str]] | None = None,
+                published_attached_line: str = "") -> AppendixTable:
     """Group the items (stable: rows keep their order inside a group), number the rows
-    and word every cell."""
+    and word every cell. `columns`: a published list's own columns, else the seed's six."""
     buckets: dict[str, tuple[tuple, list[ItemSnapshot]]] = {}
     for item in items:
         key, heading = _group_of(item, grouping)
@@ -221,6 +449,7 @@ def build_table(title: str, attached_to: str, items: Iterable[ItemSnapshot], *,
         ordered.sort(key=lambda entry: entry[1][0])
     groups = []
     number = 0
+    own_keys = tuple(key for key, _ in columns) if columns else PLAN_KEYS
     for heading, (_, members) in ordered:
         if numbering == Numbering.PER_GROUP:
             number = 0
@@ -228,8 +457,10 @@ def build_table(title: str, attached_to: str, items: Iterable[ItemSnapshot], *,
         for item in members:
             number += 1
             rows.append(AppendixRow(number, row_cells(number, item, with_status=with_status,
-                                                      today=today)))
+                                                      today=today, keys=own_keys)))
         groups.append(AppendixGroup(heading, tuple(rows)))
-    headers = PLAN_HEADERS + (STATUS_HEADERS if with_status else ())
-    return AppendixTable(title.upper(), attached_line(attached_to), headers, tuple(groups),
-                         subtitle=subtitle, label=label.upper())
+    keys, headers = table_columns(columns or tuple(zip(PLAN_KEYS, PLAN_HEADERS, strict=True)),
+                                  with_status)
+    return AppendixTable(title.upper(), published_attached_line or attached_line(attached_to),
+                         headers, tuple(groups),
+                         subtitle=subtitle, label=label.upper(), keys=keys)
