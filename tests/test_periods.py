@@ -1,14 +1,17 @@
 """Tests for parsing the submission time ("Thời gian trình") of proposals (tracker.periods)."""
 from __future__ import annotations
 
+import csv
+import os
 import re
 import unicodedata
 from datetime import date, timedelta
 from functools import cache
+from pathlib import Path
 
 import holidays
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tracker.periods import (
@@ -19,7 +22,7 @@ from tracker.periods import (
     parse_period,
     quarter_label,
 )
-from tracker.workdays import WorkCalendar
+from tracker.workdays import DEFAULT_CALENDAR, WorkCalendar
 
 # Letters only Vietnamese uses among Latin scripts: a message without any is not Vietnamese.
 VIETNAMESE = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
@@ -122,7 +125,20 @@ def test_unicode_form_and_spacing_are_ignored(text: str, expected: Period) -> No
         ("  Khi có  hướng dẫn \n", "Khi có  hướng dẫn"),  # only surrounding whitespace goes
         (nfd("Thường xuyên"), "Thường xuyên"),  # stored in NFC
         ("Năm học 2021-2022", "Năm học 2021-2022"),  # "năm" not followed by digits
-        ("Trước 15/10/2020", "Trước 15/10/2020"),  # does not start with a period
+        ("Theo kế hoạch", "Theo kế hoạch"),
+        ("Khi có phát sinh", "Khi có phát sinh"),
+        ("Theo lộ trình được giao tại Kế hoạch số 02-KH/BCĐTW",  # a dash, but not a range
+         "Theo lộ trình được giao tại Kế hoạch số 02-KH/BCĐTW"),
+        # A start with no end has no deadline.
+        ("Bắt đầu triển khai từ năm 2026", "Bắt đầu triển khai từ năm 2026"),
+        ("Từ năm 2026", "Từ năm 2026"),
+        ("Năm 2026 và các năm tiếp theo", "Năm 2026 và các năm tiếp theo"),
+        ("Từ Quý III/2026 trở đi", "Từ Quý III/2026 trở đi"),
+        # A deadline word before free text, or before a period spelt as no period is.
+        ("Trước khi Luật có hiệu lực", "Trước khi Luật có hiệu lực"),
+        ("Trong 6 tháng kể từ ngày ký", "Trong 6 tháng kể từ ngày ký"),
+        ("Trong Quý III", "Trong Quý III"),
+        ("Hằng năm (trước 15/12)", "Hằng năm (trước 15/12)"),
         ("Sau khi Quý III/2020 kết thúc", "Sau khi Quý III/2020 kết thúc"),
     ],
 )
@@ -157,7 +173,6 @@ ERRORS = [
     ("15/10/02020", "4 chữ số"),
     ("15/10/2020 abc", "ngày/tháng/năm"),
     ("15/10-2020", "ngày/tháng/năm"),
-    ("2020", "ngày/tháng/năm"),
     ("9/2020", "ngày/tháng/năm"),
     ("ngày 31/11/2020", "tháng 11 chỉ có 30 ngày"),
     ("Ngày 15 tháng 10", "ngày/tháng/năm"),
@@ -171,6 +186,24 @@ ERRORS = [
     ("6 tháng giữa năm 2020", "6 tháng đầu năm"),
     ("6 tháng đầu năm 20", "4 chữ số"),
     (nfd("Quý V/2020"), "từ I đến IV"),
+    ("32/1/2020", "ngày phải từ 1 đến 31"),
+    ("2201", "từ 1900 đến 2200"),
+    ("1899 - 2020", "từ 1900 đến 2200"),
+    ("2030 - 2025", "kết thúc sau khi bắt đầu"),
+    ("Năm 2030 - 2025", "kết thúc sau khi bắt đầu"),
+    ("Quý II/2026 - Quý IV/2025", "kết thúc sau khi bắt đầu"),
+    ("Quý III - I/2026", "kết thúc sau khi bắt đầu"),
+    ("Tháng 12 - 11/2025", "kết thúc sau khi bắt đầu"),
+    ("Năm 2025 - Tháng 12/2025", "kết thúc sau khi bắt đầu"),  # overlapping
+    ("Quý IV/2025 - Quý V/2026", "từ I đến IV"),
+    ("Quý I - V/2024", "từ I đến IV"),
+    ("Tháng 11 - 13/2025", "từ 1 đến 12"),
+    ("Quý I - II/24", "4 chữ số"),
+    ("Tháng 11/2025 - 31/11/2025", "tháng 11 chỉ có 30 ngày"),
+    ("Trước ngày 31/11/2025", "tháng 11 chỉ có 30 ngày"),
+    ("Trước Quý V/2026", "từ I đến IV"),
+    ("Chậm nhất ngày 32/1/2026", "ngày phải từ 1 đến 31"),
+    ("Trong tháng 13/2025", "từ 1 đến 12"),
 ]
 
 
@@ -387,4 +420,311 @@ def test_date_property(day: date) -> None:
     assert parse_date(day.strftime("%d/%m/%Y")) == day
     period = parse_period(format_date(day))
     assert period == Period("date", day.year, None, day, format_date(day))
+    check_deadline(period)
+
+
+# Forms found in published task lists (2025): bare years, ranges, deadline words, recurrences.
+
+
+def year(y: int) -> Period:
+    return Period("year", y, None, None, f"Năm {y}")
+
+
+def quarter(y: int, q: int) -> Period:
+    return Period("quarter", y, q, None, quarter_label(y, q))
+
+
+def month(y: int, m: int) -> Period:
+    return Period("month", y, m, None, f"Tháng {m}/{y}")
+
+
+def on(y: int, m: int, d: int) -> Period:
+    return Period("date", y, None, date(y, m, d), f"{d}/{m}/{y}")
+
+
+def span(first: Period, last: Period, label: str) -> Period:
+    return Period("range", None, None, None, label, (first, last))
+
+
+def before(bound: Period, label: str) -> Period:
+    return Period("before", None, None, None, label, (bound,))
+
+
+YEARS_2026_2030 = span(year(2026), year(2030), "2026 - 2030")
+YEARS_2025_2030 = span(year(2025), year(2030), "2025 - 2030")
+BEFORE_30_11_2025 = before(on(2025, 11, 30), "Trước ngày 30/11/2025")
+
+# (text, period, deadline with DEFAULT_CALENDAR)
+PUBLISHED_FORMS = [
+    # Years, bare or with "Năm".
+    ("2025", year(2025), date(2025, 12, 31)),
+    ("2026", year(2026), date(2026, 12, 31)),
+    ("Năm 2025", year(2025), date(2025, 12, 31)),
+    # Ranges of years: due at the end of the last year.
+    ("2025 - 2030", YEARS_2025_2030, date(2030, 12, 31)),
+    ("2026-2030", YEARS_2026_2030, date(2030, 12, 31)),
+    ("2026 - 2030", YEARS_2026_2030, date(2030, 12, 31)),
+    ("Năm 2025 - 2026", span(year(2025), year(2026), "2025 - 2026"), date(2026, 12, 31)),
+    ("Năm 2025-2030", YEARS_2025_2030, date(2030, 12, 31)),
+    ("2025 - 2035", span(year(2025), year(2035), "2025 - 2035"), date(2035, 12, 31)),
+    ("Giai đoạn 2026-2030", YEARS_2026_2030, date(2030, 12, 31)),
+    ("2025–2030", YEARS_2025_2030, date(2030, 12, 31)),  # en dash
+    ("Năm 2025 - Năm 2030", YEARS_2025_2030, date(2030, 12, 31)),
+    ("Từ 2025 đến 2030", YEARS_2025_2030, date(2030, 12, 31)),
+    ("Trong giai đoạn 2026 - 2030", YEARS_2026_2030, date(2030, 12, 31)),
+    # Ranges of quarters and months.
+    ("Quý IV/2025- Quý II/2026",
+     span(quarter(2025, 4), quarter(2026, 2), "Quý IV/2025 - Quý II/2026"), date(2026, 6, 30)),
+    ("Quý IV/2025 - Quý II/2026",
+     span(quarter(2025, 4), quarter(2026, 2), "Quý IV/2025 - Quý II/2026"), date(2026, 6, 30)),
+    # Sunday 30/6/2024 -> Monday.
+    ("Quý I-II/2024", span(quarter(2024, 1), quarter(2024, 2), "Quý I - II/2024"),
+     date(2024, 7, 1)),
+    ("Quý I - II/2024", span(quarter(2024, 1), quarter(2024, 2), "Quý I - II/2024"),
+     date(2024, 7, 1)),
+    ("Tháng 11-12/2025", span(month(2025, 11), month(2025, 12), "Tháng 11 - 12/2025"),
+     date(2025, 12, 31)),
+    # Saturday 28/2/2026 -> Monday 2/3.
+    ("Tháng 11/2025 - Tháng 2/2026",
+     span(month(2025, 11), month(2026, 2), "Tháng 11/2025 - Tháng 2/2026"), date(2026, 3, 2)),
+    ("Tháng 12/2025 - Quý I/2026",
+     span(month(2025, 12), quarter(2026, 1), "Tháng 12/2025 - Quý I/2026"), date(2026, 3, 31)),
+    ("Từ Quý IV/2025 đến Quý II/2026",
+     span(quarter(2025, 4), quarter(2026, 2), "Quý IV/2025 - Quý II/2026"), date(2026, 6, 30)),
+    ("2025 - 2025", year(2025), date(2025, 12, 31)),  # a range of one period is that period
+    # Quarter spellings.
+    ("Quí IV-2025", quarter(2025, 4), date(2025, 12, 31)),
+    ("Quý III Năm 2026", quarter(2026, 3), date(2026, 9, 30)),
+    ("Quý III năm 2026", quarter(2026, 3), date(2026, 9, 30)),
+    ("quý 3/2026", quarter(2026, 3), date(2026, 9, 30)),
+    ("Quý III - 2026", quarter(2026, 3), date(2026, 9, 30)),
+    # Months.
+    ("Tháng 06/2026", month(2026, 6), date(2026, 6, 30)),
+    ("Tháng 6/2026", month(2026, 6), date(2026, 6, 30)),
+    ("Tháng 02/2026", month(2026, 2), date(2026, 3, 2)),  # Saturday 28/2
+    ("Tháng 12 năm 2025", month(2025, 12), date(2025, 12, 31)),
+    # Dates.
+    ("01/01/2026", on(2026, 1, 1), date(2026, 1, 2)),  # New Year's Day
+    ("31/12/2025", on(2025, 12, 31), date(2025, 12, 31)),
+    ("18/10/2025", on(2025, 10, 18), date(2025, 10, 20)),  # Saturday
+    ("30/06/2025", on(2025, 6, 30), date(2025, 6, 30)),
+    ("ngày 15/10/2025", on(2025, 10, 15), date(2025, 10, 15)),
+    # "Trước" is strict: the day before, then Article 148 (Saturday 29/11 -> Monday 1/12).
+    ("Trước ngày 30/11/2025", BEFORE_30_11_2025, date(2025, 12, 1)),
+    ("Trước 30/11/2025", BEFORE_30_11_2025, date(2025, 12, 1)),
+    ("Hoàn thành trước ngày 30/11/2025", BEFORE_30_11_2025, date(2025, 12, 1)),
+    ("Trước ngày 18/11/2025", before(on(2025, 11, 18), "Trước ngày 18/11/2025"),
+     date(2025, 11, 17)),  # Tuesday 18/11: due Monday 17/11
+    ("Trước 15/10/2020", before(on(2020, 10, 15), "Trước ngày 15/10/2020"), date(2020, 10, 14)),
+    ("Trước tháng 12/2025", before(month(2025, 12), "Trước tháng 12/2025"), date(2025, 12, 1)),
+    ("Trước Quý III/2026", before(quarter(2026, 3), "Trước quý III/2026"), date(2026, 6, 30)),
+    ("Trước năm 2026", before(year(2026), "Trước năm 2026"), date(2025, 12, 31)),
+    # "Chậm nhất" (at the latest) is the date itself: Sunday 30/11 -> Monday 1/12.
+    ("Chậm nhất ngày 30/11/2025", on(2025, 11, 30), date(2025, 12, 1)),
+    ("Chậm nhất 30/11/2025", on(2025, 11, 30), date(2025, 12, 1)),
+    # "Within", "end of", "until the end of" a period: that period.
+    ("Trong tháng 12/2025", month(2025, 12), date(2025, 12, 31)),
+    ("Trong quý IV/2025", quarter(2025, 4), date(2025, 12, 31)),
+    ("Trong năm 2026", year(2026), date(2026, 12, 31)),
+    ("Cuối năm 2025", year(2025), date(2025, 12, 31)),
+    ("Cuối quý IV/2025", quarter(2025, 4), date(2025, 12, 31)),
+    ("Đến hết năm 2025", year(2025), date(2025, 12, 31)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "deadline"), PUBLISHED_FORMS)
+def test_published_forms(text: str, expected: Period, deadline: date) -> None:
+    """Forms printed in real task lists parse to the expected period, label and deadline,
+    and the label parses back to the same period."""
+    period = parse_period(text)
+    assert period == expected
+    assert period.label == expected.text
+    assert parse_period(period.label) == period
+    assert period.has_deadline
+    assert period.deadline(DEFAULT_CALENDAR) == deadline
+    check_deadline(period)
+
+
+def test_range_is_due_at_the_end_of_its_last_period() -> None:
+    """A range's last day is its last period's; its first period only orders it."""
+    period = parse_period("Quý IV/2025 - Quý II/2026")
+    assert period.kind == "range"
+    assert period.parts == (quarter(2025, 4), quarter(2026, 2))
+    assert period.last_day == date(2026, 6, 30)
+
+
+def test_before_is_due_the_day_before() -> None:
+    """"Trước ngày X" ends the day before X; "Chậm nhất ngày X" ends on X."""
+    assert parse_period("Trước ngày 18/11/2025").last_day == date(2025, 11, 17)
+    assert parse_period("Chậm nhất ngày 18/11/2025").last_day == date(2025, 11, 18)
+    assert parse_period("Trước tháng 1/2026").last_day == date(2025, 12, 31)
+
+
+RECURRING = [
+    "Hằng năm", "Hàng năm", "Định kỳ hằng năm", "Định kỳ hằng quý", "Hằng quý", "Hằng tháng",
+    "Định kỳ hàng tháng", "Định kì 6 tháng",
+]
+
+
+@pytest.mark.parametrize("text", [*RECURRING, "  hằng  năm ", nfd("Định kỳ hằng quý")])
+def test_recurring(text: str) -> None:
+    """A recurring task keeps its text (NFC, trimmed) and has no single deadline."""
+    period = parse_period(text)
+    verbatim = unicodedata.normalize("NFC", text).strip()
+    assert period == Period("recurring", None, None, None, verbatim)
+    assert period.label == verbatim
+    assert parse_period(period.label) == period
+    assert not period.has_deadline
+    assert period.last_day is None
+    assert period.deadline() is None
+
+
+# Every period text printed in the real tables of /work/shared/real-appendices, per set:
+# (set, text, kind, deadline with DEFAULT_CALENDAR).
+REAL_APPENDIX_PERIODS = [
+    # bo-vhttdl-6225-2025 (Bộ VHTTDL, Công văn 6225/BVHTTDL-VP), "Thời hạn hoàn thành"
+    ("bo-vhttdl-6225-2025", "Tháng 12/2025", "month", date(2025, 12, 31)),
+    ("bo-vhttdl-6225-2025", "Tháng 11/2025", "month", date(2025, 12, 1)),  # Sunday 30/11
+    ("bo-vhttdl-6225-2025", "01/01/2026", "date", date(2026, 1, 2)),  # New Year's Day
+    ("bo-vhttdl-6225-2025", "01/03/2026", "date", date(2026, 3, 2)),  # Sunday
+    ("bo-vhttdl-6225-2025", "31/12/2025", "date", date(2025, 12, 31)),
+    ("bo-vhttdl-6225-2025", "Theo lộ trình được giao tại Kế hoạch số 02-KH/BCĐTW", "open", None),
+    # chinh-phu-394-2025 (Chính phủ, Nghị quyết 394/NQ-CP), "Thời hạn hoàn thành"
+    ("chinh-phu-394-2025", "2030", "year", date(2030, 12, 31)),
+    # dong-nai-179-2025 (UBND tỉnh Đồng Nai, Kế hoạch 179/KH-UBND), "Thời gian thực hiện"
+    ("dong-nai-179-2025", "2026 - 2030", "range", date(2030, 12, 31)),
+    ("dong-nai-179-2025", "2026-2030", "range", date(2030, 12, 31)),
+    ("dong-nai-179-2025", "2025", "year", date(2025, 12, 31)),
+    ("dong-nai-179-2025", "2026", "year", date(2026, 12, 31)),
+    # thu-tuong-2629-2025 (Thủ tướng, Quyết định 2629/QĐ-TTg), "Thời gian thực hiện"
+    ("thu-tuong-2629-2025", "Tháng 12/2025", "month", date(2025, 12, 31)),
+    ("thu-tuong-2629-2025", "Tháng 12/2026", "month", date(2026, 12, 31)),
+    ("thu-tuong-2629-2025", "Tháng 3/2026", "month", date(2026, 3, 31)),
+    ("thu-tuong-2629-2025", "Tháng 02/2026", "month", date(2026, 3, 2)),  # Saturday 28/2
+    ("thu-tuong-2629-2025", "Tháng 06/2026", "month", date(2026, 6, 30)),
+    ("thu-tuong-2629-2025", "Tháng 6/2026", "month", date(2026, 6, 30)),
+    ("thu-tuong-2629-2025", "Tháng 8/2026", "month", date(2026, 9, 3)),  # 31/8–2/9 days off
+    ("thu-tuong-2629-2025", "Năm 2026", "year", date(2026, 12, 31)),
+    ("thu-tuong-2629-2025", "Năm 2025-2026", "range", date(2026, 12, 31)),
+    ("thu-tuong-2629-2025", "Năm 2025-2030", "range", date(2030, 12, 31)),
+    ("thu-tuong-2629-2025", "Bắt đầu triển khai từ năm 2026", "open", None),
+    # vpcp-624-2025 (Văn phòng Chính phủ, Thông báo 624/TB-VPCP), "Thời hạn hoàn thành"
+    ("vpcp-624-2025", "18/10/2025", "date", date(2025, 10, 20)),  # Saturday
+    ("vpcp-624-2025", "30/06/2025", "date", date(2025, 6, 30)),
+    ("vpcp-624-2025", "31/05/2025", "date", date(2025, 6, 2)),  # Saturday
+    ("vpcp-624-2025", "31/10/2025", "date", date(2025, 10, 31)),
+    ("vpcp-624-2025", "30/09/2025", "date", date(2025, 9, 30)),
+    # bac-ninh-144-2025 has no period column.
+]
+
+
+@pytest.mark.parametrize(("source", "text", "kind", "deadline"), REAL_APPENDIX_PERIODS)
+def test_real_appendix_periods(source: str, text: str, kind: str, deadline: date | None) -> None:
+    """Every period printed in the real published tables parses, with the expected deadline."""
+    period = parse_period(text)
+    assert period.kind == kind
+    assert period.deadline(DEFAULT_CALENDAR) == deadline
+    assert parse_period(period.label) == period
+
+
+REAL_APPENDICES = Path(os.environ.get("TRACKER_REAL_APPENDICES", "/work/shared/real-appendices"))
+
+
+@pytest.mark.skipif(not REAL_APPENDICES.is_dir(), reason=f"no {REAL_APPENDICES}")
+def test_real_appendix_periods_are_all_listed() -> None:
+    """The list above holds every text of the tables' period columns (so a new set is noticed)."""
+    listed = {(source, text) for source, text, _, _ in REAL_APPENDIX_PERIODS}
+    found = set()
+    for path in sorted(REAL_APPENDICES.glob("*.tsv")):
+        with path.open(encoding="utf-8", newline="") as file:
+            header, *rows = csv.reader(file, delimiter="\t")
+        columns = [i for i, name in enumerate(header) if name.startswith(("Thời gian", "Thời hạn"))]
+        for row in rows:
+            if columns and len(row) == len(header) and row[columns[0]].strip():
+                if row[columns[0]] not in ("Thời gian thực hiện", "Thời hạn hoàn thành"):
+                    found.add((path.stem, row[columns[0]]))
+    assert found and found <= listed
+
+
+def first_day(period: Period) -> date:
+    """Independent oracle: the first calendar day of a single period."""
+    match period.kind:
+        case "quarter":
+            return date(period.year, 3 * period.number - 2, 1)
+        case "month":
+            return date(period.year, period.number, 1)
+        case "half":
+            return date(period.year, 6 * period.number - 5, 1)
+        case "year":
+            return date(period.year, 1, 1)
+        case "date":
+            return period.day
+    raise AssertionError(period.kind)
+
+
+single_periods = st.one_of(
+    st.builds(lambda y, q: parse_period(quarter_label(y, q)), years, st.integers(1, 4)),
+    st.builds(lambda y, m: parse_period(f"Tháng {m}/{y}"), years, st.integers(1, 12)),
+    st.builds(lambda y, h: parse_period(f"6 tháng {('đầu', 'cuối')[h]} năm {y}"),
+              years, st.integers(0, 1)),
+    st.builds(lambda y: parse_period(str(y)), years),
+    st.builds(lambda d: parse_period(format_date(d)),
+              st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31))),
+)
+
+
+@FAST
+@given(first=years, last=years, spelling=st.sampled_from(
+    ["{0}-{1}", "{0} - {1}", "Năm {0} - {1}", "Năm {0}–Năm {1}", "Giai đoạn {0}-{1}",
+     "Từ năm {0} đến năm {1}"]))
+def test_year_range_property(first: int, last: int, spelling: str) -> None:
+    """Any two years: a range due at the end of the later one, or an error if reversed."""
+    text = spelling.format(first, last)
+    if last < first:
+        with pytest.raises(PeriodError, match="kết thúc sau khi bắt đầu"):
+            parse_period(text)
+        return
+    period = parse_period(text)
+    assert parse_period(period.label) == period
+    assert period.last_day == date(last, 12, 31)
+    if first == last:
+        assert period == year(first)
+    else:
+        assert period == span(year(first), year(last), f"{first} - {last}")
+    check_deadline(period)
+
+
+@FAST
+@given(first=single_periods, last=single_periods, dash=st.sampled_from([" - ", "-", " – ", "- "]))
+def test_range_property(first: Period, last: Period, dash: str) -> None:
+    """Any two periods: a range if the second begins after the first ends, the period itself
+    if they are equal, otherwise an error; a range's label round-trips and it is due at the
+    end of its second period."""
+    text = f"{first.label}{dash}{last.label}"
+    if first == last:
+        assert parse_period(text) == first
+    elif first_day(last) <= first.last_day:
+        with pytest.raises(PeriodError, match="kết thúc sau khi bắt đầu"):
+            parse_period(text)
+    else:
+        period = parse_period(text)
+        assert (period.kind, period.parts) == ("range", (first, last))
+        assert parse_period(period.label) == period
+        assert parse_period(period.label.upper()) == period
+        assert period.last_day == last.last_day
+        check_deadline(period)
+
+
+@FAST
+@given(bound=single_periods, spelling=st.sampled_from(
+    ["Trước {}", "trước {}", "Hoàn thành trước {}"]))
+def test_before_property(bound: Period, spelling: str) -> None:
+    """"Trước X" for any period or date X: due the day before X begins; the label round-trips."""
+    assume(first_day(bound) > date(1900, 1, 1))
+    inner = f"ngày {bound.label}" if bound.kind == "date" else bound.label
+    period = parse_period(spelling.format(inner))
+    assert (period.kind, period.parts) == ("before", (bound,))
+    assert parse_period(period.label) == period
+    assert period.label.startswith("Trước ")
+    assert period.last_day == first_day(bound) - timedelta(days=1)
     check_deadline(period)
