@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import re
 import unicodedata
 from datetime import date, timedelta
@@ -579,7 +578,7 @@ def test_recurring(text: str) -> None:
     assert period.deadline() is None
 
 
-# Every period text printed in the real tables of /work/shared/real-appendices, per set:
+# Every period text printed in the real tables of tests/fixtures/real_appendices, per set:
 # (set, text, kind, deadline with DEFAULT_CALENDAR).
 REAL_APPENDIX_PERIODS = [
     # bo-vhttdl-6225-2025 (Bộ VHTTDL, Công văn 6225/BVHTTDL-VP), "Thời hạn hoàn thành"
@@ -627,10 +626,10 @@ def test_real_appendix_periods(source: str, text: str, kind: str, deadline: date
     assert parse_period(period.label) == period
 
 
-REAL_APPENDICES = Path(os.environ.get("TRACKER_REAL_APPENDICES", "/work/shared/real-appendices"))
+# Kept in the repository with their sources (tests/fixtures/real_appendices/README.md).
+REAL_APPENDICES = Path(__file__).resolve().parent / "fixtures" / "real_appendices"
 
 
-@pytest.mark.skipif(not REAL_APPENDICES.is_dir(), reason=f"no {REAL_APPENDICES}")
 def test_real_appendix_periods_are_all_listed() -> None:
     """The list above holds every text of the tables' period columns (so a new set is noticed)."""
     listed = {(source, text) for source, text, _, _ in REAL_APPENDIX_PERIODS}

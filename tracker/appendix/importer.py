@@ -524,8 +524,8 @@ class _Interpreter:
         self.result.sections.append(SectionRow(
             index + 1, kind, self._published_cells(index, row, kind),
             text or _shorten(_row_text(row), 200)))
-        if kind == "heading":
-            self.section = len(self.result.sections) - 1
+        # The items below print after it (a header repeated over a part of the list too).
+        self.section = len(self.result.sections) - 1
         self.previous = None    # a heading also ends merged cells
 
     def _add_item(self, index: int, values: dict[str, str]) -> None:
