@@ -63,6 +63,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
     MAIL_RETRY_BASE_SECONDS = int(os.environ.get("MAIL_RETRY_BASE_SECONDS", "60"))
+    # How long a sender's claim on a batch of the outbox lasts (renewed while it sends);
+    # after that a crashed sender's messages are taken by another.
+    MAIL_CLAIM_SECONDS = int(os.environ.get("MAIL_CLAIM_SECONDS", "300"))
     # Start the reminder scheduler with `flask run` / gunicorn (see tracker/notify/scheduler.py).
     SCHEDULER_AUTOSTART = _bool("SCHEDULER_AUTOSTART", True)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Theo dõi đề án <no-reply@localhost>")

@@ -41,3 +41,9 @@ class OutboxMessage(db.Model):
     next_attempt_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     last_error: so.Mapped[str | None] = so.mapped_column(NFCText)
+    # A sender claims a row before sending it (tracker/notify/sender.py): its token, until
+    # when. A claim past its time is free again, so a crashed sender's rows are sent by another.
+    claim_token: so.Mapped[str | None] = so.mapped_column(sa.String(32), index=True)
+    claimed_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # The Message-ID header, fixed before the first attempt, so a resend carries the same.
+    message_id_header: so.Mapped[str | None] = so.mapped_column(sa.String(250))

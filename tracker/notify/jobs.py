@@ -5,6 +5,7 @@ unique keys on notices and digests make a second run of the same day add nothing
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -30,8 +31,10 @@ def run_planning(today: date, now: datetime, *, dry_run: bool = False
     return notices, added
 
 
-def run_flush(now: datetime) -> DrainResult:
-    result = drain_outbox(now)
+def run_flush(now: datetime, keep_going: Callable[[], bool] | None = None) -> DrainResult:
+    """Drain the outbox (any number of these may run at once: rows are claimed) and log the
+    run if it did anything. `keep_going` is asked between batches."""
+    result = drain_outbox(now, keep_going=keep_going)
     if result.sent or result.failed or result.retried or result.cancelled or result.held:
         db.session.add(SchedulerRun(job="send", started_at=now, finished_at=datetime.now(now.tzinfo),
                                     sent=result.sent, retried=result.retried, failed=result.failed))

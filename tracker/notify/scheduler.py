@@ -94,7 +94,9 @@ class ReminderScheduler:
         now = now or datetime.now(UTC)
         with self.app.app_context():
             if acquire_lease(self.holder, now):
-                run_flush(now)
+                # A long flush renews the lease between batches; the outbox rows are claimed
+                # one batch at a time, so even a second holder would send nothing twice.
+                run_flush(now, keep_going=lambda: acquire_lease(self.holder, datetime.now(UTC)))
 
     def catch_up(self, now: datetime | None = None) -> None:
         """After downtime: plan today now if its sending time has passed and it is unplanned."""

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
+import uuid
 from collections import defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -46,50 +51,144 @@ def send_now(messages: list[OutboxMessage]) -> DrainResult:
     """Send these pending messages at once (an invitation, a reset link) over one connection."""
     result = DrainResult()
     if messages:
-        _send_batch(messages, datetime.now(UTC), current_app.config["MAIL_MAX_ATTEMPTS"],
-                    result)
+        now = datetime.now(UTC)
+        claim, batch, _ = claim_batch(now, only=[m.id for m in messages])
+        if batch:
+            _send_batch(batch, claim, now, current_app.config["MAIL_MAX_ATTEMPTS"], result)
     return result
 
 
-def drain_outbox(now: datetime, *, limit: int | None = None) -> DrainResult:
-    """Send every pending message that is due, in batches; return the counts."""
+def drain_outbox(now: datetime, *, limit: int | None = None,
+                 keep_going: Callable[[], bool] | None = None) -> DrainResult:
+    """Send every pending message that is due, in claimed batches; return the counts.
+
+    Any number of senders (scheduler, `flask reminders send`, several machines) may drain at
+    once: each batch is claimed first, so every message goes through one sender only.
+    `keep_going` is asked between batches (the scheduler renews its lease there).
+    """
     result = DrainResult()
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
     seen: set[int] = set()
     while limit is None or result.sent + result.failed + result.cancelled < limit:
-        batch = db.session.scalars(
-            sa.select(OutboxMessage)
-            .where(OutboxMessage.status == MessageStatus.PENDING.value,
-                   sa.or_(OutboxMessage.next_attempt_at.is_(None),
-                          OutboxMessage.next_attempt_at <= now),
-                   OutboxMessage.id.not_in(seen) if seen else sa.true())
-            .order_by(OutboxMessage.id)
-            .limit(BATCH_SIZE)
-        ).all()
-        if not batch:
+        claim, batch, looked_at = claim_batch(now, exclude=seen)
+        if not looked_at:
             break
-        seen.update(m.id for m in batch)
-        if not _send_batch(batch, now, max_attempts, result):
+        seen.update(looked_at)
+        if batch and not _send_batch(batch, claim, now, max_attempts, result):
             break  # the server is unreachable: the rest waits for the next flush
+        if keep_going is not None and not keep_going():
+            break
     return result
 
 
-def _send_batch(batch: list[OutboxMessage], now: datetime, max_attempts: int,
+# ---- claims ----------------------------------------------------------------------------------
+# A sender takes its batch by writing a fresh token and an expiry on the rows
+# (`claim_token`, `claimed_until`) in one short committed transaction, only where no live
+# claim is: on PostgreSQL the candidates are read with SELECT … FOR UPDATE SKIP LOCKED, so
+# concurrent senders split the queue without waiting; on SQLite the UPDATE re-checks the
+# condition under the database's write lock. The rows are then read back by token: exactly
+# this sender's. Each outcome releases its row; a claim left by a crashed sender expires
+# (MAIL_CLAIM_SECONDS) and the row is taken again, with the Message-ID fixed before the
+# first attempt.
+
+
+def _clock() -> datetime:
+    """Claims run on the real clock, even when a drain is dated otherwise (`--today`)."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Claim:
+    token: str
+    ttl: timedelta
+    renewed_at: float  # time.monotonic() of the claim or its last renewal
+
+    def due_for_renewal(self) -> bool:
+        return time.monotonic() - self.renewed_at > self.ttl.total_seconds() / 3
+
+    def renew(self) -> set[int]:
+        """Push the expiry of the rows still ours; return their ids (a row we lost, after a
+        pause longer than the claim, belongs to another sender now and is left alone)."""
+        db.session.execute(
+            sa.update(OutboxMessage).where(OutboxMessage.claim_token == self.token)
+            .values(claimed_until=_clock() + self.ttl),
+            execution_options={"synchronize_session": False})
+        db.session.commit()
+        self.renewed_at = time.monotonic()
+        return set(db.session.scalars(sa.select(OutboxMessage.id)
+                                      .where(OutboxMessage.claim_token == self.token)))
+
+
+def _claimable(now: datetime, clock: datetime):
+    return sa.and_(OutboxMessage.status == MessageStatus.PENDING.value,
+                   sa.or_(OutboxMessage.next_attempt_at.is_(None),
+                          OutboxMessage.next_attempt_at <= now),
+                   sa.or_(OutboxMessage.claimed_until.is_(None),
+                          OutboxMessage.claimed_until < clock))
+
+
+def claim_batch(now: datetime, *, exclude: Collection[int] = (),
+                only: Collection[int] | None = None, size: int = BATCH_SIZE
+                ) -> tuple[Claim, list[OutboxMessage], list[int]]:
+    """Claim up to `size` due, unclaimed messages for this sender alone (committed).
+
+    Returns the claim, the messages it holds, and the ids looked at (some may have gone to
+    another sender between the look and the claim).
+    """
+    clock = _clock()
+    claim = Claim(uuid.uuid4().hex, timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"]),
+                  time.monotonic())
+    condition = _claimable(now, clock)
+    candidates = sa.select(OutboxMessage.id).where(condition)
+    if exclude:
+        candidates = candidates.where(OutboxMessage.id.not_in(exclude))
+    if only is not None:
+        candidates = candidates.where(OutboxMessage.id.in_(only))
+    ids = list(db.session.scalars(candidates.order_by(OutboxMessage.id).limit(size)
+                                  .with_for_update(skip_locked=True)))
+    if not ids:
+        db.session.rollback()
+        return claim, [], []
+    db.session.execute(
+        sa.update(OutboxMessage).where(OutboxMessage.id.in_(ids), condition)
+        .values(claim_token=claim.token, claimed_until=clock + claim.ttl),
+        execution_options={"synchronize_session": False})
+    db.session.commit()
+    batch = list(db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.claim_token == claim.token)
+        .order_by(OutboxMessage.id).execution_options(populate_existing=True)))
+    return claim, batch, ids
+
+
+def _release(message: OutboxMessage) -> None:
+    message.claim_token, message.claimed_until = None, None
+
+
+def _message_id() -> str:
+    return make_msgid(domain=urlsplit(current_app.config["TRACKER_BASE_URL"]).hostname
+                      or "localhost")
+
+
+def _send_batch(batch: list[OutboxMessage], claim: Claim, now: datetime, max_attempts: int,
                 result: DrainResult) -> bool:
     today = today_in(current_app.config["TRACKER_TIMEZONE"], now)
     ready = _prepare_batch(batch, today, result)
+    for message in ready:
+        # Fixed before the first attempt and committed with it: a resend after a crash
+        # between the server's 250 and our commit carries the same Message-ID.
+        message.message_id_header = message.message_id_header or _message_id()
     session = db.session()
     # The batch's messages stay loaded across the commits below: each commit records one
     # outcome of this process; reloading every message after it cost one query per mail.
     session.expire_on_commit = False
     try:
         session.commit()
-        return _deliver(ready, now, max_attempts, result)
+        return _deliver(ready, claim, now, max_attempts, result)
     finally:
         session.expire_on_commit = True
 
 
-def _deliver(ready: list[OutboxMessage], now: datetime, max_attempts: int,
+def _deliver(ready: list[OutboxMessage], claim: Claim, now: datetime, max_attempts: int,
              result: DrainResult) -> bool:
     """Send the prepared messages over one SMTP connection, committing after each one."""
     if not ready:
@@ -97,6 +196,7 @@ def _deliver(ready: list[OutboxMessage], now: datetime, max_attempts: int,
     if not current_app.config.get("MAIL_SERVER"):
         for message in ready:
             message.status, message.last_error = MessageStatus.HELD.value, NO_SERVER
+            _release(message)
             result.held += 1
         db.session.commit()
         return True
@@ -110,8 +210,15 @@ def _deliver(ready: list[OutboxMessage], now: datetime, max_attempts: int,
         db.session.commit()
         return False
     result.connections += 1
+    ours = {message.id for message in ready}
     try:
         for message in ready:
+            if claim.due_for_renewal():
+                ours = claim.renew()
+            if message.id not in ours:
+                log.warning("outbox message %s: claim lost to another sender, skipped",
+                            message.id)
+                continue
             _send_one(connection, message, now, max_attempts, result)
             db.session.commit()
     finally:
@@ -127,9 +234,11 @@ def _send_one(connection, message: OutboxMessage, now: datetime, max_attempts: i
     message.attempts += 1
     recipient = (message.recipient_name, message.recipient) if message.recipient_name \
         else message.recipient
+    email = Message(subject=message.subject, recipients=[recipient], body=message.body_text,
+                    html=message.body_html)
+    email.msgId = message.message_id_header or email.msgId
     try:
-        connection.send(Message(subject=message.subject, recipients=[recipient],
-                                body=message.body_text, html=message.body_html))
+        connection.send(email)
     except smtplib.SMTPServerDisconnected as error:
         message.attempts -= 1
         _temporary_failure(message, str(error), now, max_attempts, result)
@@ -148,6 +257,7 @@ def _send_one(connection, message: OutboxMessage, now: datetime, max_attempts: i
             _temporary_failure(message, answer, now, max_attempts, result, counted=True)
     else:
         message.status, message.sent_at, message.last_error = MessageStatus.SENT.value, now, None
+        _release(message)
         result.sent += 1
 
 
@@ -160,6 +270,7 @@ def _temporary_failure(message: OutboxMessage, error: str, now: datetime, max_at
     if not counted:
         message.attempts += 1
     message.last_error = error
+    _release(message)
     if message.attempts >= max_attempts:
         message.status = MessageStatus.FAILED.value
         result.failed += 1
@@ -171,6 +282,7 @@ def _temporary_failure(message: OutboxMessage, error: str, now: datetime, max_at
 
 def _permanent_failure(message: OutboxMessage, answer: str, result: DrainResult) -> None:
     message.status, message.last_error = MessageStatus.FAILED.value, answer
+    _release(message)
     result.failed += 1
 
 
@@ -199,6 +311,7 @@ def _prepare_batch(batch: list[OutboxMessage], today: date, result: DrainResult
 
 def _cancel(message: OutboxMessage, why: str, result: DrainResult) -> None:
     message.status, message.last_error = MessageStatus.CANCELLED.value, why
+    _release(message)
     result.cancelled += 1
 
 
