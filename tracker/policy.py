@@ -66,17 +66,20 @@ def owner_agencies_allowed(actor: Actor, agency_ids: Collection[int]) -> list[in
     return [a for a in agency_ids if a == actor.agency_id] if can_create_plans(actor) else []
 
 
-def can_update_status(actor: Actor, lead_agency_id: int, owner_agency_id: int) -> bool:
-    """Change the status and the notes: the lead agency's officers and managers, or a manager in scope."""
+def can_update_status(actor: Actor, lead_agency_ids: int | Collection[int],
+                      owner_agency_id: int) -> bool:
+    """Change the status and the notes: the officers and managers of the lead agency (of any
+    of them, when a published list names several), or a manager in scope."""
     if can_manage_plan(actor, owner_agency_id):
         return True
-    return _is(actor, Role.OFFICER, Role.MANAGER) and actor.agency_id == lead_agency_id
+    leads = {lead_agency_ids} if isinstance(lead_agency_ids, int) else set(lead_agency_ids)
+    return _is(actor, Role.OFFICER, Role.MANAGER) and actor.agency_id in leads
 
 
-def can_comment(actor: Actor, lead_agency_id: int, owner_agency_id: int,
+def can_comment(actor: Actor, lead_agency_ids: int | Collection[int], owner_agency_id: int,
                 coordinator_ids: Collection[int]) -> bool:
     """Add a note without changing anything: also the coordinating agencies' officers."""
-    if can_update_status(actor, lead_agency_id, owner_agency_id):
+    if can_update_status(actor, lead_agency_ids, owner_agency_id):
         return True
     return _is(actor, Role.OFFICER, Role.MANAGER) and actor.agency_id in coordinator_ids
 

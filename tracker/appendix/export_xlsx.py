@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
-from tracker.appendix.table import AppendixTable, BodyLine, Cell, Covered
+from tracker.appendix.table import AppendixTable, BodyLine, Cell
 from tracker.text import xml_safe
 
 FONT_NAME = "Times New Roman"

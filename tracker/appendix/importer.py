@@ -632,7 +632,7 @@ def _cells_of_short_row(row: list[str], width: int, header_keys: list[str | None
         else:
             starts[0] = 0
             ends = starts[1:] + [width]
-            return [[cell, end - start] for cell, start, end in zip(row, starts, ends)]
+            return [[cell, end - start] for cell, start, end in zip(row, starts, ends, strict=True)]
     cells = [[cell, 1] for cell in row]
     cells[-1][1] = width - len(row) + 1
     return cells

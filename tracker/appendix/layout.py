@@ -10,6 +10,7 @@ Column keys: the six the tracker understands ("position", "title", "lead_agency"
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -93,6 +94,19 @@ class PlanLayout:
     def _new_key(self) -> str:
         numbers = [int(key[1:]) for key in self.keys if key.startswith("c") and key[1:].isdigit()]
         return f"c{max(numbers, default=-1) + 1}"
+
+
+_LAST_NUMBER = re.compile(r"^(.*?)(\d+)(\D*)$")
+
+
+def next_number(numbers: Sequence[str]) -> str:
+    """The STT after the last one printed in a section: "1.3" → "1.4", "9." → "10.", "" if
+    the list does not number its rows that way."""
+    for text in reversed(numbers):
+        if text:
+            match = _LAST_NUMBER.match(text)
+            return f"{match[1]}{int(match[2]) + 1}{match[3]}" if match else ""
+    return "1"
 
 
 def widths_of(keys: Sequence[str]) -> tuple[int, ...]:

@@ -23,6 +23,7 @@ from tracker.models.user import Role, User
 
 __all__ = [
     "Agency", "AuditEntry", "ImportDraft", "JournalEntry", "JournalKind", "LoginAttempt", "MessageStatus",
-    "OutboxMessage", "Plan", "PlanSection", "Proposal", "proposal_leads", "Role", "UsedToken", "User", "proposal_coordinators",
+    "OutboxMessage", "Plan", "PlanSection", "Proposal", "Role", "UsedToken", "User",
+    "proposal_coordinators", "proposal_leads",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
 ]

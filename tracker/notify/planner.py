@@ -44,6 +44,9 @@ class ItemFacts:
     owner_agency_id: int
     coordinator_ids: frozenset[int] = frozenset()
     lead_agency_name: str = ""
+    # The other agencies a published lead cell names ("Bộ CHQS tỉnh; UBND cấp xã"): reminded
+    # as the lead is.
+    co_lead_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,14 +262,16 @@ def plan_notices(
         days_left = (due - today).days
         if days_left >= 0:
             for stage in schedule.due_soon_stages(due):
-                emit(DUE_SOON, item, stage, days_left, directory.agency_due_soon(item.lead_agency_id))
+                for lead_id in (item.lead_agency_id, *sorted(item.co_lead_ids)):
+                    emit(DUE_SOON, item, stage, days_left, directory.agency_due_soon(lead_id))
                 if stage == schedule.first_stage:
                     for agency_id in sorted(item.coordinator_ids):
                         emit(DUE_SOON, item, stage, days_left, directory.agency_due_soon(agency_id))
         else:
             for number in schedule.overdue_numbers(due):
                 emit(OVERDUE, item, number, days_left, directory.managers.get(item.owner_agency_id, ()))
-                emit(OVERDUE, item, number, days_left, directory.agency_overdue(item.lead_agency_id))
+                for lead_id in (item.lead_agency_id, *sorted(item.co_lead_ids)):
+                    emit(OVERDUE, item, number, days_left, directory.agency_overdue(lead_id))
                 if number > rules.escalate_after:
                     emit(OVERDUE, item, number, days_left, directory.office_managers)
 

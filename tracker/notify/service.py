@@ -26,6 +26,7 @@ from tracker.models import (
     Role,
     User,
     proposal_coordinators,
+    proposal_leads,
 )
 from tracker.notify import planner
 from tracker.statuses import ENDED
@@ -73,12 +74,20 @@ def load_items() -> list[planner.ItemFacts]:
         .where(proposal_coordinators.c.proposal_id.in_(open_ids))
     ):
         coordinators[proposal_id].add(agency_id)
+    leads: dict[int, set[int]] = defaultdict(set)
+    for proposal_id, agency_id in db.session.execute(
+        sa.select(proposal_leads.c.proposal_id, proposal_leads.c.agency_id)
+        .where(proposal_leads.c.proposal_id.in_(open_ids))
+    ):
+        leads[proposal_id].add(agency_id)
     no_one = frozenset()
     return [
         planner.ItemFacts(id=item_id, title="", status=status, due_date=due_date, due_period="",
                           lead_agency_id=lead_id, owner_agency_id=owner_id,
                           coordinator_ids=frozenset(coordinators[item_id])
-                          if item_id in coordinators else no_one)
+                          if item_id in coordinators else no_one,
+                          co_lead_ids=frozenset(leads[item_id] - {lead_id})
+                          if item_id in leads else no_one)
         for item_id, status, due_date, lead_id, owner_id in db.session.execute(open_items)
     ]
 
@@ -208,8 +217,11 @@ def queue_status_notices(proposal: Proposal, entry, today: date) -> int:
         return 0
     db.session.flush()  # the journal entry's id is part of the dedupe key
     owner_id = db.session.scalar(sa.select(Plan.owner_agency_id).where(Plan.id == proposal.plan_id))
+    lead_ids = [proposal.lead_agency_id] + sorted(set(db.session.scalars(
+        sa.select(proposal_leads.c.agency_id).where(proposal_leads.c.proposal_id == proposal.id)
+    )) - {proposal.lead_agency_id})
     recipients = recipients_of(
-        [(owner_id, (Role.MANAGER,)), (proposal.lead_agency_id, (Role.OFFICER,))],
+        [(owner_id, (Role.MANAGER,))] + [(lead_id, (Role.OFFICER,)) for lead_id in lead_ids],
         mailbox_of=proposal.lead_agency_id, unless_muted="status")
     _insert_ignoring_duplicates(Notice, [
         dict(dedupe_key=f"status:{entry.id}:{r.email.lower()}", kind="status",

@@ -65,6 +65,73 @@ class EditProposalForm(ProposalForm):
     version = VersionField()
 
 
+NO_SECTION = 0
+
+
+def published_form(base: type[ProposalForm], columns: list[tuple[str, str]],
+                   sections: list[tuple[int, str]]) -> type[ProposalForm]:
+    """The item form of an imported list: also its STT as printed, its section and a field per
+    column of the list's own ("Sản phẩm đầu ra" …), each labelled with the published header;
+    the lead cell as published (it may name several agencies)."""
+    fields: dict = {
+        "number_text": CleanStringField(_l("No. as printed"), validators=[Optional(),
+                                                                          max_length(50)]),
+        "section_id": SelectField(
+            # Not posted (an older form, a script): no section; a section of another plan is
+            # ignored by the service.
+            _l("Section"), coerce=int, default=NO_SECTION, validate_choice=False,
+            choices=[SelectChoice(NO_SECTION, "—")] + [SelectChoice(i, t) for i, t in sections]),
+        "lead_agency_name": CleanStringField(
+            _l("Lead agency"), validators=[DataRequired(_l("Enter the lead agency.")),
+                                           max_length(1000)]),
+    }
+    for key, header in columns:
+        fields[f"extra_{key}"] = CleanTextAreaField(header or key, validators=[Optional(),
+                                                                               max_length(5000)])
+    form = type(f"Published{base.__name__}", (base,), fields)
+    form.extra_keys = [key for key, _ in columns]
+    return form
+
+
+def item_form_class(plan, base: type[ProposalForm]) -> type[ProposalForm]:
+    """The item form for this plan: the seed's six columns, or the imported list's shape."""
+    from tracker.appendix.layout import PlanLayout
+    from tracker.plans.service import plan_sections
+
+    layout = PlanLayout.from_json(plan.layout)
+    if layout is None:
+        return base
+    return published_form(base, layout.extra_columns(), plan_sections(plan.id))
+
+
+def item_form_data(proposal) -> dict:
+    """The current values of an item for its form (its published cells included)."""
+    data = {"lead_agency_name": proposal.lead_text or proposal.lead_agency.name,
+            "number_text": proposal.number_text, "section_id": proposal.section_id or NO_SECTION}
+    data.update({f"extra_{key}": value for key, value in (proposal.extra or {}).items()
+                 if not key.startswith("_")})
+    return data
+
+
+def proposal_fields(form: ProposalForm, plan, *, editing: bool = False):
+    """The typed values as ProposalFields (with the published cells of an imported list)."""
+    from tracker.plans.service import ProposalFields, typed_published_cells
+
+    published = None
+    if hasattr(form, "extra_keys"):
+        published = typed_published_cells(
+            plan, lead_text=form.lead_agency_name.data, number_text=form.number_text.data or "",
+            section_id=form.section_id.data or None,
+            extra={key: getattr(form, f"extra_{key}").data or "" for key in form.extra_keys},
+            keep_number=editing)
+    return ProposalFields(
+        title=form.title.data, lead_agency_name=form.lead_agency_name.data,
+        coordination=form.coordination.data or "", due_period=form.due_period.data,
+        approving_level=form.approving_level.data or "", notes=form.notes.data or "",
+        position=form.position.data, published=published,
+    )
+
+
 def status_choices(statuses=None) -> list[SelectChoice]:
     statuses = list(Status) if statuses is None else statuses
     return [SelectChoice(s.value, _l(LABELS[s])) for s in statuses]

@@ -17,10 +17,11 @@ from tracker.plans.forms import (
     ItemFilterForm,
     PlanForm,
     ProposalForm,
+    item_form_class,
+    proposal_fields,
     read_filters,
 )
 from tracker.plans.service import (
-    ProposalFields,
     add_proposal,
     agency_involved,
     create_plan,
@@ -146,11 +147,11 @@ def show(plan_id: int):
 def new_item(plan_id: int):
     """Add one item to a plan."""
     plan = get_plan(plan_id, manage=True)
-    form = ProposalForm()
+    form = item_form_class(plan, ProposalForm)()
     if form.validate_on_submit():
         try:
             proposal = add_proposal(
-                plan, proposal_fields(form), AgencyDirectory.load(),
+                plan, proposal_fields(form, plan), AgencyDirectory.load(),
                 actor_user_id=current_user.id, actor_agency_id=current_user.agency_id,
             )
         except PeriodError as error:  # the field validated it; kept for safety
@@ -162,11 +163,3 @@ def new_item(plan_id: int):
     return render_template("proposals/form.html", form=form, plan=plan, proposal=None,
                            agencies=all_agencies()), 400 if form.errors else 200
 
-
-def proposal_fields(form: ProposalForm) -> ProposalFields:
-    return ProposalFields(
-        title=form.title.data, lead_agency_name=form.lead_agency_name.data,
-        coordination=form.coordination.data or "", due_period=form.due_period.data,
-        approving_level=form.approving_level.data or "", notes=form.notes.data or "",
-        position=form.position.data,
-    )

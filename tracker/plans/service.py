@@ -17,6 +17,7 @@ from tracker.models import (
     PlanSection,
     Proposal,
     proposal_coordinators,
+    proposal_leads,
 )
 from tracker.periods import parse_period
 from tracker.services import check_version
@@ -35,7 +36,7 @@ class ItemFilters:
 
     def apply(self, query: sa.Select, today: date) -> sa.Select:
         if self.lead_agency_id:
-            query = query.where(Proposal.lead_agency_id == self.lead_agency_id)
+            query = query.where(led_by(self.lead_agency_id))
         if self.due_period:
             query = query.where(Proposal.due_period == self.due_period)
         if self.status:
@@ -51,9 +52,15 @@ class ItemFilters:
         return query
 
 
+def led_by(agency_id: int) -> sa.ColumnElement[bool]:
+    """Condition on Proposal: the agency leads the item, alone or with others."""
+    co_led = sa.select(proposal_leads.c.proposal_id).where(proposal_leads.c.agency_id == agency_id)
+    return sa.or_(Proposal.lead_agency_id == agency_id, Proposal.id.in_(co_led))
+
+
 def involved_plan_ids(agency_id: int) -> sa.Select:
     """Plans in which the agency leads or coordinates at least one item."""
-    led = sa.select(Proposal.plan_id).where(Proposal.lead_agency_id == agency_id)
+    led = sa.select(Proposal.plan_id).where(led_by(agency_id))
     coordinated = (
         sa.select(Proposal.plan_id)
         .join(proposal_coordinators, proposal_coordinators.c.proposal_id == Proposal.id)
@@ -64,7 +71,7 @@ def involved_plan_ids(agency_id: int) -> sa.Select:
 
 def agency_involved(agency_id: int, plan_id: int) -> bool:
     """Does the agency lead or coordinate an item of this plan?"""
-    led = sa.exists().where(Proposal.plan_id == plan_id, Proposal.lead_agency_id == agency_id)
+    led = sa.exists().where(Proposal.plan_id == plan_id, led_by(agency_id))
     coordinated = sa.exists().where(
         Proposal.plan_id == plan_id,
         proposal_coordinators.c.proposal_id == Proposal.id,
@@ -230,6 +237,37 @@ class PublishedCells:
     section: PlanSection | None = None
 
 
+def plan_sections(plan_id: int) -> list[tuple[int, str]]:
+    """(id, text) of the headings of an imported list, in order: where a new item may go."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(PlanSection.id, PlanSection.text)
+        .where(PlanSection.plan_id == plan_id, PlanSection.kind == "heading")
+        .order_by(PlanSection.position))]
+
+
+def typed_published_cells(plan: Plan, *, lead_text: str, number_text: str,
+                          section_id: int | None, extra: dict[str, str],
+                          keep_number: bool = False) -> PublishedCells:
+    """What a manager typed for an item of an imported list. Without a number, a new item
+    takes the one after the last of its section ("1.3" → "1.4")."""
+    from tracker.agency_names import lead_names
+    from tracker.appendix.layout import next_number
+
+    section = db.session.get(PlanSection, section_id) if section_id else None
+    if section is not None and section.plan_id != plan.id:
+        section = None
+    if not number_text and not keep_number:
+        numbers = db.session.scalars(
+            sa.select(Proposal.number_text).where(
+                Proposal.plan_id == plan.id,
+                Proposal.section_id == section.id if section else Proposal.section_id.is_(None))
+            .order_by(Proposal.position, Proposal.id)).all()
+        number_text = next_number(numbers)
+    return PublishedCells(lead_text=lead_text, lead_names=lead_names(lead_text),
+                          number_text=number_text, extra={k: v for k, v in extra.items() if v},
+                          section=section)
+
+
 def add_proposal(plan: Plan, fields: ProposalFields, directory: AgencyDirectory,
                  actor_user_id: int | None = None, actor_agency_id: int | None = None) -> Proposal:
     """Create an item; raises PeriodError for a bad due period. The journal records its creation.
@@ -292,7 +330,7 @@ def my_items_query(agency_id: int, manages_owned_plans: bool, sees_every_plan: b
              .where(Proposal.status.not_in([s.value for s in ENDED]))
              .order_by(Proposal.due_date.is_(None), Proposal.due_date, Proposal.id))
     if not (manages_owned_plans and sees_every_plan):
-        mine = Proposal.lead_agency_id == agency_id
+        mine = led_by(agency_id)
         if manages_owned_plans:
             mine = sa.or_(mine, Plan.owner_agency_id == agency_id)
         query = query.where(mine)

@@ -7,11 +7,15 @@ from flask_login import current_user
 from tracker import policy
 from tracker.agencies import AgencyDirectory, all_agencies
 from tracker.extensions import db
-from tracker.mailer import deliver_pending
 from tracker.models import JournalKind, Proposal
 from tracker.notify.service import queue_status_notices
-from tracker.plans.forms import EditProposalForm
-from tracker.plans.routes import proposal_fields
+from tracker.appendix.layout import PlanLayout
+from tracker.plans.forms import (
+    EditProposalForm,
+    item_form_class,
+    item_form_data,
+    proposal_fields,
+)
 from tracker.plans.service import agency_involved
 from tracker.proposals import bp, notices
 from tracker.proposals.forms import NotesForm, PostponementDecisionForm, StatusUpdateForm
@@ -54,7 +58,8 @@ class Rights:
     """What the current user may do on one item, asked of the policy once per request."""
 
     def __init__(self, proposal: Proposal) -> None:
-        owner, lead = proposal.plan.owner_agency_id, proposal.lead_agency_id
+        owner = proposal.plan.owner_agency_id
+        lead = {proposal.lead_agency_id} | {agency.id for agency in proposal.leads}
         self.update = policy.can_update_status(current_user, lead, owner)
         self.comment = policy.can_comment(current_user, lead, owner,
                                           [a.id for a in proposal.coordinators])
@@ -80,6 +85,8 @@ def render_item(proposal: Proposal, *, status: int = 200, form: StatusUpdateForm
         "proposals/show.html", proposal=proposal, form=form, decision_form=decision_form,
         notes_form=notes_form, rights=rights, journal=journal_of(proposal.id),
         today=tracker_today(), field_labels=FIELD_LABELS,
+        extra_columns=layout.extra_columns() if (layout := PlanLayout.from_json(
+            proposal.plan.layout)) else [],
     ), status
 
 
@@ -123,7 +130,6 @@ def update_status(proposal_id: int):
         proposal = get_item(proposal_id)
         keep_typed_text(form, proposal)
         return render_item(proposal, form=form, status=409)
-    deliver_pending(messages)
     flash(_("The postponement request was sent to the managers.") if messages
           else _("The update was saved."), "success")
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
@@ -150,7 +156,7 @@ def decide(proposal_id: int):
         entry = decide_postponement(proposal, approve=approve, reason=form.reason.data or "",
                                     user_id=current_user.id, agency_id=current_user.agency_id,
                                     expected_version=form.version.data)
-        messages = notices.postponement_decided(proposal, entry, approve, current_user.name)
+        notices.postponement_decided(proposal, entry, approve, current_user.name)
         queue_status_notices(proposal, entry, tracker_today())
         db.session.commit()
     except FieldError as error:
@@ -162,7 +168,6 @@ def decide(proposal_id: int):
         db.session.rollback()
         flash(conflict_message(), "danger")
         return render_item(get_item(proposal_id), status=409)
-    deliver_pending(messages)
     flash(_("The postponement was approved.") if approve else _("The postponement was refused."),
           "success")
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
@@ -196,19 +201,20 @@ def edit(proposal_id: int):
     proposal = get_item(proposal_id)
     if not policy.can_manage_plan(current_user, proposal.plan.owner_agency_id):
         abort(403)
-    form = EditProposalForm(obj=proposal, lead_agency_name=proposal.lead_agency.name)
+    form_class = item_form_class(proposal.plan, EditProposalForm)
+    form = form_class(obj=proposal, **item_form_data(proposal))
     conflict = False
     if form.validate_on_submit():
         try:
-            edit_proposal(proposal, proposal_fields(form), AgencyDirectory.load(),
+            edit_proposal(proposal, proposal_fields(form, proposal.plan, editing=True),
+                          AgencyDirectory.load(),
                           user_id=current_user.id, agency_id=current_user.agency_id,
                           expected_version=form.version.data)
             db.session.commit()
         except CONFLICTS:
             db.session.rollback()
             proposal = get_item(proposal_id)
-            form = EditProposalForm(formdata=None, obj=proposal,
-                                    lead_agency_name=proposal.lead_agency.name)
+            form = form_class(formdata=None, obj=proposal, **item_form_data(proposal))
             conflict = True
         else:
             flash(_("Saved."), "success")

@@ -34,6 +34,8 @@ def get_proposal(proposal_id: int) -> Proposal | None:
             so.joinedload(Proposal.lead_agency),
             so.joinedload(Proposal.plan),
             so.selectinload(Proposal.coordinators),
+            so.selectinload(Proposal.leads),
+            so.joinedload(Proposal.section),
         )
     )
 
@@ -183,6 +185,9 @@ FIELD_LABELS = {
     "approving_level": N_("Approving level"),
     "notes": N_("Notes"),
     "position": N_("No."),
+    "number_text": N_("No. as printed"),
+    "section": N_("Section"),
+    "extra": N_("Column of the list"),
 }
 
 
@@ -205,18 +210,44 @@ def edit_proposal(proposal: Proposal, fields: ProposalFields, directory: AgencyD
     if fields.position and fields.position != proposal.position:
         record("position", str(proposal.position), str(fields.position))
         proposal.position = fields.position
-    lead = directory.find_or_create(fields.lead_agency_name)
-    if lead is not proposal.lead_agency:
-        record("lead_agency", proposal.lead_agency.name, lead.name)
-        proposal.lead_agency = lead
+    published = fields.published
+    if published is not None:
+        # An item of an imported list: its cells stay as typed, as published ones are.
+        record("number_text", proposal.number_text, published.number_text)
+        proposal.number_text = published.number_text
+        if published.section is not proposal.section:
+            record("section", proposal.section.text if proposal.section else "",
+                   published.section.text if published.section else "")
+            proposal.section = published.section
+        old_extra = {k: v for k, v in (proposal.extra or {}).items() if not k.startswith("_")}
+        for key in sorted(set(old_extra) | set(published.extra)):
+            record("extra", old_extra.get(key, ""), published.extra.get(key, ""))
+        kept = {k: v for k, v in (proposal.extra or {}).items() if k.startswith("_")}
+        proposal.extra = {**kept, **published.extra} or None
+        if published.lead_text != (proposal.lead_text or proposal.lead_agency.name):
+            record("lead_agency", proposal.lead_text or proposal.lead_agency.name,
+                   published.lead_text)
+            leads = list({id(a): a for a in (directory.find_or_create(name)
+                                             for name in published.lead_names)}.values())
+            proposal.lead_text = published.lead_text
+            proposal.lead_agency, proposal.leads = leads[0], leads
+    else:
+        lead = directory.find_or_create(fields.lead_agency_name)
+        if lead is not proposal.lead_agency:
+            record("lead_agency", proposal.lead_agency.name, lead.name)
+            proposal.lead_agency = lead
+            proposal.leads = [lead]
     proposal.coordinators = directory.mentioned_in(fields.coordination)
-    period = parse_period(fields.due_period)
-    if period.label != proposal.due_period:
-        record("due_period", proposal.due_period, period.label)
+    period = parse_period(fields.due_period) if fields.due_period else None
+    period_text = (fields.due_period if published is not None
+                   else period.label if period is not None else "")
+    deadline = period.deadline() if period is not None else None
+    if period_text != proposal.due_period:
+        record("due_period", proposal.due_period, period_text)
         if proposal.due_period == proposal.original_due_period:
             # A correction of the plan as filed, not a postponement: the original changes too.
-            proposal.original_due_period = period.label
-            proposal.original_due_date = period.deadline()
-        proposal.due_period, proposal.due_date = period.label, period.deadline()
+            proposal.original_due_period = period_text
+            proposal.original_due_date = deadline
+        proposal.due_period, proposal.due_date = period_text, deadline
     _add_to_journal(proposal, entries)
     return entries
