@@ -66,6 +66,9 @@ class Config:
     # How long a sender's claim on a batch of the outbox lasts (renewed while it sends);
     # after that a crashed sender's messages are taken by another.
     MAIL_CLAIM_SECONDS = int(os.environ.get("MAIL_CLAIM_SECONDS", "300"))
+    # Seconds to wait for the mail server on connecting and on each command; a server that
+    # never answers then costs one timeout per flush, not the sender for ever.
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
     # Start the reminder scheduler with `flask run` / gunicorn (see tracker/notify/scheduler.py).
     SCHEDULER_AUTOSTART = _bool("SCHEDULER_AUTOSTART", True)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Theo dõi đề án <no-reply@localhost>")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from tracker import policy
 from tracker.admin.forms import AgencyForm, InviteForm
 from tracker.extensions import db
 from tracker.models import Agency, AuditEntry, MessageStatus, OutboxMessage, User
+from tracker.notify.jobs import run_flush
 
 NEW_PASSWORD = "mot-mat-khau-rat-dai"
 HOSTILE = "<script>alert(1)</script>"
@@ -188,8 +190,9 @@ def test_admin_posts_need_a_csrf_token(app, admin, officer):
 # ---- invitations -----------------------------------------------------------------------------
 
 def test_invitation_creates_the_account_and_its_link_signs_in_once(app, admin_client, admin):
-    """An invited user has no usable password; his e-mail (held: no mail server in tests)
-    carries an /invitation/ link that sets his password, signs him in, and works once."""
+    """An invited user has no usable password; his e-mail (queued by the request, held by
+    the sender: no mail server in tests) carries an /invitation/ link that sets his
+    password, signs him in, and works once."""
     response = admin_client.post("/admin/users/invite", data={
         "name": "Nguyễn Thị Hoa", "email": "  Hoa.Nguyen@SoCT.gov.vn ",
         "agency_id": str(admin.agency_id), "role": "officer"})
@@ -199,7 +202,10 @@ def test_invitation_creates_the_account_and_its_link_signs_in_once(app, admin_cl
     assert (user.name, user.role, user.agency_id, user.active) == \
         ("Nguyễn Thị Hoa", "officer", admin.agency_id, True)
     [message] = messages_to(user.email)
-    assert message.kind == "invitation" and message.status == MessageStatus.HELD.value
+    assert message.kind == "invitation" and message.status == MessageStatus.PENDING.value
+    run_flush(datetime.now(UTC))
+    db.session.refresh(message)
+    assert message.status == MessageStatus.HELD.value
     [entry] = entries("user.invite")
     assert (entry.actor_id, entry.target_type, entry.target_id) == (admin.id, "user", user.id)
     assert "email: — → hoa.nguyen@soct.gov.vn" in entry.details.splitlines()
@@ -282,7 +288,7 @@ def test_invite_again_replaces_the_link(app, admin_client, admin):
     response = admin_client.post(f"/admin/users/{user.id}/invite-again")
     assert response.status_code == 302 and response.location.endswith(f"/admin/users/{user.id}")
     old, new = messages_to(user.email)
-    assert new.status == MessageStatus.HELD.value
+    assert new.status == MessageStatus.PENDING.value   # queued; the sender holds it later
     [entry] = entries("user.reinvite")
     assert (entry.actor_id, entry.target_id) == (admin.id, user.id)
     invitee = app.test_client()

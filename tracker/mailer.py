@@ -4,6 +4,7 @@ and is sent after the commit. With no MAIL_SERVER configured it is kept, marked
 
 Everything that sends mail goes through `queue_message`; `tracker/notify/sender.py`
 sends (batches, retries with back-off) and the scheduler flushes the outbox every minute.
+A web request only queues: no SMTP conversation ever holds a request (or its worker).
 """
 from __future__ import annotations
 
@@ -39,14 +40,6 @@ def queue_message(kind: str, recipient: str, subject: str, template: str, *,
                             status=MessageStatus.PENDING.value)
     db.session.add(message)
     return message
-
-
-def deliver_pending(messages: Iterable[OutboxMessage]) -> None:
-    """Send freshly queued messages now (after the commit that wrote them). Never raises:
-    what cannot go now stays in the outbox for the scheduled flush."""
-    from tracker.notify.sender import send_now
-
-    send_now([m for m in messages if m.status == MessageStatus.PENDING.value])
 
 
 class Recipient(NamedTuple):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,7 +14,6 @@ from tracker.admin import bp, service
 from tracker.admin.forms import AgencyForm, InviteForm, UserForm
 from tracker.auth.forms import EmptyForm
 from tracker.extensions import db
-from tracker.mailer import deliver_pending
 from tracker.models import Agency, MessageStatus, OutboxMessage, User
 from tracker.services import FieldError
 from tracker.web import page_number
@@ -39,8 +39,10 @@ def _button_pressed() -> None:
         abort(400)
 
 
-def _report_delivery(message: OutboxMessage) -> None:
-    if message.status == MessageStatus.HELD.value:
+def _report_delivery() -> None:
+    """Mail is only queued here (the sender mails it within the minute); say so if it
+    will stay in the outbox."""
+    if not current_app.config.get("MAIL_SERVER"):
         flash(_("No mail server is configured: the e-mail is kept in the outbox, unsent."),
               "warning")
 
@@ -59,7 +61,7 @@ def invite_user():
     form = InviteForm(agencies=service.agency_choices())
     if form.validate_on_submit():
         try:
-            user, message = service.invite_user(
+            user, _message = service.invite_user(
                 current_user, name=form.name.data, email=form.email.data, role=form.role.data,
                 agency=db.session.get(Agency, form.agency_id.data))
             db.session.commit()
@@ -67,10 +69,9 @@ def invite_user():
             db.session.rollback()
             form.email.errors.append(_("A user with this e-mail address already exists."))
         else:
-            deliver_pending([message])
             flash(_("%(name)s is invited: the link to choose a password was e-mailed to %(email)s.",
                     name=user.name, email=user.email), "success")
-            _report_delivery(message)
+            _report_delivery()
             return redirect(url_for("admin.users"))
     return render_template("admin/invite.html", form=form), 400 if form.errors else 200
 
@@ -108,11 +109,9 @@ def _account_action(user_id: int, command: Callable[[User, User], OutboxMessage 
         flash(refusal.message, "danger")
     else:
         db.session.commit()
-        if isinstance(result, OutboxMessage):
-            deliver_pending([result])
         flash(done(user), "success")
         if isinstance(result, OutboxMessage):
-            _report_delivery(result)
+            _report_delivery()
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
@@ -211,7 +210,8 @@ def outbox():
     status = request.args.get("status")
     status = status if status in {s.value for s in MessageStatus} else None
     return render_template("admin/outbox.html", messages=_paginate(service.outbox_query(status)),
-                           status=status, labels=service.STATUS_LABELS)
+                           status=status, labels=service.STATUS_LABELS,
+                           health=service.sender_health(datetime.now(UTC)))
 
 
 @bp.get("/outbox/<int:message_id>")

@@ -6,6 +6,8 @@ Each command writes one AuditEntry whose details are "field: old → new" lines.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +16,15 @@ from flask_babel import gettext as _
 
 from tracker.auth.service import send_invitation
 from tracker.extensions import db
-from tracker.models import Agency, AuditEntry, MessageStatus, OutboxMessage, Role, User
+from tracker.models import (
+    Agency,
+    AuditEntry,
+    MessageStatus,
+    OutboxMessage,
+    Role,
+    SchedulerRun,
+    User,
+)
 from tracker.services import FieldError
 from tracker.text import N_, name_key
 
@@ -94,6 +104,41 @@ def audit_target_names(entries: Sequence[AuditEntry]) -> dict[tuple[str, int], s
             rows = db.session.execute(sa.select(model.id, model.name).where(model.id.in_(wanted[kind])))
             names.update({(kind, row.id): row.name for row in rows})
     return names
+
+
+# A message waiting longer than this means the sender is stuck (or the server refuses).
+STUCK_AFTER = timedelta(minutes=15)
+
+
+@dataclass
+class SenderHealth:
+    """What the outbox page says about the sender: is mail going out?"""
+
+    waiting: int                      # pending messages
+    oldest_waiting: datetime | None   # when the oldest of them was queued
+    last_sent: datetime | None
+    last_error: SchedulerRun | None   # the latest run that reported a failure
+    now: datetime
+
+    @property
+    def oldest_age(self) -> timedelta | None:
+        return self.now - self.oldest_waiting if self.oldest_waiting else None
+
+    @property
+    def stuck(self) -> bool:
+        return self.oldest_age is not None and self.oldest_age > STUCK_AFTER
+
+
+def sender_health(now: datetime) -> SenderHealth:
+    """Three small queries: the pending count and oldest, the last send, the last failure."""
+    waiting, oldest = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(OutboxMessage.created_at))
+        .where(OutboxMessage.status == MessageStatus.PENDING.value)).one()
+    last_sent = db.session.scalar(sa.select(sa.func.max(OutboxMessage.sent_at)))
+    last_error = db.session.scalars(
+        sa.select(SchedulerRun).where(SchedulerRun.error.is_not(None))
+        .order_by(SchedulerRun.id.desc()).limit(1)).first()
+    return SenderHealth(waiting, oldest, last_sent, last_error, now)
 
 
 def outbox_query(status: str | None = None) -> sa.Select[tuple[OutboxMessage]]:

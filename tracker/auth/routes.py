@@ -24,7 +24,6 @@ from tracker.auth.service import (
 from tracker.auth.throttle import forget_old, record_failure, retry_after
 from tracker.auth.tokens import consume_token, read_token
 from tracker.extensions import db
-from tracker.mailer import deliver_pending
 from tracker.passwords import password_problems
 
 
@@ -93,9 +92,8 @@ def forgot_password():
     if form.validate_on_submit():
         user = find_user(form.email.data)
         if user is not None and user.active:
-            message = send_password_reset(user)
+            send_password_reset(user)   # queued; the sender mails it within the minute
             db.session.commit()
-            deliver_pending([message])
         flash(_("If this address has an account, a link to choose a new password is on its way."),
               "info")
         return redirect(url_for("auth.login"))

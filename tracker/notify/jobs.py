@@ -37,7 +37,8 @@ def run_flush(now: datetime, keep_going: Callable[[], bool] | None = None) -> Dr
     result = drain_outbox(now, keep_going=keep_going)
     if result.sent or result.failed or result.retried or result.cancelled or result.held:
         db.session.add(SchedulerRun(job="send", started_at=now, finished_at=datetime.now(now.tzinfo),
-                                    sent=result.sent, retried=result.retried, failed=result.failed))
+                                    sent=result.sent, retried=result.retried, failed=result.failed,
+                                    error=result.last_error))
         db.session.commit()
     return result
 

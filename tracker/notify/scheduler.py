@@ -12,6 +12,8 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,7 +24,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from tracker.extensions import db
-from tracker.models import SchedulerLease
+from tracker.models import SchedulerLease, SchedulerRun
 
 log = logging.getLogger(__name__)
 LEASE_NAME = "reminders"
@@ -51,6 +53,25 @@ def acquire_lease(holder: str, now: datetime, ttl: timedelta = LEASE_TTL) -> boo
     except sa.exc.IntegrityError:  # another process inserted it first
         db.session.rollback()
         return False
+
+
+@contextmanager
+def surviving(job: str, now: datetime) -> Iterator[None]:
+    """Run one job so that its failure, whatever it is, ends that run only: logged with the
+    traceback, written to the run log for the admins when the database allows, and the
+    schedule goes on (the next flush, tomorrow's planning)."""
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 — any failure of one run, by design
+        log.exception("reminder job %r failed", job)
+        db.session.rollback()
+        try:
+            db.session.add(SchedulerRun(job=job, started_at=now, finished_at=datetime.now(UTC),
+                                        error=f"{error.__class__.__name__}: {error}"[:2000]))
+            db.session.commit()
+        except Exception:  # noqa: BLE001 — the database itself may be what failed
+            db.session.rollback()
+            log.exception("could not record the failure of %r", job)
 
 
 class ReminderScheduler:
@@ -84,7 +105,7 @@ class ReminderScheduler:
         from tracker.notify.jobs import run_planning
 
         now = now or datetime.now(UTC)
-        with self.app.app_context():
+        with self.app.app_context(), surviving("plan", now):
             if acquire_lease(self.holder, now):
                 run_planning(now.astimezone(self.tz).date(), now)
 
@@ -92,7 +113,7 @@ class ReminderScheduler:
         from tracker.notify.jobs import run_flush
 
         now = now or datetime.now(UTC)
-        with self.app.app_context():
+        with self.app.app_context(), surviving("send", now):
             if acquire_lease(self.holder, now):
                 # A long flush renews the lease between batches; the outbox rows are claimed
                 # one batch at a time, so even a second holder would send nothing twice.
@@ -105,7 +126,8 @@ class ReminderScheduler:
 
         now = now or datetime.now(UTC)
         local = now.astimezone(self.tz)
-        with self.app.app_context():
+        missed = False
+        with self.app.app_context(), surviving("plan", now):
             hour, minute = (int(x) for x in reminder_settings().send_time.split(":"))
             due = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
             missed = local >= due and not planned_already(local.date())

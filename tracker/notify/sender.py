@@ -2,6 +2,9 @@
 
 A message is marked sent only after the server accepted it, and each outcome is
 committed at once, so a crash mid-batch loses nothing: what was not sent stays pending.
+Batches are claimed first, so any number of senders may run at once (see "claims").
+Nothing here runs inside a web request: requests only queue (tracker/mailer.py), the
+scheduler or `flask reminders send` sends, with MAIL_TIMEOUT on every SMTP exchange.
 Digests are written at send time from their notices, after checking again that the
 recipient is active and the items still call for it; an empty digest is cancelled.
 """
@@ -23,10 +26,10 @@ import sqlalchemy.orm as so
 from flask import current_app, render_template
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_mail import Message
+from flask_mail import Connection, Message
 
 from tracker.clock import today_in
-from tracker.extensions import db, mail
+from tracker.extensions import db
 from tracker.mailer import NO_SERVER
 from tracker.models import MessageStatus, Notice, OutboxMessage, Proposal, User
 from tracker.periods import format_date
@@ -45,17 +48,7 @@ class DrainResult:
     cancelled: int = 0
     held: int = 0
     connections: int = 0
-
-
-def send_now(messages: list[OutboxMessage]) -> DrainResult:
-    """Send these pending messages at once (an invitation, a reset link) over one connection."""
-    result = DrainResult()
-    if messages:
-        now = datetime.now(UTC)
-        claim, batch, _ = claim_batch(now, only=[m.id for m in messages])
-        if batch:
-            _send_batch(batch, claim, now, current_app.config["MAIL_MAX_ATTEMPTS"], result)
-    return result
+    last_error: str | None = None   # the last failure's words, for the run log
 
 
 def drain_outbox(now: datetime, *, limit: int | None = None,
@@ -201,26 +194,33 @@ def _deliver(ready: list[OutboxMessage], claim: Claim, now: datetime, max_attemp
         db.session.commit()
         return True
     try:
-        connection = mail.connect()
-        connection.__enter__()
+        connection = TimedConnection(current_app.extensions["mail"]).__enter__()
     except (OSError, smtplib.SMTPException) as error:
         log.warning("mail server unavailable: %s", error)
         for message in ready:
-            _temporary_failure(message, str(error), now, max_attempts, result)
+            _temporary_failure(message, _describe(error), now, max_attempts, result)
         db.session.commit()
         return False
     result.connections += 1
     ours = {message.id for message in ready}
     try:
-        for message in ready:
+        for position, message in enumerate(ready):
             if claim.due_for_renewal():
                 ours = claim.renew()
             if message.id not in ours:
                 log.warning("outbox message %s: claim lost to another sender, skipped",
                             message.id)
                 continue
-            _send_one(connection, message, now, max_attempts, result)
+            usable = _send_one(connection, message, now, max_attempts, result)
             db.session.commit()
+            if not usable:
+                # A dead or silent server: the rest of the batch goes back to the queue for
+                # the next flush rather than waiting out one timeout each.
+                for rest in ready[position + 1:]:
+                    if rest.id in ours:
+                        _release(rest)
+                db.session.commit()
+                return False
     finally:
         try:
             connection.__exit__(None, None, None)
@@ -229,8 +229,39 @@ def _deliver(ready: list[OutboxMessage], claim: Claim, now: datetime, max_attemp
     return True
 
 
+class TimedConnection(Connection):
+    """Flask-Mail's connection with MAIL_TIMEOUT on the connect and on every command.
+
+    Flask-Mail opens smtplib.SMTP without a timeout, so a server that accepts and never
+    answers held the sender (and the web request, and the scheduler's job) for ever.
+    """
+
+    def configure_host(self) -> smtplib.SMTP:
+        state, timeout = self.mail, current_app.config["MAIL_TIMEOUT"]
+        factory = smtplib.SMTP_SSL if state.use_ssl else smtplib.SMTP
+        host = factory(state.server, state.port, timeout=timeout)
+        try:
+            host.set_debuglevel(int(state.debug))
+            if state.use_tls:
+                host.starttls()
+            if state.username and state.password:
+                host.login(state.username, state.password)
+        except BaseException:
+            host.close()
+            raise
+        return host
+
+
+def _describe(error: BaseException) -> str:
+    # smtplib reports a read that timed out as "Connection unexpectedly closed: timed out".
+    if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
+        return f"no answer from the mail server within {current_app.config['MAIL_TIMEOUT']} s"
+    return str(error) or error.__class__.__name__
+
+
 def _send_one(connection, message: OutboxMessage, now: datetime, max_attempts: int,
-              result: DrainResult) -> None:
+              result: DrainResult) -> bool:
+    """Send one message and record the outcome; False if the connection is lost."""
     message.attempts += 1
     recipient = (message.recipient_name, message.recipient) if message.recipient_name \
         else message.recipient
@@ -241,7 +272,8 @@ def _send_one(connection, message: OutboxMessage, now: datetime, max_attempts: i
         connection.send(email)
     except smtplib.SMTPServerDisconnected as error:
         message.attempts -= 1
-        _temporary_failure(message, str(error), now, max_attempts, result)
+        _temporary_failure(message, _describe(error), now, max_attempts, result)
+        return False
     except smtplib.SMTPRecipientsRefused as error:
         answers = "; ".join(f"{code} {text.decode(errors='replace')}"
                             for code, text in error.recipients.values())
@@ -255,10 +287,15 @@ def _send_one(connection, message: OutboxMessage, now: datetime, max_attempts: i
             _permanent_failure(message, answer, result)
         else:
             _temporary_failure(message, answer, now, max_attempts, result, counted=True)
+    except OSError as error:   # a timeout, a reset: smtplib's own errors are OSErrors too
+        message.attempts -= 1
+        _temporary_failure(message, _describe(error), now, max_attempts, result)
+        return False
     else:
         message.status, message.sent_at, message.last_error = MessageStatus.SENT.value, now, None
         _release(message)
         result.sent += 1
+    return True
 
 
 def _decode(value) -> str:
@@ -269,7 +306,7 @@ def _temporary_failure(message: OutboxMessage, error: str, now: datetime, max_at
                        result: DrainResult, counted: bool = False) -> None:
     if not counted:
         message.attempts += 1
-    message.last_error = error
+    message.last_error = result.last_error = error
     _release(message)
     if message.attempts >= max_attempts:
         message.status = MessageStatus.FAILED.value
@@ -282,6 +319,7 @@ def _temporary_failure(message: OutboxMessage, error: str, now: datetime, max_at
 
 def _permanent_failure(message: OutboxMessage, answer: str, result: DrainResult) -> None:
     message.status, message.last_error = MessageStatus.FAILED.value, answer
+    result.last_error = answer
     _release(message)
     result.failed += 1
 
