@@ -1,11 +1,13 @@
 """The proposal tracker: application factory."""
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import click
 from flask import Flask, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,6 +27,7 @@ def create_app(config: Any = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     configure(app, config)
+    register_converters(app)
     register_host_check(app)
     register_extensions(app)
     register_blueprints(app)
@@ -55,15 +58,19 @@ def configure(app: Flask, config: Any) -> None:
         app.config.from_object(config or base)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
-    if app.config.get("ENV_NAME") == "production" and app.config["SECRET_KEY"] in (
-        None, "", "dev-only-not-secret",
+    if app.config.get("ENV_NAME") == "production" and (
+        app.config["SECRET_KEY"] in (None, "", "dev-only-not-secret")
+        or len(app.config["SECRET_KEY"]) < MIN_SECRET_KEY_LENGTH
     ):
-        raise RuntimeError("Set SECRET_KEY to a long random value in production.")
+        raise RuntimeError(f"Set SECRET_KEY to a random value of at least "
+                           f"{MIN_SECRET_KEY_LENGTH} characters in production "
+                           f"(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))').")
     if app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = default_trusted_hosts(app.config)
 
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
+MIN_SECRET_KEY_LENGTH = 32
 
 
 def default_trusted_hosts(config) -> list[str]:
@@ -88,6 +95,13 @@ def current_app_languages() -> tuple[str, ...]:
     from flask import current_app
 
     return tuple(current_app.config["LANGUAGES"])
+
+
+def register_converters(app: Flask) -> None:
+    """Before any route is added: `<int:…>` means a database id (bounded)."""
+    from tracker.web import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_host_check(app: Flask) -> None:
@@ -183,10 +197,42 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure or app.config.get("ENV_NAME") == "production":
+            # Behind a TLS proxy the request may look like plain HTTP; browsers ignore the
+            # header on plain HTTP anyway.
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
+        if not (request.endpoint or "").endswith("static"):
+            # Pages show personal data (names, e-mails, items, tokens in links): no copy
+            # in the browser's or a proxy's cache, not even of the login or reset pages.
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+# Commands that load known passwords (the demo accounts): never against production data.
+REFUSED_IN_PRODUCTION = ("seed-demo",)
 
 
 def register_commands(app: Flask) -> None:
     from tracker.cli import register
 
     register(app)
+    for name in REFUSED_IN_PRODUCTION:
+        command = app.cli.commands[name]
+        if not getattr(command.callback, "refuses_production", False):
+            command.callback = refuse_in_production(name, command.callback)
+
+
+def refuse_in_production(name: str, callback):
+    @functools.wraps(callback)
+    def guarded(*args, **kwargs):
+        from flask import current_app
+
+        if current_app.config.get("ENV_NAME") == "production":
+            raise click.ClickException(
+                f"{name} is refused with TRACKER_ENV=production: it creates accounts whose "
+                "passwords are published in the README.")
+        return callback(*args, **kwargs)
+
+    guarded.refuses_production = True
+    return guarded

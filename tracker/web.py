@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 from flask_babel import get_locale, gettext
+from werkzeug.routing import IntegerConverter
 
 from tracker import policy
 from tracker.clock import local_datetime, today_in
@@ -44,6 +45,35 @@ MAX_PAGE = 100_000  # beyond any real list; keeps OFFSET inside the database's i
 def page_number() -> int:
     """The `?page=` of a list, clamped to 1 … MAX_PAGE (junk or huge numbers are not errors)."""
     return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+MAX_ID = 2**31 - 1  # the largest value of the database's INTEGER ids (PostgreSQL's int4)
+
+
+def digits_at_most(limit: int) -> str:
+    """A regular expression for the decimal numbers 0 … `limit` (leading zeros allowed)."""
+    text = str(limit)
+    choices = [rf"\d{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, digit in enumerate(text):
+        if digit != "0":
+            rest = len(text) - i - 1
+            choices.append(text[:i] + (f"[0-{int(digit) - 1}]" if digit != "1" else "0")
+                           + (rf"\d{{{rest}}}" if rest else ""))
+    choices.append(text)
+    return "(?:" + "|".join(choices) + ")"
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route, bounded by MAX_ID: a larger number matches no route (404)
+    instead of reaching PostgreSQL, whose integer type refuses it (a 500). The bound is in
+    the pattern, not only in to_python: werkzeug checks the method before converting, so a
+    value refused there answered 405 where a GET rule shares the path."""
+
+    regex = digits_at_most(MAX_ID)
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def external_url(endpoint: str, **values) -> str:

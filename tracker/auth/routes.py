@@ -28,8 +28,12 @@ from tracker.passwords import password_problems
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths, so the login page cannot bounce users elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only same-site paths, so the login page cannot bounce users elsewhere; no control
+    characters (a CR or LF cannot go into a Location header) and no backslash (browsers
+    read `/\\host` as `//host`)."""
+    if (target and target.startswith("/") and not target.startswith("//")
+            and not any(ord(c) < 32 or c in "\\\x7f" for c in target)
+            and not urlsplit(target).netloc):
         return target
     return url_for("plans.index")
 

@@ -107,6 +107,13 @@ def update_status(proposal_id: int):
     form.offer_statuses(proposal.status, may_change_status=rights.update,
                         request_waiting=bool(proposal.requested_due_period))
     if not form.validate_on_submit():
+        if form.status.errors and form.version.data is not None \
+                and form.version.data != proposal.version:
+            # The status chosen on a stale page is no longer offered because the item
+            # moved on: that is the conflict, not an invalid choice.
+            form.status.errors = []
+            keep_typed_text(form, proposal)
+            return render_item(proposal, form=form, status=409)
         return render_item(proposal, form=form, status=400)
     update = StatusUpdate(
         new_status=form.status.data or None, note=form.note.data or "",
