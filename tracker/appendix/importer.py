@@ -316,7 +316,8 @@ class _Interpreter:
         if first_data < len(self.grid):
             below = self.grid[first_data]
             below_keys = [header_key(cell) for cell in below]
-            if any(below_keys) and all(
+            # At least two column names: a lone header word is a heading ("CẤP TRÌNH").
+            if sum(1 for key in below_keys if key) >= 2 and all(
                     not cell or below_keys[i] or (i < len(top) and cell == top[i])
                     for i, cell in enumerate(below)):
                 for i, key in enumerate(below_keys):
@@ -375,7 +376,8 @@ class _Interpreter:
         first = filled[0][1]
         folded_first = fold(first)
         has_lead_or_period = bool(values.get("lead_agency") or values.get("due_period"))
-        if folded_first.startswith("noi nhan"):
+        if folded_first.startswith("noi nhan") and (not values.get("title")
+                                                    or first.rstrip().endswith(":")):
             return "end"    # the signature block under the table
         if self._is_column_numbers(filled):
             return "skipped"
@@ -455,6 +457,8 @@ class _Interpreter:
         if self.merged is not None and (index, title_at) in self.merged:
             return True
         own = [key for key in ("lead_agency", "coordination") if values.get(key)]
+        if len(own) == 1 and _is_heading_text(_one_line(values[own[0]])):
+            return False    # "I. LĨNH VỰC …" written in the first column, which is the lead's
         return bool(own) and not values.get("title") and not values.get("position")
 
     def _add_sub_row(self, index: int, values: dict[str, str]) -> None:
@@ -486,7 +490,9 @@ class _Interpreter:
             return "" if looks_like_item else first
         only_number_and_title = {i for i, _ in filled} <= {
             self.index_of.get("position"), self.index_of["title"]}
-        if _MARKER.fullmatch(first) and not values.get("due_period"):
+        period_cell = values.get("due_period", "")
+        if _MARKER.fullmatch(first) and (not period_cell or (
+                len(texts) == 2 and not values.get("lead_agency") and not _period_of(period_cell))):
             # "I" | "LĨNH VỰC CÔNG NGHIỆP": a numbered heading written across the STT column.
             separator = " " if first[-1] in ".)" else ". "
             return f"{first}{separator}{_one_line(texts[1])}"
