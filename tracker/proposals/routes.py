@@ -6,10 +6,10 @@ from flask_login import current_user
 
 from tracker import policy
 from tracker.agencies import AgencyDirectory, all_agencies
+from tracker.appendix.layout import PlanLayout
 from tracker.extensions import db
 from tracker.models import JournalKind, Proposal
 from tracker.notify.service import queue_status_notices
-from tracker.appendix.layout import PlanLayout
 from tracker.plans.forms import (
     EditProposalForm,
     item_form_class,
