@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install translations bench bench-reminders bench-appendix clean
+.PHONY: run test install translations bench bench-reminders bench-appendix bench-published clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench-reminders: install
 
 bench-appendix: install
 	$(BIN)/python bench/bench_appendix.py
+
+bench-published: install
+	$(BIN)/python bench/bench_published.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

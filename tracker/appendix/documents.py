@@ -11,6 +11,7 @@ from flask_babel import force_locale
 
 from tracker.appendix.export_csv import appendix_csv
 from tracker.appendix.export_docx import appendix_docx
+from tracker.appendix.export_html import body_rows
 from tracker.appendix.export_xlsx import appendix_xlsx
 from tracker.appendix.pdf import find_chromium, html_to_pdf
 from tracker.appendix.table import AppendixTable
@@ -35,8 +36,9 @@ def print_page(table: AppendixTable, *, standalone: bool, back_url: str | None =
     """The print view; `standalone`: CSS inline and no screen links (a file, or Chromium's
     input for the PDF)."""
     css = _print_css(current_app.static_folder) if standalone else None
+    rows = body_rows(table) if table.body is not None else None
     return render_template("appendix/print.html", table=table, inline_css=css,
-                           back_url=back_url, links=links or {})
+                           back_url=back_url, links=links or {}, body_rows=rows)
 
 
 def render_file(table: AppendixTable, fmt: str, *, sheet_per_group: bool = False) -> bytes:

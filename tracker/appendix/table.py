@@ -7,6 +7,7 @@ decided here once.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -197,7 +198,7 @@ class AppendixTable:
         total = sum(widths)
         return tuple(max(1, round(100 * width / total)) for width in widths)
 
-    @property
+    @functools.cached_property
     def centred(self) -> frozenset[int]:
         """Columns printed centred (STT, the period, the level); the others left-aligned."""
         return frozenset(i for i, key in enumerate(self.keys) if key in CENTRED_KEYS)
