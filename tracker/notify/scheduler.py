@@ -98,8 +98,9 @@ class ReminderScheduler:
         log.info("reminder scheduler started (%s), planning daily at %02d:%02d", self.holder,
                  hour, minute)
 
-    def shutdown(self) -> None:
-        self.scheduler.shutdown(wait=False)
+    def shutdown(self, wait: bool = False) -> None:
+        """Stop; with `wait`, also let a job in progress finish (its database work with it)."""
+        self.scheduler.shutdown(wait=wait)
 
     def plan(self, now: datetime | None = None) -> None:
         from tracker.notify.jobs import run_planning

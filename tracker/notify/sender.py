@@ -120,8 +120,7 @@ def _claimable(now: datetime, clock: datetime):
                           OutboxMessage.claimed_until < clock))
 
 
-def claim_batch(now: datetime, *, exclude: Collection[int] = (),
-                only: Collection[int] | None = None, size: int = BATCH_SIZE
+def claim_batch(now: datetime, *, exclude: Collection[int] = (), size: int = BATCH_SIZE
                 ) -> tuple[Claim, list[OutboxMessage], list[int]]:
     """Claim up to `size` due, unclaimed messages for this sender alone (committed).
 
@@ -135,8 +134,6 @@ def claim_batch(now: datetime, *, exclude: Collection[int] = (),
     candidates = sa.select(OutboxMessage.id).where(condition)
     if exclude:
         candidates = candidates.where(OutboxMessage.id.not_in(exclude))
-    if only is not None:
-        candidates = candidates.where(OutboxMessage.id.in_(only))
     ids = list(db.session.scalars(candidates.order_by(OutboxMessage.id).limit(size)
                                   .with_for_update(skip_locked=True)))
     if not ids:
