@@ -38,8 +38,8 @@ REQUIRED = ("title", "lead_agency", "due_period")
 # required columns: an empty one cannot be meant, whereas "Cấp trình" may truly be empty
 # (and DOCX/XLSX readers fill real merged cells themselves).
 FILLED_DOWN = ("lead_agency", "due_period")
-LIMITS = {"title": 2000, "lead_agency": 1000, "coordination": 2000, "due_period": 200,
-          "approving_level": 200}
+LIMITS = {"position": 50, "title": 2000, "lead_agency": 1000, "coordination": 2000,
+          "due_period": 200, "approving_level": 200}
 EXTRA_LIMIT = 5000
 HEADER_SEARCH_ROWS = 30
 _HEADER_CELL_MAX = 80     # longer cells are data, never a header
