@@ -316,3 +316,48 @@ def test_downloads_from_the_consolidated_page_and_the_plan_page(context, problem
     assert pdf.read_bytes().startswith(b"%PDF-"), pdf.read_bytes()[:200]
 
     assert not problems.all(), "\n".join(problems.all())
+
+
+def test_a_table_pasted_from_word_keeps_its_merged_cells(context, problems, live):
+    """In Chromium, a paste whose clipboard holds Word's HTML: the page keeps that HTML
+    beside the text, and the coordination cell Word merged over two items reaches both."""
+    from test_paste_html import WORD_HTML
+
+    from tracker.appendix.readers import read_pasted_html
+
+    app, url = live
+    plain = "\n".join("\t".join(row) for row in read_pasted_html(WORD_HTML).rows)
+    page = context.new_page()
+    login(page, url, *MANAGER)
+    page.goto(f"{url}/plans/import")
+    page.locator("textarea[name=title]").fill("Danh mục dán từ Word")
+    page.locator("textarea[name=pasted]").evaluate(
+        """(area, [html, text]) => {
+            const data = new DataTransfer();
+            data.setData("text/html", html);
+            data.setData("text/plain", text);
+            area.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true,
+                                                             cancelable: true}));
+            area.value = text;   // a synthetic paste inserts nothing by itself
+        }""", [WORD_HTML, plain])
+    assert page.locator("input[name=pasted_html]").input_value() == WORD_HTML
+    with page.expect_navigation():
+        page.get_by_role("button", name="Xem trước").click()
+    assert re.search(r"/imports/\d+$", page.url), page.locator("main").inner_text()[:2000]
+    for select in page.locator("fieldset.agency-choices select").all():
+        select.select_option("new")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Lưu tất cả các dòng").click()
+    plan_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    with app.app_context():
+        try:
+            items = db.session.scalars(sa.select(Proposal).where(Proposal.plan_id == plan_id)
+                                       .order_by(Proposal.position)).all()
+            assert [item.coordination for item in items[1:]] == ["Các sở, ngành liên quan"] * 2
+            assert items[0].sub_rows == [{"lead_agency": "Ủy ban nhân dân các tỉnh",
+                                          "coordination": "Đài địa phương"}]
+        finally:
+            db.session.remove()
+    page.goto(f"{url}/plans/{plan_id}/appendix")
+    merged = page.locator("table.appendix-table tbody td[rowspan='2']")
+    assert merged.all_inner_texts() == ["1", "Đề án thứ nhất", "2030", "Các sở, ngành liên quan"]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from tracker.appendix.table import Grouping, Numbering
@@ -52,6 +52,9 @@ class ImportForm(Form):
     # Not cleaned like other text: the tabs between cells matter (cells are cleaned one by one).
     pasted = TextAreaField(_l("…or paste the table copied from Word or Excel"),
                            validators=[Optional()])
+    # What the clipboard held as HTML when the table was pasted (set by app.js): Word and
+    # Excel put the table there with its merged cells, which the plain text loses.
+    pasted_html = HiddenField(validators=[Optional()])
 
 
 class NewPlanImportForm(ImportForm):

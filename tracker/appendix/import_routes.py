@@ -33,7 +33,9 @@ def _read_source(form: ImportForm) -> tuple[str, list[readers.SourceTable]] | No
         if upload and getattr(upload, "filename", ""):
             return upload.filename, readers.read_upload(upload.read(), upload.filename)
         if form.pasted.data:
-            return _("pasted table"), [readers.read_pasted(form.pasted.data)]
+            from_html = (readers.read_pasted_html(form.pasted_html.data)
+                         if form.pasted_html.data else None)
+            return _("pasted table"), [from_html or readers.read_pasted(form.pasted.data)]
     except readers.ReadError as error:
         (form.upload if upload and upload.filename else form.pasted).errors.append(str(error))
         return None

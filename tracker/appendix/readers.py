@@ -138,6 +138,100 @@ def read_pasted(text: str) -> SourceTable:
     return SourceTable(f"Bảng đã dán ({len(rows)} dòng)", rows)
 
 
+MAX_PASTED_HTML = 20 * 1024 * 1024
+_HTML_BLOCKS = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def read_pasted_html(html: str, text: str = "") -> SourceTable | None:
+    """A table pasted from Word or Excel, read from the HTML the clipboard also holds, which
+    keeps cells merged across (colspan) and down (rowspan); None when the HTML has no table
+    (then the plain text is read). The largest table is taken: Word wraps a pasted table in
+    no other, Excel in none."""
+    from lxml import html as lxml_html
+
+    if len(html) > MAX_PASTED_HTML:
+        raise ReadError("Bảng đã dán quá lớn. Hãy tải lên tệp Word hoặc Excel thay vì dán.")
+    try:
+        document = lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+    tables = [table for table in document.iter("table")
+              if not any(parent.tag == "table" for parent in table.iterancestors())]
+    if not tables:
+        return None
+    table = max(tables, key=lambda t: sum(1 for _ in t.iter("tr")))
+    rows: list[list[str]] = []
+    spans: dict[tuple[int, int], int] = {}
+    merged: set[tuple[int, int]] = set()
+    below: dict[int, tuple[int, str]] = {}    # column → (rows still covered, text)
+    trs = [tr for tr in table.iter("tr")
+           if next((p for p in tr.iterancestors() if p.tag == "table"), None) is table]
+    _check_size("Bảng đã dán", len(trs), 0)
+    for tr in trs:
+        index = len(rows)
+        row: list[str] = []
+
+        def take_covered() -> None:
+            while len(row) in below:
+                left, value = below[len(row)]
+                merged.add((index, len(row)))
+                row.append(value)
+                if left <= 1:
+                    del below[len(row) - 1]
+                else:
+                    below[len(row) - 1] = (left - 1, value)
+
+        for td in tr:
+            if td.tag not in ("td", "th"):
+                continue
+            take_covered()
+            colspan = _html_span(td.get("colspan"))
+            rowspan = _html_span(td.get("rowspan"))
+            text = _html_cell_text(td)
+            if colspan > 1:
+                spans[(index, len(row))] = colspan
+            if rowspan > 1:
+                below[len(row)] = (rowspan - 1, text)
+            row.append(text)
+            row.extend([""] * (colspan - 1))
+            if len(row) > MAX_COLUMNS:
+                _check_size("Bảng đã dán", 0, len(row))
+        take_covered()
+        rows.append(row)
+    if not any(any(cell for cell in row) for row in rows):
+        return None
+    return SourceTable(f"Bảng đã dán ({len(rows)} dòng)", rows, spans=spans, merged=merged)
+
+
+def _html_span(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), MAX_COLUMNS))
+    except ValueError:
+        return 1
+
+
+def _html_cell_text(td) -> str:
+    """Paragraphs and line breaks as "\n"; Word's non-breaking spaces as spaces."""
+    parts: list[str] = []
+
+    def walk(element) -> None:
+        if element.tag in ("br",):
+            parts.append("\n")
+        elif element.tag in _HTML_BLOCKS and parts and not parts[-1].endswith("\n"):
+            parts.append("\n")
+        if element.tag not in ("style", "script") and element.text \
+                and not isinstance(element, etree._Comment):
+            parts.append(element.text)
+        for child in element:
+            if isinstance(child.tag, str):
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(td)
+    return clean("".join(parts).replace("\xa0", " "))
+
+
 def decode(data: bytes) -> str:
     """UTF-8 (with or without BOM), or UTF-16 with its BOM (Excel's "Unicode Text");
     anything else, e.g. Windows-1258 or TCVN3, is refused with a clear message."""
@@ -553,3 +647,6 @@ def _fill_merged(rows: list[list[str]], ranges: list[tuple[int, int, int, int]]
             for column in range(first_col, min(last_col, len(row))):
                 row[column] = ""
     return spans, merged
+MAX_CELLS = 1_000_000
+MAX_XML_PART_BYTES = 16 * 1024 * 1024
+MAX_XML_BYTES = 24 * 1024 * 1024

@@ -64,7 +64,7 @@ def document_phrase(status: Status | str, ref: str, issued_on: date | None) -> s
     return ref
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemSnapshot:
     """The plain values of one item that the appendix needs."""
 
@@ -97,7 +97,7 @@ class AppendixRow:
     cells: tuple[str, ...]
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """A printed cell: its text and how many grid columns and lines it covers."""
 
@@ -113,7 +113,7 @@ class Covered(enum.Enum):
     ABOVE = "above"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BodyLine:
     """One printed line of the body, one slot per grid column."""
 

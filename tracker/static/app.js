@@ -20,3 +20,19 @@ document.addEventListener("DOMContentLoaded", () => {
   select.addEventListener("change", update);
   update();
 });
+
+// A table pasted from Word or Excel: keep the clipboard's HTML too, which holds the merged
+// cells (a lead agency written once for two rows) that the plain text loses. Typing in the
+// box afterwards drops it, so what is read is always what the box shows.
+document.addEventListener("DOMContentLoaded", () => {
+  const area = document.querySelector("textarea[name=pasted]");
+  const html = document.querySelector("input[name=pasted_html]");
+  if (!area || !html) return;
+  area.addEventListener("paste", (event) => {
+    const data = event.clipboardData && event.clipboardData.getData("text/html");
+    html.value = data && /<table/i.test(data) ? data : "";
+  });
+  area.addEventListener("input", (event) => {
+    if (event.inputType !== "insertFromPaste") html.value = "";
+  });
+});
