@@ -14,14 +14,17 @@ WORD_HTML = """<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><st
 p.MsoNormal {margin:0cm}</style></head><body lang=VI>
 <!--StartFragment--><table class=MsoTableGrid border=1 cellspacing=0 cellpadding=0>
 <tr><td><p class=MsoNormal><b>TT</b></p></td><td><p class=MsoNormal><b>Tên đề án</b></p></td>
-<td><p class=MsoNormal><b>Cơ quan chủ trì</b></p></td><td><p class=MsoNormal><b>Cơ quan phối hợp</b></p></td>
+<td><p class=MsoNormal><b>Cơ quan chủ trì</b></p></td>
+<td><p class=MsoNormal><b>Cơ quan phối hợp</b></p></td>
 <td><p class=MsoNormal><b>Thời hạn hoàn thành</b></p></td></tr>
 <tr><td colspan=5><p class=MsoNormal><b>I.&nbsp;Môi trường</b></p></td></tr>
 <tr><td rowspan=2><p class=MsoNormal>1</p></td><td rowspan=2><p class=MsoNormal>Đề án thứ nhất</p></td>
 <td><p class=MsoNormal>Trung ương Mặt trận Tổ quốc Việt Nam</p></td>
-<td><p class=MsoNormal>Bộ, cơ quan ngang bộ;</p><p class=MsoNormal>Đài Truyền hình Việt Nam</p></td>
+<td><p class=MsoNormal>Bộ, cơ quan ngang bộ;</p>
+<p class=MsoNormal>Đài Truyền hình Việt Nam</p></td>
 <td rowspan=2><p class=MsoNormal>2030</p></td></tr>
-<tr><td><p class=MsoNormal>Ủy ban nhân dân các tỉnh</p></td><td><p class=MsoNormal>Đài địa phương</p></td></tr>
+<tr><td><p class=MsoNormal>Ủy ban nhân dân các tỉnh</p></td>
+<td><p class=MsoNormal>Đài địa phương</p></td></tr>
 <tr><td><p class=MsoNormal>2</p></td><td><p class=MsoNormal>Đề án thứ hai</p></td>
 <td><p class=MsoNormal>Sở Tài chính</p></td>
 <td rowspan=2><p class=MsoNormal>Các sở, ngành liên quan</p></td>

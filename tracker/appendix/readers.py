@@ -142,7 +142,7 @@ MAX_PASTED_HTML = 20 * 1024 * 1024
 _HTML_BLOCKS = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6"})
 
 
-def read_pasted_html(html: str, text: str = "") -> SourceTable | None:
+def read_pasted_html(html: str) -> SourceTable | None:
     """A table pasted from Word or Excel, read from the HTML the clipboard also holds, which
     keeps cells merged across (colspan) and down (rowspan); None when the HTML has no table
     (then the plain text is read). The largest table is taken: Word wraps a pasted table in
@@ -170,23 +170,12 @@ def read_pasted_html(html: str, text: str = "") -> SourceTable | None:
     for tr in trs:
         index = len(rows)
         row: list[str] = []
-
-        def take_covered() -> None:
-            while len(row) in below:
-                left, value = below[len(row)]
-                merged.add((index, len(row)))
-                row.append(value)
-                if left <= 1:
-                    del below[len(row) - 1]
-                else:
-                    below[len(row) - 1] = (left - 1, value)
-
         for td in tr:
             if td.tag not in ("td", "th"):
                 continue
-            take_covered()
-            colspan = _html_span(td.get("colspan"))
-            rowspan = _html_span(td.get("rowspan"))
+            _take_covered(row, index, below, merged)
+            colspan = _html_span(td.get("colspan"), MAX_COLUMNS)
+            rowspan = _html_span(td.get("rowspan"), MAX_ROWS)
             text = _html_cell_text(td)
             if colspan > 1:
                 spans[(index, len(row))] = colspan
@@ -196,16 +185,30 @@ def read_pasted_html(html: str, text: str = "") -> SourceTable | None:
             row.extend([""] * (colspan - 1))
             if len(row) > MAX_COLUMNS:
                 _check_size("Bảng đã dán", 0, len(row))
-        take_covered()
+        _take_covered(row, index, below, merged)
         rows.append(row)
     if not any(any(cell for cell in row) for row in rows):
         return None
     return SourceTable(f"Bảng đã dán ({len(rows)} dòng)", rows, spans=spans, merged=merged)
 
 
-def _html_span(value: str | None) -> int:
+def _take_covered(row: list[str], index: int, below: dict[int, tuple[int, str]],
+                  merged: set[tuple[int, int]]) -> None:
+    """Fill the positions of the row that cells above cover (rowspan), with their text."""
+    while len(row) in below:
+        column = len(row)
+        left, value = below[column]
+        merged.add((index, column))
+        row.append(value)
+        if left <= 1:
+            del below[column]
+        else:
+            below[column] = (left - 1, value)
+
+
+def _html_span(value: str | None, limit: int) -> int:
     try:
-        return max(1, min(int(value or 1), MAX_COLUMNS))
+        return max(1, min(int(value or 1), limit))
     except ValueError:
         return 1
 
