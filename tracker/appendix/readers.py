@@ -24,14 +24,23 @@ from lxml import etree
 from tracker.periods import format_date
 from tracker.text import clean
 
+# Every count read from a file is checked against these before anything is allocated for it
+# (a cell "spanning" 300,000,000 columns, a row numbered 10^9, a line of a million commas).
 MAX_ROWS = 20_000
 MAX_COLUMNS = 100
+MAX_CELLS = 1_000_000           # per file, all tables together (20,000 rows × 50 columns)
+MAX_LINE_CHARS = 64 * 1024      # one physical line of CSV/TSV/pasted text
+EXCEL_MAX_ROWS = 1_048_576      # a row number beyond Excel's own limit is a forged sheet
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-# Zip checks, made on the central directory before any member is inflated. The total is what
-# bounds memory and time. The ratio only catches the classic bomb (one byte repeated; deflate
-# tops out near 1030:1): Office XML is repetitive, and a Word table of 2,000 formatted rows
-# already compresses 103:1 (empty formatted rows ~300:1), so a 100:1 limit refused real files.
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+# Zip checks, made on the central directory before any member is inflated. The XML limits
+# bound memory: python-docx holds a parsed tree of about 17 times its XML's size (a Word table
+# of 12,000 plain rows is ~16 MB of XML and ~270 MB parsed). The total bounds the rest, kept
+# as bytes. The ratio only catches the classic bomb (one byte repeated; deflate tops out near
+# 1030:1): Office XML is repetitive, and a Word table of 2,000 formatted rows already
+# compresses 103:1 (empty formatted rows ~300:1), so a 100:1 limit refused real files.
+MAX_XML_PART_BYTES = 16 * 1024 * 1024
+MAX_XML_BYTES = 24 * 1024 * 1024
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_MEMBERS = 10_000
 MAX_RATIO = 1000
 RATIO_CHECKED_FROM = 1024 * 1024
@@ -317,7 +326,7 @@ def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
         raise ReadError(damaged) from None
     if len(members) > MAX_MEMBERS:
         raise ReadError(damaged)
-    total = 0
+    total = xml_total = 0
     for member in members:
         total += member.file_size
         if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -325,6 +334,13 @@ def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
         if (member.file_size > RATIO_CHECKED_FROM
                 and member.file_size > MAX_RATIO * max(member.compress_size, 1)):
             raise ReadError(damaged)
+        if member.filename.lower().endswith((".xml", ".rels", ".vml")):
+            xml_total += member.file_size
+            if member.file_size > MAX_XML_PART_BYTES or xml_total > MAX_XML_BYTES:
+                raise ReadError(
+                    f"Tệp “{name}” quá lớn khi giải nén (hơn {MAX_XML_PART_BYTES // 2**20} MB "
+                    "nội dung), không nhập được một lần. Hãy chỉ giữ lại bảng danh mục, hoặc "
+                    "tách danh mục thành nhiều tệp nhỏ hơn rồi tải lên lại.")
     if total > MAX_UNPACKED_BYTES:
         raise ReadError(damaged)
     return archive
@@ -338,6 +354,25 @@ def _check_size(label: str, rows: int, columns: int) -> None:
     if columns > MAX_COLUMNS:
         raise ReadError(f"{label} có hơn {MAX_COLUMNS} cột, không phải bảng danh mục. Hãy xoá "
                         "các cột thừa hoặc chỉ giữ lại bảng danh mục rồi tải lên lại.")
+
+
+def _check_cells(label: str, cells: int) -> None:
+    if cells > MAX_CELLS:
+        limit = f"{MAX_CELLS:,}".replace(",", ".")
+        raise ReadError(f"{label} có hơn {limit} ô, quá lớn để nhập một lần. Hãy tách danh mục "
+                        "thành nhiều tệp nhỏ hơn.")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The physical lines of a text, refusing one too long to be a table's line (a file of
+    nothing but commas would otherwise become a row of millions of cells)."""
+    for number, line in enumerate(io.StringIO(text), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            limit = f"{MAX_LINE_CHARS:,}".replace(",", ".")
+            raise ReadError(f"Dòng {number} của bảng dài hơn {limit} ký tự, không phải một dòng "
+                            "của bảng danh mục. Hãy kiểm tra lại tệp (đúng tệp danh mục, lưu "
+                            "dạng CSV hoặc văn bản) rồi thử lại.")
+        yield line
 
 
 # --- CSV, TSV and pasted text --------------------------------------------------------------
@@ -355,13 +390,19 @@ def parse_delimited(text: str, delimiter: str | None = None) -> list[list[str]]:
     if delimiter is None:
         delimiter = "\t" if "\t" in text else _sniff_delimiter(text, (";", ","))
     rows: list[list[str]] = []
+    cells = 0
     try:
-        for record in csv.reader(io.StringIO(text), delimiter=delimiter):
-            rows.append([_NEUTRALISED.sub("", cell, count=1) for cell in record])
+        for record in csv.reader(_lines(text), delimiter=delimiter):
+            if len(record) > MAX_COLUMNS:
+                if any(record[MAX_COLUMNS:]):
+                    _check_size("Bảng", 0, len(record))
+                del record[MAX_COLUMNS:]    # a row padded with delimiters (Excel does this)
+            rows.append([_NEUTRALISED.sub("", cell, count=1) if cell[:1] == "'" else cell
+                         for cell in record])
+            cells += len(record)
             if len(rows) > MAX_ROWS:
                 _check_size("Bảng", len(rows), 0)
-            if len(record) > MAX_COLUMNS and any(record[MAX_COLUMNS:]):
-                _check_size("Bảng", 0, len(record))
+            _check_cells("Bảng", cells)
     except csv.Error:
         raise ReadError(f"Không đọc được dòng {len(rows) + 1} của bảng: có thể thiếu dấu ngoặc "
                         "kép (\") đóng một ô. Hãy kiểm tra lại dòng đó rồi thử lại.") from None
@@ -380,7 +421,7 @@ def _sniff_delimiter(text: str, candidates: tuple[str, ...]) -> str:
     for candidate in candidates:
         try:
             widths = [len(r) for r in itertools.islice(
-                csv.reader(io.StringIO(text), delimiter=candidate), 30) if r]
+                csv.reader(_lines(text), delimiter=candidate), 30) if r]
         except csv.Error:
             continue
         wide = [w for w in widths if w > 1]
@@ -411,10 +452,13 @@ def _read_docx(data: bytes, name: str) -> list[SourceTable]:
         raise ReadError(f"Không đọc được tài liệu Word “{name}”: tệp bị hỏng hoặc không đúng "
                         "định dạng .docx. Hãy mở tệp bằng Word, lưu lại rồi tải lên lại.") from None
     tables = []
+    cells = 0
     for number, tbl in enumerate(_top_tables(body), start=1):
         spans: dict[tuple[int, int], int] = {}
         merged: set[tuple[int, int]] = set()
         rows = _docx_rows(tbl, f"Bảng {number}", spans, merged)
+        cells += sum(map(len, rows))
+        _check_cells(f"Tài liệu Word “{name}”", cells)
         tables.append(SourceTable(f"Bảng {number} ({len(rows)} dòng)", rows,
                                   _paragraphs_before(tbl), spans, merged))
     if not tables:
@@ -462,12 +506,16 @@ def _docx_rows(tbl, label: str, spans: dict[tuple[int, int], int],
     rows: list[list[str]] = []
     above: list[str] = []
     for tr in trs:
-        row: list[str] = [""] * _int_val(tr.find(f"{_W_TRPR}/{W}gridBefore"), 0)
+        # Counts from the file (gridBefore, gridSpan) are checked before a list is made of them.
+        before = max(0, _int_val(tr.find(f"{_W_TRPR}/{W}gridBefore"), 0))
+        _check_size(label, 0, before)
+        row: list[str] = [""] * before
         for tc in _children(tr, _W_TC):
             props = tc.find(_W_TCPR)
             span, merge = 1, None
             if props is not None:
                 span = max(1, _int_val(props.find(W + "gridSpan"), 1))
+                _check_size(label, 0, len(row) + span)
                 v_merge = props.find(W + "vMerge")
                 if v_merge is not None:
                     merge = v_merge.get(_W_VAL) or "continue"
@@ -542,16 +590,19 @@ def _read_xlsx(data: bytes, name: str) -> list[SourceTable]:
     except Exception:
         raise ReadError(damaged) from None
     tables = []
+    cells = 0
     try:
         for sheet in book.worksheets:
             label = f"Trang tính “{sheet.title}”"
             try:
-                rows = _sheet_rows(sheet, label)
-                spans, merged = _fill_merged(rows, _merged_ranges(book, sheet))
+                rows = _sheet_rows(sheet, label, damaged)
+                spans, merged = _fill_merged(rows, _merged_ranges(book, sheet), damaged)
             except ReadError:
                 raise
             except Exception:
                 raise ReadError(damaged) from None
+            cells += sum(map(len, rows))
+            _check_cells(f"Bảng tính Excel “{name}”", cells)
             if rows:
                 hidden = ", ẩn" if sheet.sheet_state != "visible" else ""
                 tables.append(SourceTable(f"{label} ({len(rows)} dòng{hidden})", rows,
@@ -563,11 +614,20 @@ def _read_xlsx(data: bytes, name: str) -> list[SourceTable]:
     return tables
 
 
-def _sheet_rows(sheet, label: str) -> list[list[str]]:
+def _sheet_rows(sheet, label: str, damaged: str) -> list[list[str]]:
     sheet.reset_dimensions()   # a wrong <dimension> written by some programs would cut rows off
     rows: list[list[str]] = []
     pending_empty = 0
     for values in sheet.iter_rows(values_only=True):
+        if len(rows) + pending_empty >= EXCEL_MAX_ROWS:
+            raise ReadError(damaged)    # openpyxl would yield an empty row for every number skipped
+        if len(values) > MAX_COLUMNS:
+            # A styled empty cell in column XFD makes a row of 16,384 values: count the empty
+            # ones at C speed (None by identity) rather than converting each.
+            extra = values[MAX_COLUMNS:]
+            if extra.count(None) != len(extra) and any(_cell_string(v) for v in extra):
+                _check_size(label, 0, len(values))
+            values = values[:MAX_COLUMNS]
         cells = [_cell_string(value) for value in values]
         while cells and not cells[-1]:
             cells.pop()
@@ -622,15 +682,27 @@ def _merged_ranges(book, sheet) -> list[tuple[int, int, int, int]]:
     return ranges
 
 
-def _fill_merged(rows: list[list[str]], ranges: list[tuple[int, int, int, int]]
-                 ) -> tuple[dict[tuple[int, int], int], set[tuple[int, int]]]:
+def _fill_merged(rows: list[list[str]], ranges: list[tuple[int, int, int, int]],
+                 damaged: str) -> tuple[dict[tuple[int, int], int], set[tuple[int, int]]]:
     """A merged range keeps its value in its first column, on every row it covers: a range
     merged down (an agency written once for several rows) fills down, a range merged across
     (a heading) leaves the value in the first cell only. Returns the spans across and the
-    cells merged with the one above, 0-based, as the Word reader does."""
+    cells merged with the one above, 0-based, as the Word reader does.
+
+    Ranges that do not overlap cover each cell once, so the cells they cover (within the
+    table's rows and MAX_COLUMNS columns) add up to at most rows × MAX_COLUMNS; overlapping
+    ranges beyond that (thousands of copies of A1:CV20000, each a pass over the table) are a
+    forged sheet, refused before the work."""
     spans: dict[tuple[int, int], int] = {}
     merged: set[tuple[int, int]] = set()
+    work, budget = 0, len(rows) * MAX_COLUMNS
     for first_row, first_col, last_row, last_col in ranges:
+        if first_col > MAX_COLUMNS or first_row > len(rows):
+            continue    # outside the table: no value to spread, no cell to mark
+        work += ((min(last_row, len(rows)) - first_row + 1)
+                 * (min(last_col, MAX_COLUMNS) - first_col + 1))
+        if work > budget:
+            raise ReadError(damaged)
         if first_row <= len(rows):
             for index in range(first_row - 1, min(last_row, len(rows))):
                 if last_col > first_col:
@@ -650,6 +722,3 @@ def _fill_merged(rows: list[list[str]], ranges: list[tuple[int, int, int, int]]
             for column in range(first_col, min(last_col, len(row))):
                 row[column] = ""
     return spans, merged
-MAX_CELLS = 1_000_000
-MAX_XML_PART_BYTES = 16 * 1024 * 1024
-MAX_XML_BYTES = 24 * 1024 * 1024
