@@ -2,6 +2,7 @@
 (all rows in one transaction, or none). The read cells wait in an ImportDraft between."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -151,9 +152,30 @@ def preview(draft_id: int):
     return _render_preview(draft, import_plan_of(draft), ConfirmImportForm())
 
 
+def _consume_draft(draft: ImportDraft) -> bool:
+    """Delete the draft in the current transaction; False if another request already did.
+
+    The DELETE is what makes a draft usable once: a second "Save" (a double click, a resent
+    form) waits on the first one's row lock (PostgreSQL) or write lock (SQLite), then
+    deletes nothing."""
+    deleted = db.session.execute(
+        sa.delete(ImportDraft).where(ImportDraft.id == draft.id)
+        .execution_options(synchronize_session=False))
+    db.session.expunge(draft)
+    return deleted.rowcount == 1
+
+
+def _already_used(target: int | None):
+    db.session.rollback()
+    flash(_("This import has already been saved or cancelled."), "warning")
+    return redirect(url_for("plans.show", plan_id=target) if target else url_for("plans.index"))
+
+
 @bp.post("/imports/<int:draft_id>")
 def confirm(draft_id: int):
     """Save every row in one transaction, or none; or switch table; or cancel."""
+    if db.session.get(ImportDraft, draft_id) is None:
+        return _already_used(None)     # saved or cancelled by an earlier POST
     draft = get_draft(draft_id)
     form = ConfirmImportForm()
     form.table_index.choices = table_choices(draft)
@@ -162,7 +184,8 @@ def confirm(draft_id: int):
     action = request.form.get("action")
     if action == "cancel":
         target = draft.plan_id
-        db.session.delete(draft)
+        if not _consume_draft(draft):
+            return _already_used(target)
         db.session.commit()
         flash(_("The import was cancelled. Nothing was saved."), "info")
         return redirect(url_for("plans.show", plan_id=target) if target else url_for("plans.index"))
@@ -177,12 +200,13 @@ def confirm(draft_id: int):
         return _render_preview(draft, plan, form, choice_errors, status=400)
     target = db.session.get(Plan, draft.plan_id) if draft.plan_id else None
     source = source_of(draft)
+    if not _consume_draft(draft):
+        return _already_used(draft.plan_id)
     saved = save_import(plan, choices, target=target, title=draft.title,
                         owner_agency_id=draft.owner_agency_id, attached_to=draft.attached_to,
                         appendix_label=draft.appendix_label,
                         actor_user_id=current_user.id, actor_agency_id=current_user.agency_id,
                         lines=title_lines(source.preamble + plan.result.preamble))
-    db.session.delete(draft)
     db.session.commit()
     flash(_("%(num)d items were imported.", num=len(plan.result.rows)), "success")
     return redirect(url_for("plans.show", plan_id=saved.id))
