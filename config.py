@@ -6,6 +6,7 @@ dict or a class of their own.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -54,6 +55,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Remember me" keeps a browser signed in this long (Flask-Login's default is 365 days).
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "30")))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")  # none: mail stays in the outbox
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

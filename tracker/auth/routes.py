@@ -69,9 +69,15 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out (a POST with CSRF, so no other site can sign you out)."""
+    """Sign out (a POST with CSRF, so no other site can sign you out).
+
+    The account's session version moves on, so this session cookie and every "remember
+    me" cookie issued so far are void on the server too, not only forgotten by this browser
+    (a copied cookie would otherwise still work); the account's other sessions end with it."""
     if not EmptyForm().validate_on_submit():
         abort(400)
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
