@@ -53,8 +53,10 @@ EXPECTED = {
     ("appendix.import_into", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
     ("appendix.import_into", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     # Draft 1 does not exist; someone else's draft is a 404 too (tests/test_import_web.py).
+    # Confirming a draft that no longer exists is a resent form: sent back with a message
+    # (tests/test_import_once.py).
     ("appendix.preview", "GET"): expect(LOGIN, 404, 404, 404, 404, 404),
-    ("appendix.confirm", "POST"): expect(LOGIN, 404, 404, 404, 404, 404),
+    ("appendix.confirm", "POST"): expect(LOGIN, 302, 302, 302, 302, 302),
     ("plans.new_item", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
     ("plans.new_item", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     ("proposals.show", "GET"): expect(LOGIN, 200, 200, 403, 200, 200),
