@@ -74,3 +74,25 @@ def test_the_import_page_reads_the_clipboard_html(client, auth, make_user):
     third = db.session.scalars(sa.select(Proposal).order_by(Proposal.position)).all()[2]
     assert third.coordination == "Các sở, ngành liên quan"
     assert third.extra == {"_merged_up": ["coordination"]}
+
+
+def test_the_import_speaks_the_users_language(client, auth, make_user):
+    """The preview's and the upload form's messages follow the user's language; the same
+    rows read from the command line (no request) speak Vietnamese, the documents' language."""
+    auth.login(make_user("manager", "Văn phòng UBND tỉnh", locale="en"))
+    owner = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Văn phòng UBND tỉnh"))
+    refused = client.post("/plans/import", data={
+        "title": "T", "owner_agency_id": str(owner), "pasted": "A\tB\n1\t2\n"})
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "Missing column" in page and "Thiếu cột" not in page
+    response = client.post("/plans/import", data={
+        "title": "T", "owner_agency_id": str(owner),
+        "pasted": "STT\tTên đề án\tCơ quan chủ trì\tThời gian trình\n"
+                  "1\tĐề án A\tSở Tài chính\tQuý V/2020\n2\tĐề án B\tSở Tài chính\tSau khi Bộ cho ý kiến\n"})
+    preview = client.get(response.location).get_data(as_text=True)
+    assert "give no quarter, month, year or date" in preview
+    assert "The quarters must be I to IV" in preview       # the period's own message too
+
+    from tracker.appendix.importer import read_table
+    assert "Thiếu cột" in str(read_table("A\tB\n1\t2\n").errors[0])

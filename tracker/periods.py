@@ -38,6 +38,7 @@ from calendar import monthrange
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from .i18n import _
 from .workdays import DEFAULT_CALENDAR, WorkCalendar
 
 MIN_YEAR = 1900
@@ -181,7 +182,7 @@ class Period:
 def quarter_label(year: int, quarter: int) -> str:
     """Canonical quarter label with a Roman numeral, as used in official plans: "Quý III/2020"."""
     if not 1 <= quarter <= 4:
-        raise PeriodError(f"Quý phải từ I đến IV, không phải {quarter}.")
+        raise PeriodError(_("The quarter must be I to IV, not %(quarter)s.", quarter=quarter))
     return f"Quý {_ROMAN[quarter - 1]}/{year}"
 
 
@@ -195,7 +196,7 @@ def parse_date(text: str) -> date:
     shown = unicodedata.normalize("NFC", text).strip()
     key = _clean(text)
     if not key:
-        raise PeriodError("Ngày không được để trống.")
+        raise PeriodError(_("The date must not be empty."))
     return _parse_date_key(key, shown)
 
 
@@ -204,7 +205,7 @@ def parse_period(text: str) -> Period:
     shown = unicodedata.normalize("NFC", text).strip()
     key = _clean(text)
     if not key:
-        raise PeriodError("Thời gian trình không được để trống.")
+        raise PeriodError(_("The submission time must not be empty."))
     # The input with whitespace collapsed but its case kept, to quote part of it in a message.
     display = _SPACES.sub(" ", shown).strip()
     if len(display) != len(key):  # a letter whose lower case is longer: quote the key instead
@@ -287,15 +288,15 @@ def _parse_range(key: str, shown: str, display: str) -> Period | None:
     if match := _QUARTER_RANGE.fullmatch(key):
         first, last = (_QUARTER_NUMBERS.get(number.lstrip("0")) for number in match.group(1, 2))
         if first is None or last is None:
-            raise PeriodError(
-                f'Quý phải từ I đến IV (ví dụ "Quý I - II/2024"), không phải "{shown}".')
+            raise PeriodError(_('The quarters must be I to IV (e.g. "%(example)s"), not '
+                                '"%(text)s".', example="Quý I - II/2024", text=shown))
         year = _check_year(match[3], shown, "Quý I - II/2024")
         return _range(_period("quarter", year, first), _period("quarter", year, last), shown)
     if match := _MONTH_RANGE.fullmatch(key):
         first, last = int(match[1]), int(match[2])
         if not (1 <= first <= 12 and 1 <= last <= 12):
-            raise PeriodError(
-                f'Tháng phải từ 1 đến 12 (ví dụ "Tháng 11 - 12/2025"), không phải "{shown}".')
+            raise PeriodError(_('The month must be 1 to 12 (e.g. "%(example)s"), not "%(text)s".',
+                                example="Tháng 11 - 12/2025", text=shown))
         year = _check_year(match[3], shown, "Tháng 11 - 12/2025")
         return _range(_period("month", year, first), _period("month", year, last), shown)
     # Split at each dash or "đến" in turn: both sides must be periods ("15/10-2020" is not).
@@ -313,7 +314,8 @@ def _parse_range(key: str, shown: str, display: str) -> Period | None:
         if len(sides) == 2 and all(side.has_deadline for side in sides):
             return _range(*sides, shown)
     if part_error:
-        raise PeriodError(f'{str(part_error).rstrip(".")} (trong "{shown}").')
+        raise PeriodError(_('%(error)s (in "%(text)s").', error=str(part_error).rstrip("."),
+                            text=shown))
     return None
 
 
@@ -321,10 +323,9 @@ def _range(first: Period, last: Period, shown: str) -> Period:
     if first == last:
         return first
     if _first_day(last) <= first.last_day:
-        raise PeriodError(
-            f'Khoảng thời gian phải kết thúc sau khi bắt đầu ("{last.label}" phải sau '
-            f'"{first.label}"), không phải "{shown}".'
-        )
+        raise PeriodError(_('A range must end after it starts ("%(last)s" must come after '
+                            '"%(first)s"), not "%(text)s".', last=last.label, first=first.label,
+                            text=shown))
     return _canonical(Period("range", None, None, None, "", (first, last)))
 
 
@@ -370,20 +371,21 @@ def _first_day(period: Period) -> date:
 def _check_year(digits: str, shown: str, example: str) -> int:
     year = int(digits)
     if len(digits) != 4 or not MIN_YEAR <= year <= MAX_YEAR:
-        raise PeriodError(
-            f"Năm phải có 4 chữ số, từ {MIN_YEAR} đến {MAX_YEAR} "
-            f'(ví dụ "{example}"), không phải "{shown}".'
-        )
+        raise PeriodError(_('The year must have 4 digits, from %(min)d to %(max)d (e.g. '
+                            '"%(example)s"), not "%(text)s".', min=MIN_YEAR, max=MAX_YEAR,
+                            example=example, text=shown))
     return year
 
 
 def _parse_quarter(key: str, shown: str) -> Period:
     match = _QUARTER.fullmatch(key)
     if not match:
-        raise _FormError(f'Quý phải ghi theo dạng "Quý III/2020", không phải "{shown}".')
+        raise _FormError(_('Write the quarter as "%(example)s", not "%(text)s".',
+                           example="Quý III/2020", text=shown))
     quarter = _QUARTER_NUMBERS.get(match[1].lstrip("0"))
     if quarter is None:
-        raise PeriodError(f'Quý phải từ I đến IV (ví dụ "Quý III/2020"), không phải "{shown}".')
+        raise PeriodError(_('The quarters must be I to IV (e.g. "%(example)s"), not '
+                            '"%(text)s".', example="Quý III/2020", text=shown))
     year = _check_year(match[2], shown, "Quý III/2020")
     return _period("quarter", year, quarter)
 
@@ -391,10 +393,12 @@ def _parse_quarter(key: str, shown: str) -> Period:
 def _parse_month(key: str, shown: str) -> Period:
     match = _MONTH.fullmatch(key)
     if not match:
-        raise _FormError(f'Tháng phải ghi theo dạng "Tháng 9/2020", không phải "{shown}".')
+        raise _FormError(_('Write the month as "%(example)s", not "%(text)s".',
+                           example="Tháng 9/2020", text=shown))
     month = int(match[1])
     if not 1 <= month <= 12:
-        raise PeriodError(f'Tháng phải từ 1 đến 12 (ví dụ "Tháng 9/2020"), không phải "{shown}".')
+        raise PeriodError(_('The month must be 1 to 12 (e.g. "%(example)s"), not "%(text)s".',
+                            example="Tháng 9/2020", text=shown))
     year = _check_year(match[2], shown, "Tháng 9/2020")
     return _period("month", year, month)
 
@@ -402,10 +406,9 @@ def _parse_month(key: str, shown: str) -> Period:
 def _parse_half(key: str, shown: str) -> Period:
     match = _HALF.fullmatch(key)
     if not match or int(match[1]) != 6:
-        raise _FormError(
-            'Nửa năm phải ghi "6 tháng đầu năm 2020" hoặc "6 tháng cuối năm 2020", '
-            f'không phải "{shown}".'
-        )
+        raise _FormError(_('Write a half-year as "%(first)s" or "%(second)s", not "%(text)s".',
+                           first="6 tháng đầu năm 2020", second="6 tháng cuối năm 2020",
+                           text=shown))
     year = _check_year(match[3], shown, "6 tháng đầu năm 2020")
     return _period("half", year, _HALF_PARTS.index(match[2]) + 1)
 
@@ -413,7 +416,8 @@ def _parse_half(key: str, shown: str) -> Period:
 def _parse_year(key: str, shown: str) -> Period:
     match = _YEAR.fullmatch(key)
     if not match:
-        raise _FormError(f'Năm phải ghi theo dạng "Năm 2021", không phải "{shown}".')
+        raise _FormError(_('Write the year as "%(example)s", not "%(text)s".',
+                           example="Năm 2021", text=shown))
     return _period("year", _check_year(match[1], shown, "Năm 2021"), None)
 
 
@@ -436,10 +440,10 @@ def _parse_date_key(key: str, shown: str) -> date:
     elif match := _LONG_DATE.fullmatch(key):
         day, month, year = match.groups()
     elif match := _SHORT_DATE.fullmatch(key):
-        day, _, month, year = match.groups()
+        day, _separator, month, year = match.groups()
     else:
         raise _FormError(
-            f'Ngày phải ghi theo dạng ngày/tháng/năm, ví dụ 29/5/2020, không phải "{shown}".'
+            _('Write the date as day/month/year, e.g. 29/5/2020, not "%(text)s".', text=shown)
         )
     return _make_date(day, month, year, shown)
 
@@ -448,14 +452,17 @@ def _make_date(day_digits: str, month_digits: str, year_digits: str, shown: str)
     """Build the date, explaining in Vietnamese which part is out of range."""
     year, month, day = int(year_digits), int(month_digits), int(day_digits)
     if len(year_digits) != 4 or not MIN_YEAR <= year <= MAX_YEAR:
-        reason = f"năm phải có 4 chữ số, từ {MIN_YEAR} đến {MAX_YEAR}"
+        reason = _("the year must have 4 digits, from %(min)d to %(max)d", min=MIN_YEAR,
+                   max=MAX_YEAR)
     elif not 1 <= month <= 12:
-        reason = "tháng phải từ 1 đến 12"
+        reason = _("the month must be 1 to 12")
     elif not 1 <= day <= 31:
-        reason = "ngày phải từ 1 đến 31"
+        reason = _("the day must be 1 to 31")
     elif day > (days := monthrange(year, month)[1]):
-        in_year = f" năm {year}" if month == 2 else ""
-        reason = f"tháng {month}{in_year} chỉ có {days} ngày"
+        if month == 2:
+            reason = _("February %(year)d has only %(days)d days", year=year, days=days)
+        else:
+            reason = _("month %(month)d has only %(days)d days", month=month, days=days)
     else:
         return date(year, month, day)
-    raise PeriodError(f'Ngày không hợp lệ: "{shown}" ({reason}).')
+    raise PeriodError(_('Invalid date: "%(text)s" (%(reason)s).', text=shown, reason=reason))

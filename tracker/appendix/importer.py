@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from tracker.agency_names import lead_names
 from tracker.appendix.readers import ReadError, SourceTable, decode, parse_delimited
+from tracker.i18n import _
 from tracker.periods import PeriodError, parse_period
 from tracker.text import clean, without_diacritics
 
@@ -88,8 +89,10 @@ class RowError:
     field: str = ""  # the meaning of the column ("title", "lead_agency" …), for highlighting
 
     def __str__(self) -> str:
-        where = f"dòng {self.row}" + (f", cột \"{self.column}\"" if self.column else "")
-        return f"{where}: {self.message}"
+        if self.column:
+            return _("row %(row)d, column “%(column)s”: %(message)s", row=self.row,
+                     column=self.column, message=self.message)
+        return _("row %(row)d: %(message)s", row=self.row, message=self.message)
 
 
 @dataclass
@@ -275,8 +278,8 @@ class _Interpreter:
     def run(self) -> ImportResult:
         result = self.result
         if not any(any(row) for row in self.grid):
-            result.errors.append(RowError(1, "", "Bảng trống: không có dòng nào. Hãy kiểm tra "
-                                                 "lại tệp hoặc nội dung đã dán."))
+            result.errors.append(RowError(1, "", _("The table is empty: it has no rows. Check "
+                                                   "the file or what was pasted.")))
             return result
         header = find_header(self.grid)
         if header is None:
@@ -300,10 +303,11 @@ class _Interpreter:
                  if (key := header_key(cell))}
         missing = [HEADER_OF[key] for key in ("title", "lead_agency") if key not in found] \
             or [HEADER_OF["title"]]
-        return RowError(1, "", f"Thiếu cột {', '.join(missing)}: không tìm thấy dòng tiêu đề của "
-                               f"bảng. Dòng tiêu đề cần có: {', '.join(HEADER_OF[k] for k in PLAN_COLUMNS)} "
-                               "(viết khác đi một chút cũng được, ví dụ “Đơn vị chủ trì”, "
-                               "“Nhiệm vụ, giải pháp”).")
+        return RowError(1, "", _(
+            "Missing column %(missing)s: the header row of the table was not found. The header "
+            "row needs: %(needed)s (worded a little differently is fine, e.g. “Đơn vị chủ trì”, "
+            "“Nhiệm vụ, giải pháp”).", missing=", ".join(missing),
+            needed=", ".join(HEADER_OF[k] for k in PLAN_COLUMNS)))
 
     def _read_header(self, header: int) -> int:
         """Map columns to meanings; return the index of the first row after the header."""
@@ -334,8 +338,7 @@ class _Interpreter:
         layout = []
         for i, key in enumerate(keys):
             if key is not None and key in self.index_of:
-                duplicates.append(f"“{_one_line(texts[i])}” trùng nghĩa với cột "
-                                  f"“{self.headers[key]}”")
+                duplicates.append((_one_line(texts[i]), self.headers[key]))
                 key = keys[i] = None
             if key is not None:
                 self.index_of[key] = i
@@ -349,17 +352,19 @@ class _Interpreter:
         line = header + 1
         missing = [HEADER_OF[key] for key in ("title", "lead_agency") if key not in self.index_of]
         if missing:
-            self.result.errors.append(RowError(
-                line, "", f"Thiếu cột {', '.join(missing)}. Dòng tiêu đề cần có: "
-                          f"{', '.join(HEADER_OF[k] for k in PLAN_COLUMNS)}."))
-        for duplicate in duplicates:
-            self.result.warnings.append(RowError(
-                line, "", f"Cột {duplicate}; cột sau được giữ như một cột riêng của danh mục."))
+            self.result.errors.append(RowError(line, "", _(
+                "Missing column %(missing)s. The header row needs: %(needed)s.",
+                missing=", ".join(missing),
+                needed=", ".join(HEADER_OF[k] for k in PLAN_COLUMNS))))
+        for column, first in duplicates:
+            self.result.warnings.append(RowError(line, "", _(
+                "Column “%(column)s” means the same as column “%(first)s”; it is kept as a "
+                "column of the list's own.", column=column, first=first)))
         if "due_period" not in self.index_of and not self.result.errors:
-            self.result.warnings.append(RowError(
-                line, "", "Bảng không có cột thời gian (thời gian trình, thời hạn): các mục "
-                          "không có hạn nên không được nhắc hạn, trừ khi tiêu đề nhóm ghi "
-                          "quý/tháng/năm.", "due_period"))
+            self.result.warnings.append(RowError(line, "", _(
+                "The table has no time column (submission time, deadline): its items have no "
+                "deadline and get no reminder, unless a heading names a quarter, month or "
+                "year."), "due_period"))
         return first_data
 
     def _column(self, key: str) -> str:
@@ -386,9 +391,9 @@ class _Interpreter:
             return "header"
         if self.after_total:
             if values.get("title") and values.get("lead_agency"):
-                self.result.warnings.append(RowError(
-                    line, "", f"Dòng nằm sau dòng tổng cộng (dòng {self.after_total}) nên không "
-                              "được nhập. Nếu đây là đề án, hãy chuyển nó lên trên dòng tổng cộng."))
+                self.result.warnings.append(RowError(line, "", _(
+                    "The row comes after the total line (row %(total)d) and is not imported. "
+                    "If it is an item, move it above the total line.", total=self.after_total)))
             return "skipped"
         if not has_lead_or_period and _COUNT_LINE.match(first.casefold()):
             self.previous = None
@@ -396,8 +401,8 @@ class _Interpreter:
                 self.after_total = line     # "Tổng cộng: N đề án" closes the table
             return "count"
         if not has_lead_or_period and self._is_footnote(first):
-            self.result.warnings.append(RowError(
-                line, "", f"Bỏ qua dòng chú thích “{_shorten(_row_text(row))}”."))
+            self.result.warnings.append(RowError(line, "", _(
+                "Footnote row skipped: “%(text)s”.", text=_shorten(_row_text(row)))))
             return "footnote"
         if self._continues_item(index, values):
             self._add_sub_row(index, values)
@@ -408,9 +413,9 @@ class _Interpreter:
             self._add_section(index, row, "heading", heading)
             return "heading"
         if not (values.get("title") or has_lead_or_period):
-            self.result.warnings.append(RowError(
-                line, "", f"Dòng không có tên đề án, cơ quan chủ trì và thời gian, bỏ qua: "
-                          f"“{_shorten(_row_text(row))}”."))
+            self.result.warnings.append(RowError(line, "", _(
+                "Row without title, lead agency or time, skipped: “%(text)s”.",
+                text=_shorten(_row_text(row)))))
             return "skipped"
         self._add_item(index, values)
         return "item"
@@ -428,7 +433,7 @@ class _Interpreter:
         are all header words, at least two of them naming their own columns."""
         filled = [(i, cell) for i, cell in enumerate(row) if cell]
         found = [(i, header_key(cell)) for i, cell in filled]
-        if len(filled) < 2 or not all(key for _, key in found):
+        if len(filled) < 2 or not all(key for _column, key in found):
             return False
         own = sum(1 for i, key in found if i < len(self.keys) and self.keys[i] == key)
         # Pasted, a header cell merged across ("Nội dung" over STT and title) shifts the rest.
@@ -438,7 +443,7 @@ class _Interpreter:
     @staticmethod
     def _is_column_numbers(filled: list[tuple[int, str]]) -> bool:
         """The "1 2 3 4 5 6" or "(1) (2) …" row that numbers the columns under the header."""
-        return len(filled) >= 2 and all(_COLUMN_NUMBER.fullmatch(cell) for _, cell in filled)
+        return len(filled) >= 2 and all(_COLUMN_NUMBER.fullmatch(cell) for _column, cell in filled)
 
     @staticmethod
     def _is_footnote(text: str) -> bool:
@@ -476,7 +481,7 @@ class _Interpreter:
 
     def _heading(self, index: int, filled: list[tuple[int, str]], values: dict[str, str]) -> str:
         """The group heading this row is, or "" for an item."""
-        texts = list(dict.fromkeys(cell for _, cell in filled))
+        texts = list(dict.fromkeys(cell for _column, cell in filled))
         if values.get("title") and values.get("lead_agency"):
             return ""
         first = _one_line(texts[0])
@@ -548,17 +553,19 @@ class _Interpreter:
                     values[key] = (self.previous.lead_text if key == "lead_agency"
                                    else getattr(self.previous, key))
                     merged_up.append(key)
-                    warnings.append(RowError(line, self._column(key), "để trống, lấy theo dòng "
-                                             f"trên: “{_shorten(values[key])}”.", key))
+                    warnings.append(RowError(line, self._column(key), _(
+                        "empty, taken from the row above: “%(text)s”.",
+                        text=_shorten(values[key])), key))
         if not values.get("due_period") and self.group:
             period = _period_of(self.group)
             if period:
                 values["due_period"] = period
-                warnings.append(RowError(line, self._column("due_period"), "để trống, lấy theo "
-                                         f"tiêu đề nhóm “{self.group}”.", "due_period"))
+                warnings.append(RowError(line, self._column("due_period"), _(
+                    "empty, taken from the heading “%(heading)s”.", heading=self.group),
+                    "due_period"))
         for key in ("title", "lead_agency"):
             if not values.get(key):
-                errors.append(RowError(line, self._column(key), "không được để trống.", key))
+                errors.append(RowError(line, self._column(key), _("must not be empty."), key))
         period_text = values.get("due_period", "")
         if period_text:
             try:
@@ -573,13 +580,14 @@ class _Interpreter:
         lead_text = values.get("lead_agency", "")
         for key, limit in LIMITS.items():
             if len(values.get(key, "")) > limit:
-                errors.append(RowError(line, self._column(key), f"dài quá {limit} ký tự.", key))
+                errors.append(RowError(line, self._column(key), _(
+                    "longer than %(limit)d characters.", limit=limit), key))
         extra = {key: values[key] for key in self.column_keys
                  if key not in CORE_COLUMNS and values.get(key)}
         for key, text in extra.items():
             if len(text) > EXTRA_LIMIT:
-                errors.append(RowError(line, self.header_texts[int(key[1:])],
-                                       f"dài quá {EXTRA_LIMIT} ký tự."))
+                errors.append(RowError(line, self.header_texts[int(key[1:])], _(
+                    "longer than %(limit)d characters.", limit=EXTRA_LIMIT)))
         progress_at = self.index_of.get("progress")
         item = ImportedRow(
             line=line, position=len(result.rows) + 1, title=values.get("title", ""),
@@ -601,15 +609,15 @@ class _Interpreter:
         result = self.result
         if not result.rows:
             if not result.errors:
-                result.errors.append(RowError(result.header_row + 1, "", "Bảng không có dòng đề án "
-                                              "nào dưới dòng tiêu đề."))
+                result.errors.append(RowError(result.header_row + 1, "", _(
+                    "The table has no item row under its header row.")))
             return
         if self.open_text_lines:
             result.warnings.append(RowError(
-                self.open_text_lines[0], self._column("due_period"),
-                f"Các dòng {_line_list(self.open_text_lines)} không ghi thời gian dạng quý, "
-                "tháng, năm hay ngày: được giữ nguyên chữ nhưng không có hạn, không được nhắc "
-                "hạn.", "due_period"))
+                self.open_text_lines[0], self._column("due_period"), _(
+                    "Rows %(rows)s give no quarter, month, year or date: their text is kept as "
+                    "written, but they have no deadline and get no reminder.",
+                    rows=_line_list(self.open_text_lines)), "due_period"))
         result.warnings.sort(key=lambda warning: warning.row)
 
 
@@ -672,4 +680,4 @@ def _shorten(text: str, limit: int = 80) -> str:
 
 def _line_list(lines: list[int]) -> str:
     shown = ", ".join(map(str, lines[:10]))
-    return shown + (f" … ({len(lines)} dòng)" if len(lines) > 10 else "")
+    return shown + (" … " + _("(%(count)d rows)", count=len(lines)) if len(lines) > 10 else "")

@@ -19,6 +19,7 @@ from tracker.appendix.importer import (
 )
 from tracker.appendix.layout import PlanLayout
 from tracker.extensions import db
+from tracker.i18n import _
 from tracker.models import Agency, ImportDraft, Plan, PlanSection, Proposal
 from tracker.models._types import utcnow
 from tracker.plans.service import (
@@ -71,12 +72,12 @@ class ImportPlan:
         for row in self.result.rows:
             key = name_key(row.title)
             if key in existing_titles:
-                self.result.warnings.append(RowError(
-                    row.line, "", f"trùng tên với đề án số {existing_titles[key]} đã có trong "
-                                  "danh mục; nếu lưu sẽ thành hai đề án.", "title"))
+                self.result.warnings.append(RowError(row.line, "", _(
+                    "same title as item %(number)s already in the list; saving makes two items.",
+                    number=existing_titles[key]), "title"))
             elif key in seen:
-                self.result.warnings.append(RowError(
-                    row.line, "", f"trùng tên với dòng {seen[key]} của bảng.", "title"))
+                self.result.warnings.append(RowError(row.line, "", _(
+                    "same title as row %(row)d of the table.", row=seen[key]), "title"))
             seen.setdefault(key, row.line)
 
     def messages_by_line(self) -> dict[int, list[tuple[str, str]]]:
@@ -107,7 +108,8 @@ class ImportPlan:
             elif value.isdigit() and int(value) in agency_ids:
                 choices[name] = int(value)
             else:
-                errors[name] = "Hãy chọn: tạo cơ quan mới, hoặc cơ quan đã có mà tên này chỉ đến."
+                errors[name] = _("Choose: create a new agency, or the existing agency this "
+                                 "name means.")
         return choices, errors
 
 
