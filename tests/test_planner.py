@@ -472,3 +472,16 @@ def test_property_working_days_no_ended_items_unique_keys(scenario):
     order = [({"overdue": 0, "due_soon": 1}[n.kind], by_id[n.item_id].due_date, n.item_id,
               n.recipient_email.lower()) for n in notices]
     assert order == sorted(order)
+
+
+def test_every_lead_agency_of_an_item_is_reminded_and_alerted():
+    """A published lead cell naming two agencies ("Bộ CHQS tỉnh; UBND cấp xã"): the officers
+    of both get every reminder stage and every overdue alert, once each."""
+    co_led = replace(item(1), co_lead_ids=frozenset({OTHER}))
+    got = walk([co_led], SEED_USERS, SEED_AGENCIES, DEFAULT, D(2020, 9, 1), D(2020, 10, 16))
+    expected_soon = [(day, stage) for day, stage in ITEM_1_DUE_SOON]
+    for officer in (OFFICER_A, OFFICER_C):
+        assert only(got[officer.email], 1, "due_soon") == expected_soon
+        assert only(got[officer.email], 1, "overdue") == ITEM_1_OVERDUE[:3]
+    alone = walk([item(1)], SEED_USERS, SEED_AGENCIES, DEFAULT, D(2020, 9, 1), D(2020, 10, 16))
+    assert OFFICER_C.email not in alone

@@ -98,3 +98,13 @@ def test_owner_choices_for_a_new_plan():
         [OFFICE, SCT, STC]
     assert policy.owner_agencies_allowed(actor("officer", SCT), [OFFICE, SCT, STC]) == []
     assert policy.can_administer(actor("admin", SCT)) and not policy.can_administer(actor("manager", OFFICE))
+
+
+def test_any_of_several_lead_agencies_may_update():
+    """A published lead cell naming two agencies: the officers of either may update."""
+    owner = 9
+    assert policy.can_update_status(actor("officer", 2), {1, 2}, owner)
+    assert policy.can_update_status(actor("officer", 1), [1, 2], owner)
+    assert not policy.can_update_status(actor("officer", 3), {1, 2}, owner)
+    assert not policy.can_update_status(actor("viewer", 2), {1, 2}, owner)
+    assert policy.can_comment(actor("officer", 2), {1, 2}, owner, [])
