@@ -41,6 +41,10 @@ class Config:
     # header is refused with 400. Unset: the host of TRACKER_BASE_URL, plus localhost and
     # 127.0.0.1 except in production (see tracker.configure).
     TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
+    # How many reverse proxies stand in front of the app (nginx alone: 1). Their
+    # X-Forwarded-For gives the client address that sign-in throttling counts; 0 (the
+    # default) ignores that header, as a client can write anything into it.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "vi")
     BABEL_DEFAULT_TIMEZONE = TRACKER_TIMEZONE
     LANGUAGES = ("vi", "en")

@@ -27,6 +27,7 @@ def create_app(config: Any = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     configure(app, config)
+    register_proxies(app)
     register_converters(app)
     register_host_check(app)
     register_extensions(app)
@@ -95,6 +96,17 @@ def current_app_languages() -> tuple[str, ...]:
     from flask import current_app
 
     return tuple(current_app.config["LANGUAGES"])
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies (nginx: 1), take the client's address and
+    scheme from the X-Forwarded-For/-Proto headers they add; with none (the default) those
+    headers are ignored, so a client cannot choose the address the throttle sees."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def register_converters(app: Flask) -> None:

@@ -21,10 +21,32 @@ from tracker.auth.service import (
     find_user,
     send_password_reset,
 )
-from tracker.auth.throttle import forget_old, record_failure, retry_after
+from tracker.auth.throttle import (
+    FORGOT_ADDRESS,
+    FORGOT_EMAIL,
+    LOGIN_ACCOUNT,
+    LOGIN_ADDRESS,
+    clear,
+    forget_old,
+    give_back,
+    known_device,
+    remember_device,
+    take,
+)
 from tracker.auth.tokens import consume_token, read_token
 from tracker.extensions import db
+from tracker.models import User
 from tracker.passwords import password_problems
+
+
+def client_address() -> str:
+    """The client's address: behind TRUSTED_PROXIES proxies, ProxyFix has taken it from
+    X-Forwarded-For (see tracker.register_proxies)."""
+    return request.remote_addr or "-"
+
+
+def _minutes(wait) -> int:
+    return max(1, -(-int(wait.total_seconds()) // 60))
 
 
 def _safe_next(target: str | None) -> str:
@@ -46,20 +68,31 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         now = datetime.now(UTC)
-        email, address = form.email.data.strip().lower(), request.remote_addr or "-"
-        wait = retry_after(email, address, now)
+        email, address = form.email.data.strip().lower(), client_address()
+        # The attempt is taken (and committed) before the password is checked, so parallel
+        # guesses share the same count. An address that signed in to this account before
+        # skips the account's waits: a stranger's failures cannot keep its owner out.
+        wait = take(LOGIN_ADDRESS, address, now)
+        if wait is None and not known_device(email, address, now):
+            wait = take(LOGIN_ACCOUNT, email, now)
+            if wait is not None:
+                give_back(LOGIN_ADDRESS, address)   # no password was checked
+        db.session.commit()
         if wait is not None:
-            minutes = max(1, -(-int(wait.total_seconds()) // 60))
             form.password.errors.append(_(
-                "Too many failed sign-ins. Try again in %(minutes)d minutes.", minutes=minutes))
+                "Too many failed sign-ins. Try again in %(minutes)d minutes.",
+                minutes=_minutes(wait)))
             return render_template("auth/login.html", form=form), 429
         user = authenticate(email, form.password.data)
         if user is None:
             forget_old(now)
-            record_failure(email, address, now)
             db.session.commit()
             form.password.errors.append(_("Wrong e-mail or password."))
         else:
+            give_back(LOGIN_ADDRESS, address)
+            clear(LOGIN_ACCOUNT, email)
+            remember_device(email, address, now)
+            db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
     status = 400 if form.errors else 200
@@ -100,10 +133,21 @@ def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the address has an account."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = find_user(form.email.data)
-        if user is not None and user.active:
-            send_password_reset(user)   # queued; the sender mails it within the minute
+        now = datetime.now(UTC)
+        wait = take(FORGOT_ADDRESS, client_address(), now)
+        if wait is not None:
             db.session.commit()
+            form.email.errors.append(_(
+                "Too many requests from this address. Try again in %(minutes)d minutes.",
+                minutes=_minutes(wait)))
+            return render_template("auth/forgot.html", form=form), 429
+        # Past its limit an e-mail gets the same answer but no more mail, whether or not it
+        # has an account (nothing tells the two apart).
+        mail_allowed = take(FORGOT_EMAIL, User.normalise_email(form.email.data), now) is None
+        user = find_user(form.email.data)
+        if mail_allowed and user is not None and user.active:
+            send_password_reset(user)   # queued; the sender mails it within the minute
+        db.session.commit()
         flash(_("If this address has an account, a link to choose a new password is on its way."),
               "info")
         return redirect(url_for("auth.login"))

@@ -1,40 +1,122 @@
-"""Sign-in throttling, counted in the database so every worker process agrees.
+"""Throttling of sign-ins and reset requests, counted in the database so every worker agrees.
 
-After LIMIT failed attempts for one e-mail, or from one address, within WINDOW,
-further attempts wait until the oldest of those failures leaves the window.
+Each rule counts attempts per key: the account (e-mail) or the client address, kept apart so
+that an office behind one address is not locked by one person's typos, and a stranger cannot
+lock somebody's account. After `free` attempts the next one waits, and each further attempt
+doubles the wait up to `cap`: growing delays, never a lock. A key left alone for `window`
+starts again from zero.
+
+An attempt is *taken* before the password is checked, with a compare-and-swap UPDATE on the
+counter (`… SET count = n + 1 WHERE key = k AND count = n`): of several parallel requests
+only one wins each slot, so parallel guesses get no more checks than sequential ones. The
+caller commits right after taking, before the slow password check.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from tracker.extensions import db
-from tracker.models import LoginAttempt
+from tracker.models import ThrottleCounter
 
-LIMIT = 5
-WINDOW = timedelta(minutes=15)
-
-
-def retry_after(email: str, address: str, now: datetime) -> timedelta | None:
-    """How long this e-mail or address must wait, or None if it may try now."""
-    waits = []
-    for column, value in ((LoginAttempt.email, email), (LoginAttempt.address, address)):
-        recent = db.session.scalars(
-            sa.select(LoginAttempt.created_at)
-            .where(column == value, LoginAttempt.created_at > now - WINDOW)
-            .order_by(LoginAttempt.created_at.desc())
-            .limit(LIMIT)
-        ).all()
-        if len(recent) >= LIMIT:
-            waits.append(min(recent) + WINDOW - now)
-    return max(waits) if waits else None
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+KEEP = timedelta(days=30)     # counters and known devices untouched this long are dropped
 
 
-def record_failure(email: str, address: str, now: datetime) -> None:
-    db.session.add(LoginAttempt(email=email, address=address, created_at=now))
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    free: int              # attempts within the window before any wait
+    first_wait: timedelta  # the wait after the last free attempt; doubled after each further one
+    cap: timedelta         # the longest wait
+    window: timedelta      # left alone this long, the count starts again (≥ cap)
+
+    def wait_after(self, count: int) -> timedelta:
+        if count < self.free:
+            return timedelta(0)
+        return min(self.first_wait * 2 ** min(count - self.free, 30), self.cap)
+
+
+# One account from any address: 5 tries, then 30 s, 1, 2, 4 min, then 5 min between tries.
+LOGIN_ACCOUNT = Rule("login-account", 5, timedelta(seconds=30), timedelta(minutes=5),
+                     timedelta(minutes=15))
+# One address, any accounts: 20 failures (successes are given back), then growing waits.
+LOGIN_ADDRESS = Rule("login-address", 20, timedelta(seconds=30), timedelta(minutes=15),
+                     timedelta(hours=1))
+# Reset links: 5 requests an hour from one address, 3 an hour for one e-mail.
+FORGOT_ADDRESS = Rule("forgot-address", 5, timedelta(minutes=1), timedelta(hours=1),
+                      timedelta(hours=1))
+FORGOT_EMAIL = Rule("forgot-email", 3, timedelta(minutes=5), timedelta(hours=1),
+                    timedelta(hours=1))
+_KNOWN = "login-known"
+
+
+def _key(name: str, subject: str) -> str:
+    return f"{name}:{subject}"[:400]
+
+
+def _ensure(key: str, now: datetime) -> None:
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(ThrottleCounter).values(
+        key=key, count=0, not_before=EPOCH, updated_at=now).on_conflict_do_nothing())
+
+
+def take(rule: Rule, subject: str, now: datetime) -> timedelta | None:
+    """Take one attempt under `rule` for `subject`; if it must wait instead, how long (and
+    nothing is taken)."""
+    key = _key(rule.name, subject)
+    _ensure(key, now)
+    table = ThrottleCounter.__table__
+    for _ in range(50):
+        row = db.session.execute(sa.select(table.c.count, table.c.not_before, table.c.updated_at)
+                                 .where(table.c.key == key)).one()
+        fresh = now - row.updated_at > rule.window
+        if not fresh and row.not_before > now:
+            return row.not_before - now
+        count = 1 if fresh else row.count + 1
+        won = db.session.execute(
+            sa.update(table).where(table.c.key == key, table.c.count == row.count)
+            .values(count=count, not_before=now + rule.wait_after(count), updated_at=now))
+        if won.rowcount == 1:
+            return None
+    return rule.first_wait    # lost 50 races in a row: a flood; let this one wait
+
+
+def give_back(rule: Rule, subject: str) -> None:
+    """Return the attempt just taken (a sign-in that succeeded does not count against its
+    address)."""
+    table = ThrottleCounter.__table__
+    db.session.execute(sa.update(table).where(table.c.key == _key(rule.name, subject),
+                                              table.c.count > 0)
+                       .values(count=table.c.count - 1))
+
+
+def clear(rule: Rule, subject: str) -> None:
+    """Start the count again (an account's, after its right password)."""
+    db.session.execute(sa.delete(ThrottleCounter).where(
+        ThrottleCounter.key == _key(rule.name, subject)))
+
+
+def remember_device(email: str, address: str, now: datetime) -> None:
+    """This address signed in to this account: its own tries skip the account's waits."""
+    key = _key(_KNOWN, f"{email}|{address}")
+    _ensure(key, now)
+    db.session.execute(sa.update(ThrottleCounter).where(ThrottleCounter.key == key)
+                       .values(updated_at=now))
+
+
+def known_device(email: str, address: str, now: datetime) -> bool:
+    updated = db.session.scalar(sa.select(ThrottleCounter.updated_at).where(
+        ThrottleCounter.key == _key(_KNOWN, f"{email}|{address}")))
+    return updated is not None and now - updated < KEEP
 
 
 def forget_old(now: datetime) -> None:
-    """Failures older than the window count for nothing; drop them."""
-    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.created_at <= now - WINDOW))
+    """Counters left alone for KEEP count for nothing; drop them."""
+    db.session.execute(sa.delete(ThrottleCounter).where(ThrottleCounter.updated_at < now - KEEP))

@@ -1,6 +1,6 @@
 """All models, imported here so Alembic sees the whole schema."""
 from tracker.models.agency import Agency
-from tracker.models.audit import AuditEntry, LoginAttempt, UsedToken
+from tracker.models.audit import AuditEntry, ThrottleCounter, UsedToken
 from tracker.models.imports import ImportDraft
 from tracker.models.outbox import MessageStatus, OutboxMessage
 from tracker.models.plan import (
@@ -22,8 +22,8 @@ from tracker.models.reminders import (
 from tracker.models.user import Role, User
 
 __all__ = [
-    "Agency", "AuditEntry", "ImportDraft", "JournalEntry", "JournalKind", "LoginAttempt", "MessageStatus",
-    "OutboxMessage", "Plan", "PlanSection", "Proposal", "Role", "UsedToken", "User",
-    "proposal_coordinators", "proposal_leads",
+    "Agency", "AuditEntry", "ImportDraft", "JournalEntry", "JournalKind", "MessageStatus",
+    "OutboxMessage", "Plan", "PlanSection", "Proposal", "Role", "ThrottleCounter", "UsedToken",
+    "User", "proposal_coordinators", "proposal_leads",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
 ]

@@ -26,17 +26,17 @@ class AuditEntry(db.Model):
     actor: so.Mapped[User | None] = so.relationship(lazy="raise_on_sql")  # noqa: F821
 
 
-class LoginAttempt(db.Model):
-    """Failed sign-ins, kept in the database so every worker process sees the same count."""
+class ThrottleCounter(db.Model):
+    """Attempts counted under one key ("login-account:<e-mail>", "login-address:<ip>" …),
+    in the database so every worker process sees the same count (see auth/throttle.py)."""
 
-    __tablename__ = "login_attempt"
-    __table_args__ = (sa.Index("ix_login_attempt_email_at", "email", "created_at"),
-                      sa.Index("ix_login_attempt_address_at", "address", "created_at"))
+    __tablename__ = "throttle_counter"
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
-    email: so.Mapped[str] = so.mapped_column(sa.String(254))
-    address: so.Mapped[str] = so.mapped_column(sa.String(64))
+    key: so.Mapped[str] = so.mapped_column(sa.String(400), primary_key=True)
+    count: so.Mapped[int] = so.mapped_column(default=0)
+    # The next attempt under this key waits until then.
+    not_before: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True)
 
 
 class UsedToken(db.Model):
