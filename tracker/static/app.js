@@ -36,3 +36,24 @@ document.addEventListener("DOMContentLoaded", () => {
     if (event.inputType !== "insertFromPaste") html.value = "";
   });
 });
+
+// On a phone the navigation folds behind the menu button; without this script the button
+// stays hidden and the navigation open, so every link is still reachable.
+document.addEventListener("DOMContentLoaded", () => {
+  const button = document.querySelector(".menu-toggle");
+  const bar = button && button.closest(".topbar");
+  if (!bar) return;
+  const setOpen = (open) => {
+    bar.classList.toggle("menu-open", open);
+    button.setAttribute("aria-expanded", String(open));
+  };
+  bar.classList.add("menu-folds");
+  button.hidden = false;
+  button.addEventListener("click", () => setOpen(button.getAttribute("aria-expanded") !== "true"));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && bar.classList.contains("menu-open")) {
+      setOpen(false);
+      button.focus();
+    }
+  });
+});
