@@ -57,3 +57,18 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 });
+
+// Item lists become cards on a phone (app.css): each cell is labelled with its column's
+// header, unless the template labelled it already.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const table of document.querySelectorAll("table.grid.items:not(.import-preview)")) {
+    const headers = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    for (const row of table.querySelectorAll("tbody tr")) {
+      [...row.cells].forEach((cell, index) => {
+        if (!cell.hasAttribute("data-label") && cell.colSpan === 1 && headers[index]) {
+          cell.setAttribute("data-label", headers[index]);
+        }
+      });
+    }
+  }
+});
