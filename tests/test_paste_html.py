@@ -2,6 +2,8 @@
 loses (a coordination cell written once for two items, an item printed on two lines)."""
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
 
 from tracker.appendix.importer import interpret_table
@@ -93,6 +95,12 @@ def test_the_import_speaks_the_users_language(client, auth, make_user):
     preview = client.get(response.location).get_data(as_text=True)
     assert "give no quarter, month, year or date" in preview
     assert "The quarters must be I to IV" in preview       # the period's own message too
+
+    refused = client.post("/plans/import", data={
+        "title": "T", "owner_agency_id": str(owner),
+        "upload": (io.BytesIO(b"%PDF-1.7 not a table"), "danh-muc.pdf")},
+        content_type="multipart/form-data")
+    assert "is a PDF: a table cannot be read from a PDF" in refused.get_data(as_text=True)
 
     from tracker.appendix.importer import read_table
     assert "Thiếu cột" in str(read_table("A\tB\n1\t2\n").errors[0])

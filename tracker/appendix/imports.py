@@ -220,7 +220,7 @@ def save_import(plan: ImportPlan, choices: Mapping[str, int | None], *, target: 
                              appendix_label, layout=layout.to_json())
         db.session.flush()
         first = 1
-        key_of = {key: key for key, _ in result.layout}
+        key_of = {key: key for key, _header in result.layout}
     else:
         first = next_position(target.id)
         key_of = {}

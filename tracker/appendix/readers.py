@@ -21,8 +21,9 @@ from datetime import date, datetime, time, timedelta
 
 from lxml import etree
 
+from tracker.i18n import _
 from tracker.periods import format_date
-from tracker.text import clean
+from tracker.text import N_, clean
 
 # Every count read from a file is checked against these before anything is allocated for it
 # (a cell "spanning" 300,000,000 columns, a row numbered 10^9, a line of a million commas).
@@ -64,12 +65,13 @@ _X_MERGE = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell
 
 
 class ReadError(ValueError):
-    """The upload cannot be read as a table; str() is the Vietnamese message to show."""
+    """The upload cannot be read as a table; str() is the message to show, in the user's
+    language."""
 
 
 @dataclass
 class SourceTable:
-    label: str                  # "Bảng 1 (12 dòng)", "Trang tính “Phụ lục” (40 dòng)"
+    label: str                  # "Bảng 1 (12 dòng)", "Trang tính “Phụ lục” (40 dòng)", translated
     rows: list[list[str]]
     # Lines written above the table outside it (a Word document's title paragraphs and
     # "(Kèm theo …)" line), so a new list can take its title from the file.
@@ -101,23 +103,27 @@ def read_upload(data: bytes, filename: str) -> list[SourceTable]:
     name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if not data:
-        raise ReadError(f"Tệp “{name}” trống. Hãy chọn đúng tệp danh mục rồi tải lên lại.")
+        raise ReadError(_("The file “%(name)s” is empty. Choose the right file and upload it "
+                          "again.", name=name))
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ReadError(f"Tệp “{name}” lớn quá {MAX_UPLOAD_BYTES // 2**20} MB. Hãy tải lên tệp "
-                        "chỉ chứa bảng danh mục.")
+        raise ReadError(_("The file “%(name)s” is larger than %(size)d MB. Upload a file "
+                          "holding only the list's table.", name=name,
+                          size=MAX_UPLOAD_BYTES // 2**20))
     kind = _sniff(data)
     if extension in (".doc", ".xls"):
         _refuse_old_format(extension, kind, name)
     if kind == "pdf":
-        raise ReadError(f"Tệp “{name}” là tệp PDF, không đọc được bảng từ PDF. Hãy tải lên bản "
-                        "Word (.docx) hoặc Excel (.xlsx) của danh mục.")
+        raise ReadError(_("The file “%(name)s” is a PDF: a table cannot be read from a PDF. "
+                          "Upload the Word (.docx) or Excel (.xlsx) version of the list.",
+                          name=name))
     if extension not in (".docx", ".xlsx") + _TEXT_EXTENSIONS and extension:
-        raise ReadError(f"Không đọc được tệp “{name}”: chỉ nhận tệp {ACCEPTED}, hoặc dán bảng "
-                        "trực tiếp vào ô nhập.")
+        raise ReadError(_("The file “%(name)s” cannot be read: only %(accepted)s files are "
+                          "taken, or paste the table into the box.", name=name,
+                          accepted=ACCEPTED))
     if kind == "ole":
-        raise ReadError(f"Tệp “{name}” có mật khẩu hoặc là định dạng Word/Excel cũ. Hãy mở tệp, "
-                        "bỏ mật khẩu (nếu có) và lưu lại dưới dạng .docx (Word) hoặc .xlsx "
-                        "(Excel) rồi tải lên lại.")
+        raise ReadError(_("The file “%(name)s” has a password or is an old Word/Excel format. "
+                          "Open it, remove the password (if any), save it as .docx (Word) or "
+                          ".xlsx (Excel) and upload it again.", name=name))
     if kind == "zip":
         archive = _open_zip(data, name)
         members = set(archive.namelist())
@@ -137,14 +143,14 @@ def read_upload(data: bytes, filename: str) -> list[SourceTable]:
         return _read_xlsx(data, name)
     text = decode(data)
     rows = parse_delimited(text, _sniff_delimiter(text, ("\t", ";", ",")))
-    return [SourceTable(f"Tệp “{name}” ({len(rows)} dòng)", rows)]
+    return [SourceTable(_("File “%(name)s” (%(rows)d rows)", name=name, rows=len(rows)), rows)]
 
 
 def read_pasted(text: str) -> SourceTable:
     """Text pasted from Word or Excel: tab-separated lines, a cell with line breaks quoted by
     Excel ("…", doubled quotes inside); without any tab, `;` or `,` separated."""
     rows = parse_delimited(text, "\t" if "\t" in text else None)
-    return SourceTable(f"Bảng đã dán ({len(rows)} dòng)", rows)
+    return SourceTable(_("Pasted table (%(rows)d rows)", rows=len(rows)), rows)
 
 
 MAX_PASTED_HTML = 20 * 1024 * 1024
@@ -159,7 +165,8 @@ def read_pasted_html(html: str) -> SourceTable | None:
     from lxml import html as lxml_html
 
     if len(html) > MAX_PASTED_HTML:
-        raise ReadError("Bảng đã dán quá lớn. Hãy tải lên tệp Word hoặc Excel thay vì dán.")
+        raise ReadError(_("The pasted table is too large. Upload the Word or Excel file "
+                          "instead of pasting."))
     try:
         document = lxml_html.document_fromstring(html)
     except (etree.ParserError, ValueError):
@@ -168,14 +175,14 @@ def read_pasted_html(html: str) -> SourceTable | None:
               if not any(parent.tag == "table" for parent in table.iterancestors())]
     if not tables:
         return None
-    table = max(tables, key=lambda t: sum(1 for _ in t.iter("tr")))
+    table = max(tables, key=lambda t: sum(1 for _row in t.iter("tr")))
     rows: list[list[str]] = []
     spans: dict[tuple[int, int], int] = {}
     merged: set[tuple[int, int]] = set()
     below: dict[int, tuple[int, str]] = {}    # column → (rows still covered, text)
     trs = [tr for tr in table.iter("tr")
            if next((p for p in tr.iterancestors() if p.tag == "table"), None) is table]
-    _check_size("Bảng đã dán", len(trs), 0)
+    _check_size(_("The pasted table"), len(trs), 0)
     for tr in trs:
         index = len(rows)
         row: list[str] = []
@@ -193,12 +200,13 @@ def read_pasted_html(html: str) -> SourceTable | None:
             row.append(text)
             row.extend([""] * (colspan - 1))
             if len(row) > MAX_COLUMNS:
-                _check_size("Bảng đã dán", 0, len(row))
+                _check_size(_("The pasted table"), 0, len(row))
         _take_covered(row, index, below, merged)
         rows.append(row)
     if not any(any(cell for cell in row) for row in rows):
         return None
-    return SourceTable(f"Bảng đã dán ({len(rows)} dòng)", rows, spans=spans, merged=merged)
+    return SourceTable(_("Pasted table (%(rows)d rows)", rows=len(rows)), rows, spans=spans,
+                       merged=merged)
 
 
 def _take_covered(row: list[str], index: int, below: dict[int, tuple[int, str]],
@@ -257,10 +265,9 @@ def decode(data: bytes) -> str:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError:
             pass
-    raise ReadError(
-        "Tệp không phải mã UTF-8 (có thể là mã cũ Windows-1258 hoặc TCVN3/ABC). Hãy mở tệp bằng "
-        "Excel hoặc Notepad, chọn Lưu thành (Save As) với mã hoá UTF-8 (Unicode) rồi thử lại."
-    )
+    raise ReadError(_(
+        "The file is not UTF-8 (it may be in the old Windows-1258 or TCVN3/ABC encoding). Open "
+        "it in Excel or Notepad, choose Save As with the UTF-8 (Unicode) encoding and try again."))
 
 
 # --- format checks -------------------------------------------------------------------------
@@ -285,30 +292,35 @@ def _sniff(data: bytes) -> str:
 def _refuse_old_format(extension: str, kind: str, name: str) -> None:
     program, new = ("Word", ".docx") if extension == ".doc" else ("Excel", ".xlsx")
     if kind == "html":
-        raise ReadError(f"Tệp “{name}” thực ra là trang web (HTML) được đặt đuôi {extension}. "
-                        f"Hãy mở tệp bằng {program}, chọn Lưu thành (Save As) kiểu {new} rồi "
-                        "tải lên lại.")
-    raise ReadError(f"Tệp “{name}” là định dạng {program} cũ ({extension}). Hãy mở tệp bằng "
-                    f"{program}, chọn Lưu thành (Save As) kiểu {new} rồi tải lên lại.")
+        raise ReadError(_("The file “%(name)s” is really a web page (HTML) named %(extension)s. "
+                          "Open it in %(program)s, choose Save As %(new)s and upload it again.",
+                          name=name, extension=extension, program=program, new=new))
+    raise ReadError(_("The file “%(name)s” is in the old %(program)s format (%(extension)s). "
+                      "Open it in %(program)s, choose Save As %(new)s and upload it again.",
+                      name=name, extension=extension, program=program, new=new))
 
 
-_KIND_NAMES = {"docx": "tài liệu Word (.docx)", "xlsx": "bảng tính Excel (.xlsx)",
-               "zip": "tệp nén (.zip)", "rtf": "tài liệu RTF", "html": "trang web (HTML)",
-               "xml": "tệp XML (kiểu Word/Excel 2003)", "text": "tệp văn bản"}
+_KIND_NAMES = {"docx": N_("a Word document (.docx)"), "xlsx": N_("an Excel workbook (.xlsx)"),
+               "zip": N_("a zip archive (.zip)"), "rtf": N_("an RTF document"),
+               "html": N_("a web page (HTML)"), "xml": N_("an XML file (Word/Excel 2003 kind)"),
+               "text": N_("a text file")}
 
 
 def _mismatch_message(name: str, extension: str, kind: str) -> str:
-    found = _KIND_NAMES.get(kind, "một loại tệp khác")
+    found = _(_KIND_NAMES[kind]) if kind in _KIND_NAMES else _("another kind of file")
     if kind == "zip" and extension in (".docx", ".xlsx"):
-        return (f"Tệp “{name}” bị hỏng hoặc không phải tệp {extension} thật. Hãy mở tệp và lưu "
-                f"lại dưới dạng {extension} rồi tải lên lại.")
+        return _("The file “%(name)s” is damaged or not a real %(extension)s file. Open it, "
+                 "save it again as %(extension)s and upload it again.", name=name,
+                 extension=extension)
     if kind in ("rtf", "html", "xml") and extension in ("", ".docx", ".xlsx"):
         new = ".xlsx" if extension == ".xlsx" else ".docx"
-        return (f"Tệp “{name}” là {found}, không phải tệp {new} thật. Hãy mở tệp bằng Word hoặc "
-                f"Excel, chọn Lưu thành (Save As) kiểu {new} rồi tải lên lại.")
-    shown = extension or "không có đuôi"
-    return (f"Tệp “{name}” ({shown}) có nội dung là {found}, không khớp với đuôi tệp. Hãy kiểm tra "
-            f"lại tệp; chỉ nhận tệp {ACCEPTED}.")
+        return _("The file “%(name)s” is %(found)s, not a real %(new)s file. Open it in Word or "
+                 "Excel, choose Save As %(new)s and upload it again.", name=name, found=found,
+                 new=new)
+    shown = extension or _("no extension")
+    return _("The file “%(name)s” (%(extension)s) holds %(found)s, which does not match its "
+             "extension. Check the file; only %(accepted)s files are taken.", name=name,
+             extension=shown, found=found, accepted=ACCEPTED)
 
 
 def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
@@ -317,8 +329,8 @@ def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
     The sizes checked are the declared ones; `zipfile` stops inflating a member at its
     declared size (and fails its CRC check), so a member cannot unpack to more than that.
     """
-    damaged = (f"Tệp “{name}” bị hỏng hoặc quá lớn khi giải nén, không đọc được. Hãy mở tệp và "
-               "lưu lại (Save As) một bản mới rồi tải lên lại.")
+    damaged = _("The file “%(name)s” is damaged or too large once unpacked and cannot be read. "
+                "Open it, Save As a new copy and upload it again.", name=name)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
@@ -337,10 +349,11 @@ def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
         if member.filename.lower().endswith((".xml", ".rels", ".vml")):
             xml_total += member.file_size
             if member.file_size > MAX_XML_PART_BYTES or xml_total > MAX_XML_BYTES:
-                raise ReadError(
-                    f"Tệp “{name}” quá lớn khi giải nén (hơn {MAX_XML_PART_BYTES // 2**20} MB "
-                    "nội dung), không nhập được một lần. Hãy chỉ giữ lại bảng danh mục, hoặc "
-                    "tách danh mục thành nhiều tệp nhỏ hơn rồi tải lên lại.")
+                raise ReadError(_(
+                    "The file “%(name)s” is too large once unpacked (over %(size)d MB of "
+                    "content) to import at once. Keep only the list's table, or split the list "
+                    "into smaller files, and upload again.", name=name,
+                    size=MAX_XML_PART_BYTES // 2**20))
     if total > MAX_UNPACKED_BYTES:
         raise ReadError(damaged)
     return archive
@@ -349,18 +362,19 @@ def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
 def _check_size(label: str, rows: int, columns: int) -> None:
     if rows > MAX_ROWS:
         limit = f"{MAX_ROWS:,}".replace(",", ".")     # Vietnamese thousands mark: 20.000
-        raise ReadError(f"{label} có hơn {limit} dòng, quá lớn để nhập một lần. Hãy tách danh "
-                        "mục thành nhiều tệp nhỏ hơn.")
+        raise ReadError(_("%(label)s has more than %(limit)s rows, too many to import at once. "
+                          "Split the list into smaller files.", label=label, limit=limit))
     if columns > MAX_COLUMNS:
-        raise ReadError(f"{label} có hơn {MAX_COLUMNS} cột, không phải bảng danh mục. Hãy xoá "
-                        "các cột thừa hoặc chỉ giữ lại bảng danh mục rồi tải lên lại.")
+        raise ReadError(_("%(label)s has more than %(limit)d columns: it is not a list's table. "
+                          "Delete the extra columns or keep only the list's table and upload "
+                          "again.", label=label, limit=MAX_COLUMNS))
 
 
 def _check_cells(label: str, cells: int) -> None:
     if cells > MAX_CELLS:
         limit = f"{MAX_CELLS:,}".replace(",", ".")
-        raise ReadError(f"{label} có hơn {limit} ô, quá lớn để nhập một lần. Hãy tách danh mục "
-                        "thành nhiều tệp nhỏ hơn.")
+        raise ReadError(_("%(label)s has more than %(limit)s cells, too many to import at "
+                          "once. Split the list into smaller files.", label=label, limit=limit))
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -369,9 +383,9 @@ def _lines(text: str) -> Iterator[str]:
     for number, line in enumerate(io.StringIO(text), start=1):
         if len(line) > MAX_LINE_CHARS:
             limit = f"{MAX_LINE_CHARS:,}".replace(",", ".")
-            raise ReadError(f"Dòng {number} của bảng dài hơn {limit} ký tự, không phải một dòng "
-                            "của bảng danh mục. Hãy kiểm tra lại tệp (đúng tệp danh mục, lưu "
-                            "dạng CSV hoặc văn bản) rồi thử lại.")
+            raise ReadError(_("Line %(number)d of the table is longer than %(limit)s characters: "
+                              "it is not a row of a list. Check the file (the right list, saved "
+                              "as CSV or text) and try again.", number=number, limit=limit))
         yield line
 
 
@@ -395,17 +409,18 @@ def parse_delimited(text: str, delimiter: str | None = None) -> list[list[str]]:
         for record in csv.reader(_lines(text), delimiter=delimiter):
             if len(record) > MAX_COLUMNS:
                 if any(record[MAX_COLUMNS:]):
-                    _check_size("Bảng", 0, len(record))
+                    _check_size(_("The table"), 0, len(record))
                 del record[MAX_COLUMNS:]    # a row padded with delimiters (Excel does this)
             rows.append([_NEUTRALISED.sub("", cell, count=1) if cell[:1] == "'" else cell
                          for cell in record])
             cells += len(record)
             if len(rows) > MAX_ROWS:
-                _check_size("Bảng", len(rows), 0)
-            _check_cells("Bảng", cells)
+                _check_size(_("The table"), len(rows), 0)
+            _check_cells(_("The table"), cells)
     except csv.Error:
-        raise ReadError(f"Không đọc được dòng {len(rows) + 1} của bảng: có thể thiếu dấu ngoặc "
-                        "kép (\") đóng một ô. Hãy kiểm tra lại dòng đó rồi thử lại.") from None
+        raise ReadError(_("Row %(number)d of the table cannot be read: a quote mark (\") closing "
+                          "a cell may be missing. Check that row and try again.",
+                          number=len(rows) + 1)) from None
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
     return rows
@@ -449,22 +464,24 @@ def _read_docx(data: bytes, name: str) -> list[SourceTable]:
         # checked for bombs above.
         body = Document(io.BytesIO(data)).element.body
     except Exception:  # python-docx raises many kinds (KeyError, ValueError, lxml, zip errors)
-        raise ReadError(f"Không đọc được tài liệu Word “{name}”: tệp bị hỏng hoặc không đúng "
-                        "định dạng .docx. Hãy mở tệp bằng Word, lưu lại rồi tải lên lại.") from None
+        raise ReadError(_("The Word document “%(name)s” cannot be read: it is damaged or not a "
+                          ".docx. Open it in Word, save it again and upload it again.",
+                          name=name)) from None
     tables = []
     cells = 0
     for number, tbl in enumerate(_top_tables(body), start=1):
         spans: dict[tuple[int, int], int] = {}
         merged: set[tuple[int, int]] = set()
-        rows = _docx_rows(tbl, f"Bảng {number}", spans, merged)
+        rows = _docx_rows(tbl, _("Table %(number)d", number=number), spans, merged)
         cells += sum(map(len, rows))
-        _check_cells(f"Tài liệu Word “{name}”", cells)
-        tables.append(SourceTable(f"Bảng {number} ({len(rows)} dòng)", rows,
+        _check_cells(_("The Word document “%(name)s”", name=name), cells)
+        tables.append(SourceTable(_("Table %(number)d (%(rows)d rows)", number=number,
+                                    rows=len(rows)), rows,
                                   _paragraphs_before(tbl), spans, merged))
     if not tables:
-        raise ReadError(f"Tài liệu Word “{name}” không có bảng nào. Danh mục cần được trình bày "
-                        "dạng bảng (mỗi đề án một dòng); hãy kiểm tra lại tệp, hoặc dán bảng "
-                        "trực tiếp vào ô nhập.")
+        raise ReadError(_("The Word document “%(name)s” has no table. The list must be a table "
+                          "(one item a row); check the file, or paste the table into the box.",
+                          name=name))
     return tables
 
 
@@ -582,8 +599,8 @@ def _read_xlsx(data: bytes, name: str) -> list[SourceTable]:
     """Every sheet that has a value, values only (a formula gives its last computed value)."""
     from openpyxl import load_workbook
 
-    damaged = (f"Không đọc được bảng tính Excel “{name}”: tệp bị hỏng hoặc không đúng định dạng "
-               ".xlsx. Hãy mở tệp bằng Excel, lưu lại rồi tải lên lại.")
+    damaged = _("The Excel workbook “%(name)s” cannot be read: it is damaged or not an .xlsx. "
+                "Open it in Excel, save it again and upload it again.", name=name)
     try:
         # openpyxl parses through defusedxml when it is installed (it is a dependency).
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -593,7 +610,7 @@ def _read_xlsx(data: bytes, name: str) -> list[SourceTable]:
     cells = 0
     try:
         for sheet in book.worksheets:
-            label = f"Trang tính “{sheet.title}”"
+            label = _("Sheet “%(sheet)s”", sheet=sheet.title)
             try:
                 rows = _sheet_rows(sheet, label, damaged)
                 spans, merged = _fill_merged(rows, _merged_ranges(book, sheet), damaged)
@@ -602,15 +619,18 @@ def _read_xlsx(data: bytes, name: str) -> list[SourceTable]:
             except Exception:
                 raise ReadError(damaged) from None
             cells += sum(map(len, rows))
-            _check_cells(f"Bảng tính Excel “{name}”", cells)
+            _check_cells(_("The Excel workbook “%(name)s”", name=name), cells)
             if rows:
-                hidden = ", ẩn" if sheet.sheet_state != "visible" else ""
-                tables.append(SourceTable(f"{label} ({len(rows)} dòng{hidden})", rows,
+                shown = (_("%(label)s (%(rows)d rows, hidden)", label=label, rows=len(rows))
+                         if sheet.sheet_state != "visible"
+                         else _("%(label)s (%(rows)d rows)", label=label, rows=len(rows)))
+                tables.append(SourceTable(shown, rows,
                                           spans=spans, merged=merged))
     finally:
         book.close()
     if not tables:
-        raise ReadError(f"Bảng tính Excel “{name}” không có dữ liệu. Hãy kiểm tra lại tệp.")
+        raise ReadError(_("The Excel workbook “%(name)s” holds no data. Check the file.",
+                          name=name))
     return tables
 
 
@@ -635,7 +655,7 @@ def _sheet_rows(sheet, label: str, damaged: str) -> list[list[str]]:
             pending_empty += 1
             continue
         _check_size(label, len(rows) + pending_empty + 1, len(cells))
-        rows.extend([] for _ in range(pending_empty))
+        rows.extend([] for _row in range(pending_empty))
         pending_empty = 0
         rows.append(cells)
     return rows
@@ -671,7 +691,7 @@ def _merged_ranges(book, sheet) -> list[tuple[int, int, int, int]]:
         return []
     ranges = []
     with book._archive.open(path) as source:
-        for _, element in etree.iterparse(source, tag=_X_MERGE, resolve_entities=False,
+        for _event, element in etree.iterparse(source, tag=_X_MERGE, resolve_entities=False,
                                           no_network=True, load_dtd=False, huge_tree=False):
             ref = element.get("ref", "")
             element.clear()
