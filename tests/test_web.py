@@ -158,7 +158,7 @@ def test_an_officers_postponement_is_a_request_until_a_manager_approves(client, 
     assert (item.status, item.due_period, item.requested_due_period) == \
         ("not_started", "Quý III/2020", "Quý IV/2020")
     page = text(client.get("/items/1"))
-    assert "xin lùi sang Quý IV/2020 — chờ duyệt" in page
+    assert "Chờ duyệt: xin lùi sang Quý IV/2020" in page
     assert 'action="/items/1/postponement"' not in page           # officers do not decide
     assert client.post("/items/1/postponement", data={"decision": "approve", "version": "2"}
                        ).status_code == 403

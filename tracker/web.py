@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import get_locale, gettext
+from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from tracker import policy
@@ -33,10 +34,31 @@ def vndatetime(value: datetime | None) -> str:
     return f"{format_date(local.date())} {local:%H:%M}"
 
 
+def waiting_decisions_count() -> int:
+    """For those who decide (managers, admins): the postponement requests waiting for them.
+    Asked once per request, only by pages that show it."""
+    if "waiting_decisions" not in g:
+        from tracker.plans.service import decisions_scope, waiting_decisions
+
+        g.waiting_decisions = waiting_decisions(decisions_scope(
+            current_user.agency_id, policy.sees_every_plan(current_user))) \
+            if policy.can_create_plans(current_user) else 0
+    return g.waiting_decisions
+
+
+def waiting_decisions_url() -> str:
+    """The consolidated list of the requests the user decides: his agency's lists, or all."""
+    if policy.sees_every_plan(current_user):
+        return url_for("appendix.consolidated", pending="y")
+    return url_for("appendix.consolidated", pending="y", owner=current_user.agency_id)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(vndate=vndate, vndatetime=vndatetime, status_label=status_label)
     app.jinja_env.globals.update(policy=policy, tracker_today=tracker_today, is_overdue=is_overdue,
-                                 Status=Status, get_locale=get_locale)
+                                 Status=Status, get_locale=get_locale,
+                                 waiting_decisions_count=waiting_decisions_count,
+                                 waiting_decisions_url=waiting_decisions_url)
 
 
 MAX_PAGE = 100_000  # beyond any real list; keeps OFFSET inside the database's integer range

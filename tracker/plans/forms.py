@@ -148,6 +148,7 @@ class ItemFilterForm(FlaskForm):
     status = SelectField(_l("Status"), coerce=str)
     level = SelectField(_l("Approving level"), coerce=str)
     overdue = BooleanField(_l("Overdue only"))
+    pending = BooleanField(_l("Awaiting decision only"))
 
 
 def read_filters(form: ItemFilterForm, choices: FilterChoices) -> ItemFilters:
@@ -169,4 +170,5 @@ def read_filters(form: ItemFilterForm, choices: FilterChoices) -> ItemFilters:
         status=chosen(form.status),
         approving_level=chosen(form.level),
         overdue_only=bool(form.overdue.data),
+        pending_only=bool(form.pending.data),
     )

@@ -29,6 +29,7 @@ from tracker.plans.service import (
     items_query,
     my_items_query,
     overdue_count,
+    pending_count,
     plan_summaries,
     status_counts,
     update_plan,
@@ -74,12 +75,15 @@ def mine():
     """The open items the user's agency must act on, by deadline (linked from the digests)."""
     today = tracker_today()
     overdue_only = request.args.get("overdue") in {"y", "1", "on"}
+    pending_only = request.args.get("pending") in {"y", "1", "on"}
     query = my_items_query(current_user.agency_id, policy.can_create_plans(current_user),
-                           policy.sees_every_plan(current_user), today, overdue_only)
+                           policy.sees_every_plan(current_user), today, overdue_only,
+                           pending_only)
     page = page_number()
     items = db.paginate(query, page=page, per_page=current_app.config["ITEMS_PER_PAGE"],
                         error_out=False)
-    return render_template("plans/mine.html", items=items, today=today, overdue_only=overdue_only)
+    return render_template("plans/mine.html", items=items, today=today, overdue_only=overdue_only,
+                           pending_only=pending_only)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -138,6 +142,7 @@ def show(plan_id: int):
     return render_template(
         "plans/show.html", plan=plan, form=form, items=items, today=today,
         counts=status_counts(plan.id), overdue=overdue_count(plan.id, today),
+        pending=pending_count(plan.id),
         options=appendix_forms.AppendixOptionsForm(request.args),
         args={k: v for k, v in request.args.items() if k != "page"},
     )

@@ -33,6 +33,8 @@ class ItemFilters:
     status: str | None = None
     approving_level: str | None = None
     overdue_only: bool = False
+    # Items with a postponement request waiting for a manager ("chờ duyệt").
+    pending_only: bool = False
 
     def apply(self, query: sa.Select, today: date) -> sa.Select:
         if self.lead_agency_id:
@@ -49,7 +51,14 @@ class ItemFilters:
                 Proposal.due_date.is_not(None),
                 Proposal.due_date < today,
             )
+        if self.pending_only:
+            query = query.where(awaiting_decision())
         return query
+
+
+def awaiting_decision() -> sa.ColumnElement[bool]:
+    """Condition on Proposal: a postponement request waits for a manager's decision."""
+    return Proposal.requested_due_period.is_not(None)
 
 
 def led_by(agency_id: int) -> sa.ColumnElement[bool]:
@@ -117,6 +126,11 @@ def status_counts(plan_id: int) -> dict[str, int]:
     counts = {status.value: 0 for status in Status}
     counts.update({status: n for status, n in db.session.execute(query)})
     return counts
+
+
+def pending_count(plan_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Proposal).where(
+        Proposal.plan_id == plan_id, awaiting_decision())) or 0
 
 
 def overdue_count(plan_id: int, today: date) -> int:
@@ -321,7 +335,7 @@ def add_proposal(plan: Plan, fields: ProposalFields, directory: AgencyDirectory,
 
 
 def my_items_query(agency_id: int, manages_owned_plans: bool, sees_every_plan: bool,
-                   today: date, overdue_only: bool) -> sa.Select:
+                   today: date, overdue_only: bool, pending_only: bool = False) -> sa.Select:
     """Open items the user's agency must act on: those it leads, and (for a manager) those
     of the plans it owns, or of every plan in the consolidating office. By deadline."""
     query = (sa.select(Proposal)
@@ -334,4 +348,18 @@ def my_items_query(agency_id: int, manages_owned_plans: bool, sees_every_plan: b
         if manages_owned_plans:
             mine = sa.or_(mine, Plan.owner_agency_id == agency_id)
         query = query.where(mine)
-    return ItemFilters(overdue_only=overdue_only).apply(query, today)
+    return ItemFilters(overdue_only=overdue_only, pending_only=pending_only).apply(query, today)
+
+
+def decisions_scope(agency_id: int, sees_every_plan: bool) -> sa.ColumnElement[bool]:
+    """Condition on Proposal: the items whose requests a manager of `agency_id` decides
+    (those of the plans it owns; every plan, for the consolidating office or an admin)."""
+    if sees_every_plan:
+        return sa.true()
+    return Proposal.plan_id.in_(sa.select(Plan.id).where(Plan.owner_agency_id == agency_id))
+
+
+def waiting_decisions(scope: sa.ColumnElement[bool]) -> int:
+    """How many postponement requests in `scope` wait for a decision."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)
+                             .where(scope, awaiting_decision())) or 0

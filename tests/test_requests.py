@@ -1,0 +1,92 @@
+"""Postponement requests and decisions, as every list and the printed report show them."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from tracker.extensions import db
+from tracker.models import Plan, Proposal
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def titles_listed(page: str) -> set[int]:
+    """The ids of the items a list page links to."""
+    return {int(n) for n in re.findall(r'href="/items/(\d+)"', page)}
+
+
+@pytest.fixture
+def officer(make_user, seed_plan):
+    return make_user("officer", "Sở Công Thương")
+
+
+@pytest.fixture
+def manager(make_user, seed_plan):
+    return make_user("manager", "Sở Công Thương")
+
+
+def request_postponement(client, auth, officer, item_id=1, period="Quý IV/2020"):
+    auth.login(officer)
+    response = client.post(f"/items/{item_id}/status", data={
+        "status": "postponed", "new_period": period, "note": "Chờ ý kiến của Bộ",
+        "version": str(db.session.get(Proposal, item_id).version)})
+    assert response.status_code == 302
+    auth.logout()
+
+
+BADGE = "Chờ duyệt: xin lùi sang Quý IV/2020"
+
+
+def test_a_waiting_request_shows_on_every_list_with_a_filter(client, auth, officer, manager):
+    """The plan page, "my items" and the consolidated list badge a waiting request, count it,
+    and filter on it ("chờ duyệt"); a printed filtered list says what it holds."""
+    request_postponement(client, auth, officer)
+    auth.login(manager)
+    plan_page = text(client.get("/plans/1"))
+    assert BADGE in plan_page
+    assert 'href="/plans/1?pending=y"' in plan_page and "Chờ duyệt: <strong>1</strong>" in plan_page
+    assert 'name="pending"' in plan_page
+    assert titles_listed(text(client.get("/plans/1?pending=y"))) == {1}
+    assert BADGE in text(client.get("/plans/mine"))
+    assert titles_listed(text(client.get("/plans/mine?pending=y"))) == {1}
+    assert BADGE in text(client.get("/consolidated"))
+    assert titles_listed(text(client.get("/consolidated?pending=y"))) == {1}
+    printed = text(client.get("/plans/1/appendix?pending=y"))
+    assert "Chỉ các đề án có đề nghị chờ duyệt" in printed
+
+
+def test_no_badge_and_no_count_without_a_request(client, auth, manager):
+    auth.login(manager)
+    page = text(client.get("/plans/1"))
+    assert "Chờ duyệt:" not in page
+    assert titles_listed(text(client.get("/plans/1?pending=y"))) == set()
+    assert "chờ duyệt" not in text(client.get("/plans/")).casefold().replace(
+        "chỉ đề án chờ duyệt", "")
+
+
+def test_those_who_decide_see_how_many_requests_wait(client, auth, officer, manager, make_user):
+    """Managers of the owner agency and admins get a count linking to the filtered list;
+    officers, and managers of other agencies, do not."""
+    request_postponement(client, auth, officer)
+    owner_id = db.session.scalar(sa.select(Plan.owner_agency_id).where(Plan.id == 1))
+    auth.login(manager)
+    page = text(client.get("/plans/"))
+    assert "1 đề nghị chờ duyệt" in page
+    assert f'href="/consolidated?pending=y&amp;owner={owner_id}"' in page
+    assert titles_listed(text(client.get(f"/consolidated?pending=y&owner={owner_id}"))) == {1}
+    assert "1 đề nghị chờ duyệt" in text(client.get("/plans/mine"))
+    auth.logout()
+    auth.login(make_user("admin", "Sở Nội vụ"))
+    page = text(client.get("/plans/"))
+    assert "1 đề nghị chờ duyệt" in page and 'href="/consolidated?pending=y"' in page
+    auth.logout()
+    auth.login(officer)
+    assert "đề nghị chờ duyệt" not in text(client.get("/plans/"))
+    auth.logout()
+    auth.login(make_user("manager", "Sở Tư pháp"))
+    assert "đề nghị chờ duyệt" not in text(client.get("/plans/"))
+
