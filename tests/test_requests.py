@@ -90,3 +90,36 @@ def test_those_who_decide_see_how_many_requests_wait(client, auth, officer, mana
     auth.login(make_user("manager", "Sở Tư pháp"))
     assert "đề nghị chờ duyệt" not in text(client.get("/plans/"))
 
+
+@pytest.mark.parametrize("period", ["Quý I/2020", "Quý IV/2020", "Tháng 12/2020"])
+def test_a_postponement_must_move_the_deadline_later(client, auth, officer, manager, period):
+    """Item 2 is due Quý IV/2020 (31/12/2020): a period ending on or before that day is
+    refused, with the two dates, for an officer's request and a manager's postponement."""
+    for user in (officer, manager):
+        auth.login(user)
+        response = client.post("/items/2/status", data={
+            "status": "postponed", "new_period": period, "note": "x", "version": "1"})
+        assert response.status_code == 400
+        page = text(response)
+        assert "phải muộn hơn hạn hiện tại" in page and "31/12/2020" in page
+        item = db.session.get(Proposal, 2)
+        assert (item.status, item.due_period, item.requested_due_period) == \
+            ("not_started", "Quý IV/2020", None)
+        auth.logout()
+
+
+def test_a_request_overtaken_by_a_new_deadline_cannot_be_approved(client, auth, officer,
+                                                                  manager):
+    """The deadline moved after the request (the manager corrected the item): approving a
+    period no longer later is refused, and nothing changes."""
+    request_postponement(client, auth, officer, item_id=1, period="Quý IV/2020")
+    item = db.session.get(Proposal, 1)
+    item.due_period, item.due_date = "Quý I/2021", item.due_date.replace(year=2021, month=3,
+                                                                         day=31)
+    db.session.commit()
+    auth.login(manager)
+    response = client.post("/items/1/postponement", data={"decision": "approve",
+                                                          "version": str(item.version)})
+    assert response.status_code == 400 and "phải muộn hơn hạn hiện tại" in text(response)
+    item = db.session.get(Proposal, 1)
+    assert (item.status, item.requested_due_period) == ("not_started", "Quý IV/2020")

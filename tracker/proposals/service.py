@@ -12,7 +12,7 @@ from tracker.agencies import AgencyDirectory
 from tracker.appendix.table import document_phrase
 from tracker.extensions import db
 from tracker.models import JournalEntry, JournalKind, Proposal
-from tracker.periods import PeriodError, parse_period
+from tracker.periods import PeriodError, format_date, parse_period
 from tracker.plans.service import ProposalFields
 from tracker.services import FieldError, check_version
 from tracker.statuses import (
@@ -80,7 +80,7 @@ def post_status_update(proposal: Proposal, update: StatusUpdate, *, user_id: int
             check_transition(proposal.status, new)
         except TransitionError:
             raise FieldError("status", _("This status cannot follow the current one.")) from None
-        _check_evidence(new, update)
+        _check_evidence(new, update, proposal.due_date)
         entry.document_ref = update.document_ref or None
         entry.document_date = update.document_date
         if new == Status.POSTPONED and postponement_needs_approval:
@@ -127,6 +127,9 @@ def decide_postponement(proposal: Proposal, *, approve: bool, reason: str, user_
             check_transition(proposal.status, Status.POSTPONED)
         except TransitionError:
             raise FieldError("decision", _("The item can no longer be postponed.")) from None
+        # The deadline may have moved since the request (an edit of the item).
+        requested = parse_period(proposal.requested_due_period)
+        _check_later(requested.label, requested.deadline(), proposal.due_date, "decision")
         _apply_status(proposal, entry, Status.POSTPONED, proposal.requested_due_period)
     else:
         if not reason:
@@ -157,7 +160,7 @@ def _add_to_journal(proposal: Proposal, entries: list[JournalEntry]) -> None:
     db.session.add_all(entries)
 
 
-def _check_evidence(new: Status, update: StatusUpdate) -> None:
+def _check_evidence(new: Status, update: StatusUpdate, due_date: date | None) -> None:
     if new in NEEDS_DOCUMENT:
         if not update.document_ref:
             raise FieldError("document_ref", _("Enter the number of the document."))
@@ -174,6 +177,17 @@ def _check_evidence(new: Status, update: StatusUpdate) -> None:
             raise FieldError("new_period", str(error)) from None
         if not period.has_deadline:
             raise FieldError("new_period", _("A postponement needs a period with a deadline."))
+        _check_later(period.label, period.deadline(), due_date, "new_period")
+
+
+def _check_later(label: str, deadline: date, due_date: date | None, field: str) -> None:
+    """A postponement moves the deadline later: a period ending on or before the current
+    deadline is refused."""
+    if due_date is not None and deadline <= due_date:
+        raise FieldError(field, _(
+            "A postponement must move the deadline later: %(period)s ends on %(new)s, "
+            "not after the current deadline %(current)s.",
+            period=label, new=format_date(deadline), current=format_date(due_date)))
 
 
 # Labels of the fields an edit journals, for the history on the item page.
