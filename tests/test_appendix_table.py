@@ -35,12 +35,29 @@ def test_progress_text_for_each_kind_of_status():
         "Đã trình (Tờ trình số 45/TTr-SCT ngày 20/9/2020)"
     assert progress_text(snapshot(status="postponed", due_period="Quý IV/2020",
                                   last_status_note="Chờ ý kiến Bộ")) == \
-        "Xin lùi sang Quý IV/2020: Chờ ý kiến Bộ"
+        "Đã được đồng ý lùi sang Quý IV/2020: Chờ ý kiến Bộ"
     assert progress_text(snapshot(status="withdrawn", last_status_note="Không còn phù hợp")) == \
         "Xin rút khỏi danh mục: Không còn phù hợp"
     assert progress_text(snapshot(status="not_started")) == "Chưa triển khai"
     assert progress_text(snapshot(status="approved", outcome_ref="Quyết định số 9/QĐ-UBND")) == \
         "Đã ban hành (Quyết định số 9/QĐ-UBND)"
+
+
+def test_progress_text_tells_a_request_from_a_decision():
+    """Waiting: the status as it is, then the request; decided: the new period, with the
+    document of the decision when it had one."""
+    assert progress_text(snapshot(status="in_progress", requested_due_period="Quý I/2021")) == \
+        "Đang xây dựng. Đề nghị lùi sang Quý I/2021, chờ ý kiến"
+    assert progress_text(snapshot(status="postponed", due_period="Quý I/2021")) == \
+        "Đã được đồng ý lùi sang Quý I/2021"
+    assert progress_text(snapshot(
+        status="postponed", due_period="Quý I/2021",
+        outcome_ref="Công văn số 2345/UBND-KT ngày 5/10/2020")) == \
+        "Đã được đồng ý lùi sang Quý I/2021 (Công văn số 2345/UBND-KT ngày 5/10/2020)"
+    # Postponed again, and asked once more: both are said, each as what it is.
+    assert progress_text(snapshot(status="postponed", due_period="Quý I/2021",
+                                  requested_due_period="Quý II/2021")) == \
+        "Đã được đồng ý lùi sang Quý I/2021. Đề nghị lùi sang Quý II/2021, chờ ý kiến"
 
 
 def test_remarks_say_late_first_then_notes():
@@ -60,7 +77,7 @@ def test_build_table_numbers_rows_and_prints_the_original_period():
     assert table.headers == PLAN_HEADERS + STATUS_HEADERS
     assert [row.cells[0] for row in table.rows] == ["1", "2"]
     assert table.rows[1].cells[4] == "Quý III/2020"
-    assert table.rows[1].cells[6] == "Xin lùi sang Quý IV/2020"
+    assert table.rows[1].cells[6] == "Đã được đồng ý lùi sang Quý IV/2020"
     plain = build_table("x", "", items, with_status=False, today=date(2020, 8, 1))
     assert plain.headers == PLAN_HEADERS and len(plain.rows[0].cells) == 6
     assert plain.attached_line == ""

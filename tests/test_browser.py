@@ -181,7 +181,7 @@ def test_officer_of_another_agency_gets_no_status_form(context, problems, live_u
 def test_manager_approves_an_officers_postponement_request(context, problems, live_url):
     """An officer asks to postpone item 2 to Quý I/2021; the item shows the request waiting;
     the manager approves it in his own browser; the deadline moves and the progress
-    appendix says "Xin lùi sang Quý I/2021" while the filed period stays in print."""
+    appendix says "Đã được đồng ý lùi sang Quý I/2021" while the filed period stays in print."""
     officer = context.new_page()
     login(officer, live_url, *OFFICER)
     officer.goto(f"{live_url}/items/2")
@@ -211,7 +211,7 @@ def test_manager_approves_an_officers_postponement_request(context, problems, li
         second_row = manager.locator("table.appendix-table tbody tr").nth(1).locator("td")
         assert second_row.nth(column(manager, "Thời gian trình")).text_content() == "Quý IV/2020"
         assert second_row.nth(column(manager, "Tình hình thực hiện")).text_content() == \
-            "Xin lùi sang Quý I/2021"
+            "Đã được đồng ý lùi sang Quý I/2021"
     finally:
         manager_context.close()
     assert not problems.all(), "\n".join(problems.all())

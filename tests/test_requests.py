@@ -123,3 +123,42 @@ def test_a_request_overtaken_by_a_new_deadline_cannot_be_approved(client, auth, 
     assert response.status_code == 400 and "phải muộn hơn hạn hiện tại" in text(response)
     item = db.session.get(Proposal, 1)
     assert (item.status, item.requested_due_period) == ("not_started", "Quý IV/2020")
+
+
+def test_pending_and_decided_read_differently_on_screen_and_in_print(client, auth, officer,
+                                                                     manager):
+    """While a request waits, the item keeps its status and the print says it is asked; once
+    approved with a letter, the status says so and the print cites the letter."""
+    request_postponement(client, auth, officer)
+    auth.login(manager)
+    printed = text(client.get("/plans/1/appendix?progress=1"))
+    assert "<td>Chưa triển khai. Đề nghị lùi sang Quý IV/2020, chờ ý kiến</td>" in printed
+    assert "Đã được đồng ý" not in text(client.get("/items/1"))
+    # The status filter says what it finds: decided postponements, none yet.
+    page = text(client.get("/plans/1?status=postponed"))
+    assert "Đã được đồng ý lùi thời gian trình" in page and titles_listed(page) == set()
+    assert "Xin lùi thời gian trình" not in page
+
+    response = client.post("/items/1/postponement", data={
+        "decision": "approve", "document_ref": "2345/UBND-KT", "document_date": "5/10/2020",
+        "version": str(db.session.get(Proposal, 1).version)})
+    assert response.status_code == 302
+    printed = text(client.get("/plans/1/appendix?progress=1"))
+    assert "<td>Đã được đồng ý lùi sang Quý IV/2020 (Công văn số 2345/UBND-KT ngày 5/10/2020)" \
+        "</td>" in printed
+    assert "chờ ý kiến" not in printed
+    page = text(client.get("/items/1"))
+    assert "Đã được đồng ý lùi thời gian trình" in page and "Chờ duyệt" not in page
+    assert "2345/UBND-KT" in page  # the journal cites the letter
+    assert titles_listed(text(client.get("/plans/1?status=postponed"))) == {1}
+
+
+def test_a_decision_letter_that_names_its_kind_prints_as_typed(client, auth, officer, manager):
+    request_postponement(client, auth, officer)
+    auth.login(manager)
+    client.post("/items/1/postponement", data={
+        "decision": "approve", "document_ref": "Thông báo số 77/TB-UBND",
+        "document_date": "5/10/2020", "version": str(db.session.get(Proposal, 1).version)})
+    printed = text(client.get("/plans/1/appendix?progress=1"))
+    assert "Đã được đồng ý lùi sang Quý IV/2020 (Thông báo số 77/TB-UBND ngày 5/10/2020)" \
+        in printed

@@ -186,8 +186,8 @@ def test_an_officers_postponement_is_a_request_until_a_manager_approves(client, 
     assert (item.original_due_period, item.original_due_date) == ("Quý III/2020", date(2020, 9, 30))
     assert item.requested_due_period is None
     page = text(client.get("/plans/1/appendix?progress=1"))
-    assert "<td>Xin lùi sang Quý IV/2020: Chờ ý kiến của Bộ</td>" not in page  # reason is the request's
-    assert "Xin lùi sang Quý IV/2020" in page
+    assert "<td>Đã được đồng ý lùi sang Quý IV/2020: Chờ ý kiến của Bộ</td>" not in page  # reason is the request's
+    assert "<td>Đã được đồng ý lùi sang Quý IV/2020</td>" in page
     assert page.count(">Quý III/2020</td>") == 2  # the filed period stays in print
     decided = db.session.scalars(sa.select(OutboxMessage.recipient).where(
         OutboxMessage.kind == "postponement_decided")).all()
@@ -221,7 +221,7 @@ def test_a_manager_postpones_at_once(client, auth, manager):
     item = db.session.get(Proposal, 1)
     assert (item.status, item.due_period) == ("postponed", "Quý IV/2020")
     printed = text(client.get("/plans/1/appendix?progress=1"))
-    assert "<td>Xin lùi sang Quý IV/2020: Theo chỉ đạo</td>" in printed
+    assert "<td>Đã được đồng ý lùi sang Quý IV/2020: Theo chỉ đạo</td>" in printed
 
 
 def test_postponement_to_a_bad_period_is_a_field_error(client, auth, officer):

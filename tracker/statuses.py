@@ -30,7 +30,9 @@ LABELS: dict[Status, str] = {
     Status.SUBMITTED: N_("Submitted"),
     Status.APPROVED: N_("Issued / approved"),
     Status.RETURNED: N_("Returned for revision"),
-    Status.POSTPONED: N_("Postponement requested"),
+    # Set only by a decision: a request waiting for one leaves the status as it was
+    # (Proposal.requested_due_period says it waits).
+    Status.POSTPONED: N_("Postponement approved"),
     Status.WITHDRAWN: N_("Withdrawal requested"),
 }
 
@@ -42,7 +44,7 @@ VI_LABELS: dict[Status, str] = {
     Status.SUBMITTED: "Đã trình",
     Status.APPROVED: "Đã ban hành / phê duyệt",
     Status.RETURNED: "Trả lại, chỉnh sửa",
-    Status.POSTPONED: "Xin lùi thời gian trình",
+    Status.POSTPONED: "Đã được đồng ý lùi thời gian trình",
     Status.WITHDRAWN: "Xin rút khỏi danh mục",
 }
 

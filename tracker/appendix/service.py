@@ -22,6 +22,7 @@ from tracker.appendix.table import (
     attached_line,
     build_published_table,
     build_table,
+    document_phrase,
 )
 from tracker.extensions import db
 from tracker.models import Agency, JournalEntry, JournalKind, Plan, PlanSection, Proposal
@@ -53,8 +54,19 @@ def consolidated_items_query(scope: sa.ColumnElement[bool], filters: ItemFilters
     return filters.apply(query, today)
 
 
-def last_status_notes(item_ids: sa.Select) -> dict[int, str]:
-    """The note of each item's latest status change, for the items `item_ids` selects."""
+@dataclass(frozen=True)
+class LastStatus:
+    """What an item's latest status change said: its note, and the document it cited."""
+
+    note: str = ""
+    document: str = ""
+
+
+NO_STATUS = LastStatus()
+
+
+def last_statuses(item_ids: sa.Select) -> dict[int, LastStatus]:
+    """The latest status change of each item `item_ids` selects: its note and document."""
     latest = (
         sa.select(sa.func.max(JournalEntry.id))
         .where(JournalEntry.proposal_id.in_(item_ids),
@@ -62,9 +74,24 @@ def last_status_notes(item_ids: sa.Select) -> dict[int, str]:
         .group_by(JournalEntry.proposal_id)
     )
     rows = db.session.execute(
-        sa.select(JournalEntry.proposal_id, JournalEntry.note).where(JournalEntry.id.in_(latest))
+        sa.select(JournalEntry.proposal_id, JournalEntry.note, JournalEntry.document_ref,
+                  JournalEntry.document_date).where(JournalEntry.id.in_(latest))
     )
-    return {proposal_id: note for proposal_id, note in rows}
+    return {proposal_id: LastStatus(note or "", decision_phrase(ref, issued_on))
+            for proposal_id, note, ref, issued_on in rows}
+
+
+def decision_phrase(ref: str | None, issued_on: date | None) -> str:
+    """The document of a decision on a postponement, as printed: "Công văn số 12/UBND-KT ngày
+    5/10/2020" (a reference that names its kind, "Thông báo số …", is kept as typed)."""
+    if not ref and issued_on is None:
+        return ""
+    ref = (ref or "").strip()
+    # document_phrase keeps a reference that names its kind, and prefixes any other.
+    if ref and document_phrase(Status.SUBMITTED, ref, None) != ref:
+        ref = f"Công văn số {ref}"
+    return document_phrase(Status.SUBMITTED, ref, issued_on) if ref else \
+        f"Văn bản ngày {format_date(issued_on)}"
 
 
 def filters_subtitle(filters: ItemFilters, lead_agency_name: str | None) -> str:
@@ -117,14 +144,18 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
     if options.with_status and rows:
         item_ids = options.filters.apply(
             sa.select(Proposal.id).join(Plan, Plan.id == Proposal.plan_id).where(scope), today)
-        notes = last_status_notes(item_ids)
+        notes = last_statuses(item_ids)
     snapshots = [
         ItemSnapshot(
             title=r.title, lead_agency=r.lead_agency, coordination=r.coordination,
             original_due_period=r.original_due_period, due_period=r.due_period,
             due_date=r.due_date, approving_level=r.approving_level, status=r.status,
-            submission_ref=r.submission_ref, outcome_ref=r.outcome_ref, notes=r.notes,
-            last_status_note=notes.get(r.id, ""), requested_due_period=r.requested_due_period,
+            submission_ref=r.submission_ref, notes=r.notes,
+            # A postponed item prints the document of the decision that moved its deadline.
+            outcome_ref=(notes.get(r.id, NO_STATUS).document if r.status == Status.POSTPONED
+                         else r.outcome_ref),
+            last_status_note=notes.get(r.id, NO_STATUS).note,
+            requested_due_period=r.requested_due_period,
             plan_title=r.plan_title, number_text=r.number_text, lead_text=r.lead_text,
             extra=r.extra, sub_rows=tuple(r.sub_rows) if r.sub_rows else None,
             section_id=r.section_id,

@@ -236,10 +236,10 @@ def _spanning(kind: str, text: str, width: int) -> BodyLine:
 
 def progress_text(item: ItemSnapshot) -> str:
     """"Tình hình thực hiện": the status in the official wording, with its document or reason;
-    a postponement request not yet decided is said after it."""
+    a postponement request not yet decided is said after it, as a request."""
     text = _status_text(item)
     if item.requested_due_period:
-        text += f"; xin lùi sang {item.requested_due_period} — chờ duyệt"
+        text += f". Đề nghị lùi sang {item.requested_due_period}, chờ ý kiến"
     return text
 
 
@@ -251,7 +251,11 @@ def _status_text(item: ItemSnapshot) -> str:
     if status == Status.APPROVED and item.outcome_ref:
         return f"Đã ban hành ({item.outcome_ref})"
     if status == Status.POSTPONED:
-        text = f"Xin lùi sang {item.due_period}"
+        # Decided, not asked: the deadline in force is the new one. For a postponed item the
+        # snapshot's outcome_ref is the document of the decision, when it had one.
+        text = f"Đã được đồng ý lùi sang {item.due_period}"
+        if item.outcome_ref:
+            text += f" ({item.outcome_ref})"
         return f"{text}: {item.last_status_note}" if item.last_status_note else text
     if status in (Status.WITHDRAWN, Status.RETURNED) and item.last_status_note:
         return f"{label}: {item.last_status_note}"

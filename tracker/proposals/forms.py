@@ -46,6 +46,10 @@ class PostponementDecisionForm(FlaskForm):
                            validators=[InputRequired()])
     reason = CleanTextAreaField(_l("Reason (required to refuse)"),
                                 validators=[Optional(), max_length(4000)])
+    # The letter that carries the decision, when there is one (printed with it).
+    document_ref = CleanStringField(_l("Document number (Công văn, Thông báo)"),
+                                    validators=[Optional(), max_length(300)])
+    document_date = VietDateField(_l("Document date"), validators=[Optional(), max_length(30)])
     version = VersionField()
 
 

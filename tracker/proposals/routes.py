@@ -162,13 +162,15 @@ def decide(proposal_id: int):
     try:
         entry = decide_postponement(proposal, approve=approve, reason=form.reason.data or "",
                                     user_id=current_user.id, agency_id=current_user.agency_id,
-                                    expected_version=form.version.data)
+                                    expected_version=form.version.data,
+                                    document_ref=form.document_ref.data or "",
+                                    document_date=form.document_date.date)
         notices.postponement_decided(proposal, entry, approve, current_user.name)
         queue_status_notices(proposal, entry, tracker_today())
         db.session.commit()
     except FieldError as error:
         db.session.rollback()
-        target = form.reason if error.field == "reason" else form.decision
+        target = getattr(form, error.field, form.decision)
         target.errors = [*target.errors, error.message]
         return render_item(get_item(proposal_id), decision_form=form, status=400)
     except CONFLICTS:

@@ -115,13 +115,17 @@ def _apply_status(proposal: Proposal, entry: JournalEntry, new: Status, new_peri
 
 
 def decide_postponement(proposal: Proposal, *, approve: bool, reason: str, user_id: int,
-                        agency_id: int, expected_version: int | None) -> JournalEntry:
-    """A manager approves (the deadline moves; the original stays) or refuses (with a reason)."""
+                        agency_id: int, expected_version: int | None,
+                        document_ref: str = "", document_date: date | None = None
+                        ) -> JournalEntry:
+    """A manager approves (the deadline moves; the original stays) or refuses (with a reason),
+    citing the letter of the decision when there is one."""
     check_version(proposal, expected_version)
     if not proposal.requested_due_period:
         raise FieldError("decision", _("There is no postponement request to decide."))
     entry = JournalEntry(user_id=user_id, agency_id=agency_id, note=reason,
-                         new_due_period=proposal.requested_due_period)
+                         new_due_period=proposal.requested_due_period,
+                         document_ref=document_ref or None, document_date=document_date)
     if approve:
         try:
             check_transition(proposal.status, Status.POSTPONED)
