@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -162,3 +163,67 @@ def test_a_decision_letter_that_names_its_kind_prints_as_typed(client, auth, off
     printed = text(client.get("/plans/1/appendix?progress=1"))
     assert "Đã được đồng ý lùi sang Quý IV/2020 (Thông báo số 77/TB-UBND ngày 5/10/2020)" \
         in printed
+
+
+def test_a_document_dated_after_today_is_refused(client, auth, officer, manager):
+    """Evidence must be plausible: a Tờ trình of tomorrow (the tracker's today) is refused
+    and nothing is saved; one of today is accepted. The same for a decision's letter."""
+    from tracker.periods import format_date
+    from tracker.web import tracker_today
+
+    with client.application.test_request_context():
+        today = tracker_today()
+    tomorrow = today + timedelta(days=1)
+    auth.login(officer)
+    response = client.post("/items/1/status", data={
+        "status": "submitted", "document_ref": "45/TTr-SCT",
+        "document_date": format_date(tomorrow), "version": "1"})
+    assert response.status_code == 400
+    assert "Ngày văn bản không được sau hôm nay" in text(response)
+    assert db.session.get(Proposal, 1).status == "not_started"
+    response = client.post("/items/1/status", data={
+        "status": "submitted", "document_ref": "45/TTr-SCT",
+        "document_date": format_date(today), "version": "1"})
+    assert response.status_code == 302
+    auth.logout()
+
+    request_postponement(client, auth, officer, item_id=2, period="Quý I/2021")
+    auth.login(manager)
+    response = client.post("/items/2/postponement", data={
+        "decision": "approve", "document_ref": "12/UBND-KT",
+        "document_date": format_date(tomorrow),
+        "version": str(db.session.get(Proposal, 2).version)})
+    assert response.status_code == 400
+    assert "Ngày văn bản không được sau hôm nay" in text(response)
+    assert db.session.get(Proposal, 2).requested_due_period == "Quý I/2021"
+
+
+def test_a_document_dated_before_the_list_is_saved_with_a_warning(client, auth, officer):
+    """The seed list is attached to a report of 29/5/2020: a Tờ trình of 20/5/2020 is
+    saved, and the officer is asked to check its date; one of 20/9/2020 is not questioned."""
+    auth.login(officer)
+    response = client.post("/items/1/status", data={
+        "status": "submitted", "document_ref": "45/TTr-SCT", "document_date": "20/5/2020",
+        "version": "1"})
+    assert response.status_code == 302
+    page = text(client.get(response.location))
+    assert "flash-warning" in page
+    assert "20/5/2020, trước ngày của danh mục (29/5/2020)" in page
+    assert db.session.get(Proposal, 1).submission_ref == "Tờ trình số 45/TTr-SCT ngày 20/5/2020"
+    response = client.post("/items/2/status", data={
+        "status": "submitted", "document_ref": "46/TTr-SCT", "document_date": "20/9/2020",
+        "version": "1"})
+    assert response.status_code == 302
+    assert "flash-warning" not in text(client.get(response.location))
+
+
+def test_the_lists_own_date_is_in_its_attached_line_or_its_entry(app):
+    from tracker.proposals.service import plan_date
+
+    plan = Plan(title="x", attached_to="Báo cáo số 351/BC-SCT ngày 29/5/2020 của Sở Công Thương",
+                created_at=datetime(2026, 11, 29, 18, 0, tzinfo=UTC))
+    assert plan_date(plan, "Asia/Ho_Chi_Minh") == date(2020, 5, 29)
+    plan.attached_to = "Kế hoạch số 12/KH-UBND"
+    assert plan_date(plan, "Asia/Ho_Chi_Minh") == date(2026, 11, 30)  # 1:00 in Hà Nội
+    plan.attached_to = "Báo cáo ngày 31/2/2020"  # not a date
+    assert plan_date(plan, "Asia/Ho_Chi_Minh") == date(2026, 11, 30)

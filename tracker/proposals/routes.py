@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,6 +23,7 @@ from tracker.proposals.service import (
     FIELD_LABELS,
     StatusUpdate,
     decide_postponement,
+    early_document_warning,
     edit_notes,
     edit_proposal,
     get_proposal,
@@ -123,10 +124,12 @@ def update_status(proposal_id: int):
     try:
         entry = post_status_update(
             proposal, update, user_id=current_user.id, agency_id=current_user.agency_id,
-            expected_version=form.version.data, postponement_needs_approval=rights.needs_approval)
+            expected_version=form.version.data, postponement_needs_approval=rights.needs_approval,
+            today=tracker_today())
         messages = notices.postponement_requested(proposal, entry, current_user.name) \
             if entry.kind == JournalKind.POSTPONEMENT_REQUESTED else []
         queue_status_notices(proposal, entry, tracker_today())
+        warning = early_document(proposal, update.document_date)
         db.session.commit()
     except FieldError as error:
         db.session.rollback()
@@ -139,7 +142,15 @@ def update_status(proposal_id: int):
         return render_item(proposal, form=form, status=409)
     flash(_("The postponement request was sent to the managers.") if messages
           else _("The update was saved."), "success")
+    if warning:
+        flash(warning, "warning")
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
+
+
+def early_document(proposal: Proposal, document_date) -> str | None:
+    """The warning for a document dated before the item's list (saved all the same)."""
+    return early_document_warning(proposal.plan, document_date,
+                                  current_app.config["TRACKER_TIMEZONE"])
 
 
 def keep_typed_text(form, proposal) -> None:
@@ -164,9 +175,11 @@ def decide(proposal_id: int):
                                     user_id=current_user.id, agency_id=current_user.agency_id,
                                     expected_version=form.version.data,
                                     document_ref=form.document_ref.data or "",
-                                    document_date=form.document_date.date)
+                                    document_date=form.document_date.date,
+                                    today=tracker_today())
         notices.postponement_decided(proposal, entry, approve, current_user.name)
         queue_status_notices(proposal, entry, tracker_today())
+        warning = early_document(proposal, form.document_date.date)
         db.session.commit()
     except FieldError as error:
         db.session.rollback()
@@ -179,6 +192,8 @@ def decide(proposal_id: int):
         return render_item(get_item(proposal_id), status=409)
     flash(_("The postponement was approved.") if approve else _("The postponement was refused."),
           "success")
+    if warning:
+        flash(warning, "warning")
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
 
 

@@ -1,6 +1,7 @@
 """One item: its page's queries, status updates and field edits, each journaled."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,7 +12,8 @@ from flask_babel import gettext as _
 from tracker.agencies import AgencyDirectory
 from tracker.appendix.table import document_phrase
 from tracker.extensions import db
-from tracker.models import JournalEntry, JournalKind, Proposal
+from tracker.clock import local_datetime
+from tracker.models import JournalEntry, JournalKind, Plan, Proposal
 from tracker.periods import PeriodError, format_date, parse_period
 from tracker.plans.service import ProposalFields
 from tracker.services import FieldError, check_version
@@ -63,7 +65,8 @@ class StatusUpdate:
 
 def post_status_update(proposal: Proposal, update: StatusUpdate, *, user_id: int,
                        agency_id: int, expected_version: int | None,
-                       postponement_needs_approval: bool = False) -> JournalEntry:
+                       postponement_needs_approval: bool = False,
+                       today: date | None = None) -> JournalEntry:
     """Apply one update and journal it. Raises ConflictError, FieldError.
 
     A plain note overwrites nothing, so only a status change is refused on a stale version.
@@ -81,6 +84,7 @@ def post_status_update(proposal: Proposal, update: StatusUpdate, *, user_id: int
         except TransitionError:
             raise FieldError("status", _("This status cannot follow the current one.")) from None
         _check_evidence(new, update, proposal.due_date)
+        _check_document_date(update.document_date, today)
         entry.document_ref = update.document_ref or None
         entry.document_date = update.document_date
         if new == Status.POSTPONED and postponement_needs_approval:
@@ -116,13 +120,14 @@ def _apply_status(proposal: Proposal, entry: JournalEntry, new: Status, new_peri
 
 def decide_postponement(proposal: Proposal, *, approve: bool, reason: str, user_id: int,
                         agency_id: int, expected_version: int | None,
-                        document_ref: str = "", document_date: date | None = None
-                        ) -> JournalEntry:
+                        document_ref: str = "", document_date: date | None = None,
+                        today: date | None = None) -> JournalEntry:
     """A manager approves (the deadline moves; the original stays) or refuses (with a reason),
     citing the letter of the decision when there is one."""
     check_version(proposal, expected_version)
     if not proposal.requested_due_period:
         raise FieldError("decision", _("There is no postponement request to decide."))
+    _check_document_date(document_date, today)
     entry = JournalEntry(user_id=user_id, agency_id=agency_id, note=reason,
                          new_due_period=proposal.requested_due_period,
                          document_ref=document_ref or None, document_date=document_date)
@@ -182,6 +187,41 @@ def _check_evidence(new: Status, update: StatusUpdate, due_date: date | None) ->
         if not period.has_deadline:
             raise FieldError("new_period", _("A postponement needs a period with a deadline."))
         _check_later(period.label, period.deadline(), due_date, "new_period")
+
+
+def _check_document_date(document_date: date | None, today: date | None) -> None:
+    """Evidence must be plausible: a document is not dated after today (the tracker's day)."""
+    if document_date is not None and today is not None and document_date > today:
+        raise FieldError("document_date", _("The document date cannot be after today (%(today)s).",
+                                            today=format_date(today)))
+
+
+_DATED = re.compile(r"ngày\s+(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})", re.IGNORECASE)
+
+
+def plan_date(plan: Plan, tz_name: str) -> date:
+    """The list's own date: the one in its "Kèm theo Báo cáo số … ngày 29/5/2020 …" line when
+    it has one, else the day it was entered in the tracker."""
+    match = _DATED.search(plan.attached_to or "")
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        try:
+            return date(year, month, day)
+        except ValueError:
+            pass
+    return local_datetime(plan.created_at, tz_name).date()
+
+
+def early_document_warning(plan: Plan, document_date: date | None, tz_name: str) -> str | None:
+    """A document dated before the list itself is accepted, but worth a second look."""
+    if document_date is None:
+        return None
+    listed_on = plan_date(plan, tz_name)
+    if document_date >= listed_on:
+        return None
+    return _("The document is dated %(date)s, before the list itself (%(plan_date)s). It was "
+             "saved: check the date.", date=format_date(document_date),
+             plan_date=format_date(listed_on))
 
 
 def _check_later(label: str, deadline: date, due_date: date | None, field: str) -> None:
