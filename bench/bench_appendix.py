@@ -76,7 +76,7 @@ def timed(label: str, target: float | None, run, runs: int = RUNS, queries_of=No
     if target is None:
         verdict = "no target"
     else:
-        verdict = f"target {target:.0f} s: " + ("OK" if median < target else "OVER TARGET")
+        verdict = f"target {target:g} s: " + ("OK" if median < target else "OVER TARGET")
     print(f"{label:48} median {median:6.2f} s  max {max(timings):6.2f} s  "
           f"{size / 1024:8.0f} KiB{extra}  ({verdict})")
 

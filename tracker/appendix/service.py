@@ -139,7 +139,9 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
         .order_by(Plan.id, Proposal.position, Proposal.id)
     )
     query = options.filters.apply(query, today)
-    rows = db.session.execute(query).all()
+    # On the session's connection (Core), not through the ORM: the rows are plain values
+    # anyway, and the ORM's result handling cost half the time for 5,000 rows.
+    rows = db.session.connection().execute(query).all()
     notes = {}
     if options.with_status and rows:
         item_ids = options.filters.apply(
