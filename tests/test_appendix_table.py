@@ -81,3 +81,15 @@ def test_build_table_numbers_rows_and_prints_the_original_period():
     plain = build_table("x", "", items, with_status=False, today=date(2020, 8, 1))
     assert plain.headers == PLAN_HEADERS and len(plain.rows[0].cells) == 6
     assert plain.attached_line == ""
+
+
+def test_progress_columns_beside_a_lists_own_progress_and_notes_columns():
+    """An imported progress report keeps its own "Tình hình thực hiện" and "Ghi chú" as
+    published; the tracker's progress columns beside them say they are the tracker's."""
+    from tracker.appendix.table import table_columns
+
+    columns = [("position", "STT"), ("title", "Nhiệm vụ"), ("lead_agency", "Chủ trì"),
+               ("c3", "Tình hình thực hiện"), ("c4", "Ghi chú")]
+    keys, headers = table_columns(columns, with_status=True)
+    assert headers[-2:] == ("Tình hình thực hiện (cập nhật)", "Ghi chú theo dõi")
+    assert table_columns(columns[:3], with_status=True)[1][-2:] == STATUS_HEADERS

@@ -19,7 +19,9 @@ from tracker.statuses import VI_LABELS, Status, is_overdue
 from tracker.text import name_key
 
 STATUS_HEADERS = ("Tình hình thực hiện", "Ghi chú")
-# Under a list that has its own "Ghi chú" column, the tracker's remarks column says whose.
+# Under a list that has its own "Tình hình thực hiện" or "Ghi chú" column, the tracker's
+# columns say they are the tracker's.
+TRACKER_PROGRESS_HEADER = "Tình hình thực hiện (cập nhật)"
 TRACKER_REMARKS_HEADER = "Ghi chú theo dõi"
 STATUS_KEYS = ("progress", "remarks")
 # Progress columns beside a published list's own columns (relative widths).
@@ -337,13 +339,16 @@ def row_cells(number: int | str, item: ItemSnapshot, *, with_status: bool, today
 def table_columns(columns: Sequence[tuple[str, str]], with_status: bool
                   ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(keys, headers) of the printed table: the list's columns, then the progress columns
-    when asked (the remarks column renamed under a list with its own "Ghi chú")."""
+    when asked, renamed under a list that has its own "Tình hình thực hiện" or "Ghi chú"
+    column (a progress report imported as published)."""
     keys = tuple(key for key, _ in columns)
     headers = tuple(header for _, header in columns)
     if with_status:
-        own_notes = any(name_key(header) == name_key(STATUS_HEADERS[1]) for header in headers)
+        own = {name_key(header) for header in headers}
         keys += STATUS_KEYS
-        headers += (STATUS_HEADERS[0], TRACKER_REMARKS_HEADER if own_notes else STATUS_HEADERS[1])
+        headers += (
+            TRACKER_PROGRESS_HEADER if name_key(STATUS_HEADERS[0]) in own else STATUS_HEADERS[0],
+            TRACKER_REMARKS_HEADER if name_key(STATUS_HEADERS[1]) in own else STATUS_HEADERS[1])
     return keys, headers
 
 
