@@ -19,6 +19,16 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   select.addEventListener("change", update);
   update();
+  // "Record: Submitted" at the top of the item page: one tap chooses the status and puts the
+  // cursor in the document number, so a phone needs only that field, the date and "Save".
+  for (const quick of document.querySelectorAll(".quick-status")) {
+    quick.hidden = false;
+    quick.addEventListener("click", () => {
+      select.value = quick.dataset.status;
+      update();
+      form.querySelector("input[name=document_ref]").focus();
+    });
+  }
 });
 
 // A table pasted from Word or Excel: keep the clipboard's HTML too, which holds the merged
