@@ -227,3 +227,22 @@ def test_the_lists_own_date_is_in_its_attached_line_or_its_entry(app):
     assert plan_date(plan, "Asia/Ho_Chi_Minh") == date(2026, 11, 30)  # 1:00 in Hà Nội
     plan.attached_to = "Báo cáo ngày 31/2/2020"  # not a date
     assert plan_date(plan, "Asia/Ho_Chi_Minh") == date(2026, 11, 30)
+
+
+def test_a_manager_is_not_told_of_his_own_decision(client, auth, officer, manager, make_user):
+    """The decided-postponement mail and the status notice go to the lead agency and the
+    other managers, not to the manager who decided."""
+    from tracker.models import Notice, OutboxMessage
+
+    colleague = make_user("manager", "Sở Công Thương")
+    request_postponement(client, auth, officer)
+    auth.login(manager)
+    assert client.post("/items/1/postponement", data={
+        "decision": "approve", "version": str(db.session.get(Proposal, 1).version)}
+    ).status_code == 302
+    mailed = set(db.session.scalars(sa.select(OutboxMessage.recipient).where(
+        OutboxMessage.kind == "postponement_decided")))
+    assert officer.email in mailed and colleague.email in mailed
+    assert manager.email not in mailed
+    told = set(db.session.scalars(sa.select(Notice.recipient).where(Notice.kind == "status")))
+    assert colleague.email in told and manager.email not in told

@@ -207,12 +207,14 @@ def digest_key(day: date, recipient: str) -> str:
     return f"digest:{day.isoformat()}:{recipient}"
 
 
+DECIDING_ROLES = frozenset({Role.MANAGER.value, Role.ADMIN.value})
 STATUS_CHANGES_TOLD = frozenset({"submitted", "approved", "returned", "postponed", "withdrawn"})
 
 
 def queue_status_notices(proposal: Proposal, entry, today: date) -> int:
     """A change that matters becomes a notice for the owner agency's managers and the lead
-    agency's officers (and its mailbox); it travels in their next digest, once per change."""
+    agency's officers (and its mailbox), except the manager who made it; it travels in their
+    next digest, once per change."""
     if entry.new_status not in STATUS_CHANGES_TOLD:
         return 0
     db.session.flush()  # the journal entry's id is part of the dedupe key
@@ -223,6 +225,11 @@ def queue_status_notices(proposal: Proposal, entry, today: date) -> int:
     recipients = recipients_of(
         [(owner_id, (Role.MANAGER,))] + [(lead_id, (Role.OFFICER,)) for lead_id in lead_ids],
         mailbox_of=proposal.lead_agency_id, unless_muted="status")
+    if entry.user_id is not None and db.session.scalar(
+            sa.select(User.role).where(User.id == entry.user_id)) in DECIDING_ROLES:
+        # A manager is not told of his own decision; an officer's digest keeps his own
+        # changes, as it always has.
+        recipients = [r for r in recipients if r.user_id != entry.user_id]
     _insert_ignoring_duplicates(Notice, [
         dict(dedupe_key=f"status:{entry.id}:{r.email.lower()}", kind="status",
              proposal_id=proposal.id, recipient=r.email, user_id=r.user_id, stage=0,

@@ -11,7 +11,10 @@ from tracker.web import external_url
 
 def _queue_for(recipients, kind: str, subject_of, template: str, **context) -> list[OutboxMessage]:
     messages = []
+    actor_id = context["entry"].user_id
     for recipient in recipients:
+        if actor_id is not None and recipient.user_id == actor_id:
+            continue  # nobody is mailed about what he did himself
         with force_locale(recipient.locale or "vi"):
             subject = subject_of()
         messages.append(queue_message(kind, recipient.email, subject, template,
