@@ -81,6 +81,25 @@ def timed(label: str, target: float | None, run, runs: int = RUNS, queries_of=No
           f"{size / 1024:8.0f} KiB{extra}  ({verdict})")
 
 
+def timed_get(client, engine, path: str, label: str, target: float | None) -> None:
+    """Time GET `path` (must answer 200), after counting the SQL statements of one request."""
+    statements: list[str] = []
+
+    def listener(*args):
+        statements.append(args[2])
+
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    client.get(path)
+    sa.event.remove(engine, "before_cursor_execute", listener)
+
+    def run():
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return len(response.data)
+
+    timed(label, target, run, queries_of=len(statements))
+
+
 def main() -> None:
     tmp = tempfile.mkdtemp()
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite"
@@ -112,23 +131,8 @@ def main() -> None:
     client.post("/login", data={"email": "bench@example.vn", "password": "bench-password-1"})
     query = "?group=quarter&progress=1"
     for fmt, target in (("", 1), (".csv", 1), (".xlsx", 5), (".docx", 15)):
-        path = f"/consolidated/appendix{fmt}{query}"
-        statements: list[str] = []
-
-        def listener(*args, statements=statements):
-            statements.append(args[2])
-
-        sa.event.listen(engine, "before_cursor_execute", listener)
-        client.get(path)
-        sa.event.remove(engine, "before_cursor_execute", listener)
-
-        def run(path=path):
-            response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)
-            return len(response.data)
-
-        timed(f"consolidated {PLANS * ITEMS_PER_PLAN} items {fmt or 'HTML'}", target, run,
-              queries_of=len(statements))
+        timed_get(client, engine, f"/consolidated/appendix{fmt}{query}",
+                  f"consolidated {PLANS * ITEMS_PER_PLAN} items {fmt or 'HTML'}", target)
 
     if find_chromium(app.config.get("CHROMIUM_PATH")):
         def pdf(path="/plans/1/appendix.pdf?progress=1"):

@@ -21,12 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_appendix import timed  # noqa: E402
+from bench_appendix import timed_get  # noqa: E402
 
 from tracker import create_app  # noqa: E402
 from tracker.agencies import AgencyDirectory  # noqa: E402
@@ -98,23 +96,8 @@ def main() -> None:
     client.post("/login", data={"email": "bench@example.vn", "password": "bench-password-1"})
     for suffix, query, target in (("", "", 0.3), (".docx", "", 3), ("", "?progress=1", None),
                                   (".docx", "?progress=1", None)):
-        path = f"/plans/{plan_id}/appendix{suffix}{query}"
-        statements: list[str] = []
-
-        def listener(*args, statements=statements):
-            statements.append(args[2])
-
-        sa.event.listen(engine, "before_cursor_execute", listener)
-        client.get(path)
-        sa.event.remove(engine, "before_cursor_execute", listener)
-
-        def run(path=path):
-            response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)
-            return len(response.data)
-
-        timed(f"published {ITEMS} items {suffix or 'print view'}{query}", target, run,
-              queries_of=len(statements))
+        timed_get(client, engine, f"/plans/{plan_id}/appendix{suffix}{query}",
+                  f"published {ITEMS} items {suffix or 'print view'}{query}", target)
 
 
 if __name__ == "__main__":
