@@ -21,6 +21,7 @@ def expect(anonymous, viewer, officer, other_officer, manager, admin):
 EXPECTED = {
     ("index", "GET"): expect(LOGIN, 302, 302, 302, 302, 302),
     ("static", "GET"): expect(200, 200, 200, 200, 200, 200),
+    ("health.healthz", "GET"): expect(200, 200, 200, 200, 200, 200),  # no login, no data
     ("auth.login", "GET"): expect(200, 302, 302, 302, 302, 302),
     ("auth.login", "POST"): expect(400, 302, 302, 302, 302, 302),
     ("auth.logout", "POST"): expect(LOGIN, 302, 302, 302, 302, 302),

@@ -154,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.admin import bp as admin_bp
     from tracker.appendix.blueprint import bp as appendix_bp
     from tracker.auth import bp as auth_bp
+    from tracker.health import bp as health_bp
     from tracker.notify.blueprint import bp as reminders_bp
     from tracker.plans import bp as plans_bp
     from tracker.proposals import bp as proposals_bp
@@ -164,6 +165,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(plans_bp, url_prefix="/plans")
     app.register_blueprint(proposals_bp, url_prefix="/items")
     app.register_blueprint(appendix_bp)
+    app.register_blueprint(health_bp)
 
     @app.get("/")
     def index():
@@ -172,7 +174,7 @@ def register_blueprints(app: Flask) -> None:
 
     @app.before_request
     def require_login():
-        """Every page needs a login, except the login page and static files."""
+        """Every page needs a login, except the sign-in pages, /healthz and static files."""
         endpoint = request.endpoint or ""
         if endpoint in PUBLIC_ENDPOINTS or endpoint.endswith("static"):
             return None
@@ -182,7 +184,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "auth.forgot_password",
-                              "auth.accept_invitation", "auth.reset_password"})
+                              "auth.accept_invitation", "auth.reset_password",
+                              "health.healthz"})
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -17,7 +17,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_appendix)
     app.cli.add_command(export_appendix)
     app.cli.add_command(reminders)
-    app.cli.add_command(scheduler_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(worker_command, "scheduler")  # its name before `worker`
 
 
 @click.command("seed-demo")
@@ -212,17 +213,28 @@ def reminders_run(today: datetime | None) -> None:
     _send(today.date() if today else None)
 
 
-@click.command("scheduler")
-def scheduler_command() -> None:
-    """Run the reminder scheduler in this process until interrupted (instead of with the web app)."""
-    import time
+@click.command("worker")
+def worker_command() -> None:
+    """Run the background jobs without the web app until stopped (Ctrl+C or SIGTERM): the
+    daily reminder planning and the outbox sender every minute.
+
+    The production layout runs this as its own program (deploy/tracker-worker.service) and
+    the web processes with SCHEDULER_AUTOSTART=0. Several workers may run: the database
+    lease lets one run the jobs and the others take over within minutes if it dies.
+    `flask scheduler` is the same command under its former name.
+    """
+    import signal
+    import threading
 
     from tracker.notify.scheduler import start_scheduler
 
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
     scheduler = start_scheduler(current_app._get_current_object())
-    click.echo("scheduler running; Ctrl+C to stop")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        scheduler.shutdown()
+    click.echo("worker running: reminder planning and outbox sender; Ctrl+C or SIGTERM to stop")
+    while not stop.wait(60):
+        pass
+    # Let a run in progress finish its batch: its commits are what make a resend impossible.
+    scheduler.shutdown(wait=True)
+    click.echo("worker stopped")

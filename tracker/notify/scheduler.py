@@ -3,8 +3,10 @@
 Only one process runs the jobs: every run first takes (or renews) a lease row in the
 database, which works on SQLite and PostgreSQL and across gunicorn workers. The scheduler
 starts with `flask run` (in the serving process only, reloader or not), in each gunicorn
-worker (gunicorn.conf.py; the lease elects one), or alone with `flask scheduler`. No other
-command, and no test, starts it.
+worker unless SCHEDULER_AUTOSTART=0 (gunicorn.conf.py; the lease elects one), or alone
+with `flask worker` (alias `flask scheduler`), the production layout. No other command,
+and no test, starts it. The lease's renewal, every minute, is the worker's heartbeat
+that /healthz reports (tracker/health.py).
 """
 from __future__ import annotations
 
@@ -91,7 +93,10 @@ class ReminderScheduler:
                         replace_existing=True)
         self.scheduler.add_job(self.plan, CronTrigger(hour=hour, minute=minute, timezone=self.tz),
                                id="plan", **defaults)
-        self.scheduler.add_job(self.flush, "interval", minutes=1, id="flush", **defaults)
+        # The first flush runs at once: mail queued while no scheduler ran goes out, and the
+        # lease (the heartbeat /healthz reads) is taken without waiting a minute.
+        self.scheduler.add_job(self.flush, "interval", minutes=1, id="flush",
+                               next_run_time=datetime.now(self.tz), **defaults)
         # After downtime: the day's planning runs now if its time has passed unplanned.
         self.scheduler.add_job(self.catch_up, id="catch-up", **defaults)
         self.scheduler.start()
