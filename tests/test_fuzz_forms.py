@@ -76,7 +76,9 @@ def test_posting_anything_to_any_form_never_fails(manager_client, url, data, sta
     if start_valid:
         data = {**VALID[url], **data}
     response = manager_client.post(url, data=data)
-    assert response.status_code in (200, 302, 400, 409), (url, data, response.status_code)
+    # 429: "Quên mật khẩu" answers 5 requests an hour per address, then asks to wait.
+    allowed = (200, 302, 400, 409) + ((429,) if url == "/password/forgot" else ())
+    assert response.status_code in allowed, (url, data, response.status_code)
     if response.status_code == 302 and response.location.startswith("/imports/"):
         # An import draft: its preview and its confirmation must not fail either.
         assert manager_client.get(response.location).status_code == 200
