@@ -6,14 +6,24 @@ TRACKER_REQUIRE_NGINX=1 (as in CI), where a missing nginx is a failure.
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
+import shutil
 import signal
+import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -127,3 +137,296 @@ def test_the_worker_runs_the_jobs_and_stops_on_sigterm(tmp_path, command):
             worker.wait()
     assert worker.returncode == 0, output
     assert "worker stopped" in output
+
+
+# --- gunicorn behind nginx, as deploy/ describes it -------------------------------------
+
+DEMO_OFFICER = ("chuyenvien@demo.local", "chuyenvien-demo-2020")  # README, demo accounts
+SPOOFED = "203.0.113.77"
+
+
+def find_nginx() -> str | None:
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/sbin/nginx") if os.access(p, os.X_OK)), None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def example_env() -> dict[str, str]:
+    """deploy/tracker.env.example read as systemd reads an EnvironmentFile."""
+    values = {}
+    for line in (ROOT / "deploy/tracker.env.example").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            values[key] = value.strip('"')
+    return values
+
+
+def substitute(text: str, old: str, new: str) -> str:
+    assert text.count(old) >= 1, f"deploy/nginx/tracker.conf no longer has {old!r}"
+    return text.replace(old, new)
+
+
+def nginx_config(folder: Path, https_port: int, http_port: int, app_port: int) -> Path:
+    """deploy/nginx/tracker.conf with local ports, the test certificate, and a minimal
+    nginx.conf around it (everything under `folder`, nothing of the system's nginx)."""
+    site = (ROOT / "deploy/nginx/tracker.conf").read_text(encoding="utf-8")
+    site = re.sub(r"^\s*listen \[::\].*\n", "", site, flags=re.M)
+    site = substitute(site, "listen 80;", f"listen 127.0.0.1:{http_port};")
+    site = substitute(site, "listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+    site = substitute(site, "server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
+    site = substitute(site, "/etc/ssl/tracker/fullchain.pem", str(folder / "cert.pem"))
+    site = substitute(site, "/etc/ssl/tracker/privkey.pem", str(folder / "key.pem"))
+    (folder / "site.conf").write_text(site, encoding="utf-8")
+    temp = "\n".join(f"    {kind}_temp_path {folder / kind};"
+                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    config = folder / "nginx.conf"
+    config.write_text(f"""{'user root;' if os.geteuid() == 0 else ''}
+daemon off;
+worker_processes 1;
+pid {folder / 'nginx.pid'};
+error_log {folder / 'error.log'} warn;
+events {{ worker_connections 64; }}
+http {{
+    log_format forwarded '$remote_addr "$http_x_forwarded_for" "$request" $status';
+    access_log {folder / 'access.log'} forwarded;
+{temp}
+    include {folder / 'site.conf'};
+}}
+""", encoding="utf-8")
+    return config
+
+
+class Browser:
+    """A client through nginx: TLS (self-signed, not verified), cookies, no redirects."""
+
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.context = ssl.create_default_context()
+        self.context.check_hostname = False
+        self.context.verify_mode = ssl.CERT_NONE
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPSHandler(context=self.context),
+            urllib.request.HTTPCookieProcessor(CookieJar()), self._NoRedirect())
+
+    def open(self, path: str, data: dict | None = None, headers: dict | None = None):
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        # A browser's Referer, which the CSRF check requires on HTTPS (same host and port).
+        headers = {"Referer": self.base + path, **(headers or {})}
+        request = urllib.request.Request(self.base + path, data=body, headers=headers)
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read()
+
+
+class FormParser(HTMLParser):
+    """Each form's action, its inputs' values and its selects' option values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict] = []
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": attrs.get("action", ""), "fields": {}, "options": {}})
+        elif self.forms and tag in ("input", "textarea") and attrs.get("name"):
+            self.forms[-1]["fields"][attrs["name"]] = attrs.get("value") or ""
+        elif self.forms and tag == "select":
+            self._select = attrs.get("name")
+            self.forms[-1]["options"][self._select] = []
+        elif self.forms and tag == "option" and self._select:
+            self.forms[-1]["options"][self._select].append(attrs.get("value", ""))
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def form_on(page: bytes, action_suffix: str = "", having: str = "") -> dict:
+    """The page's first form whose action ends so, and that has the field `having`."""
+    parser = FormParser()
+    parser.feed(page.decode("utf-8"))
+    return next(f for f in parser.forms if f["action"].endswith(action_suffix)
+                and (not having or having in f["fields"]))
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """The production layout on this machine: the database migrated and seeded, gunicorn
+    and `flask worker` with deploy/tracker.env.example's settings, nginx with
+    deploy/nginx/tracker.conf and a self-signed certificate, on free local ports."""
+    nginx = find_nginx()
+    if nginx is None:
+        if REQUIRE_NGINX:
+            pytest.fail("TRACKER_REQUIRE_NGINX=1 but nginx is not installed")
+        pytest.skip("nginx is not installed (Debian package nginx)")
+    folder = tmp_path_factory.mktemp("deploy")
+    https_port, http_port, app_port = free_port(), free_port(), free_port()
+    env = base_env(**example_env())
+    for key in [k for k in env if k.startswith("MAIL_")]:
+        del env[key]  # no mail server: messages stay in the outbox
+    env.update(SECRET_KEY=secrets.token_urlsafe(48), BIND=f"127.0.0.1:{app_port}",
+               WEB_CONCURRENCY="2", TRACKER_BASE_URL=f"https://127.0.0.1:{https_port}",
+               TRUSTED_HOSTS="127.0.0.1")
+    assert env["TRACKER_ENV"] == "production" and env["TRUSTED_PROXIES"] == "1"
+    assert env["SCHEDULER_AUTOSTART"] == "0"
+    database = migrated_sqlite(folder, env)
+    refused = subprocess.run([*FLASK, "seed-demo"], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert refused.returncode != 0 and "refused" in refused.stderr
+    subprocess.run([*FLASK, "seed-demo"], cwd=ROOT, env={**env, "TRACKER_ENV": "development"},
+                   check=True, capture_output=True, timeout=120)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-keyout", folder / "key.pem",
+                    "-out", folder / "cert.pem"], check=True, capture_output=True, timeout=60)
+    config = nginx_config(folder, https_port, http_port, app_port)
+
+    logs = {name: open(folder / f"{name}.out", "w") for name in ("gunicorn", "worker", "nginx")}
+    processes = {
+        "gunicorn": subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                                      "wsgi:app"], cwd=ROOT, env=env, stdout=logs["gunicorn"],
+                                     stderr=subprocess.STDOUT),
+        "worker": subprocess.Popen([*FLASK, "worker"], cwd=ROOT, env=env, stdout=logs["worker"],
+                                   stderr=subprocess.STDOUT),
+        "nginx": subprocess.Popen([nginx, "-p", str(folder), "-c", str(config),
+                                   "-e", str(folder / "error.log")], stdout=logs["nginx"],
+                                  stderr=subprocess.STDOUT),
+    }
+    browser = Browser(f"https://127.0.0.1:{https_port}")
+
+    def ready():
+        for name, process in processes.items():
+            assert process.poll() is None, (name, (folder / f"{name}.out").read_text())
+        try:
+            return browser.open("/healthz")[0] == 200
+        except OSError:
+            return False
+
+    try:
+        wait_for(ready, 60, "gunicorn behind nginx")
+        yield {"browser": browser, "database": database, "folder": folder,
+               "processes": processes, "https_port": https_port}
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs.values():
+            log.close()
+
+
+def throttle_keys(database: Path) -> list[str]:
+    with sqlite3.connect(database) as conn:
+        return [key for (key,) in conn.execute("SELECT key FROM throttle_counter")]
+
+
+def test_healthz_through_nginx_sees_the_worker(stack):
+    """/healthz answers through the proxy, over TLS, with the worker's heartbeat."""
+    def worker_alive():
+        status, headers, body = stack["browser"].open("/healthz")
+        return status == 200 and json.loads(body)["worker"]["alive"] and headers
+
+    headers = wait_for(worker_alive, 30, "the worker's heartbeat in /healthz")
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert headers["Cache-Control"] == "no-store"
+    assert "nginx/" not in headers.get("Server", "")  # server_tokens off
+
+
+def test_sign_in_post_an_update_and_download_through_nginx(stack):
+    """A demo officer signs in (CSRF, secure cookie), posts a status update on an item his
+    agency leads, and downloads the plan's CSV, all through nginx."""
+    browser = stack["browser"]
+    status, _, page = browser.open("/login")
+    assert status == 200
+    login = form_on(page, having="password")
+    status, headers, _ = browser.open("/login", {**login["fields"], "email": DEMO_OFFICER[0],
+                                                 "password": DEMO_OFFICER[1]})
+    assert status == 302, headers
+    cookie = next(v for k, v in headers.items() if k.lower() == "set-cookie"
+                  and v.startswith("session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie
+
+    status, _, page = browser.open("/items/1")
+    assert status == 200
+    form = form_on(page, "/items/1/status")
+    new_status = next(value for value in form["options"]["status"] if value)
+    note = "Cập nhật qua nginx (kiểm thử triển khai)"
+    status, headers, _ = browser.open("/items/1/status", {
+        **form["fields"], "status": new_status, "note": note})
+    assert status == 302, headers
+    assert headers["Location"].endswith("/items/1")
+    assert note in browser.open("/items/1")[2].decode("utf-8")
+    without_token = {k: v for k, v in form["fields"].items() if k != "csrf_token"}
+    assert browser.open("/items/1/status", {**without_token, "note": note})[0] == 400
+
+    status, headers, body = browser.open("/plans/1/appendix.csv")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in headers["Content-Disposition"]
+    rows = body.decode("utf-8-sig").splitlines()
+    assert len(rows) >= 4 and any("Sở Công Thương" in row for row in rows)
+
+
+def test_the_throttle_counts_the_address_nginx_saw(stack):
+    """A client's own X-Forwarded-For is not believed: nginx appends the real address
+    (127.0.0.1 here) and the throttle counts that one (TRUSTED_PROXIES=1)."""
+    browser = Browser(stack["browser"].base)
+    login = form_on(browser.open("/login")[2], having="password")
+    status, _, page = browser.open("/login", {**login["fields"], "email": DEMO_OFFICER[0],
+                                              "password": "not-the-password"},
+                                   headers={"X-Forwarded-For": SPOOFED})
+    assert status == 400 and "Sai e-mail hoặc mật khẩu." in page.decode("utf-8")
+    keys = throttle_keys(stack["database"])
+    assert "login-address:127.0.0.1" in keys
+    assert not [key for key in keys if SPOOFED in key]
+    # What gunicorn received (its access log, gunicorn.conf.py): the client's value with
+    # the address nginx saw appended, of which ProxyFix takes the last.
+    wait_for(lambda: f'{SPOOFED}, 127.0.0.1 127.0.0.1 "POST /login'
+             in (stack["folder"] / "gunicorn.out").read_text(), 10, "gunicorn's access log")
+
+
+def test_nginx_error_pages_carry_the_security_headers(stack):
+    """An upload over client_max_body_size (= MAX_CONTENT_LENGTH) is refused by nginx with
+    413, and with gunicorn down nginx answers 502: both with the app's security headers.
+    Runs last: it stops gunicorn."""
+    import http.client
+
+    assert stack["processes"]["gunicorn"].poll() is None
+    conn = http.client.HTTPSConnection("127.0.0.1", stack["https_port"], timeout=30,
+                                       context=stack["browser"].context)
+    conn.putrequest("POST", "/plans/import")
+    conn.putheader("Content-Type", "application/octet-stream")
+    conn.putheader("Content-Length", str(10 * 1024 * 1024 + 1))
+    conn.endheaders()
+    response = conn.getresponse()
+    answers = [(response.status, response.headers, response.read())]
+    conn.close()
+
+    stack["processes"]["gunicorn"].terminate()
+    stack["processes"]["gunicorn"].wait(timeout=30)
+    answers.append(stack["browser"].open("/healthz"))
+    assert [status for status, _, _ in answers] == [413, 502]
+    for status, headers, body in answers:
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Cache-Control"] == "no-store"
+        assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+        assert f"Lỗi {status}" in body.decode("utf-8")
