@@ -83,6 +83,25 @@ def test_healthz_answers_trusted_hosts_only(app):
     assert client.get("/healthz", headers={"Host": "evil.example"}).status_code == 400
 
 
+# --- the first administrator -------------------------------------------------------------
+
+def test_create_admin_makes_the_first_account(app, runner, client):
+    """`flask create-admin` is how a new installation gets its first sign-in (seed-demo is
+    refused in production); a weak password or a second account of the e-mail is refused."""
+    args = ["create-admin", "Quan.Tri@tinh.gov.vn", "--name", "Nguyễn Văn Quản"]
+    weak = runner.invoke(args=[*args, "--password", "ngan"])
+    assert weak.exit_code != 0
+    result = runner.invoke(args=args, input="mat-khau-dai-du-manh-2026\n" * 2)
+    assert result.exit_code == 0, result.output
+    assert "admin quan.tri@tinh.gov.vn created" in result.output
+    again = runner.invoke(args=[*args, "--password", "mat-khau-dai-du-manh-2026"])
+    assert again.exit_code != 0 and "already exists" in again.output
+    response = client.post("/login", data={"email": "quan.tri@tinh.gov.vn",
+                                           "password": "mat-khau-dai-du-manh-2026"})
+    assert response.status_code == 302
+    assert client.get("/admin/users").status_code == 200
+
+
 # --- the worker process -----------------------------------------------------------------
 
 def wait_for(check, timeout: float, what: str):

@@ -14,6 +14,7 @@ from tracker.models import Plan
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(create_admin)
     app.cli.add_command(import_appendix)
     app.cli.add_command(export_appendix)
     app.cli.add_command(reminders)
@@ -35,6 +36,35 @@ def seed_demo(if_empty: bool) -> None:
     click.echo(f"plan {plan.id}: {'loaded' if created else 'already there'}")
     for user in DEMO_USERS:
         click.echo(f"{user.role.value:8} {user.email:28} {user.password}  ({user.agency})")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", required=True, help="The administrator's full name.")
+@click.option("--agency", default="Văn phòng UBND tỉnh", show_default=True,
+              help="The agency the account belongs to (created if no agency matches).")
+@click.password_option(help="Asked for (twice) if not given.")
+def create_admin(email: str, name: str, agency: str, password: str) -> None:
+    """Create an administrator account: the first sign-in of a new installation (the others
+    are invited from /admin/users)."""
+    from tracker.agencies import AgencyDirectory
+    from tracker.auth.service import find_user
+    from tracker.models import Role, User
+    from tracker.passwords import password_problems
+
+    if find_user(email) is not None:
+        raise click.ClickException(f"an account {email} already exists")
+    problems = password_problems(password, email, name)
+    if problems:
+        raise click.ClickException(" ".join(str(problem) for problem in problems))
+    owner = AgencyDirectory.load().find_or_create(agency)
+    db.session.flush()
+    user = User(email=User.normalise_email(email), name=name, role=Role.ADMIN.value,
+                agency_id=owner.id)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"admin {user.email} created ({owner.name})")
 
 
 @click.command("import-appendix")
