@@ -80,6 +80,9 @@ def test_those_who_decide_see_how_many_requests_wait(client, auth, officer, mana
     assert f'href="/consolidated?pending=y&amp;owner={owner_id}"' in page
     assert titles_listed(text(client.get(f"/consolidated?pending=y&owner={owner_id}"))) == {1}
     assert "1 đề nghị chờ duyệt" in text(client.get("/plans/mine"))
+    # In the navigation of every page, e.g. an item page.
+    nav = text(client.get("/items/2"))
+    assert 'class="waiting-decisions"' in nav[nav.index('id="site-nav"'):nav.index("</nav>")]
     auth.logout()
     auth.login(make_user("admin", "Sở Nội vụ"))
     page = text(client.get("/plans/"))
