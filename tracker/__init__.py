@@ -36,8 +36,23 @@ def create_app(config: Any = None) -> Flask:
     register_template_helpers(app)
     register_security_headers(app)
     register_commands(app)
+    tune_garbage_collector()
     start_scheduler_with_server(app)
     return app
+
+
+# Python's cyclic collector runs after every 700 new container objects: printing a list of
+# 5,000 items (40,000 cells) ran it hundreds of times over ever more live objects, a third of
+# the request (bench/bench_published.py: print view 0.36 → 0.25 s). Nothing here lives in
+# reference cycles that must be freed quickly, so young objects are collected less often.
+GC_THRESHOLDS = (50_000, 20, 20)
+
+
+def tune_garbage_collector() -> None:
+    import gc
+
+    if gc.get_threshold()[0] < GC_THRESHOLDS[0]:
+        gc.set_threshold(*GC_THRESHOLDS)
 
 
 def start_scheduler_with_server(app: Flask) -> None:

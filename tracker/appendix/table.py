@@ -376,13 +376,21 @@ def build_published_table(title: str, attached_line: str, columns: Sequence[tupl
         for item in members:
             add_item(item)
 
+    own_keys = keys[:len(columns)]
+
     def add_item(item: ItemSnapshot) -> None:
-        sub_rows = list(item.sub_rows or ())
-        height = 1 + len(sub_rows)
-        merged_up = set((item.extra or {}).get("_merged_up", ()))
-        first = [cell_text(item, key, item.number_text) for key in keys[:len(columns)]]
+        first = [cell_text(item, key, item.number_text) for key in own_keys]
         if with_status:
             first += [progress_text(item), remarks_text(item, today)]
+        merged_up = (item.extra or {}).get("_merged_up")
+        if not item.sub_rows and not merged_up:     # most rows: one line, nothing merged
+            row = [Cell(text) for text in first]
+            open_cells[:] = row
+            lines.append(("item", row))
+            return
+        sub_rows = list(item.sub_rows or ())
+        height = 1 + len(sub_rows)
+        merged_up = set(merged_up or ())
         split = {key for sub in sub_rows for key in sub}
         block = [[None] * width for _ in range(height)]
         for column, key in enumerate(keys):
