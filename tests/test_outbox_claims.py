@@ -102,11 +102,12 @@ def test_a_crashed_senders_claim_expires_and_the_resend_keeps_its_message_id(app
     assert {m.status for m in rows()} == {MessageStatus.SENT.value}
 
 
+# Row locks are PostgreSQL's (SQLite re-checks the claim in its UPDATE): PostgreSQL only.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_claims_skip_rows_another_transaction_holds(app):
     """On PostgreSQL a sender reads its candidates with FOR UPDATE SKIP LOCKED: rows locked by
     another sender's claim in progress are skipped, not waited for."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row locks are PostgreSQL's; SQLite re-checks the claim in its UPDATE")
+    assert db.engine.dialect.name == "postgresql"
     queue(60)
     with db.engine.connect() as other:
         other.execute(sa.text("SELECT id FROM outbox_message WHERE id <= 50 FOR UPDATE"))
