@@ -43,7 +43,7 @@ class Plan(db.Model):
                                                       server_default="")
     # The list's own shape when it was imported ("as published"), None for a list made in
     # the tracker (the seed's six columns): see `tracker.appendix.layout.PlanLayout`.
-    layout: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    layout: so.Mapped[dict | None] = so.mapped_column(sa.JSON(none_as_null=True))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     version: so.Mapped[int] = so.mapped_column(default=1)
 
@@ -103,10 +103,10 @@ class Proposal(db.Model):
     section_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("plan_section.id", ondelete="SET NULL"), index=True)
     # Cells of the list's own columns ("Sản phẩm đầu ra", "Kết quả") by column key.
-    extra: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    extra: so.Mapped[dict | None] = so.mapped_column(sa.JSON(none_as_null=True))
     # Further lines of one item in the source (a second lead agency with its own
     # coordinating agencies), as {column key: text}; the other cells are merged down.
-    sub_rows: so.Mapped[list | None] = so.mapped_column(sa.JSON)
+    sub_rows: so.Mapped[list | None] = so.mapped_column(sa.JSON(none_as_null=True))
     # Printed verbatim; the agencies it names are linked in `coordinators`.
     coordination: so.Mapped[str] = so.mapped_column(NFCText, default="")
     # The period in force: as published (or as typed, canonical), then the canonical label
