@@ -100,10 +100,15 @@ def timed_get(client, engine, path: str, label: str, target: float | None) -> No
     timed(label, target, run, queries_of=len(statements))
 
 
-def main() -> None:
+def bench_app():
+    """The app on DATABASE_URL (an EMPTY database), else on a SQLite file in a temp folder."""
     tmp = tempfile.mkdtemp()
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
+
+
+def main() -> None:
+    app = bench_app()
     with app.app_context():
         db.create_all()
         started = time.perf_counter()

@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_appendix import timed_get  # noqa: E402
+from bench_appendix import bench_app, timed_get  # noqa: E402
 
-from tracker import create_app  # noqa: E402
 from tracker.agencies import AgencyDirectory  # noqa: E402
 from tracker.appendix.imports import import_source  # noqa: E402
 from tracker.appendix.readers import SourceTable  # noqa: E402
@@ -71,9 +69,7 @@ def published_grid() -> SourceTable:
 
 
 def main() -> None:
-    tmp = tempfile.mkdtemp()
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
+    app = bench_app()
     with app.app_context():
         db.create_all()
         started = time.perf_counter()

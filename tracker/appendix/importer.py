@@ -34,10 +34,9 @@ HEADER_OF = {
     "product": "Sản phẩm",
 }
 PLAN_COLUMNS = ("position", "title", "lead_agency", "coordination", "due_period", "approving_level")
-REQUIRED = ("title", "lead_agency", "due_period")
-# Filled from the item above when a merged cell lost its value in a paste. Only the
-# required columns: an empty one cannot be meant, whereas "Cấp trình" may truly be empty
-# (and DOCX/XLSX readers fill real merged cells themselves).
+# Filled from the item above when a merged cell lost its value in a paste. Only the lead and
+# the period: an empty one is hardly meant, whereas a coordination or "Cấp trình" may truly be
+# empty (and the DOCX/XLSX readers say which cells are merged).
 FILLED_DOWN = ("lead_agency", "due_period")
 LIMITS = {"position": 50, "title": 2000, "lead_agency": 1000, "coordination": 2000,
           "due_period": 200, "approving_level": 200}
@@ -105,7 +104,6 @@ class ImportedRow:
     due_period: str         # as published (NFC, trimmed), "" when the list has none
     approving_level: str
     group: str = ""         # the heading above the row, as written ("QUÝ III/2020")
-    notes: str = ""
     progress: str = ""      # "Tình hình thực hiện" as written
     number_text: str = ""   # the STT cell as published ("1.1", "5.2.3", "1.")
     lead_text: str = ""     # the lead cell as published

@@ -238,7 +238,7 @@ def save_import(plan: ImportPlan, choices: Mapping[str, int | None], *, target: 
             db.session.add(row)
             sections.append(row)
     for position, row in enumerate(result.rows, start=first):
-        notes = row.notes
+        notes = ""
         published = None
         if target.layout is not None:
             published = PublishedCells(
@@ -250,8 +250,8 @@ def save_import(plan: ImportPlan, choices: Mapping[str, int | None], *, target: 
                 merged_up=row.merged_up,
                 section=sections[row.section] if row.section is not None and sections else None)
         else:
-            notes = "\n".join(filter(None, [notes] + [f"{headers.get(key, '')}: {text}"
-                                                     for key, text in row.extra.items()]))
+            notes = "\n".join(f"{headers.get(key, '')}: {text}"
+                               for key, text in row.extra.items())
         proposal = add_proposal(target, ProposalFields(
             title=row.title,
             lead_agency_name=names.get(row.lead_agency, row.lead_agency),

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 
 from tracker.agencies import AgencyDirectory
 from tracker.appendix.table import document_phrase
-from tracker.extensions import db
 from tracker.clock import local_datetime
+from tracker.extensions import db
 from tracker.models import JournalEntry, JournalKind, Plan, Proposal
 from tracker.periods import PeriodError, format_date, parse_period
 from tracker.plans.service import ProposalFields
