@@ -118,6 +118,8 @@ class Proposal(db.Model):
     original_due_date: so.Mapped[date | None]
     # An officer's postponement request waiting for a manager: "xin lùi sang Quý IV/2020 — chờ duyệt".
     requested_due_period: so.Mapped[str | None] = so.mapped_column(NFCString(200))
+    # An officer's withdrawal request waiting for a manager (the reason is in the journal).
+    withdrawal_requested: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     approving_level: so.Mapped[str] = so.mapped_column(NFCString(200), default="")
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default=Status.NOT_STARTED, index=True)
     submission_ref: so.Mapped[str | None] = so.mapped_column(NFCText)
@@ -153,6 +155,10 @@ class JournalKind(StrEnum):
     EDIT = "edit"
     POSTPONEMENT_REQUESTED = "postponement_requested"
     POSTPONEMENT_REFUSED = "postponement_refused"
+    WITHDRAWAL_REQUESTED = "withdrawal_requested"
+    WITHDRAWAL_REFUSED = "withdrawal_refused"
+    # A manager puts a withdrawn item back on the list (old_status → new_status as journaled).
+    REINSTATED = "reinstated"
 
 
 class JournalEntry(db.Model):
