@@ -37,7 +37,12 @@ def test_progress_text_for_each_kind_of_status():
                                   last_status_note="Chờ ý kiến Bộ")) == \
         "Đã được đồng ý lùi sang Quý IV/2020: Chờ ý kiến Bộ"
     assert progress_text(snapshot(status="withdrawn", last_status_note="Không còn phù hợp")) == \
-        "Xin rút khỏi danh mục: Không còn phù hợp"
+        "Đã rút khỏi danh mục: Không còn phù hợp"
+    assert progress_text(snapshot(status="withdrawn", outcome_ref="Công văn số 7/UBND-KT",
+                                  last_status_note="Không còn phù hợp")) == \
+        "Đã rút khỏi danh mục (Công văn số 7/UBND-KT): Không còn phù hợp"
+    assert progress_text(snapshot(status="in_progress", withdrawal_requested=True)) == \
+        "Đang xây dựng. Đề nghị rút khỏi danh mục, chờ ý kiến"
     assert progress_text(snapshot(status="not_started")) == "Chưa triển khai"
     assert progress_text(snapshot(status="approved", outcome_ref="Quyết định số 9/QĐ-UBND")) == \
         "Đã ban hành (Quyết định số 9/QĐ-UBND)"

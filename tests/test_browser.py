@@ -193,14 +193,14 @@ def test_manager_approves_an_officers_postponement_request(context, problems, li
     with officer.expect_navigation():
         form.locator("button[type=submit]").click()
     assert "Chờ duyệt: xin lùi sang Quý I/2021" in officer.locator("dl.facts").inner_text()
-    assert officer.locator("#postponement").count() == 0  # officers do not decide
+    assert officer.locator("#decision").count() == 0  # officers do not decide
 
     manager_context = context.browser.new_context()
     try:
         manager = manager_context.new_page()
         login(manager, live_url, *MANAGER)
         manager.goto(f"{live_url}/items/2")
-        decision = manager.locator("#postponement form")
+        decision = manager.locator("#decision form")
         assert decision.count() == 1
         with manager.expect_navigation():
             decision.get_by_role("button", name="Đồng ý", exact=True).click()

@@ -62,7 +62,7 @@ def test_a_request_is_seen_on_the_lists_and_decided_with_its_letter(context, pro
             "Chưa triển khai. Đề nghị lùi sang Quý I/2021, chờ ý kiến"
 
         manager.goto(f"{live_url}/items/2")
-        decision = manager.locator("#postponement form")
+        decision = manager.locator("#decision form")
         decision.locator("input[name=document_ref]").fill("2345/UBND-KT")
         decision.locator("input[name=document_date]").fill("5/10/2020")
         with manager.expect_navigation():
@@ -94,3 +94,53 @@ def test_a_future_document_date_is_refused_in_the_browser(context, problems, liv
     # The refused form comes back as a 400, which Chromium logs; nothing else may be wrong.
     unexpected = [p for p in problems.all() if "status of 400" not in p]
     assert not unexpected, "\n".join(unexpected)
+
+
+def test_a_withdrawal_waits_is_decided_and_can_be_reversed(context, problems, live_url):
+    """The officer asks to withdraw item 3 in the words of a request; the item stays listed,
+    badged; the manager approves, the report prints the withdrawal with its reason; the
+    manager puts it back and the history reads request → decision → reversal."""
+    officer = context.new_page()
+    login(officer, live_url, *OFFICER)
+    officer.goto(f"{live_url}/items/3")
+    form = officer.locator("form.status-form")
+    choice = form.locator("select[name=status] option[value=withdrawn]")
+    assert choice.inner_text() == "Xin rút khỏi danh mục (lãnh đạo quyết định)"
+    form.locator("select[name=status]").select_option("withdrawn")
+    form.locator("textarea[name=note]").fill("Đã lồng ghép vào đề án số 5")
+    with officer.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert "đang chờ quyết định" in officer.locator(".flash").first.inner_text()
+    assert officer.locator("dl.facts .badge.pending").inner_text() == \
+        "Chờ duyệt: xin rút khỏi danh mục"
+
+    manager_context = context.browser.new_context(locale="vi-VN")
+    problems.watch(manager_context)
+    try:
+        manager = manager_context.new_page()
+        login(manager, live_url, *MANAGER)
+        manager.goto(f"{live_url}/items/3")
+        decision = manager.locator("#decision")
+        assert decision.locator("h2").inner_text() == "Đề nghị rút khỏi danh mục"
+        with manager.expect_navigation():
+            decision.get_by_role("button", name="Đồng ý", exact=True).click()
+        assert "Đã rút khỏi danh mục" in manager.locator("dl.facts").inner_text()
+        manager.goto(f"{live_url}/plans/1/appendix?progress=1")
+        third_row = manager.locator("table.appendix-table tbody tr").nth(2).locator("td")
+        progress = column(manager, "Tình hình thực hiện")
+        assert third_row.nth(progress).text_content() == \
+            "Đã rút khỏi danh mục: Đã lồng ghép vào đề án số 5"
+
+        manager.goto(f"{live_url}/items/3")
+        reinstate = manager.locator("#reinstate form")
+        reinstate.locator("textarea[name=reason]").fill("UBND tỉnh giao lại")
+        with manager.expect_navigation():
+            reinstate.locator("button[type=submit]").click()
+        assert "Đã rút" not in manager.locator("dl.facts").inner_text()
+        history = manager.locator("#journal li").all_inner_texts()
+        assert "Đưa trở lại danh mục" in history[0] and "UBND tỉnh giao lại" in history[0]
+        assert "Đã rút khỏi danh mục" in history[1]
+        assert "Đề nghị rút khỏi danh mục" in history[2] and "Đã lồng ghép" in history[2]
+    finally:
+        manager_context.close()
+    assert not problems.all(), "\n".join(problems.all())

@@ -29,7 +29,7 @@ def form_data():
 
 
 POSTS = ("/plans/new", "/plans/1/edit", "/plans/1/items/new", "/items/1/status", "/items/1/edit",
-         "/items/1/notes", "/items/1/postponement", "/password/forgot", "/account/password",
+         "/items/1/notes", "/items/1/decision", "/password/forgot", "/account/password",
          "/plans/import", "/plans/1/import")
 # A valid submission of each form: the fuzzer replaces some fields, so it reaches the
 # code behind validation too, not only the validators.
@@ -43,7 +43,7 @@ VALID = {
     "/items/1/edit": {"title": "Đề án", "lead_agency_name": "Sở Công Thương",
                       "due_period": "Quý I/2021", "version": "1"},
     "/items/1/notes": {"notes": "Ghi chú", "version": "1"},
-    "/items/1/postponement": {"decision": "refuse", "reason": "Không", "version": "1"},
+    "/items/1/decision": {"decision": "refuse", "reason": "Không", "version": "1"},
     "/password/forgot": {"email": "ai.do@so.vn"},
     "/plans/import": {"title": "Danh mục", "owner_agency_id": "1",
                       "pasted": "Tên đề án\tCơ quan chủ trì\tThời gian trình\nĐề án\tSở A\tQuý I/2021"},

@@ -111,7 +111,7 @@ def test_web_requests_only_queue_mail(app, client, auth, make_user, seed_plan):
             "version": "1"}).status_code == 302
         auth.logout()
         auth.login(manager, "lanhdao-demo-2020")
-        assert timed("post", "/items/1/postponement",
+        assert timed("post", "/items/1/decision",
                      data={"decision": "approve", "version": "2"}).status_code == 302
         assert server.connections == 0
     assert all(seconds < 1 for _, seconds in timings), timings

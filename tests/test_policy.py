@@ -70,7 +70,7 @@ def test_involvement_is_only_asked_when_needed():
 ])
 def test_can_manage_plan(who, owner, expected):
     assert policy.can_manage_plan(who, owner) is expected
-    assert policy.can_decide_postponement(who, owner) is expected
+    assert policy.can_decide_request(who, owner) is expected
 
 
 @pytest.mark.parametrize("who,lead,coordinators,update,comment", [
@@ -86,10 +86,10 @@ def test_status_and_comments(who, lead, coordinators, update, comment):
     assert policy.can_comment(who, lead, SCT, coordinators) is comment
 
 
-def test_postponement_needs_approval_unless_a_manager_in_scope():
-    assert policy.postponement_needs_approval(actor("officer", SCT), SCT)
-    assert policy.postponement_needs_approval(actor("manager", STC), SCT)
-    assert not policy.postponement_needs_approval(actor("manager", SCT), SCT)
+def test_request_needs_approval_unless_a_manager_in_scope():
+    assert policy.request_needs_approval(actor("officer", SCT), SCT)
+    assert policy.request_needs_approval(actor("manager", STC), SCT)
+    assert not policy.request_needs_approval(actor("manager", SCT), SCT)
 
 
 def test_owner_choices_for_a_new_plan():

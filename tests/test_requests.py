@@ -122,7 +122,7 @@ def test_a_request_overtaken_by_a_new_deadline_cannot_be_approved(client, auth, 
                                                                          day=31)
     db.session.commit()
     auth.login(manager)
-    response = client.post("/items/1/postponement", data={"decision": "approve",
+    response = client.post("/items/1/decision", data={"decision": "approve",
                                                           "version": str(item.version)})
     assert response.status_code == 400 and "phải muộn hơn hạn hiện tại" in text(response)
     item = db.session.get(Proposal, 1)
@@ -143,7 +143,7 @@ def test_pending_and_decided_read_differently_on_screen_and_in_print(client, aut
     assert "Đã được đồng ý lùi thời gian trình" in page and titles_listed(page) == set()
     assert "Xin lùi thời gian trình" not in page
 
-    response = client.post("/items/1/postponement", data={
+    response = client.post("/items/1/decision", data={
         "decision": "approve", "document_ref": "2345/UBND-KT", "document_date": "5/10/2020",
         "version": str(db.session.get(Proposal, 1).version)})
     assert response.status_code == 302
@@ -160,7 +160,7 @@ def test_pending_and_decided_read_differently_on_screen_and_in_print(client, aut
 def test_a_decision_letter_that_names_its_kind_prints_as_typed(client, auth, officer, manager):
     request_postponement(client, auth, officer)
     auth.login(manager)
-    client.post("/items/1/postponement", data={
+    client.post("/items/1/decision", data={
         "decision": "approve", "document_ref": "Thông báo số 77/TB-UBND",
         "document_date": "5/10/2020", "version": str(db.session.get(Proposal, 1).version)})
     printed = text(client.get("/plans/1/appendix?progress=1"))
@@ -192,7 +192,7 @@ def test_a_document_dated_after_today_is_refused(client, auth, officer, manager)
 
     request_postponement(client, auth, officer, item_id=2, period="Quý I/2021")
     auth.login(manager)
-    response = client.post("/items/2/postponement", data={
+    response = client.post("/items/2/decision", data={
         "decision": "approve", "document_ref": "12/UBND-KT",
         "document_date": format_date(tomorrow),
         "version": str(db.session.get(Proposal, 2).version)})
@@ -240,7 +240,7 @@ def test_a_manager_is_not_told_of_his_own_decision(client, auth, officer, manage
     colleague = make_user("manager", "Sở Công Thương")
     request_postponement(client, auth, officer)
     auth.login(manager)
-    assert client.post("/items/1/postponement", data={
+    assert client.post("/items/1/decision", data={
         "decision": "approve", "version": str(db.session.get(Proposal, 1).version)}
     ).status_code == 302
     mailed = set(db.session.scalars(sa.select(OutboxMessage.recipient).where(

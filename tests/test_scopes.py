@@ -96,7 +96,7 @@ def test_forged_update_on_another_agencys_item_changes_nothing(client, auth, mak
     for url, data in (("/items/1/status", {"status": "submitted", "document_ref": "9/TTr",
                                            "document_date": "1/1/2021", "version": "1"}),
                       ("/items/1/notes", {"notes": "x", "version": "1"}),
-                      ("/items/1/postponement", {"decision": "approve", "version": "1"})):
+                      ("/items/1/decision", {"decision": "approve", "version": "1"})):
         assert client.post(url, data=data).status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)) == before
     assert db.session.get(Proposal, 1).status == "not_started"

@@ -64,6 +64,7 @@ EXPECTED = {
     ("proposals.update_status", "POST"): expect(LOGIN, 403, 400, 403, 400, 400),
     ("proposals.update_notes", "POST"): expect(LOGIN, 403, 400, 403, 400, 400),
     ("proposals.decide", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
+    ("proposals.reinstate_item", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     ("proposals.edit", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
     ("proposals.edit", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     # User 1 is the demo admin, not the signed-in one: the buttons act on another account.

@@ -159,8 +159,8 @@ def test_an_officers_postponement_is_a_request_until_a_manager_approves(client, 
         ("not_started", "Quý III/2020", "Quý IV/2020")
     page = text(client.get("/items/1"))
     assert "Chờ duyệt: xin lùi sang Quý IV/2020" in page
-    assert 'action="/items/1/postponement"' not in page           # officers do not decide
-    assert client.post("/items/1/postponement", data={"decision": "approve", "version": "2"}
+    assert 'action="/items/1/decision"' not in page           # officers do not decide
+    assert client.post("/items/1/decision", data={"decision": "approve", "version": "2"}
                        ).status_code == 403
     # A second request while one waits is not offered.
     assert client.post("/items/1/status", data={
@@ -177,8 +177,8 @@ def test_an_officers_postponement_is_a_request_until_a_manager_approves(client, 
     auth.logout()
     auth.login(manager)
     page = text(client.get("/items/1"))
-    assert 'action="/items/1/postponement"' in page
-    response = client.post("/items/1/postponement", data={"decision": "approve", "version": "2"})
+    assert 'action="/items/1/decision"' in page
+    response = client.post("/items/1/decision", data={"decision": "approve", "version": "2"})
     assert response.status_code == 302
     item = db.session.get(Proposal, 1)
     assert (item.status, item.due_period, item.due_date) == ("postponed", "Quý IV/2020",
@@ -186,7 +186,8 @@ def test_an_officers_postponement_is_a_request_until_a_manager_approves(client, 
     assert (item.original_due_period, item.original_due_date) == ("Quý III/2020", date(2020, 9, 30))
     assert item.requested_due_period is None
     page = text(client.get("/plans/1/appendix?progress=1"))
-    assert "<td>Đã được đồng ý lùi sang Quý IV/2020: Chờ ý kiến của Bộ</td>" not in page  # reason is the request's
+    # The reason is the request's, not the decision's.
+    assert "<td>Đã được đồng ý lùi sang Quý IV/2020: Chờ ý kiến của Bộ</td>" not in page
     assert "<td>Đã được đồng ý lùi sang Quý IV/2020</td>" in page
     assert page.count(">Quý III/2020</td>") == 2  # the filed period stays in print
     decided = db.session.scalars(sa.select(OutboxMessage.recipient).where(
@@ -201,9 +202,9 @@ def test_a_refusal_needs_a_reason_and_clears_the_request(client, auth, officer, 
                                          "note": "Thiếu số liệu", "version": "1"})
     auth.logout()
     auth.login(manager)
-    assert client.post("/items/2/postponement", data={"decision": "refuse", "version": "2"}
+    assert client.post("/items/2/decision", data={"decision": "refuse", "version": "2"}
                        ).status_code == 400
-    response = client.post("/items/2/postponement", data={
+    response = client.post("/items/2/decision", data={
         "decision": "refuse", "reason": "Đề nghị trình đúng hạn", "version": "2"})
     assert response.status_code == 302
     item = db.session.get(Proposal, 2)
@@ -233,11 +234,13 @@ def test_postponement_to_a_bad_period_is_a_field_error(client, auth, officer):
 
 
 def test_withdrawal_needs_a_reason(client, auth, officer):
+    """An officer's withdrawal is a request (tests/test_withdrawal.py), and it needs a reason."""
     auth.login(officer)
     assert client.post("/items/1/status", data={"status": "withdrawn", "version": "1"}).status_code == 400
     assert client.post("/items/1/status", data={"status": "withdrawn", "note": "Không còn phù hợp",
                                                 "version": "1"}).status_code == 302
-    assert db.session.get(Proposal, 1).status == "withdrawn"
+    item = db.session.get(Proposal, 1)
+    assert (item.status, item.withdrawal_requested) == ("not_started", True)
 
 
 def test_a_transition_the_model_refuses_is_a_form_error(client, auth, officer):

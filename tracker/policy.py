@@ -53,7 +53,7 @@ def can_create_plans(actor: Actor) -> bool:
 
 
 def can_manage_plan(actor: Actor, owner_agency_id: int) -> bool:
-    """Edit the plan and its items, decide on postponements."""
+    """Edit the plan and its items, decide on requests."""
     if _is(actor, Role.ADMIN):
         return True
     return _is(actor, Role.MANAGER) and (sees_every_plan(actor) or actor.agency_id == owner_agency_id)
@@ -84,12 +84,13 @@ def can_comment(actor: Actor, lead_agency_ids: int | Collection[int], owner_agen
     return _is(actor, Role.OFFICER, Role.MANAGER) and actor.agency_id in coordinator_ids
 
 
-def postponement_needs_approval(actor: Actor, owner_agency_id: int) -> bool:
-    """An officer's postponement is a request; a manager in scope decides at once."""
+def request_needs_approval(actor: Actor, owner_agency_id: int) -> bool:
+    """An officer's postponement or withdrawal is a request; a manager in scope decides at once."""
     return not can_manage_plan(actor, owner_agency_id)
 
 
-def can_decide_postponement(actor: Actor, owner_agency_id: int) -> bool:
+def can_decide_request(actor: Actor, owner_agency_id: int) -> bool:
+    """Approve or refuse a postponement or withdrawal request; put a withdrawn item back."""
     return can_manage_plan(actor, owner_agency_id)
 
 

@@ -33,7 +33,15 @@ LABELS: dict[Status, str] = {
     # Set only by a decision: a request waiting for one leaves the status as it was
     # (Proposal.requested_due_period says it waits).
     Status.POSTPONED: N_("Postponement approved"),
-    Status.WITHDRAWN: N_("Withdrawal requested"),
+    # Decided as well: a withdrawal request leaves the status as it was until a manager
+    # approves it (Proposal.withdrawal_requested says it waits).
+    Status.WITHDRAWN: N_("Withdrawn from the list"),
+}
+
+# What an officer choosing POSTPONED or WITHDRAWN asks for, when a manager decides.
+REQUEST_LABELS: dict[Status, str] = {
+    Status.POSTPONED: N_("Ask to postpone the submission (a manager decides)"),
+    Status.WITHDRAWN: N_("Ask to withdraw from the list (a manager decides)"),
 }
 
 # The official wording, used in printed appendices whatever the interface language.
@@ -45,7 +53,7 @@ VI_LABELS: dict[Status, str] = {
     Status.APPROVED: "Đã ban hành / phê duyệt",
     Status.RETURNED: "Trả lại, chỉnh sửa",
     Status.POSTPONED: "Đã được đồng ý lùi thời gian trình",
-    Status.WITHDRAWN: "Xin rút khỏi danh mục",
+    Status.WITHDRAWN: "Đã rút khỏi danh mục",
 }
 
 ENDED: frozenset[Status] = frozenset({Status.SUBMITTED, Status.APPROVED, Status.WITHDRAWN})
@@ -68,6 +76,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 NEEDS_DOCUMENT = frozenset({Status.SUBMITTED, Status.APPROVED})
 NEEDS_REASON = frozenset({Status.POSTPONED, Status.WITHDRAWN, Status.RETURNED})
 NEEDS_NEW_PERIOD = frozenset({Status.POSTPONED})
+# What an officer may only ask for: a manager of the plan's owner agency decides.
+NEEDS_DECISION = frozenset({Status.POSTPONED, Status.WITHDRAWN})
 
 
 class TransitionError(ValueError):

@@ -66,11 +66,15 @@ NO_STATUS = LastStatus()
 
 
 def last_statuses(item_ids: sa.Select) -> dict[int, LastStatus]:
-    """The latest status change of each item `item_ids` selects: its note and document."""
+    """The latest change of each item `item_ids` selects to the status it has now: its note
+    and document (an item put back on the list in its former status prints what brought it
+    there, not its withdrawal)."""
     latest = (
         sa.select(sa.func.max(JournalEntry.id))
+        .join(Proposal, Proposal.id == JournalEntry.proposal_id)
         .where(JournalEntry.proposal_id.in_(item_ids),
-               JournalEntry.kind == JournalKind.STATUS.value)
+               JournalEntry.kind == JournalKind.STATUS.value,
+               JournalEntry.new_status == Proposal.status)
         .group_by(JournalEntry.proposal_id)
     )
     rows = db.session.execute(
@@ -79,6 +83,10 @@ def last_statuses(item_ids: sa.Select) -> dict[int, LastStatus]:
     )
     return {proposal_id: LastStatus(note or "", decision_phrase(ref, issued_on))
             for proposal_id, note, ref, issued_on in rows}
+
+
+# A postponed or withdrawn item prints the document of the decision that made it so.
+DECIDED_BY_LETTER = frozenset({Status.POSTPONED, Status.WITHDRAWN})
 
 
 def decision_phrase(ref: str | None, issued_on: date | None) -> str:
@@ -130,7 +138,8 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
                   Proposal.coordination, Proposal.original_due_period, Proposal.due_period,
                   Proposal.due_date, Proposal.approving_level, Proposal.status,
                   Proposal.submission_ref, Proposal.outcome_ref, Proposal.notes,
-                  Proposal.requested_due_period, Plan.title.label("plan_title"),
+                  Proposal.requested_due_period, Proposal.withdrawal_requested,
+                  Plan.title.label("plan_title"),
                   Proposal.number_text, Proposal.lead_text, Proposal.extra, Proposal.sub_rows,
                   Proposal.section_id)
         .join(Plan, Plan.id == Proposal.plan_id)
@@ -154,10 +163,11 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
             due_date=r.due_date, approving_level=r.approving_level, status=r.status,
             submission_ref=r.submission_ref, notes=r.notes,
             # A postponed item prints the document of the decision that moved its deadline.
-            outcome_ref=(notes.get(r.id, NO_STATUS).document if r.status == Status.POSTPONED
+            outcome_ref=(notes.get(r.id, NO_STATUS).document if r.status in DECIDED_BY_LETTER
                          else r.outcome_ref),
             last_status_note=notes.get(r.id, NO_STATUS).note,
             requested_due_period=r.requested_due_period,
+            withdrawal_requested=r.withdrawal_requested,
             plan_title=r.plan_title, number_text=r.number_text, lead_text=r.lead_text,
             extra=r.extra, sub_rows=tuple(r.sub_rows) if r.sub_rows else None,
             section_id=r.section_id,

@@ -83,6 +83,7 @@ class ItemSnapshot:
     notes: str = ""
     last_status_note: str = ""
     requested_due_period: str | None = None
+    withdrawal_requested: bool = False
     plan_title: str = ""
     # As published (imported lists): the STT and lead cells, the list's own columns, further
     # lines of the item, the cells merged with the row above, the section it is under.
@@ -238,10 +239,12 @@ def _spanning(kind: str, text: str, width: int) -> BodyLine:
 
 def progress_text(item: ItemSnapshot) -> str:
     """"Tình hình thực hiện": the status in the official wording, with its document or reason;
-    a postponement request not yet decided is said after it, as a request."""
+    a request not yet decided is said after it, as a request."""
     text = _status_text(item)
     if item.requested_due_period:
         text += f". Đề nghị lùi sang {item.requested_due_period}, chờ ý kiến"
+    if item.withdrawal_requested:
+        text += ". Đề nghị rút khỏi danh mục, chờ ý kiến"
     return text
 
 
@@ -259,7 +262,11 @@ def _status_text(item: ItemSnapshot) -> str:
         if item.outcome_ref:
             text += f" ({item.outcome_ref})"
         return f"{text}: {item.last_status_note}" if item.last_status_note else text
-    if status in (Status.WITHDRAWN, Status.RETURNED) and item.last_status_note:
+    if status == Status.WITHDRAWN:
+        # Decided: with the document of the decision, when it had one, and the reason.
+        text = f"{label} ({item.outcome_ref})" if item.outcome_ref else label
+        return f"{text}: {item.last_status_note}" if item.last_status_note else text
+    if status == Status.RETURNED and item.last_status_note:
         return f"{label}: {item.last_status_note}"
     return label
 

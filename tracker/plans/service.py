@@ -57,8 +57,9 @@ class ItemFilters:
 
 
 def awaiting_decision() -> sa.ColumnElement[bool]:
-    """Condition on Proposal: a postponement request waits for a manager's decision."""
-    return Proposal.requested_due_period.is_not(None)
+    """Condition on Proposal: a postponement or withdrawal request waits for a manager's
+    decision."""
+    return sa.or_(Proposal.requested_due_period.is_not(None), Proposal.withdrawal_requested)
 
 
 def led_by(agency_id: int) -> sa.ColumnElement[bool]:

@@ -12,7 +12,7 @@ from tracker.fields import (
 )
 from tracker.forms import Form as FlaskForm
 from tracker.plans.forms import status_choices
-from tracker.statuses import Status, allowed_next
+from tracker.statuses import NEEDS_DECISION, REQUEST_LABELS, Status, allowed_next
 
 
 class StatusUpdateForm(FlaskForm):
@@ -26,21 +26,27 @@ class StatusUpdateForm(FlaskForm):
     version = VersionField()
 
     def offer_statuses(self, current: str, *, may_change_status: bool = True,
-                       request_waiting: bool = False) -> None:
+                       request_waiting: bool = False, asks: bool = False) -> None:
         """The transitions the status model allows from `current`, plus "note only".
 
-        Someone who may only comment gets "note only"; while a postponement request waits,
-        another cannot be made.
+        Someone who may only comment gets "note only"; one whose postponement or withdrawal
+        is a request (`asks`) is offered them in those words; while a request waits, no other
+        can be made.
         """
         next_statuses = sorted(allowed_next(current), key=list(Status).index) \
             if may_change_status else []
         if request_waiting:
-            next_statuses = [s for s in next_statuses if s != Status.POSTPONED]
-        self.status.choices = [SelectChoice("", _l("— no change, note only —"))] \
-            + status_choices(next_statuses)
+            next_statuses = [s for s in next_statuses if s not in NEEDS_DECISION]
+        choices = status_choices(next_statuses)
+        if asks:
+            choices = [SelectChoice(c.value, _l(REQUEST_LABELS[Status(c.value)]))
+                       if c.value in REQUEST_LABELS else c for c in choices]
+        self.status.choices = [SelectChoice("", _l("— no change, note only —"))] + choices
 
 
-class PostponementDecisionForm(FlaskForm):
+class RequestDecisionForm(FlaskForm):
+    """A manager's answer to a waiting postponement or withdrawal request."""
+
     decision = SelectField(choices=[SelectChoice("approve", _l("Approve")),
                                     SelectChoice("refuse", _l("Refuse"))],
                            validators=[InputRequired()])
@@ -50,6 +56,14 @@ class PostponementDecisionForm(FlaskForm):
     document_ref = CleanStringField(_l("Document number (Công văn, Thông báo)"),
                                     validators=[Optional(), max_length(300)])
     document_date = VietDateField(_l("Document date"), validators=[Optional(), max_length(30)])
+    version = VersionField()
+
+
+class ReinstateForm(FlaskForm):
+    """A manager puts a withdrawn item back on the list, saying why."""
+
+    reason = CleanTextAreaField(_l("Reason"), validators=[InputRequired(_l("Give the reason.")),
+                                                          max_length(4000)])
     version = VersionField()
 
 

@@ -1,11 +1,13 @@
-"""E-mails about one item's postponement: queued with the change, sent after the commit."""
+"""E-mails about one item's postponement and withdrawal requests: queued with the change,
+sent after the commit."""
 from __future__ import annotations
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from tracker.mailer import agency_recipients, queue_message
-from tracker.models import JournalEntry, OutboxMessage, Proposal, Role
+from tracker.models import JournalEntry, JournalKind, OutboxMessage, Proposal, Role
+from tracker.statuses import Status
 from tracker.web import external_url
 
 
@@ -23,31 +25,51 @@ def _queue_for(recipients, kind: str, subject_of, template: str, **context) -> l
     return messages
 
 
-def postponement_requested(proposal: Proposal, entry: JournalEntry, requester: str) -> list[OutboxMessage]:
+def request_made(proposal: Proposal, entry: JournalEntry, requester: str) -> list[OutboxMessage]:
     """Tell the managers of the plan's owner agency that a request waits for them."""
     link = external_url("proposals.show", proposal_id=proposal.id)
+    postponing = entry.kind == JournalKind.POSTPONEMENT_REQUESTED
+    kind = "postponement_requested" if postponing else "withdrawal_requested"
     return _queue_for(
         agency_recipients(proposal.plan.owner_agency_id, roles=(Role.MANAGER,)),
-        "postponement_requested",
-        lambda: _("[Proposal tracker] Postponement request: %(title)s",
-                  title=_short(proposal.title)),
-        "postponement_requested", proposal=proposal, entry=entry, requester=requester, link=link,
+        kind,
+        lambda: (_("[Proposal tracker] Postponement request: %(title)s", title=_short(proposal.title))
+                 if postponing else
+                 _("[Proposal tracker] Withdrawal request: %(title)s", title=_short(proposal.title))),
+        kind, proposal=proposal, entry=entry, requester=requester, link=link,
     )
 
 
-def postponement_decided(proposal: Proposal, entry: JournalEntry, approved: bool,
-                         decider: str) -> list[OutboxMessage]:
+def request_decided(proposal: Proposal, entry: JournalEntry, asked: Status, approved: bool,
+                    decider: str) -> list[OutboxMessage]:
     """Tell the lead agency (officers, managers, shared mailbox) what was decided."""
-    link = external_url("proposals.show", proposal_id=proposal.id)
+    subjects = {
+        (Status.POSTPONED, True): lambda: _("[Proposal tracker] Postponement approved: %(title)s",
+                                            title=_short(proposal.title)),
+        (Status.POSTPONED, False): lambda: _("[Proposal tracker] Postponement refused: %(title)s",
+                                             title=_short(proposal.title)),
+        (Status.WITHDRAWN, True): lambda: _("[Proposal tracker] Withdrawal approved: %(title)s",
+                                            title=_short(proposal.title)),
+        (Status.WITHDRAWN, False): lambda: _("[Proposal tracker] Withdrawal refused: %(title)s",
+                                             title=_short(proposal.title)),
+    }
+    kind = "postponement_decided" if asked == Status.POSTPONED else "withdrawal_decided"
+    return _queue_for(_lead_recipients(proposal), kind, subjects[asked, approved], kind,
+                      proposal=proposal, entry=entry, approved=approved, decider=decider,
+                      link=external_url("proposals.show", proposal_id=proposal.id))
+
+
+def reinstated(proposal: Proposal, entry: JournalEntry, decider: str) -> list[OutboxMessage]:
+    """Tell the lead agency that its withdrawn item is back on the list."""
     return _queue_for(
-        agency_recipients(proposal.lead_agency_id, roles=(Role.OFFICER, Role.MANAGER)),
-        "postponement_decided",
-        lambda: (_("[Proposal tracker] Postponement approved: %(title)s", title=_short(proposal.title))
-                 if approved else
-                 _("[Proposal tracker] Postponement refused: %(title)s", title=_short(proposal.title))),
-        "postponement_decided", proposal=proposal, entry=entry, approved=approved,
-        decider=decider, link=link,
-    )
+        _lead_recipients(proposal), "reinstated",
+        lambda: _("[Proposal tracker] Back on the list: %(title)s", title=_short(proposal.title)),
+        "reinstated", proposal=proposal, entry=entry, decider=decider,
+        link=external_url("proposals.show", proposal_id=proposal.id))
+
+
+def _lead_recipients(proposal: Proposal):
+    return agency_recipients(proposal.lead_agency_id, roles=(Role.OFFICER, Role.MANAGER))
 
 
 def _short(title: str, limit: int = 80) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker import policy
@@ -18,19 +19,22 @@ from tracker.plans.forms import (
 )
 from tracker.plans.service import agency_involved
 from tracker.proposals import bp, notices
-from tracker.proposals.forms import NotesForm, PostponementDecisionForm, StatusUpdateForm
+from tracker.proposals.forms import NotesForm, ReinstateForm, RequestDecisionForm, StatusUpdateForm
 from tracker.proposals.service import (
     FIELD_LABELS,
     StatusUpdate,
-    decide_postponement,
+    decide_request,
     early_document_warning,
     edit_notes,
     edit_proposal,
     get_proposal,
     journal_of,
     post_status_update,
+    reinstate,
+    request_waiting,
 )
 from tracker.services import CONFLICTS, FieldError
+from tracker.statuses import Status
 from tracker.web import tracker_today
 
 
@@ -65,25 +69,34 @@ class Rights:
         self.comment = policy.can_comment(current_user, lead, owner,
                                           [a.id for a in proposal.coordinators])
         self.manage = policy.can_manage_plan(current_user, owner)
-        self.decide = policy.can_decide_postponement(current_user, owner)
-        self.needs_approval = policy.postponement_needs_approval(current_user, owner)
+        self.decide = policy.can_decide_request(current_user, owner)
+        self.needs_approval = policy.request_needs_approval(current_user, owner)
+
+
+def offer_statuses(form: StatusUpdateForm, proposal: Proposal, rights: Rights) -> None:
+    form.offer_statuses(proposal.status, may_change_status=rights.update,
+                        request_waiting=request_waiting(proposal) is not None,
+                        asks=rights.needs_approval)
 
 
 def render_item(proposal: Proposal, *, status: int = 200, form: StatusUpdateForm | None = None,
-                decision_form: PostponementDecisionForm | None = None,
-                notes_form: NotesForm | None = None):
+                decision_form: RequestDecisionForm | None = None,
+                notes_form: NotesForm | None = None, reinstate_form: ReinstateForm | None = None):
     rights = Rights(proposal)
     if form is None and rights.comment:
         form = StatusUpdateForm(formdata=None, version=proposal.version)
     if form is not None:
-        form.offer_statuses(proposal.status, may_change_status=rights.update,
-                            request_waiting=bool(proposal.requested_due_period))
-    if decision_form is None and rights.decide and proposal.requested_due_period:
-        decision_form = PostponementDecisionForm(formdata=None, version=proposal.version)
+        offer_statuses(form, proposal, rights)
+    asked = request_waiting(proposal)
+    if decision_form is None and rights.decide and asked is not None:
+        decision_form = RequestDecisionForm(formdata=None, version=proposal.version)
+    if reinstate_form is None and rights.decide and proposal.status == Status.WITHDRAWN:
+        reinstate_form = ReinstateForm(formdata=None, version=proposal.version)
     if notes_form is None and rights.update:
         notes_form = NotesForm(formdata=None, notes=proposal.notes, version=proposal.version)
     return render_template(
         "proposals/show.html", proposal=proposal, form=form, decision_form=decision_form,
+        asked=asked, reinstate_form=reinstate_form,
         notes_form=notes_form, rights=rights, journal=journal_of(proposal.id),
         today=tracker_today(), field_labels=FIELD_LABELS,
         extra_columns=layout.extra_columns() if (layout := PlanLayout.from_json(
@@ -105,8 +118,7 @@ def update_status(proposal_id: int):
     if not rights.comment:
         abort(403)
     form = StatusUpdateForm()
-    form.offer_statuses(proposal.status, may_change_status=rights.update,
-                        request_waiting=bool(proposal.requested_due_period))
+    offer_statuses(form, proposal, rights)
     if not form.validate_on_submit():
         if form.status.errors and form.version.data is not None \
                 and form.version.data != proposal.version:
@@ -124,10 +136,11 @@ def update_status(proposal_id: int):
     try:
         entry = post_status_update(
             proposal, update, user_id=current_user.id, agency_id=current_user.agency_id,
-            expected_version=form.version.data, postponement_needs_approval=rights.needs_approval,
+            expected_version=form.version.data, needs_approval=rights.needs_approval,
             today=tracker_today())
-        messages = notices.postponement_requested(proposal, entry, current_user.name) \
-            if entry.kind == JournalKind.POSTPONEMENT_REQUESTED else []
+        asked = entry.kind in (JournalKind.POSTPONEMENT_REQUESTED, JournalKind.WITHDRAWAL_REQUESTED)
+        if asked:
+            notices.request_made(proposal, entry, current_user.name)
         queue_status_notices(proposal, entry, tracker_today())
         warning = early_document(proposal, update.document_date)
         db.session.commit()
@@ -140,7 +153,7 @@ def update_status(proposal_id: int):
         proposal = get_item(proposal_id)
         keep_typed_text(form, proposal)
         return render_item(proposal, form=form, status=409)
-    flash(_("The postponement request was sent to the managers.") if messages
+    flash(_("The request was sent to the managers; it waits for their decision.") if asked
           else _("The update was saved."), "success")
     if warning:
         flash(warning, "warning")
@@ -160,24 +173,25 @@ def keep_typed_text(form, proposal) -> None:
     form.form_errors.append(conflict_message())
 
 
-@bp.post("/<int:proposal_id>/postponement")
+@bp.post("/<int:proposal_id>/decision")
 def decide(proposal_id: int):
-    """Approve or refuse a waiting postponement request (managers in scope)."""
+    """Approve or refuse a waiting postponement or withdrawal request (managers in scope)."""
     proposal = get_item(proposal_id)
     if not Rights(proposal).decide:
         abort(403)
-    form = PostponementDecisionForm()
+    form = RequestDecisionForm()
     if not form.validate_on_submit():
         return render_item(proposal, decision_form=form, status=400)
     approve = form.decision.data == "approve"
+    asked = request_waiting(proposal)
     try:
-        entry = decide_postponement(proposal, approve=approve, reason=form.reason.data or "",
-                                    user_id=current_user.id, agency_id=current_user.agency_id,
-                                    expected_version=form.version.data,
-                                    document_ref=form.document_ref.data or "",
-                                    document_date=form.document_date.date,
-                                    today=tracker_today())
-        notices.postponement_decided(proposal, entry, approve, current_user.name)
+        entry = decide_request(proposal, approve=approve, reason=form.reason.data or "",
+                               user_id=current_user.id, agency_id=current_user.agency_id,
+                               expected_version=form.version.data,
+                               document_ref=form.document_ref.data or "",
+                               document_date=form.document_date.date,
+                               today=tracker_today())
+        notices.request_decided(proposal, entry, asked, approve, current_user.name)
         queue_status_notices(proposal, entry, tracker_today())
         warning = early_document(proposal, form.document_date.date)
         db.session.commit()
@@ -190,10 +204,43 @@ def decide(proposal_id: int):
         db.session.rollback()
         flash(conflict_message(), "danger")
         return render_item(get_item(proposal_id), status=409)
-    flash(_("The postponement was approved.") if approve else _("The postponement was refused."),
-          "success")
+    flash(DECIDED[asked, approve], "success")
     if warning:
         flash(warning, "warning")
+    return redirect(url_for("proposals.show", proposal_id=proposal.id))
+
+
+DECIDED = {
+    (Status.POSTPONED, True): _l("The postponement was approved."),
+    (Status.POSTPONED, False): _l("The postponement was refused."),
+    (Status.WITHDRAWN, True): _l("The withdrawal was approved: the item is off the list."),
+    (Status.WITHDRAWN, False): _l("The withdrawal was refused."),
+}
+
+
+@bp.post("/<int:proposal_id>/reinstate")
+def reinstate_item(proposal_id: int):
+    """Put a withdrawn item back on the list (managers in scope), with the reason."""
+    proposal = get_item(proposal_id)
+    if not Rights(proposal).decide:
+        abort(403)
+    form = ReinstateForm()
+    if not form.validate_on_submit():
+        return render_item(proposal, reinstate_form=form, status=400)
+    try:
+        entry = reinstate(proposal, reason=form.reason.data or "", user_id=current_user.id,
+                          agency_id=current_user.agency_id, expected_version=form.version.data)
+        notices.reinstated(proposal, entry, current_user.name)
+        db.session.commit()
+    except FieldError as error:
+        db.session.rollback()
+        form.reason.errors = [*form.reason.errors, error.message]
+        return render_item(get_item(proposal_id), reinstate_form=form, status=400)
+    except CONFLICTS:
+        db.session.rollback()
+        flash(conflict_message(), "danger")
+        return render_item(get_item(proposal_id), status=409)
+    flash(_("The item is back on the list."), "success")
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
 
 

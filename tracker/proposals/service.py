@@ -18,6 +18,7 @@ from tracker.periods import PeriodError, format_date, parse_period
 from tracker.plans.service import ProposalFields
 from tracker.services import FieldError, check_version
 from tracker.statuses import (
+    NEEDS_DECISION,
     NEEDS_DOCUMENT,
     NEEDS_NEW_PERIOD,
     NEEDS_REASON,
@@ -65,13 +66,13 @@ class StatusUpdate:
 
 def post_status_update(proposal: Proposal, update: StatusUpdate, *, user_id: int,
                        agency_id: int, expected_version: int | None,
-                       postponement_needs_approval: bool = False,
+                       needs_approval: bool = False,
                        today: date | None = None) -> JournalEntry:
     """Apply one update and journal it. Raises ConflictError, FieldError.
 
     A plain note overwrites nothing, so only a status change is refused on a stale version.
-    An officer's postponement is only a request (`postponement_needs_approval`): the item keeps
-    its status and deadline until a manager decides.
+    An officer's postponement or withdrawal is only a request (`needs_approval`): the item
+    keeps its status and deadline until a manager decides.
     """
     if update.new_status:
         check_version(proposal, expected_version)
@@ -87,12 +88,8 @@ def post_status_update(proposal: Proposal, update: StatusUpdate, *, user_id: int
         _check_document_date(update.document_date, today)
         entry.document_ref = update.document_ref or None
         entry.document_date = update.document_date
-        if new == Status.POSTPONED and postponement_needs_approval:
-            if proposal.requested_due_period:
-                raise FieldError("status", _("A postponement request is already waiting."))
-            entry.kind = JournalKind.POSTPONEMENT_REQUESTED.value
-            entry.new_due_period = proposal.requested_due_period = \
-                parse_period(update.new_period).label
+        if new in NEEDS_DECISION and needs_approval:
+            _record_request(proposal, entry, new, update.new_period)
         else:
             _apply_status(proposal, entry, new, update.new_period)
             if new == Status.SUBMITTED:
@@ -107,6 +104,27 @@ def post_status_update(proposal: Proposal, update: StatusUpdate, *, user_id: int
     return entry
 
 
+def request_waiting(proposal: Proposal) -> Status | None:
+    """The change an officer asked for and a manager has not yet decided, if any."""
+    if proposal.withdrawal_requested:
+        return Status.WITHDRAWN
+    if proposal.requested_due_period:
+        return Status.POSTPONED
+    return None
+
+
+def _record_request(proposal: Proposal, entry: JournalEntry, new: Status, new_period: str) -> None:
+    """One request at a time: it waits on the item until a manager decides."""
+    if request_waiting(proposal) is not None:
+        raise FieldError("status", _("A request is already waiting for a manager's decision."))
+    if new == Status.POSTPONED:
+        entry.kind = JournalKind.POSTPONEMENT_REQUESTED.value
+        entry.new_due_period = proposal.requested_due_period = parse_period(new_period).label
+    else:
+        entry.kind = JournalKind.WITHDRAWAL_REQUESTED.value
+        proposal.withdrawal_requested = True
+
+
 def _apply_status(proposal: Proposal, entry: JournalEntry, new: Status, new_period: str) -> None:
     entry.kind = JournalKind.STATUS.value
     entry.old_status, entry.new_status = proposal.status, new.value
@@ -115,36 +133,86 @@ def _apply_status(proposal: Proposal, entry: JournalEntry, new: Status, new_peri
         entry.new_due_period = period.label
         proposal.due_period, proposal.due_date = period.label, period.deadline()
         proposal.requested_due_period = None
+    if new == Status.WITHDRAWN:
+        proposal.withdrawal_requested = False
     proposal.status = new.value
 
 
-def decide_postponement(proposal: Proposal, *, approve: bool, reason: str, user_id: int,
-                        agency_id: int, expected_version: int | None,
-                        document_ref: str = "", document_date: date | None = None,
-                        today: date | None = None) -> JournalEntry:
-    """A manager approves (the deadline moves; the original stays) or refuses (with a reason),
-    citing the letter of the decision when there is one."""
+def decide_request(proposal: Proposal, *, approve: bool, reason: str, user_id: int,
+                   agency_id: int, expected_version: int | None,
+                   document_ref: str = "", document_date: date | None = None,
+                   today: date | None = None) -> JournalEntry:
+    """A manager approves or refuses (with a reason) the waiting request, citing the letter of
+    the decision when there is one. An approved postponement moves the deadline (the original
+    stays); an approved withdrawal takes the item off the list, the officer's reason with it
+    unless the manager gives his own."""
     check_version(proposal, expected_version)
-    if not proposal.requested_due_period:
-        raise FieldError("decision", _("There is no postponement request to decide."))
+    asked = request_waiting(proposal)
+    if asked is None:
+        raise FieldError("decision", _("There is no request to decide."))
     _check_document_date(document_date, today)
     entry = JournalEntry(user_id=user_id, agency_id=agency_id, note=reason,
-                         new_due_period=proposal.requested_due_period,
                          document_ref=document_ref or None, document_date=document_date)
-    if approve:
-        try:
-            check_transition(proposal.status, Status.POSTPONED)
-        except TransitionError:
-            raise FieldError("decision", _("The item can no longer be postponed.")) from None
+    if asked == Status.POSTPONED:
+        entry.new_due_period = proposal.requested_due_period
+    if not approve:
+        if not reason:
+            raise FieldError("reason", _("Give the reason for refusing."))
+        if asked == Status.POSTPONED:
+            entry.kind = JournalKind.POSTPONEMENT_REFUSED.value
+            proposal.requested_due_period = None
+        else:
+            entry.kind = JournalKind.WITHDRAWAL_REFUSED.value
+            proposal.withdrawal_requested = False
+        _add_to_journal(proposal, [entry])
+        return entry
+    try:
+        check_transition(proposal.status, asked)
+    except TransitionError:
+        raise FieldError("decision", _("The item can no longer be postponed.")
+                         if asked == Status.POSTPONED
+                         else _("The item can no longer be withdrawn.")) from None
+    if asked == Status.POSTPONED:
         # The deadline may have moved since the request (an edit of the item).
         requested = parse_period(proposal.requested_due_period)
         _check_later(requested.label, requested.deadline(), proposal.due_date, "decision")
-        _apply_status(proposal, entry, Status.POSTPONED, proposal.requested_due_period)
-    else:
-        if not reason:
-            raise FieldError("reason", _("Give the reason for refusing."))
-        entry.kind = JournalKind.POSTPONEMENT_REFUSED.value
-        proposal.requested_due_period = None
+    elif not reason:
+        entry.note = _request_reason(proposal.id)
+    _apply_status(proposal, entry, asked, proposal.requested_due_period or "")
+    _add_to_journal(proposal, [entry])
+    return entry
+
+
+def _request_reason(proposal_id: int) -> str:
+    """The reason the officer gave with his withdrawal request (printed with the decision)."""
+    return db.session.scalar(
+        sa.select(JournalEntry.note)
+        .where(JournalEntry.proposal_id == proposal_id,
+               JournalEntry.kind == JournalKind.WITHDRAWAL_REQUESTED.value)
+        .order_by(JournalEntry.id.desc()).limit(1)
+    ) or ""
+
+
+def reinstate(proposal: Proposal, *, reason: str, user_id: int, agency_id: int,
+              expected_version: int | None) -> JournalEntry:
+    """A manager reverses a withdrawal: the item is back on the list in the status it had
+    before it was withdrawn (journaled, as everything is)."""
+    check_version(proposal, expected_version)
+    if proposal.status != Status.WITHDRAWN:
+        raise FieldError("reason", _("Only a withdrawn item can be put back on the list."))
+    if not reason:
+        raise FieldError("reason", _("Give the reason."))
+    before = db.session.scalar(
+        sa.select(JournalEntry.old_status)
+        .where(JournalEntry.proposal_id == proposal.id,
+               JournalEntry.new_status == Status.WITHDRAWN.value)
+        .order_by(JournalEntry.id.desc()).limit(1)
+    )
+    restored = Status(before) if before and before != Status.WITHDRAWN else Status.NOT_STARTED
+    entry = JournalEntry(user_id=user_id, agency_id=agency_id, note=reason,
+                         kind=JournalKind.REINSTATED.value, old_status=proposal.status,
+                         new_status=restored.value)
+    proposal.status = restored.value
     _add_to_journal(proposal, [entry])
     return entry
 
