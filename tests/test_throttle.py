@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from conftest import PASSWORD
 
 from tracker import register_proxies
-from tracker.auth.throttle import LOGIN_ACCOUNT, LOGIN_ADDRESS
+from tracker.auth.throttle import LOGIN_ACCOUNT, LOGIN_ADDRESS, address_block
 from tracker.extensions import db
 from tracker.models import OutboxMessage, ThrottleCounter
 
@@ -36,6 +36,33 @@ def test_waits_grow_and_are_capped():
         0, 0, 0, 0, 30, 60, 120, 240, 300, 300]
     assert LOGIN_ACCOUNT.wait_after(10_000) == timedelta(minutes=5)
     assert LOGIN_ADDRESS.wait_after(19) == timedelta(0) and LOGIN_ADDRESS.cap <= LOGIN_ADDRESS.window
+
+
+@pytest.mark.parametrize("address, block", [
+    ("203.0.113.7", "203.0.113.7"),
+    ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+    ("2001:DB8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+    ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+    ("::ffff:203.0.113.7", "203.0.113.7"),
+    ("fe80::1%eth0", "fe80::/64"),
+    ("-", "-"),
+    ("not an address", "not an address"),
+])
+def test_an_ipv6_client_is_counted_by_its_64(address, block):
+    assert address_block(address) == block
+
+
+def test_rotating_ipv6_addresses_within_a_64_share_one_count(client, make_user, seed_plan):
+    """One subscriber holds a whole /64: a guesser changing address on every try is still
+    counted as one client."""
+    user = make_user("officer")
+    answers = [login(client, f"ai{i}@x.vn", WRONG, address=f"2001:db8:7:7::{i + 1:x}").status_code
+               for i in range(21)]
+    assert answers[-1] == 429 and 429 not in answers[:20]
+    # Another /64 is another client.
+    assert login(client, user.email, PASSWORD, address="2001:db8:7:8::1").status_code == 302
+    keys = set(db.session.scalars(sa.select(ThrottleCounter.key)))
+    assert "login-address:2001:db8:7:7::/64" in keys
 
 
 def test_failures_behind_one_proxy_do_not_lock_everyone_behind_it(app, client, make_user,

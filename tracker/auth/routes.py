@@ -26,6 +26,7 @@ from tracker.auth.throttle import (
     FORGOT_EMAIL,
     LOGIN_ACCOUNT,
     LOGIN_ADDRESS,
+    address_block,
     clear,
     forget_old,
     give_back,
@@ -40,9 +41,10 @@ from tracker.passwords import password_problems
 
 
 def client_address() -> str:
-    """The client's address: behind TRUSTED_PROXIES proxies, ProxyFix has taken it from
-    X-Forwarded-For (see tracker.register_proxies)."""
-    return request.remote_addr or "-"
+    """The client's address as the throttle counts it (an IPv6 client by its /64): behind
+    TRUSTED_PROXIES proxies, ProxyFix has taken it from X-Forwarded-For (see
+    tracker.register_proxies)."""
+    return address_block(request.remote_addr or "-")
 
 
 def _minutes(wait) -> int:

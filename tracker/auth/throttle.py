@@ -13,6 +13,7 @@ caller commits right after taking, before the slow password check.
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +24,23 @@ from tracker.models import ThrottleCounter
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 KEEP = timedelta(days=30)     # counters and known devices untouched this long are dropped
+
+
+def address_block(address: str) -> str:
+    """The unit an address rule counts: an IPv4 address, or an IPv6 address's /64.
+
+    One IPv6 subscriber is given a whole /64 (RFC 6177), so counting single IPv6 addresses
+    would let one guesser rotate through 2⁶⁴ of them; an IPv4-mapped address counts as its
+    IPv4 address. Anything unreadable is counted as it is."""
+    try:
+        parsed = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 @dataclass(frozen=True)
