@@ -421,6 +421,36 @@ def test_the_throttle_counts_the_address_nginx_saw(stack):
              in (stack["folder"] / "gunicorn.out").read_text(), 10, "gunicorn's access log")
 
 
+def test_gunicorns_own_error_pages_get_the_security_headers_once(stack):
+    """gunicorn refuses (431) a request with too many header fields (over its
+    limit_request_fields, 100) before the app sees it; nginx passes it on and adds the
+    headers the answer lacks. The app's own answers keep theirs, not doubled."""
+    import http.client
+
+    conn = http.client.HTTPSConnection("127.0.0.1", stack["https_port"], timeout=30,
+                                       context=stack["browser"].context)
+    conn.putrequest("GET", "/login")
+    for n in range(120):
+        conn.putheader(f"X-Filler-{n}", "x")
+    conn.endheaders()
+    response = conn.getresponse()
+    status, headers, body = response.status, response.headers, response.read()
+    conn.close()
+    assert status == 431 and b"Error parsing headers" in body  # gunicorn's own page
+    assert headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+    status, headers, _ = stack["browser"].open("/plans/")
+    assert status in (200, 302)   # signed in by an earlier test, or not
+    assert len(headers.get_all("Content-Security-Policy")) == 1
+    assert "script-src 'self'" in headers["Content-Security-Policy"]   # the app's own
+    assert len(headers.get_all("X-Frame-Options")) == 1
+    assert len(headers.get_all("Cache-Control")) == 1
+
+
 def test_nginx_error_pages_carry_the_security_headers(stack):
     """An upload over client_max_body_size (= MAX_CONTENT_LENGTH) is refused by nginx with
     413, and with gunicorn down nginx answers 502: both with the app's security headers.
