@@ -15,13 +15,19 @@ paragraph texts joined with "\\n" give the cell text back); CR and CRLF count
 as line breaks; a tab becomes a Word tab. Characters XML 1.0 cannot carry are
 dropped.
 
-Speed: python-docx's `add_row()` / `cell.text` re-walks the table for every
-cell, far too slow for ten thousand rows, so the `<w:tbl>` element is written
-as one XML string (every text escaped) and parsed once.
+Speed and memory: python-docx's `add_row()` / `cell.text` re-walks the table for
+every cell, far too slow for ten thousand rows, so the `<w:tbl>` element is written
+as one XML string (every text escaped). Nor is that string parsed: an lxml tree of
+5,000 rows cost 2.5 s and ~500 MB of a worker's memory that glibc never gave back
+(bench/bench_exports.py). python-docx writes the document around a placeholder
+paragraph, and the table's text takes the placeholder's place in word/document.xml
+as the package is copied into the final zip.
 """
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from collections.abc import Iterator
 from xml.sax.saxutils import escape
 
@@ -81,17 +87,40 @@ def appendix_docx(table: AppendixTable) -> bytes:
             run.italic = style.get("italic")
             run.font.size = Pt(style["size"])
 
-    # Word wants a paragraph after a table; the table goes in before it.
+    # The table's place; Word wants a paragraph after a table.
+    document.add_paragraph(PLACEHOLDER)
     tail = document.add_paragraph()
     tail.paragraph_format.space_after = Pt(0)
     table_style_id = document.styles[TABLE_STYLE].style_id
-    tail._p.addprevious(parse_xml(_table_xml(table, table_style_id, cell_style_id)))
 
     document.core_properties.title = _clean(table.title)[:255]
     document.core_properties.language = LANGUAGE
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    skeleton = io.BytesIO()
+    document.save(skeleton)
+    return _with_table(skeleton, _table_xml(table, table_style_id, cell_style_id))
+
+
+# A paragraph no text of the table can produce (texts are escaped; "§" would be too).
+PLACEHOLDER = "TRACKER-APPENDIX-TABLE-PLACEHOLDER"
+_PLACEHOLDER_PARAGRAPH = re.compile(
+    rb"<w:p>(?:(?!</w:p>).)*?" + PLACEHOLDER.encode() + rb".*?</w:p>", re.DOTALL)
+
+
+def _with_table(skeleton: io.BytesIO, table_xml: str) -> bytes:
+    """The package with the placeholder paragraph of word/document.xml replaced by the
+    table; every other part copied as it is."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(skeleton) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml":
+                before, count = _PLACEHOLDER_PARAGRAPH.subn(
+                    lambda _match: table_xml.encode("utf-8"), data, count=1)
+                assert count == 1, "the table's placeholder paragraph is missing"
+                data = before
+            target.writestr(info, data)
+    return out.getvalue()
 
 
 def _clean(text: str) -> str:
@@ -202,9 +231,20 @@ def _table_xml(table: AppendixTable, table_style_id: str, cell_style_id: str) ->
     bold, italic = "<w:rPr><w:b/><w:bCs/></w:rPr>", "<w:rPr><w:i/><w:iCs/></w:rPr>"
     run_props = {"heading": bold, "header": bold, "count": italic, "total": italic}
 
+    written: dict[tuple, str] = {}
+
     def body_cell(column: int, cell: Cell, kind: str) -> str:
-        """A cell of a body line; a line of one cell across the table (a group heading, a
-        count line) keeps the heading with the next row."""
+        """A cell of a body line, written once per distinct cell and column (agencies,
+        periods and statuses repeat down the columns)."""
+        key = (column, cell.text, cell.colspan, cell.rowspan, kind)
+        xml = written.get(key)
+        if xml is None:
+            xml = written[key] = new_body_cell(column, cell, kind)
+        return xml
+
+    def new_body_cell(column: int, cell: Cell, kind: str) -> str:
+        """A line of one cell across the table (a group heading, a count line) keeps the
+        heading with the next row."""
         keep = "<w:keepNext/>" if kind == "heading" and cell.colspan == columns else ""
         merge = '<w:vMerge w:val="restart"/>' if cell.rowspan > 1 else ""
         if kind == "header" or (kind == "item" and column in centred_columns
@@ -216,7 +256,7 @@ def _table_xml(table: AppendixTable, table_style_id: str, cell_style_id: str) ->
                 + _cell_content(cell.text, run_props.get(kind, ""), opening) + "</w:tc>")
 
     def parts() -> Iterator[str]:
-        yield (f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{table_style_id}"/>'
+        yield (f'<w:tbl><w:tblPr><w:tblStyle w:val="{table_style_id}"/>'
                f'<w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
                "</w:tblPr><w:tblGrid>")
         yield "".join(f'<w:gridCol w:w="{width}"/>' for width in twips)
