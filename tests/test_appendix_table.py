@@ -4,6 +4,7 @@ from datetime import date
 from tracker.appendix.table import (
     PLAN_HEADERS,
     STATUS_HEADERS,
+    Grouping,
     ItemSnapshot,
     build_table,
     document_phrase,
@@ -98,3 +99,21 @@ def test_progress_columns_beside_a_lists_own_progress_and_notes_columns():
     keys, headers = table_columns(columns, with_status=True)
     assert headers[-2:] == ("Tình hình thực hiện (cập nhật)", "Ghi chú theo dõi")
     assert table_columns(columns[:3], with_status=True)[1][-2:] == STATUS_HEADERS
+
+
+def test_line_texts_are_the_texts_of_the_lines():
+    """The CSV's shortcut gives what the printed lines hold, grouped or not."""
+    items = [snapshot(title="A"), snapshot(title="B", original_due_period="Quý IV/2020",
+                                           due_period="Quý IV/2020"),
+             snapshot(title="C", original_due_period="Thường xuyên", due_period="Thường xuyên",
+                      due_date=None)]
+    for grouping in Grouping:
+        table = build_table("x", "", items, with_status=True, today=date(2020, 8, 1),
+                            grouping=grouping)
+        assert [list(texts) for texts in table.line_texts()] == \
+            [line.texts() for line in table.lines]
+    grouped = build_table("x", "", items, with_status=False, today=date(2020, 8, 1),
+                          grouping=Grouping.QUARTER)
+    texts = [list(t) for t in grouped.line_texts()]
+    assert texts[0] == ["QUÝ III/2020", "", "", "", "", ""]
+    assert texts[-1] == ["Tổng cộng: 3 đề án", "", "", "", "", ""]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
 
 from tracker.appendix.table import AppendixTable
 
@@ -40,14 +39,8 @@ def appendix_csv(table: AppendixTable) -> bytes:
     """The table as UTF-8 (with BOM) CSV bytes, CRLF line ends; see the module docstring."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    for record in _records(table):
-        writer.writerow([neutralise(cell) for cell in record])
+    writer.writerow([neutralise(cell) for cell in table.headers])
+    # The header, then every body line, a merged cell's text in its first position only
+    # (as a Word table pastes).
+    writer.writerows([neutralise(cell) for cell in texts] for texts in table.line_texts())
     return buffer.getvalue().encode("utf-8-sig")
-
-
-def _records(table: AppendixTable) -> Iterator[Sequence[str]]:
-    """The header, then every body line, a merged cell's text in its first position only
-    (as a Word table pastes)."""
-    yield table.headers
-    for line in table.lines:
-        yield line.texts()
