@@ -18,6 +18,7 @@ from tracker.plans.forms import (
 )
 from tracker.plans.service import agency_involved
 from tracker.proposals import bp, notices
+from tracker.proposals.attachments import attach, commit_with_file, get_attachment, send_attachment
 from tracker.proposals.forms import NotesForm, PostponementDecisionForm, StatusUpdateForm
 from tracker.proposals.service import (
     FIELD_LABELS,
@@ -31,7 +32,7 @@ from tracker.proposals.service import (
     post_status_update,
 )
 from tracker.services import CONFLICTS, FieldError
-from tracker.web import tracker_today
+from tracker.web import takes_document, tracker_today
 
 
 def conflict_message() -> str:
@@ -98,6 +99,7 @@ def show(proposal_id: int):
 
 
 @bp.post("/<int:proposal_id>/status")
+@takes_document
 def update_status(proposal_id: int):
     """Post a status update, a postponement request, or a note."""
     proposal = get_item(proposal_id)
@@ -126,11 +128,12 @@ def update_status(proposal_id: int):
             proposal, update, user_id=current_user.id, agency_id=current_user.agency_id,
             expected_version=form.version.data, postponement_needs_approval=rights.needs_approval,
             today=tracker_today())
+        attachment = attach(proposal.id, entry, form.document_file.document)
         messages = notices.postponement_requested(proposal, entry, current_user.name) \
             if entry.kind == JournalKind.POSTPONEMENT_REQUESTED else []
         queue_status_notices(proposal, entry, tracker_today())
         warning = early_document(proposal, update.document_date)
-        db.session.commit()
+        commit_with_file(attachment, form.document_file.document)
     except FieldError as error:
         db.session.rollback()
         getattr(form, error.field).errors.append(error.message)
@@ -161,6 +164,7 @@ def keep_typed_text(form, proposal) -> None:
 
 
 @bp.post("/<int:proposal_id>/postponement")
+@takes_document
 def decide(proposal_id: int):
     """Approve or refuse a waiting postponement request (managers in scope)."""
     proposal = get_item(proposal_id)
@@ -177,10 +181,11 @@ def decide(proposal_id: int):
                                     document_ref=form.document_ref.data or "",
                                     document_date=form.document_date.date,
                                     today=tracker_today())
+        attachment = attach(proposal.id, entry, form.document_file.document)
         notices.postponement_decided(proposal, entry, approve, current_user.name)
         queue_status_notices(proposal, entry, tracker_today())
         warning = early_document(proposal, form.document_date.date)
-        db.session.commit()
+        commit_with_file(attachment, form.document_file.document)
     except FieldError as error:
         db.session.rollback()
         target = getattr(form, error.field, form.decision)
@@ -195,6 +200,16 @@ def decide(proposal_id: int):
     if warning:
         flash(warning, "warning")
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
+
+
+@bp.get("/<int:proposal_id>/documents/<int:attachment_id>")
+def document(proposal_id: int, attachment_id: int):
+    """Download the file of a document cited in the item's journal (whoever may read the item)."""
+    get_item(proposal_id)
+    attachment = get_attachment(proposal_id, attachment_id)
+    if attachment is None:
+        abort(404)
+    return send_attachment(attachment)
 
 
 @bp.post("/<int:proposal_id>/notes")
