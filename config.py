@@ -52,6 +52,12 @@ class Config:
     # Uploads (appendix files) and pasted tables; a larger request is refused with 413.
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 5 * 1024 * 1024
+    # The file of a Tờ trình / Quyết định / Công văn attached to an update: at most this size
+    # (the forms that carry one accept a request this much larger than MAX_CONTENT_LENGTH,
+    # see tracker/web.py), kept in this folder (default: <instance folder>/documents).
+    TRACKER_DOCUMENT_MAX_BYTES = int(os.environ.get("TRACKER_DOCUMENT_MAX_BYTES",
+                                                    str(20 * 1024 * 1024)))
+    TRACKER_DOCUMENT_FOLDER = os.environ.get("TRACKER_DOCUMENT_FOLDER") or None
     # Headless Chromium for PDF downloads; found on PATH (chromium, google-chrome …) if unset.
     CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or None
 

@@ -79,13 +79,15 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_url):
-    """The app with an empty database of the current backend (CSRF off; see test_security)."""
+def app(database_url, tmp_path):
+    """The app with an empty database of the current backend (CSRF off; see test_security)
+    and its own document folder."""
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "TRACKER_BASE_URL": "https://theodoi.example.vn",
+        "TRACKER_DOCUMENT_FOLDER": str(tmp_path / "documents"),
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

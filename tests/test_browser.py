@@ -43,6 +43,7 @@ def build_app(db_path: Path, *, big_plan_items: int = 0):
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
         "WTF_CSRF_ENABLED": True,
+        "TRACKER_DOCUMENT_FOLDER": str(db_path.parent / "documents"),
     })
     with app.app_context():
         from tracker.agencies import AgencyDirectory

@@ -38,6 +38,7 @@ NOT_SWEPT = {
     "health.healthz": "a JSON health check for the load balancer, not a page",
     "appendix.plan_download": "a download",
     "appendix.consolidated_download": "a download",
+    "proposals.document": "a download (a document attached to the journal)",
     "appendix.plan_print": "the print view: a document that may scroll (its nav is tested)",
     "appendix.consolidated_print": "the print view: a document that may scroll (its nav is tested)",
     "auth.accept_invitation": "needs a signed token",

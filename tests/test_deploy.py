@@ -299,7 +299,7 @@ def stack(tmp_path_factory):
         del env[key]  # no mail server: messages stay in the outbox
     env.update(SECRET_KEY=secrets.token_urlsafe(48), BIND=f"127.0.0.1:{app_port}",
                WEB_CONCURRENCY="2", TRACKER_BASE_URL=f"https://127.0.0.1:{https_port}",
-               TRUSTED_HOSTS="127.0.0.1")
+               TRUSTED_HOSTS="127.0.0.1", TRACKER_DOCUMENT_FOLDER=str(folder / "documents"))
     assert env["TRACKER_ENV"] == "production" and env["TRUSTED_PROXIES"] == "1"
     assert env["SCHEDULER_AUTOSTART"] == "0"
     database = migrated_sqlite(folder, env)
@@ -449,6 +449,60 @@ def test_gunicorns_own_error_pages_get_the_security_headers_once(stack):
     assert "script-src 'self'" in headers["Content-Security-Policy"]   # the app's own
     assert len(headers.get_all("X-Frame-Options")) == 1
     assert len(headers.get_all("Cache-Control")) == 1
+def post_multipart(browser: Browser, path: str, fields: dict[str, str],
+                   files: dict[str, tuple[str, bytes]]):
+    """A form with files, as a browser sends it (multipart/form-data)."""
+    boundary = secrets.token_hex(16)
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+             .encode() for name, value in fields.items()]
+    parts += [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+              f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+              + data + b"\r\n" for name, (filename, data) in files.items()]
+    body = b"".join([*parts, f"--{boundary}--\r\n".encode()])
+    request = urllib.request.Request(browser.base + path, data=body, headers={
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "Referer": browser.base + path})
+    try:
+        with browser.opener.open(request, timeout=60) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def test_a_document_over_10_mb_passes_nginx_on_the_update_form(stack):
+    """nginx lets the forms that carry a document take 21 MiB (the document limit and the
+    form, as the app does), every other URL 10 MiB: a 12 MiB PDF posted with a note is kept
+    in TRACKER_DOCUMENT_FOLDER and downloaded back; 21 MiB and more is refused by nginx."""
+    import http.client
+
+    browser = Browser(stack["browser"].base)
+    login = form_on(browser.open("/login")[2], having="password")
+    assert browser.open("/login", {**login["fields"], "email": DEMO_OFFICER[0],
+                                   "password": DEMO_OFFICER[1]})[0] == 302
+    form = form_on(browser.open("/items/1")[2], "/items/1/status")
+    fields = {k: v for k, v in form["fields"].items() if k != "document_file"}
+    document = b"%PDF-1.7\n" + os.urandom(12 * 1024 * 1024)
+    status, headers, _ = post_multipart(browser, "/items/1/status",
+                                        {**fields, "note": "Kèm Tờ trình (12 MB)"},
+                                        {"document_file": ("to-trinh.pdf", document)})
+    assert status == 302, headers
+    page = browser.open("/items/1")[2].decode("utf-8")
+    link = re.search(r'href="(/items/1/documents/\d+)"', page).group(1)
+    status, headers, body = browser.open(link)
+    assert status == 200 and body == document
+    assert headers["Content-Disposition"].startswith("attachment")
+    assert len(os.listdir(stack["folder"] / "documents")) == 1
+
+    conn = http.client.HTTPSConnection("127.0.0.1", stack["https_port"], timeout=30,
+                                       context=browser.context)
+    conn.putrequest("POST", "/items/1/status")
+    conn.putheader("Content-Type", "multipart/form-data; boundary=x")
+    conn.putheader("Content-Length", str(21 * 1024 * 1024 + 1))
+    conn.endheaders()
+    response = conn.getresponse()
+    assert response.status == 413
+    assert "văn bản đính kèm: 20 MB" in response.read().decode("utf-8")
+    conn.close()
 
 
 def test_nginx_error_pages_carry_the_security_headers(stack):

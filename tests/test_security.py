@@ -65,6 +65,9 @@ EXPECTED = {
     ("proposals.update_notes", "POST"): expect(LOGIN, 403, 400, 403, 400, 400),
     ("proposals.decide", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     ("proposals.reinstate_item", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
+    # Attachment 1 does not exist: a reader gets 404, the other officer is refused before
+    # (tests/test_documents_web.py downloads real ones).
+    ("proposals.document", "GET"): expect(LOGIN, 404, 404, 403, 404, 404),
     ("proposals.edit", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
     ("proposals.edit", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     # User 1 is the demo admin, not the signed-in one: the buttons act on another account.
@@ -96,7 +99,7 @@ EXPECTED = {
 }
 URL_ARGS = {"plan_id": 1, "proposal_id": 1, "code": "vi", "filename": "app.css", "token": "forged",
             "day": "2020-01-01", "message_id": 999, "user_id": 1, "agency_id": 1, "fmt": "docx",
-            "draft_id": 1}
+            "draft_id": 1, "attachment_id": 1}
 
 
 def routes(app) -> set[tuple[str, str]]:

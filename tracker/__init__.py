@@ -30,6 +30,7 @@ def create_app(config: Any = None) -> Flask:
     register_proxies(app)
     register_converters(app)
     register_host_check(app)
+    register_upload_limits(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -140,6 +141,14 @@ def register_host_check(app: Flask) -> None:
             return _("The request could not be understood."), 400, {
                 "Content-Type": "text/plain; charset=utf-8"}
         return None
+
+
+def register_upload_limits(app: Flask) -> None:
+    """Before the extensions: the CSRF check reads the form, so the size a request may have
+    is settled first."""
+    from tracker.web import allow_document_uploads
+
+    allow_document_uploads(app)
 
 
 def register_extensions(app: Flask) -> None:

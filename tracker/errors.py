@@ -1,12 +1,13 @@
 """Error pages: the user's language, the site's layout, never a stack trace."""
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from tracker.extensions import db
+from tracker.web import upload_limit
 
 
 def register(app: Flask) -> None:
@@ -23,7 +24,7 @@ def register(app: Flask) -> None:
             404: _("The page you asked for does not exist."),
             405: _("This action is not allowed here."),
             413: _("The upload is too large (at most %(size)d MB). Nothing was saved.",
-                   size=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)),
+                   size=(upload_limit() or 0) // (1024 * 1024)),
         }
         code = error.code or 500
         message = messages.get(code, _("Something went wrong."))

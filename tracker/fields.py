@@ -1,11 +1,15 @@
-"""Form fields for the tracker's Vietnamese inputs: periods and dates."""
+"""Form fields for the tracker's Vietnamese inputs: periods, dates, documents."""
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import HiddenInput
 
+from tracker.documents import EXTENSIONS, KINDS, DocumentError, check_document, format_size
 from tracker.periods import PeriodError, parse_date, parse_period
 from tracker.text import clean
 
@@ -63,3 +67,32 @@ class VersionField(IntegerField):
             InputRequired(_l("The form is out of date. Reload the page and try again.")),
         ])
         super().__init__(_l("Version"), **kwargs)
+
+
+class DocumentFileField(FileField):
+    """The file of the document an update cites, checked by its content
+    (`tracker.documents.check_document`); `.document` holds the accepted file, or None when
+    none was chosen. The browser is told the limit, so that a file over it is refused before
+    it is sent (app.js); the server checks again."""
+
+    document = None
+
+    def pre_validate(self, form):
+        self.document = None
+        upload = self.data
+        if upload is None or not getattr(upload, "filename", None):
+            return
+        upload.stream.seek(0)
+        try:
+            self.document = check_document(upload.stream.read(), upload.filename,
+                                           current_app.config["TRACKER_DOCUMENT_MAX_BYTES"])
+        except DocumentError as error:
+            raise ValidationError(str(error)) from None
+
+    def __call__(self, **kwargs):
+        limit = current_app.config["TRACKER_DOCUMENT_MAX_BYTES"]
+        kwargs.setdefault("accept", ",".join([*EXTENSIONS, *(k.media_type for k in KINDS.values())]))
+        kwargs.setdefault("data_max_bytes", limit)
+        kwargs.setdefault("data_too_big", _("This file is larger than the %(limit)s allowed: "
+                                            "attach a smaller copy.", limit=format_size(limit)))
+        return super().__call__(**kwargs)

@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from tracker import policy
 from tracker.clock import local_datetime, today_in
+from tracker.documents import FORM_ALLOWANCE_BYTES, format_size
 from tracker.periods import format_date
 from tracker.statuses import LABELS, Status, is_overdue
 
@@ -54,7 +55,8 @@ def waiting_decisions_url() -> str:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(vndate=vndate, vndatetime=vndatetime, status_label=status_label)
+    app.jinja_env.filters.update(vndate=vndate, vndatetime=vndatetime, status_label=status_label,
+                                 filesize=format_size)
     app.jinja_env.globals.update(policy=policy, tracker_today=tracker_today, is_overdue=is_overdue,
                                  Status=Status, get_locale=get_locale,
                                  waiting_decisions_count=waiting_decisions_count,
@@ -106,3 +108,33 @@ def external_url(endpoint: str, **values) -> str:
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
                                        url_scheme=base.scheme or "https")
     return adapter.build(endpoint, values, force_external=True)
+
+
+def takes_document(view):
+    """Mark a view whose form may carry a document's file: its request may be larger than
+    MAX_CONTENT_LENGTH (see `allow_document_uploads`)."""
+    view.takes_document = True
+    return view
+
+
+def upload_limit() -> int:
+    """The largest upload the current request's form takes, as told to the user: the
+    document limit on a form that carries a document, else MAX_CONTENT_LENGTH."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "takes_document", False):
+        return current_app.config["TRACKER_DOCUMENT_MAX_BYTES"]
+    return current_app.config["MAX_CONTENT_LENGTH"]
+
+
+def allow_document_uploads(app: Flask) -> None:
+    """A form that carries a document takes the document limit plus room for its other
+    fields, so that a file just over the limit gets its message on the form. Registered
+    before the CSRF check, which is the first to read the form."""
+
+    @app.before_request
+    def raise_body_limit_for_documents():
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "takes_document", False):
+            request.max_content_length = max(
+                app.config["MAX_CONTENT_LENGTH"] or 0,
+                app.config["TRACKER_DOCUMENT_MAX_BYTES"] + FORM_ALLOWANCE_BYTES)

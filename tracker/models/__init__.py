@@ -1,5 +1,6 @@
 """All models, imported here so Alembic sees the whole schema."""
 from tracker.models.agency import Agency
+from tracker.models.attachment import Attachment
 from tracker.models.audit import AuditEntry, ThrottleCounter, UsedToken
 from tracker.models.imports import ImportDraft
 from tracker.models.outbox import MessageStatus, OutboxMessage
@@ -22,8 +23,8 @@ from tracker.models.reminders import (
 from tracker.models.user import Role, User
 
 __all__ = [
-    "Agency", "AuditEntry", "ImportDraft", "JournalEntry", "JournalKind", "MessageStatus",
-    "OutboxMessage", "Plan", "PlanSection", "Proposal", "Role", "ThrottleCounter", "UsedToken",
-    "User", "proposal_coordinators", "proposal_leads",
+    "Agency", "Attachment", "AuditEntry", "ImportDraft", "JournalEntry", "JournalKind",
+    "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Proposal", "Role", "ThrottleCounter",
+    "UsedToken", "User", "proposal_coordinators", "proposal_leads",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
 ]

@@ -188,3 +188,7 @@ class JournalEntry(db.Model):
     proposal: so.Mapped[Proposal] = so.relationship(back_populates="journal", lazy="raise_on_sql")
     user: so.Mapped[User | None] = so.relationship(lazy="raise_on_sql")  # noqa: F821
     agency: so.Mapped[Agency | None] = so.relationship(lazy="raise_on_sql")  # noqa: F821
+    # The files of the documents it cites (see Attachment), loaded with the journal.
+    attachments: so.Mapped[list[Attachment]] = so.relationship(  # noqa: F821
+        back_populates="entry", lazy="raise_on_sql", order_by="Attachment.id",
+        cascade="all, delete-orphan", passive_deletes=True)

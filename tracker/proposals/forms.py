@@ -5,6 +5,7 @@ from wtforms.validators import InputRequired, Optional
 from tracker.fields import (
     CleanStringField,
     CleanTextAreaField,
+    DocumentFileField,
     PeriodField,
     VersionField,
     VietDateField,
@@ -22,6 +23,7 @@ class StatusUpdateForm(FlaskForm):
         _l("Document number (Tờ trình, Quyết định)"), validators=[Optional(), max_length(300)]
     )
     document_date = VietDateField(_l("Document date"), validators=[Optional(), max_length(30)])
+    document_file = DocumentFileField(_l("File of the document"))
     new_period = PeriodField(_l("New submission time"), validators=[Optional(), max_length(200)])
     version = VersionField()
 
@@ -56,6 +58,8 @@ class RequestDecisionForm(FlaskForm):
     document_ref = CleanStringField(_l("Document number (Công văn, Thông báo)"),
                                     validators=[Optional(), max_length(300)])
     document_date = VietDateField(_l("Document date"), validators=[Optional(), max_length(30)])
+    # Its own id: the page also shows the status form's document field.
+    document_file = DocumentFileField(_l("File of the document"), id="decision_document_file")
     version = VersionField()
 
 

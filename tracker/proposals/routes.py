@@ -19,6 +19,7 @@ from tracker.plans.forms import (
 )
 from tracker.plans.service import agency_involved
 from tracker.proposals import bp, notices
+from tracker.proposals.attachments import attach, commit_with_file, get_attachment, send_attachment
 from tracker.proposals.forms import NotesForm, ReinstateForm, RequestDecisionForm, StatusUpdateForm
 from tracker.proposals.service import (
     FIELD_LABELS,
@@ -35,7 +36,7 @@ from tracker.proposals.service import (
 )
 from tracker.services import CONFLICTS, FieldError
 from tracker.statuses import Status
-from tracker.web import tracker_today
+from tracker.web import takes_document, tracker_today
 
 
 def conflict_message() -> str:
@@ -111,6 +112,7 @@ def show(proposal_id: int):
 
 
 @bp.post("/<int:proposal_id>/status")
+@takes_document
 def update_status(proposal_id: int):
     """Post a status update, a postponement request, or a note."""
     proposal = get_item(proposal_id)
@@ -138,12 +140,13 @@ def update_status(proposal_id: int):
             proposal, update, user_id=current_user.id, agency_id=current_user.agency_id,
             expected_version=form.version.data, needs_approval=rights.needs_approval,
             today=tracker_today())
+        attachment = attach(proposal.id, entry, form.document_file.document)
         asked = entry.kind in (JournalKind.POSTPONEMENT_REQUESTED, JournalKind.WITHDRAWAL_REQUESTED)
         if asked:
             notices.request_made(proposal, entry, current_user.name)
         queue_status_notices(proposal, entry, tracker_today())
         warning = early_document(proposal, update.document_date)
-        db.session.commit()
+        commit_with_file(attachment, form.document_file.document)
     except FieldError as error:
         db.session.rollback()
         getattr(form, error.field).errors.append(error.message)
@@ -174,6 +177,7 @@ def keep_typed_text(form, proposal) -> None:
 
 
 @bp.post("/<int:proposal_id>/decision")
+@takes_document
 def decide(proposal_id: int):
     """Approve or refuse a waiting postponement or withdrawal request (managers in scope)."""
     proposal = get_item(proposal_id)
@@ -191,10 +195,11 @@ def decide(proposal_id: int):
                                document_ref=form.document_ref.data or "",
                                document_date=form.document_date.date,
                                today=tracker_today())
+        attachment = attach(proposal.id, entry, form.document_file.document)
         notices.request_decided(proposal, entry, asked, approve, current_user.name)
         queue_status_notices(proposal, entry, tracker_today())
         warning = early_document(proposal, form.document_date.date)
-        db.session.commit()
+        commit_with_file(attachment, form.document_file.document)
     except FieldError as error:
         db.session.rollback()
         target = getattr(form, error.field, form.decision)
@@ -242,6 +247,16 @@ def reinstate_item(proposal_id: int):
         return render_item(get_item(proposal_id), status=409)
     flash(_("The item is back on the list."), "success")
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
+
+
+@bp.get("/<int:proposal_id>/documents/<int:attachment_id>")
+def document(proposal_id: int, attachment_id: int):
+    """Download the file of a document cited in the item's journal (whoever may read the item)."""
+    get_item(proposal_id)
+    attachment = get_attachment(proposal_id, attachment_id)
+    if attachment is None:
+        abort(404)
+    return send_attachment(attachment)
 
 
 @bp.post("/<int:proposal_id>/notes")

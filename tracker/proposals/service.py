@@ -44,11 +44,12 @@ def get_proposal(proposal_id: int) -> Proposal | None:
 
 
 def journal_of(proposal_id: int) -> list[JournalEntry]:
-    """The item's history, newest first, with who and which agency."""
+    """The item's history, newest first, with who, which agency and the documents' files."""
     return list(db.session.scalars(
         sa.select(JournalEntry)
         .where(JournalEntry.proposal_id == proposal_id)
-        .options(so.joinedload(JournalEntry.user), so.joinedload(JournalEntry.agency))
+        .options(so.joinedload(JournalEntry.user), so.joinedload(JournalEntry.agency),
+                 so.selectinload(JournalEntry.attachments))
         .order_by(JournalEntry.id.desc())
     ))
 

@@ -82,3 +82,25 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 });
+
+// A document's file over the limit is refused as soon as it is chosen, not after a long
+// upload: the field says why and is emptied (the server checks the size and type again).
+document.addEventListener("DOMContentLoaded", () => {
+  for (const input of document.querySelectorAll("input[type=file][data-max-bytes]")) {
+    input.addEventListener("change", () => {
+      const box = input.closest(".field") || input.parentElement;
+      const old = box.querySelector(".error.size-check");
+      if (old) old.remove();
+      input.removeAttribute("aria-invalid");
+      const file = input.files && input.files[0];
+      if (file && file.size > Number(input.dataset.maxBytes)) {
+        const error = document.createElement("p");
+        error.className = "error size-check";
+        error.textContent = input.dataset.tooBig;
+        box.appendChild(error);
+        input.setAttribute("aria-invalid", "true");
+        input.value = "";
+      }
+    });
+  }
+});

@@ -1,0 +1,76 @@
+"""The files of the documents an item's journal cites: a row in the database, the bytes in
+the document folder (TRACKER_DOCUMENT_FOLDER, by default <instance folder>/documents)."""
+from __future__ import annotations
+
+import os
+
+import sqlalchemy as sa
+from flask import current_app, render_template, send_file
+from flask_babel import gettext as _
+
+from tracker.documents import CheckedDocument, DocumentStore
+from tracker.extensions import db
+from tracker.models import Attachment, JournalEntry
+from tracker.services import FieldError
+
+
+def document_store() -> DocumentStore:
+    folder = current_app.config.get("TRACKER_DOCUMENT_FOLDER") \
+        or os.path.join(current_app.instance_path, "documents")
+    return DocumentStore(folder)
+
+
+def attach(proposal_id: int, entry: JournalEntry,
+           document: CheckedDocument | None) -> Attachment | None:
+    """Record the document's file with the journal entry that cites it (its bytes are
+    written by `commit_with_file`)."""
+    if document is None:
+        return None
+    attachment = Attachment(proposal_id=proposal_id, entry=entry, original_name=document.name,
+                            stored_name=DocumentStore.new_name(document),
+                            media_type=document.media_type, size=document.size,
+                            sha256=document.sha256)
+    db.session.add(attachment)
+    return attachment
+
+
+def commit_with_file(attachment: Attachment | None, document: CheckedDocument | None) -> None:
+    """The view's commit, with the attached file written just before it and removed again
+    if the commit fails: no row without its file, no file left by a refused update.
+
+    :raise FieldError: on `document_file` when the folder cannot take the file (nothing
+        committed).
+    """
+    if attachment is None or document is None:
+        db.session.commit()
+        return
+    try:
+        with document_store().written(attachment.stored_name, document.data):
+            db.session.commit()
+    except OSError:
+        current_app.logger.exception("cannot write a document into %s", document_store().folder)
+        raise FieldError("document_file", _(
+            "The file could not be stored on the server. Nothing was saved: try again, or tell "
+            "the administrator.")) from None
+
+
+def get_attachment(proposal_id: int, attachment_id: int) -> Attachment | None:
+    return db.session.scalar(sa.select(Attachment).where(
+        Attachment.id == attachment_id, Attachment.proposal_id == proposal_id))
+
+
+def send_attachment(attachment: Attachment):
+    """The file as a download under the user's own name (RFC 5987 for Vietnamese names),
+    never shown inline: whatever a browser makes of its bytes, nothing in it runs."""
+    path = document_store().path(attachment.stored_name)
+    if not path.is_file():
+        current_app.logger.error("document file missing: %s (attachment %d)", path, attachment.id)
+        message = _("The file of this document is missing on the server. Tell the administrator: "
+                    "the document folder may need restoring from its backup.")
+        return render_template("errors/error.html", code=404, message=message), 404
+    response = send_file(path, mimetype=attachment.media_type, as_attachment=True,
+                         download_name=attachment.original_name, etag=attachment.sha256)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
