@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from tracker.fields import (
     CleanStringField,
@@ -38,6 +38,10 @@ class StatusUpdateForm(FlaskForm):
             next_statuses = [s for s in next_statuses if s != Status.POSTPONED]
         self.status.choices = [SelectChoice("", _l("— no change, note only —"))] \
             + status_choices(next_statuses)
+        if not may_change_status:
+            # A note is all this user can post: asking for a status too would mislead.
+            self.note.validators = [DataRequired(_l("Write your comment or note.")),
+                                    *self.note.validators]
 
 
 class PostponementDecisionForm(FlaskForm):
