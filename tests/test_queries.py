@@ -13,6 +13,7 @@ def logged_in(client, auth, make_user):
 @pytest.mark.parametrize("url", [
     "/plans/{id}",
     "/plans/{id}?overdue=y&status=not_started",
+    "/plans/{id}?due_soon=y",
     "/plans/{id}/appendix",
     "/plans/{id}/appendix?progress=1",
     "/plans/",

@@ -5,10 +5,11 @@ tested without a database.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from tracker.text import N_
+from tracker.workdays import WorkCalendar
 
 
 class Status(StrEnum):
@@ -101,3 +102,34 @@ def is_ended(status: Status | str) -> bool:
 def is_overdue(status: Status | str, due_date: date | None, today: date) -> bool:
     """Overdue: still open and today is past the deadline (the deadline day itself is not late)."""
     return due_date is not None and not is_ended(status) and today > due_date
+
+
+_ONE_DAY = timedelta(days=1)
+
+
+def due_soon_until(today: date, window: int | None, calendar: WorkCalendar, *,
+                   working_days: bool = False) -> date | None:
+    """The last deadline that is due soon on `today`: the first reminder before it, `window`
+    days ahead counted as the reminders count them (`WorkCalendar.day_before`, the
+    reminder settings' largest stage and "working days" box), has come. None when no
+    reminder is set: then nothing is ever due soon.
+
+    The reminder day only moves forward with the deadline, so the deadlines due soon are
+    the range from today to this date, which a list filters on in SQL. Counted in working
+    days, it is `window` working days after today; otherwise `window` days after the eve of
+    the next working day (a reminder falling on the days off in between is moved back to
+    today). tests/test_due_soon.py checks both against the reminders' rule, day by day.
+    """
+    if window is None:
+        return None
+    if working_days and window:
+        return calendar.add_working_days(today, window)
+    return calendar.next_working_day(today + _ONE_DAY) - _ONE_DAY + timedelta(days=window)
+
+
+def is_due_soon(status: Status | str, due_date: date | None, today: date,
+                until: date | None) -> bool:
+    """Due soon: still open, not late yet, and the deadline within the reminder window
+    (`until` from due_soon_until)."""
+    return (until is not None and due_date is not None and not is_ended(status)
+            and today <= due_date <= until)

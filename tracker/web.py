@@ -13,7 +13,7 @@ from tracker import policy
 from tracker.clock import local_datetime, today_in
 from tracker.documents import FORM_ALLOWANCE_BYTES, format_size
 from tracker.periods import format_date
-from tracker.statuses import LABELS, Status, is_overdue
+from tracker.statuses import LABELS, Status, is_due_soon, is_overdue
 
 
 def tracker_today() -> date:
@@ -33,6 +33,21 @@ def vndatetime(value: datetime | None) -> str:
         return ""
     local = local_datetime(value, current_app.config["TRACKER_TIMEZONE"])
     return f"{format_date(local.date())} {local:%H:%M}"
+
+
+def due_soon_until() -> date | None:
+    """The last deadline due soon today (the reminder window; statuses.due_soon_until).
+    Worked out once per request, only by pages that show or filter on it."""
+    if "due_soon_until" not in g:
+        from tracker.notify.service import due_soon_window
+
+        g.due_soon_until = due_soon_window(tracker_today())
+    return g.due_soon_until
+
+
+def due_soon(status: str, due_date: date | None, today: date) -> bool:
+    """For the templates: is the item due soon (its badge)?"""
+    return is_due_soon(status, due_date, today, due_soon_until())
 
 
 def waiting_decisions_count() -> int:
@@ -58,6 +73,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(vndate=vndate, vndatetime=vndatetime, status_label=status_label,
                                  filesize=format_size)
     app.jinja_env.globals.update(policy=policy, tracker_today=tracker_today, is_overdue=is_overdue,
+                                 is_due_soon=due_soon,
                                  Status=Status, get_locale=get_locale,
                                  waiting_decisions_count=waiting_decisions_count,
                                  waiting_decisions_url=waiting_decisions_url)

@@ -67,6 +67,15 @@ class WorkCalendar:
             day -= _ONE_DAY
         return day
 
+    def day_before(self, day: date, n: int, *, working_days: bool = False) -> date:
+        """`n` days before `day` (working days when `working_days`), moved back to a working
+        day: when a reminder `n` days before a deadline comes, never later than announced."""
+        if working_days:
+            nominal = self.add_working_days(day, -n) if n else day
+        else:
+            nominal = day - timedelta(days=n)
+        return self.previous_working_day(nominal)
+
     def add_working_days(self, day: date, n: int) -> date:
         """Move `n` working days forward (or back if negative); `day` itself is not counted."""
         step = _ONE_DAY if n > 0 else -_ONE_DAY

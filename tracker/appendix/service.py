@@ -113,6 +113,8 @@ def filters_subtitle(filters: ItemFilters, lead_agency_name: str | None) -> str:
         parts.append(f"Cấp trình: {filters.approving_level}")
     if filters.overdue_only:
         parts.append("Chỉ các đề án trễ hạn")
+    if filters.due_soon_only:
+        parts.append("Chỉ các đề án sắp đến hạn")
     if filters.pending_only:
         parts.append("Chỉ các đề án có đề nghị chờ duyệt")
     return "; ".join(parts)

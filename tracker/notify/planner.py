@@ -177,11 +177,7 @@ class _Schedule:
 
     def reminder_day(self, due: date, stage: int) -> date:
         """The stage's nominal day, moved back to a working day so it is never late."""
-        if self.rules.working_days:
-            nominal = self.calendar.add_working_days(due, -stage) if stage else due
-        else:
-            nominal = due - timedelta(days=stage)
-        return self.calendar.previous_working_day(nominal)
+        return self.calendar.day_before(due, stage, working_days=self.rules.working_days)
 
     def alert_day(self, due: date, number: int) -> date:
         """Alert `number` (1, 2, …): every interval from the first working day after the deadline."""

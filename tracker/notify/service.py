@@ -29,7 +29,7 @@ from tracker.models import (
     proposal_leads,
 )
 from tracker.notify import planner
-from tracker.statuses import ENDED
+from tracker.statuses import ENDED, due_soon_until
 from tracker.workdays import WorkCalendar
 
 MUTABLE_KINDS = ("due_soon", "overdue", "status")
@@ -57,6 +57,17 @@ def work_calendar() -> WorkCalendar:
     rows = db.session.execute(sa.select(CalendarException.day, CalendarException.working)).all()
     return WorkCalendar(extra_days_off=[d for d, working in rows if not working],
                         extra_working_days=[d for d, working in rows if working])
+
+
+def due_soon_window(today: date) -> date | None:
+    """The last deadline that is due soon on `today`, by the reminder settings and calendar
+    the reminders use (statuses.due_soon_until). Two queries; nothing is written, so a page
+    may ask (a missing settings row means the defaults, as for the reminders)."""
+    settings = db.session.scalar(sa.select(ReminderSettings).order_by(ReminderSettings.id)
+                                 .limit(1))
+    rules = planner.ReminderRules() if settings is None else rules_from(settings)
+    return due_soon_until(today, max(rules.stages, default=None), work_calendar(),
+                          working_days=rules.working_days)
 
 
 def load_items() -> list[planner.ItemFacts]:

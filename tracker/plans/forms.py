@@ -12,6 +12,7 @@ from tracker.fields import (
 from tracker.forms import Form as FlaskForm
 from tracker.plans.service import FilterChoices, ItemFilters
 from tracker.statuses import LABELS, Status
+from tracker.web import due_soon_until
 
 
 class PlanForm(FlaskForm):
@@ -148,6 +149,7 @@ class ItemFilterForm(FlaskForm):
     status = SelectField(_l("Status"), coerce=str)
     level = SelectField(_l("Approving level"), coerce=str)
     overdue = BooleanField(_l("Overdue only"))
+    due_soon = BooleanField(_l("Due soon only"))
     pending = BooleanField(_l("Awaiting decision only"))
 
 
@@ -171,4 +173,6 @@ def read_filters(form: ItemFilterForm, choices: FilterChoices) -> ItemFilters:
         approving_level=chosen(form.level),
         overdue_only=bool(form.overdue.data),
         pending_only=bool(form.pending.data),
+        due_soon_only=bool(form.due_soon.data),
+        due_soon_until=due_soon_until() if form.due_soon.data else None,
     )

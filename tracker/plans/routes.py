@@ -22,20 +22,23 @@ from tracker.plans.forms import (
     read_filters,
 )
 from tracker.plans.service import (
+    ItemFilters,
     add_proposal,
     agency_involved,
     create_plan,
     filter_choices,
     items_query,
     my_items_query,
-    overdue_count,
-    pending_count,
+    only_coordinated,
+    plan_counts,
     plan_summaries,
-    status_counts,
     update_plan,
 )
 from tracker.services import CONFLICTS
-from tracker.web import page_number, tracker_today
+from tracker.web import due_soon_until, page_number, tracker_today
+
+# The "My items" page's one-click filters, as query-string keys.
+MY_ITEMS_FILTERS = ("overdue", "due_soon", "pending")
 
 
 def get_plan(plan_id: int, *, manage: bool = False) -> Plan:
@@ -74,16 +77,19 @@ def index():
 def mine():
     """The open items the user's agency must act on, by deadline (linked from the digests)."""
     today = tracker_today()
-    overdue_only = request.args.get("overdue") in {"y", "1", "on"}
-    pending_only = request.args.get("pending") in {"y", "1", "on"}
+    shown = {key: request.args.get(key) in {"y", "1", "on"} for key in MY_ITEMS_FILTERS}
+    filters = ItemFilters(overdue_only=shown["overdue"], pending_only=shown["pending"],
+                          due_soon_only=shown["due_soon"],
+                          due_soon_until=due_soon_until() if shown["due_soon"] else None)
     query = my_items_query(current_user.agency_id, policy.can_create_plans(current_user),
-                           policy.sees_every_plan(current_user), today, overdue_only,
-                           pending_only)
+                           policy.sees_every_plan(current_user), today, filters)
     page = page_number()
     items = db.paginate(query, page=page, per_page=current_app.config["ITEMS_PER_PAGE"],
                         error_out=False)
-    return render_template("plans/mine.html", items=items, today=today, overdue_only=overdue_only,
-                           pending_only=pending_only)
+    coordinating = only_coordinated(current_user.agency_id, [item.id for item in items.items])
+    return render_template("plans/mine.html", items=items, today=today, shown=shown,
+                           args={key: "y" for key, on in shown.items() if on},
+                           coordinating=coordinating)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -141,8 +147,7 @@ def show(plan_id: int):
                         per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render_template(
         "plans/show.html", plan=plan, form=form, items=items, today=today,
-        counts=status_counts(plan.id), overdue=overdue_count(plan.id, today),
-        pending=pending_count(plan.id),
+        counts=plan_counts(plan.id, today, due_soon_until()),
         options=appendix_forms.AppendixOptionsForm(request.args),
         args={k: v for k, v in request.args.items() if k != "page"},
     )

@@ -1,6 +1,7 @@
 """Plans and their items: queries for the pages, commands for the forms."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -35,6 +36,10 @@ class ItemFilters:
     overdue_only: bool = False
     # Items with a postponement request waiting for a manager ("chờ duyệt").
     pending_only: bool = False
+    # Items due soon ("sắp đến hạn"): open, deadline from today to `due_soon_until`, the last
+    # deadline in the reminder window (None: no reminder is set, nothing is due soon).
+    due_soon_only: bool = False
+    due_soon_until: date | None = None
 
     def apply(self, query: sa.Select, today: date) -> sa.Select:
         if self.lead_agency_id:
@@ -46,14 +51,30 @@ class ItemFilters:
         if self.approving_level:
             query = query.where(Proposal.approving_level == self.approving_level)
         if self.overdue_only:
-            query = query.where(
-                Proposal.status.not_in([s.value for s in ENDED]),
-                Proposal.due_date.is_not(None),
-                Proposal.due_date < today,
-            )
+            query = query.where(overdue(today))
+        if self.due_soon_only:
+            query = query.where(due_soon(today, self.due_soon_until))
         if self.pending_only:
             query = query.where(awaiting_decision())
         return query
+
+
+def is_open() -> sa.ColumnElement[bool]:
+    """Condition on Proposal: its status does not end the tracking."""
+    return Proposal.status.not_in([s.value for s in ENDED])
+
+
+def overdue(today: date) -> sa.ColumnElement[bool]:
+    """Condition on Proposal: statuses.is_overdue."""
+    return sa.and_(is_open(), Proposal.due_date.is_not(None), Proposal.due_date < today)
+
+
+def due_soon(today: date, until: date | None) -> sa.ColumnElement[bool]:
+    """Condition on Proposal: statuses.is_due_soon."""
+    if until is None:
+        return sa.false()
+    return sa.and_(is_open(), Proposal.due_date.is_not(None),
+                   Proposal.due_date.between(today, until))
 
 
 def awaiting_decision() -> sa.ColumnElement[bool]:
@@ -118,27 +139,29 @@ def items_query(plan_id: int, filters: ItemFilters, today: date) -> sa.Select:
     return filters.apply(query, today)
 
 
-def status_counts(plan_id: int) -> dict[str, int]:
-    query = (
-        sa.select(Proposal.status, sa.func.count())
+@dataclass(frozen=True)
+class PlanCounts:
+    """The plan page's counts: items per status, and the overdue, due soon and waiting ones."""
+
+    statuses: dict[str, int]
+    overdue: int
+    due_soon: int
+    pending: int
+
+
+def plan_counts(plan_id: int, today: date, due_soon_until: date | None) -> PlanCounts:
+    """Every count of the plan page in one query (grouped by status, flags counted beside)."""
+    rows = db.session.execute(
+        sa.select(Proposal.status, sa.func.count(),
+                  sa.func.count().filter(overdue(today)),
+                  sa.func.count().filter(due_soon(today, due_soon_until)),
+                  sa.func.count().filter(awaiting_decision()))
         .where(Proposal.plan_id == plan_id)
         .group_by(Proposal.status)
-    )
-    counts = {status.value: 0 for status in Status}
-    counts.update({status: n for status, n in db.session.execute(query)})
-    return counts
-
-
-def pending_count(plan_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Proposal).where(
-        Proposal.plan_id == plan_id, awaiting_decision())) or 0
-
-
-def overdue_count(plan_id: int, today: date) -> int:
-    query = ItemFilters(overdue_only=True).apply(
-        sa.select(sa.func.count()).select_from(Proposal).where(Proposal.plan_id == plan_id), today
-    )
-    return db.session.scalar(query) or 0
+    ).all()
+    statuses = {status.value: 0 for status in Status}
+    statuses.update({status: n for status, n, *_ in rows})
+    return PlanCounts(statuses, *(sum(row[i] or 0 for row in rows) for i in (2, 3, 4)))
 
 
 @dataclass(frozen=True)
@@ -336,20 +359,36 @@ def add_proposal(plan: Plan, fields: ProposalFields, directory: AgencyDirectory,
 
 
 def my_items_query(agency_id: int, manages_owned_plans: bool, sees_every_plan: bool,
-                   today: date, overdue_only: bool, pending_only: bool = False) -> sa.Select:
-    """Open items the user's agency must act on: those it leads, and (for a manager) those
-    of the plans it owns, or of every plan in the consolidating office. By deadline."""
+                   today: date, filters: ItemFilters | None = None) -> sa.Select:
+    """Open items the user's agency must act on: those it leads or coordinates (its officers
+    are reminded of both), and (for a manager) those of the plans it owns, or of every plan
+    in the consolidating office. By deadline."""
     query = (sa.select(Proposal)
              .join(Plan, Plan.id == Proposal.plan_id)
              .options(so.joinedload(Proposal.lead_agency), so.contains_eager(Proposal.plan))
-             .where(Proposal.status.not_in([s.value for s in ENDED]))
+             .where(is_open())
              .order_by(Proposal.due_date.is_(None), Proposal.due_date, Proposal.id))
     if not (manages_owned_plans and sees_every_plan):
-        mine = led_by(agency_id)
+        mine = sa.or_(led_by(agency_id), coordinated_by(agency_id))
         if manages_owned_plans:
             mine = sa.or_(mine, Plan.owner_agency_id == agency_id)
         query = query.where(mine)
-    return ItemFilters(overdue_only=overdue_only, pending_only=pending_only).apply(query, today)
+    return (filters or ItemFilters()).apply(query, today)
+
+
+def coordinated_by(agency_id: int) -> sa.ColumnElement[bool]:
+    """Condition on Proposal: the agency is linked as a coordinating agency."""
+    return Proposal.id.in_(sa.select(proposal_coordinators.c.proposal_id)
+                           .where(proposal_coordinators.c.agency_id == agency_id))
+
+
+def only_coordinated(agency_id: int, item_ids: Collection[int]) -> set[int]:
+    """Of `item_ids` (a page of a list), those the agency coordinates without leading: one
+    query, for their "Phối hợp" mark."""
+    if not item_ids:
+        return set()
+    return set(db.session.scalars(sa.select(Proposal.id).where(
+        Proposal.id.in_(list(item_ids)), coordinated_by(agency_id), ~led_by(agency_id))))
 
 
 def decisions_scope(agency_id: int, sees_every_plan: bool) -> sa.ColumnElement[bool]:

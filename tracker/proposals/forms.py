@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from tracker.fields import (
     CleanStringField,
@@ -44,6 +44,10 @@ class StatusUpdateForm(FlaskForm):
             choices = [SelectChoice(c.value, _l(REQUEST_LABELS[Status(c.value)]))
                        if c.value in REQUEST_LABELS else c for c in choices]
         self.status.choices = [SelectChoice("", _l("— no change, note only —"))] + choices
+        if not may_change_status:
+            # A note is all this user can post: asking for a status too would mislead.
+            self.note.validators = [DataRequired(_l("Write your comment or note.")),
+                                    *self.note.validators]
 
 
 class RequestDecisionForm(FlaskForm):

@@ -157,6 +157,7 @@ def update_status(proposal_id: int):
         keep_typed_text(form, proposal)
         return render_item(proposal, form=form, status=409)
     flash(_("The request was sent to the managers; it waits for their decision.") if asked
+          else _("The note was added.") if entry.kind == JournalKind.COMMENT
           else _("The update was saved."), "success")
     if warning:
         flash(warning, "warning")

@@ -1,8 +1,9 @@
-// Show only the fields the chosen status needs (the server checks them again).
+// Show only the fields the chosen status needs (the server checks them again). A
+// coordinating agency's form is a note only: no status to choose, nothing to do.
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.querySelector(".status-form");
-  if (!form) return;
-  const select = form.querySelector("select[name=status]");
+  const select = form && form.querySelector("select[name=status]");
+  if (!select) return;
   const needs = {
     submitted: ["document_ref", "document_date"],
     approved: ["document_ref", "document_date"],
