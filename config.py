@@ -85,6 +85,15 @@ class Config:
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
     # Start the reminder scheduler with `flask run` / gunicorn (see tracker/notify/scheduler.py).
     SCHEDULER_AUTOSTART = _bool("SCHEDULER_AUTOSTART", True)
+    # Logs on stderr: "json" (one object per line; the default in production), "text" (the
+    # default elsewhere) or "none" (logging left as the host set it up). See tracker/logs.py.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Who may read /metrics (tracker/metrics.py): client addresses or networks, and/or a
+    # bearer token (any address). Unset: this machine only; empty: nobody but the token.
+    METRICS_ALLOWED = _list("METRICS_ALLOWED") if "METRICS_ALLOWED" in os.environ \
+        else ["127.0.0.1", "::1"]
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Theo dõi đề án <no-reply@localhost>")
 
 
@@ -99,12 +108,16 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes; production keeps scrypt
     SCHEDULER_AUTOSTART = False  # no test starts the scheduler as a side effect
+    LOG_FORMAT = "none"  # pytest captures the logs; a test may ask for "json"
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    # A database error in the log shows the statement, not its values (a password hash,
+    # an e-mail's body).
+    SQLALCHEMY_ENGINE_OPTIONS = {**Config.SQLALCHEMY_ENGINE_OPTIONS, "hide_parameters": True}
 
 
 CONFIGS = {

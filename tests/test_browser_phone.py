@@ -36,6 +36,7 @@ NOT_SWEPT = {
     "static": "an asset",
     "index": "a redirect to the plans",
     "health.healthz": "a JSON health check for the load balancer, not a page",
+    "health.metrics": "Prometheus metrics, not a page",
     "appendix.plan_download": "a download",
     "appendix.consolidated_download": "a download",
     "proposals.document": "a download (a document attached to the journal)",

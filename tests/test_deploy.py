@@ -155,7 +155,12 @@ def test_the_worker_runs_the_jobs_and_stops_on_sigterm(tmp_path, command):
             worker.kill()
             worker.wait()
     assert worker.returncode == 0, output
-    assert "worker stopped" in output
+    # Production logs: one JSON object per line (LOG_FORMAT's default there).
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]
+    assert [line["message"] for line in lines if line["logger"] == "tracker.cli"] == [
+        "worker running: reminder planning and outbox sender; Ctrl+C or SIGTERM to stop",
+        "worker stopped"]
+    assert all({"time", "level", "logger", "message", "pid"} <= set(line) for line in lines)
 
 
 # --- gunicorn behind nginx, as deploy/ describes it -------------------------------------
@@ -337,7 +342,7 @@ def stack(tmp_path_factory):
     try:
         wait_for(ready, 60, "gunicorn behind nginx")
         yield {"browser": browser, "database": database, "folder": folder,
-               "processes": processes, "https_port": https_port}
+               "processes": processes, "https_port": https_port, "app_port": app_port}
     finally:
         for process in processes.values():
             if process.poll() is None:
@@ -415,10 +420,79 @@ def test_the_throttle_counts_the_address_nginx_saw(stack):
     keys = throttle_keys(stack["database"])
     assert "login-address:127.0.0.1" in keys
     assert not [key for key in keys if SPOOFED in key]
-    # What gunicorn received (its access log, gunicorn.conf.py): the client's value with
-    # the address nginx saw appended, of which ProxyFix takes the last.
-    wait_for(lambda: f'{SPOOFED}, 127.0.0.1 127.0.0.1 "POST /login'
-             in (stack["folder"] / "gunicorn.out").read_text(), 10, "gunicorn's access log")
+    # The app's log line of that request: the address nginx saw, not the client's claim.
+    line = wait_for(lambda: next((line for line in app_log(stack) if line.get("path") == "/login"
+                                  and line.get("method") == "POST"), None), 10, "the log line")
+    assert line["remote_addr"] == "127.0.0.1"
+    assert SPOOFED not in (stack["folder"] / "gunicorn.out").read_text()
+
+
+def app_log(stack) -> list[dict]:
+    """gunicorn's output: every line a JSON object (the app's and gunicorn's own)."""
+    text = (stack["folder"] / "gunicorn.out").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_the_request_id_goes_round_trip_through_nginx(stack):
+    """nginx gives each request an id ($request_id, replacing one the client sent); the app
+    logs its line under that id and sends it back. gunicorn's own lines are JSON too."""
+    browser = Browser(stack["browser"].base)  # signed out
+    status, headers, _ = browser.open("/login", headers={"X-Request-ID": "chosen-by-me"})
+    assert status == 200
+    request_id = headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+    line = wait_for(lambda: next((line for line in app_log(stack)
+                                  if line.get("request_id") == request_id), None), 10, "the line")
+    assert {k: line[k] for k in ("level", "logger", "method", "path", "status")} == {
+        "level": "INFO", "logger": "tracker.request", "method": "GET", "path": "/login",
+        "status": 200}
+    assert line["duration_ms"] >= 0 and datetime.fromisoformat(line["time"])
+    assert "chosen-by-me" not in (stack["folder"] / "gunicorn.out").read_text()
+    assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["message"]
+               for line in app_log(stack))
+
+
+def scraped_samples(body: bytes) -> dict[str, float]:
+    samples = {}
+    for line in body.decode("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            samples[name] = float(value)
+    return samples
+
+
+def test_metrics_add_up_over_the_gunicorn_workers(stack):
+    """Two gunicorn workers share their counts (prometheus multiprocess mode, folder set up
+    by gunicorn.conf.py): after requests served by both, every scrape, whichever worker
+    answers it, reports them all."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    healthz = 'tracker_http_requests_total{endpoint="health.healthz",method="GET",status="200"}'
+    status, _, body = stack["browser"].open("/metrics")
+    assert status == 200
+    before = scraped_samples(body).get(healthz, 0)
+
+    def hit(_):
+        browser = Browser(stack["browser"].base)
+        return [browser.open("/healthz")[0] for _ in range(10)]
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = [status for batch in pool.map(hit, range(6)) for status in batch]
+    assert statuses == [200] * 60
+    served_by = {line["pid"] for line in app_log(stack) if line.get("path") == "/healthz"}
+    assert len(served_by) == 2, served_by  # both workers answered some
+
+    totals = []
+    for _ in range(6):
+        status, headers, body = stack["browser"].open("/metrics")
+        assert status == 200 and headers["Content-Type"].startswith("text/plain")
+        samples = scraped_samples(body)
+        totals.append(samples[healthz] - before)
+        assert samples["tracker_database_up"] == 1
+        assert 'tracker_outbox_messages{status="pending"}' in samples
+    assert totals == [60] * 6
+    scrapers = {line["pid"] for line in app_log(stack) if line.get("path") == "/metrics"}
+    assert scrapers <= served_by
 
 
 def test_gunicorns_own_error_pages_get_the_security_headers_once(stack):
@@ -532,4 +606,5 @@ def test_nginx_error_pages_carry_the_security_headers(stack):
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["Cache-Control"] == "no-store"
         assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+        assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])  # nginx's, for its log
         assert f"Lỗi {status}" in body.decode("utf-8")

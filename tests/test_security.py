@@ -22,6 +22,9 @@ EXPECTED = {
     ("index", "GET"): expect(LOGIN, 302, 302, 302, 302, 302),
     ("static", "GET"): expect(200, 200, 200, 200, 200, 200),
     ("health.healthz", "GET"): expect(200, 200, 200, 200, 200, 200),  # no login, no data
+    # No login: by client address (the test client is 127.0.0.1, in the default
+    # METRICS_ALLOWED) or token; anyone else gets a 404 (tests/test_observability.py).
+    ("health.metrics", "GET"): expect(200, 200, 200, 200, 200, 200),
     ("auth.login", "GET"): expect(200, 302, 302, 302, 302, 302),
     ("auth.login", "POST"): expect(400, 302, 302, 302, 302, 302),
     ("auth.logout", "POST"): expect(LOGIN, 302, 302, 302, 302, 302),

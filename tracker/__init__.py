@@ -19,14 +19,25 @@ from tracker.extensions import babel, csrf, db, login_manager, mail, migrate
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class Tracker(Flask):
+    """Flask, with its error log line made safe to keep."""
+
+    def log_exception(self, exc_info) -> None:
+        """As Flask's, without a secret of the path (a token) in the log."""
+        from tracker.logs import logged_path
+
+        self.logger.error("Exception on %s [%s]", logged_path(), request.method, exc_info=exc_info)
+
+
 def create_app(config: Any = None) -> Flask:
     """Build the app. `config` is a config class, an import path, or a dict of overrides."""
-    app = Flask(
+    app = Tracker(
         __name__,
         template_folder=str(ROOT / "templates"),
         instance_path=str(ROOT / "instance"),
     )
     configure(app, config)
+    register_observability(app)
     register_proxies(app)
     register_converters(app)
     register_host_check(app)
@@ -112,6 +123,15 @@ def current_app_languages() -> tuple[str, ...]:
     from flask import current_app
 
     return tuple(current_app.config["LANGUAGES"])
+
+
+def register_observability(app: Flask) -> None:
+    """Logging (JSON in production), a request id and a log line per request, Prometheus
+    request metrics. First of the hooks, so that every answer is timed and logged."""
+    from tracker import logs, metrics
+
+    logs.register(app)
+    metrics.register(app)
 
 
 def register_proxies(app: Flask) -> None:
@@ -209,7 +229,7 @@ def register_blueprints(app: Flask) -> None:
 
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "auth.forgot_password",
                               "auth.accept_invitation", "auth.reset_password",
-                              "health.healthz"})
+                              "health.healthz", "health.metrics"})
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Command-line tools: `flask --app wsgi <command>`. Their names are a contract."""
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from flask import Flask, current_app
 from tracker.appendix.table import Grouping, Numbering
 from tracker.extensions import db
 from tracker.models import Plan
+
+log = logging.getLogger(__name__)
 
 
 def register(app: Flask) -> None:
@@ -262,9 +265,9 @@ def worker_command() -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     scheduler = start_scheduler(current_app._get_current_object())
-    click.echo("worker running: reminder planning and outbox sender; Ctrl+C or SIGTERM to stop")
+    log.info("worker running: reminder planning and outbox sender; Ctrl+C or SIGTERM to stop")
     while not stop.wait(60):
         pass
     # Let a run in progress finish its batch: its commits are what make a resend impossible.
     scheduler.shutdown(wait=True)
-    click.echo("worker stopped")
+    log.info("worker stopped")

@@ -1,13 +1,15 @@
 """/healthz for the proxy, systemd and monitoring: is the database reachable, is a worker
-running the jobs? No login; the host check applies as everywhere (TRUSTED_HOSTS)."""
+running the jobs? And /metrics for Prometheus (tracker/metrics.py). No login; the host
+check applies as everywhere (TRUSTED_HOSTS)."""
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, abort, jsonify, request
 
+from tracker import metrics as prometheus
 from tracker.extensions import db
 from tracker.models import SchedulerLease, SchedulerRun
 from tracker.notify.scheduler import LEASE_NAME, LEASE_TTL
@@ -31,6 +33,25 @@ def healthz():
         db.session.rollback()
         return jsonify(database="unreachable"), 503
     return jsonify(database="ok", worker=state)
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus metrics, for METRICS_ALLOWED addresses or the METRICS_TOKEN bearer; a
+    404 for anyone else. A database that does not answer is `tracker_database_up 0`."""
+    if not prometheus.scrape_allowed():
+        abort(404)
+    now = datetime.now(UTC)
+    try:
+        state = {"worker": worker_state(now), "outbox": prometheus.outbox_state(now),
+                 "planning": prometheus.last_planning()}
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        log.warning("metrics: database unreachable", exc_info=True)
+        db.session.rollback()
+        state = None
+    body, content_type = prometheus.exposition(state, now, request.headers.get("Accept"))
+    return Response(body, content_type=content_type)
 
 
 def worker_state(now: datetime) -> dict:

@@ -5,6 +5,7 @@ unique keys on notices and digests make a second run of the same day add nothing
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -15,6 +16,8 @@ from tracker.models import SchedulerRun
 from tracker.notify import planner
 from tracker.notify.sender import DrainResult, drain_outbox
 from tracker.notify.service import plan_day, write_notices
+
+log = logging.getLogger(__name__)
 
 
 def run_planning(today: date, now: datetime, *, dry_run: bool = False
@@ -28,6 +31,8 @@ def run_planning(today: date, now: datetime, *, dry_run: bool = False
     db.session.add(SchedulerRun(job="plan", started_at=now, finished_at=datetime.now(now.tzinfo),
                                 for_day=today, planned=added))
     db.session.commit()
+    log.info("planned %s: %d notices, %d new", today.isoformat(), len(notices), added,
+             extra={"for_day": today.isoformat(), "notices": len(notices), "new": added})
     return notices, added
 
 
@@ -40,6 +45,10 @@ def run_flush(now: datetime, keep_going: Callable[[], bool] | None = None) -> Dr
                                     sent=result.sent, retried=result.retried, failed=result.failed,
                                     error=result.last_error))
         db.session.commit()
+        log.info("outbox: %d sent, %d to retry, %d failed, %d cancelled, %d held", result.sent,
+                 result.retried, result.failed, result.cancelled, result.held,
+                 extra={"sent": result.sent, "retried": result.retried, "failed": result.failed,
+                        "cancelled": result.cancelled, "held": result.held})
     return result
 
 

@@ -26,6 +26,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from tracker.extensions import db
+from tracker.logs import log_context, new_run_id
 from tracker.models import SchedulerLease, SchedulerRun
 
 log = logging.getLogger(__name__)
@@ -61,19 +62,21 @@ def acquire_lease(holder: str, now: datetime, ttl: timedelta = LEASE_TTL) -> boo
 def surviving(job: str, now: datetime) -> Iterator[None]:
     """Run one job so that its failure, whatever it is, ends that run only: logged with the
     traceback, written to the run log for the admins when the database allows, and the
-    schedule goes on (the next flush, tomorrow's planning)."""
-    try:
-        yield
-    except Exception as error:  # noqa: BLE001 — any failure of one run, by design
-        log.exception("reminder job %r failed", job)
-        db.session.rollback()
+    schedule goes on (the next flush, tomorrow's planning). Each line logged meanwhile
+    carries the job and the run's id."""
+    with log_context(job=job, run_id=new_run_id()):
         try:
-            db.session.add(SchedulerRun(job=job, started_at=now, finished_at=datetime.now(UTC),
-                                        error=f"{error.__class__.__name__}: {error}"[:2000]))
-            db.session.commit()
-        except Exception:  # noqa: BLE001 — the database itself may be what failed
+            yield
+        except Exception as error:  # noqa: BLE001 — any failure of one run, by design
+            log.exception("reminder job %r failed", job)
             db.session.rollback()
-            log.exception("could not record the failure of %r", job)
+            try:
+                db.session.add(SchedulerRun(job=job, started_at=now, finished_at=datetime.now(UTC),
+                                            error=f"{error.__class__.__name__}: {error}"[:2000]))
+                db.session.commit()
+            except Exception:  # noqa: BLE001 — the database itself may be what failed
+                db.session.rollback()
+                log.exception("could not record the failure of %r", job)
 
 
 class ReminderScheduler:
