@@ -202,10 +202,11 @@ def _table_xml(table: AppendixTable, table_style_id: str, cell_style_id: str) ->
     bold, italic = "<w:rPr><w:b/><w:bCs/></w:rPr>", "<w:rPr><w:i/><w:iCs/></w:rPr>"
     run_props = {"heading": bold, "header": bold, "count": italic, "total": italic}
 
-    def body_cell(column: int, cell: Cell, kind: str) -> str:
-        """A cell of a body line; a line of one cell across the table (a group heading, a
-        count line) keeps the heading with the next row."""
-        keep = "<w:keepNext/>" if kind == "heading" and cell.colspan == columns else ""
+    def body_cell(column: int, cell: Cell, kind: str, keep_with_next: bool = False) -> str:
+        """A cell of a body line; a group heading across the table keeps with the next row,
+        and so does a group's last row with its count line (`keep_with_next`)."""
+        keep = "<w:keepNext/>" if keep_with_next or (kind == "heading"
+                                                     and cell.colspan == columns) else ""
         merge = '<w:vMerge w:val="restart"/>' if cell.rowspan > 1 else ""
         if kind == "header" or (kind == "item" and column in centred_columns
                                 and cell.colspan == 1):
@@ -225,7 +226,9 @@ def _table_xml(table: AppendixTable, table_style_id: str, cell_style_id: str) ->
             yield (header_open[index]
                    + _cell_content(header, bold, paragraph_start + centred) + "</w:tc>")
         yield "</w:tr>"
-        for line in table.lines:
+        lines = table.lines
+        for index, line in enumerate(lines):
+            before_count = index + 1 < len(lines) and lines[index + 1].kind == "count"
             yield "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
             for column, slot in enumerate(line.slots):
                 if slot is Covered.LEFT:
@@ -234,7 +237,7 @@ def _table_xml(table: AppendixTable, table_style_id: str, cell_style_id: str) ->
                     yield (cell_start(column, "<w:vMerge/>") + paragraph_open[column]
                            + "</w:p></w:tc>")
                     continue
-                yield body_cell(column, slot, line.kind)
+                yield body_cell(column, slot, line.kind, before_count)
             yield "</w:tr>"
         yield "</w:tbl>"
 
