@@ -49,7 +49,7 @@ def field_errors(response, name: str = "document_file") -> str:
     page = text(response)
     match = re.search(rf'id="field-{name}">(.*?)</div>', page, re.S)
     assert match, f"no field {name} on the page"
-    return " ".join(re.findall(r'<p class="error">(.*?)</p>', match.group(1)))
+    return " ".join(re.findall(r'<p class="error"[^>]*>(.*?)</p>', match.group(1)))
 
 
 @pytest.fixture

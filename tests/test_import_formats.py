@@ -659,3 +659,18 @@ def test_a_csv_whose_quoted_title_is_full_of_semicolons_is_still_comma_separated
     result = interpret(tables[0].rows)
     assert result.errors == []
     assert [r.title for r in result.rows] == ["000;;\n000;;\n;;\n;;\n;;000"]
+
+
+def test_a_heading_named_like_the_signature_block_does_not_end_the_table():
+    """"Nơi nhận:" under the table ends it; a group heading in capitals that happens to read
+    "NƠI NHẬN" (an agency of that name, grouped by lead agency) does not."""
+    header = ["STT", "Tên đề án", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian trình",
+              "Cấp trình"]
+    rows = [header, ["NƠI NHẬN", "", "", "", "", ""],
+            ["1", "Đề án A", "NƠI NHẬN", "", "Quý III/2020", "UBND tỉnh"],
+            ["2", "Đề án B", "NƠI NHẬN", "", "Quý IV/2020", "UBND tỉnh"],
+            ["Nơi nhận:", "", "", "", "", ""],
+            ["- Như trên;", "", "", "", "", ""]]
+    result = interpret(rows, spans={(1, 0): 6})
+    assert [row.title for row in result.rows] == ["Đề án A", "Đề án B"]
+    assert not result.errors

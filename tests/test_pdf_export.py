@@ -3,6 +3,7 @@ back with poppler's pdfinfo/pdftotext/pdftoppm."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from browser_support import (
@@ -15,6 +16,9 @@ from browser_support import (
     render_pdf_page_png,
 )
 from factories import make_plan
+
+from tracker.appendix.documents import render_file
+from tracker.appendix.table import Grouping, ItemSnapshot, build_table
 
 ITEMS = 300
 
@@ -80,3 +84,36 @@ def test_without_chromium_the_pdf_link_explains_what_to_do(app, client, auth, ma
     response = client.get(f"/plans/{seed_plan.id}/appendix.pdf")
     assert response.status_code == 503
     assert "chưa cài Chromium" in response.get_data(as_text=True)
+
+
+def grouped_pdf(app, tmp_path, first_group: int) -> list[str]:
+    """The text of each page of a list grouped by lead agency: `first_group` one-line items
+    of "Sở A", then two of "Sở B"."""
+    items = [ItemSnapshot(title=f"Đề án thử {n + 1}", lead_agency=lead, coordination="",
+                          original_due_period="Quý IV/2020", due_period="Quý IV/2020",
+                          due_date=None, approving_level="UBND tỉnh", status="not_started")
+             for lead, count in (("Sở A", first_group), ("Sở B", 2)) for n in range(count)]
+    table = build_table("Danh mục thử", "", items, with_status=False, today=date(2020, 10, 1),
+                        grouping=Grouping.LEAD)
+    with app.test_request_context():
+        path = tmp_path / f"grouped-{first_group}.pdf"
+        path.write_bytes(render_file(table, "pdf"))
+    return pdf_pages_text(path)
+
+
+BODY_LINE = re.compile(r"^\s*(?:\d+\s+Đề án thử \d+|Cộng: \d+ đề án|SỞ [AB]|Tổng cộng)", re.M)
+
+
+def test_a_group_count_line_never_opens_a_page_alone(pdf_app, tmp_path):
+    """A group that just fills the first page: its count line ("Cộng: n đề án") would be the
+    first line of the next page, apart from its group; it goes over with the group's last row
+    instead (print.css: break-before: avoid)."""
+    calibration = grouped_pdf(pdf_app, tmp_path, 40)
+    fitting = len(re.findall(r"Đề án thử \d+", calibration[0]))
+    assert 10 < fitting < 40, calibration[0]
+    pages = grouped_pdf(pdf_app, tmp_path, fitting)   # its count line no longer fits on page 1
+    assert len(pages) == 2, pages
+    body = [[" ".join(match.group(0).split()) for match in BODY_LINE.finditer(page)]
+            for page in pages]
+    assert body[1][:2] == [f"{fitting} Đề án thử {fitting}", f"Cộng: {fitting} đề án"], body[1][:3]
+    assert body[0][-1] == f"{fitting - 1} Đề án thử {fitting - 1}", body[0][-3:]

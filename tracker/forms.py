@@ -35,3 +35,20 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _BabelTranslations()
+
+
+def show_errors(form: Form, errors, *, default: str | None = None) -> None:
+    """Put a service's (field, message) errors on the form, beside the validators' own.
+
+    A field that has an error already keeps only that one: its value could not be read, so
+    what the service says about it ("enter the date") is beside the point. A field the form
+    lacks takes `default`, else the error goes above the form.
+    """
+    for name, message in errors:
+        target = form._fields.get(name) or (form._fields.get(default) if default else None)
+        if target is None:
+            form.form_errors.append(message)
+        elif not target.errors:
+            target.errors = [message]
+        elif target.name != name:   # a stand-in field collects every message sent to it
+            target.errors = [*target.errors, message]

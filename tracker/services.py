@@ -14,12 +14,23 @@ CONFLICTS = (ConflictError, StaleDataError)
 
 
 class FieldError(ValueError):
-    """Input that a form validator could not judge alone; `field` names the form field."""
+    """Input that a form validator could not judge alone; `field` names the form field.
 
-    def __init__(self, field: str, message: str) -> None:
+    `errors` holds every (field, message) the service found, so that a form shows them all
+    at once; `field` and `message` are the first of them.
+    """
+
+    def __init__(self, field: str, message: str, *more: tuple[str, str]) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.errors = [(field, message), *more]
+
+
+def raise_field_errors(errors: list[tuple[str, str]]) -> None:
+    """Refuse the input with every (field, message) found, if any."""
+    if errors:
+        raise FieldError(*errors[0], *errors[1:])
 
 
 def check_version(record, expected_version: int | None) -> None:

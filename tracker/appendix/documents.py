@@ -59,8 +59,15 @@ def render_file(table: AppendixTable, fmt: str, *, sheet_per_group: bool = False
     raise ValueError(f"unknown appendix format: {fmt!r}")
 
 
-def file_name(name: str, fmt: str, limit: int = 60) -> str:
-    """"Danh mục đề án", "docx" → "danh-muc-de-an.docx": a name every system accepts."""
+# Ends the name of a file with the progress columns ("Tình hình thực hiện", "Ghi chú").
+PROGRESS_SUFFIX = "tien-do"
+
+
+def file_name(name: str, fmt: str, limit: int = 60, *, with_status: bool = False) -> str:
+    """"Danh mục đề án", "docx" → "danh-muc-de-an.docx": a name every system accepts;
+    `with_status` → "danh-muc-de-an-tien-do.docx", so two downloads of the same list, with and
+    without its progress columns, are told apart by name."""
     ascii_name = without_diacritics(name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return f"{slug[:limit].rstrip('-') or 'phu-luc'}.{fmt}"
+    slug = slug[:limit].rstrip("-") or "phu-luc"
+    return f"{slug}-{PROGRESS_SUFFIX}.{fmt}" if with_status else f"{slug}.{fmt}"

@@ -233,19 +233,20 @@ def _table_xml(table: AppendixTable, table_style_id: str, cell_style_id: str) ->
 
     written: dict[tuple, str] = {}
 
-    def body_cell(column: int, cell: Cell, kind: str) -> str:
+    def body_cell(column: int, cell: Cell, kind: str, keep_with_next: bool = False) -> str:
         """A cell of a body line, written once per distinct cell and column (agencies,
         periods and statuses repeat down the columns)."""
-        key = (column, cell.text, cell.colspan, cell.rowspan, kind)
+        key = (column, cell.text, cell.colspan, cell.rowspan, kind, keep_with_next)
         xml = written.get(key)
         if xml is None:
-            xml = written[key] = new_body_cell(column, cell, kind)
+            xml = written[key] = new_body_cell(column, cell, kind, keep_with_next)
         return xml
 
-    def new_body_cell(column: int, cell: Cell, kind: str) -> str:
-        """A line of one cell across the table (a group heading, a count line) keeps the
-        heading with the next row."""
-        keep = "<w:keepNext/>" if kind == "heading" and cell.colspan == columns else ""
+    def new_body_cell(column: int, cell: Cell, kind: str, keep_with_next: bool) -> str:
+        """A group heading across the table keeps with the next row, and so does a group's
+        last row with its count line (`keep_with_next`)."""
+        keep = "<w:keepNext/>" if keep_with_next or (kind == "heading"
+                                                     and cell.colspan == columns) else ""
         merge = '<w:vMerge w:val="restart"/>' if cell.rowspan > 1 else ""
         if kind == "header" or (kind == "item" and column in centred_columns
                                 and cell.colspan == 1):
@@ -265,7 +266,9 @@ def _table_xml(table: AppendixTable, table_style_id: str, cell_style_id: str) ->
             yield (header_open[index]
                    + _cell_content(header, bold, paragraph_start + centred) + "</w:tc>")
         yield "</w:tr>"
-        for line in table.lines:
+        lines = table.lines
+        for index, line in enumerate(lines):
+            before_count = index + 1 < len(lines) and lines[index + 1].kind == "count"
             yield "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
             for column, slot in enumerate(line.slots):
                 if slot is Covered.LEFT:
@@ -274,7 +277,7 @@ def _table_xml(table: AppendixTable, table_style_id: str, cell_style_id: str) ->
                     yield (cell_start(column, "<w:vMerge/>") + paragraph_open[column]
                            + "</w:p></w:tc>")
                     continue
-                yield body_cell(column, slot, line.kind)
+                yield body_cell(column, slot, line.kind, before_count)
             yield "</w:tr>"
         yield "</w:tbl>"
 

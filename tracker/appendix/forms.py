@@ -5,6 +5,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
+from tracker.appendix.service import CONSOLIDATED_TITLE
 from tracker.appendix.table import Grouping, Numbering
 from tracker.fields import CleanStringField, CleanTextAreaField, max_length
 from tracker.forms import Form
@@ -39,10 +40,23 @@ class AppendixOptionsForm(ItemFilterForm):
         return Numbering(value) if value in values else Numbering.CONTINUOUS
 
 
+# What the title and the line under it may hold in print (longer is cut).
+TITLE_MAX, SUBTITLE_MAX = 500, 1000
+
+
 class ConsolidatedOptionsForm(AppendixOptionsForm):
-    """The consolidated list's options: also one department's lists only."""
+    """The consolidated list's options: also one department's lists only, and the title and
+    the line under it, which the office writes for each report."""
 
     owner = SelectField(_l("Lists of"), coerce=str)
+    title = CleanStringField(_l("List title"), default=CONSOLIDATED_TITLE)
+    subtitle = CleanTextAreaField(_l("Line under the title"))
+
+    def printed_title(self) -> str:
+        return (self.title.data or CONSOLIDATED_TITLE)[:TITLE_MAX]
+
+    def printed_subtitle(self) -> str:
+        return (self.subtitle.data or "")[:SUBTITLE_MAX]
 
 
 class ImportForm(Form):

@@ -45,6 +45,12 @@ def _read_source(form: ImportForm) -> tuple[str, list[readers.SourceTable]] | No
 
 
 def _start_draft(form: ImportForm, plan: Plan | None) -> ImportDraft | None:
+    """Read the upload or the pasted table and keep it as a draft for the preview; None
+    when something is wrong (said on the form). The file is read even when another field
+    is wrong, so that one submit shows every error; nothing is kept then."""
+    if not form.is_submitted():
+        return None
+    valid = form.validate()
     source = _read_source(form)
     if source is None:
         return None
@@ -64,10 +70,12 @@ def _start_draft(form: ImportForm, plan: Plan | None) -> ImportDraft | None:
     if plan is None:
         lines = title_lines(table.preamble + result.preamble)
         title, attached_to, label = lines.title, lines.attached_to, lines.label
-        if not (form.title.data or title):
-            form.title.errors.append(_("Enter the title of the list: the file has no title "
-                                       "line above its table."))
+        if not (form.title.data or title) and not form.title.errors:
+            form.title.errors = [_("Enter the title of the list: the file has no title "
+                                   "line above its table.")]
             return None
+    if not valid:
+        return None
     draft = ImportDraft(
         user_id=current_user.id, plan_id=plan.id if plan else None, source_name=name[:255],
         tables=draft_tables(tables),
@@ -93,10 +101,9 @@ def import_new():
     owner_choices(form)
     if request.method == "GET":
         form.owner_agency_id.data = current_user.agency_id
-    if form.validate_on_submit():
-        draft = _start_draft(form, None)
-        if draft is not None:
-            return redirect(url_for("appendix.preview", draft_id=draft.id))
+    draft = _start_draft(form, None)
+    if draft is not None:
+        return redirect(url_for("appendix.preview", draft_id=draft.id))
     return render_template("appendix/import.html", form=form, plan=None), \
         400 if form.errors else 200
 
@@ -106,10 +113,9 @@ def import_into(plan_id: int):
     """Add the rows of a file or a pasted table to an existing list."""
     plan = get_plan(plan_id, manage=True)
     form = ImportForm()
-    if form.validate_on_submit():
-        draft = _start_draft(form, plan)
-        if draft is not None:
-            return redirect(url_for("appendix.preview", draft_id=draft.id))
+    draft = _start_draft(form, plan)
+    if draft is not None:
+        return redirect(url_for("appendix.preview", draft_id=draft.id))
     return render_template("appendix/import.html", form=form, plan=plan), \
         400 if form.errors else 200
 

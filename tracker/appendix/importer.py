@@ -379,9 +379,12 @@ class _Interpreter:
         first = filled[0][1]
         folded_first = fold(first)
         has_lead_or_period = bool(values.get("lead_agency") or values.get("due_period"))
-        if folded_first.startswith("noi nhan") and (not values.get("title")
-                                                    or first.rstrip().endswith(":")):
-            return "end"    # the signature block under the table
+        if folded_first.startswith("noi nhan") and (
+                ":" in first[:12]
+                or (not values.get("title") and first != first.upper())):
+            # The signature block under the table ("Nơi nhận:"); a heading in capitals
+            # ("NƠI NHẬN", an agency of that name grouped by lead) is not.
+            return "end"
         if self._is_column_numbers(filled):
             return "skipped"
         if self._repeats_header(row):

@@ -89,6 +89,11 @@ class ImportPlan:
                 lines.setdefault(problem.row, []).append((kind, text))
         return lines
 
+    def rows_with_errors(self) -> int:
+        """How many item rows have an error of their own (while any has, no row is saved)."""
+        lines = {problem.row for problem in self.result.errors}
+        return sum(1 for row in self.result.rows if row.line in lines)
+
     def table_problems(self) -> list[tuple[str, str]]:
         """Errors and warnings not tied to an item row (missing columns, empty table …)."""
         item_lines = {row.line for row in self.result.rows}

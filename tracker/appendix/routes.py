@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -25,7 +26,6 @@ from tracker.appendix.forms import (
 )
 from tracker.appendix.pdf import PdfUnavailable
 from tracker.appendix.service import (
-    CONSOLIDATED_TITLE,
     AppendixOptions,
     appendix_table,
     consolidated_items_query,
@@ -85,7 +85,8 @@ class ConsolidatedRequest:
         scope = visible_plans(None if policy.sees_every_plan(current_user)
                               else current_user.agency_id)
         owners = plan_owners_where(scope)
-        form.owner.choices = [SelectChoice("", "")] + [SelectChoice(str(i), n) for i, n in owners]
+        form.owner.choices = [SelectChoice("", _l("All"))] + [SelectChoice(str(i), n)
+                                                               for i, n in owners]
         owner_id = next((i for i, _ in owners if str(i) == form.owner.data), None)
         if owner_id is not None:
             scope = sa.and_(scope, Proposal.plan_id.in_(
@@ -94,9 +95,10 @@ class ConsolidatedRequest:
         return cls(form, scope, options, lead_name, dict(owners).get(owner_id))
 
     def table(self) -> AppendixTable:
-        return appendix_table(self.scope, self.options, title=CONSOLIDATED_TITLE, attached_to="",
-                              today=tracker_today(), lead_agency_name=self.lead_name,
-                              owner_name=self.owner_name)
+        return appendix_table(self.scope, self.options, title=self.form.printed_title(),
+                              attached_to="", today=tracker_today(),
+                              lead_agency_name=self.lead_name, owner_name=self.owner_name,
+                              subtitle=self.form.printed_subtitle())
 
 
 def print_links(endpoint: str, **values) -> dict[str, str]:
@@ -116,7 +118,8 @@ def download(table: AppendixTable, fmt: str, name: str) -> Response:
         return Response(render_template("errors/error.html", code=503, message=str(error)),
                         status=503)
     response = Response(data, mimetype=MIMETYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{file_name(name, fmt)}"'
+    saved_as = file_name(name, fmt, with_status=table.with_status)
+    response.headers["Content-Disposition"] = f'attachment; filename="{saved_as}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

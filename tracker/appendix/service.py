@@ -123,8 +123,11 @@ def filters_subtitle(filters: ItemFilters, lead_agency_name: str | None) -> str:
 def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, title: str,
                    attached_to: str, today: date, lead_agency_name: str | None = None,
                    label: str = "", owner_name: str | None = None,
-                   plan: Plan | None = None) -> AppendixTable:
+                   plan: Plan | None = None, subtitle: str = "") -> AppendixTable:
     """The table of the items in `scope` (a condition on Proposal) that pass the filters.
+
+    `subtitle`, when given, is printed under the title instead of the lines the tracker
+    writes there (the list's owner, the filters, the date of the progress).
 
     Rows come plan by plan, each plan in its own order; grouping then regroups them. One
     imported `plan` prints as published (its columns, headings, STT) unless regrouped;
@@ -176,7 +179,7 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
                       filters_subtitle(options.filters, lead_agency_name)]
     if options.with_status:
         subtitle_parts.append(f"Tình hình thực hiện đến ngày {format_date(today)}")
-    subtitle = "\n".join(part for part in subtitle_parts if part)
+    subtitle = subtitle or "\n".join(part for part in subtitle_parts if part)
     layout = PlanLayout.from_json(plan.layout) if plan is not None else None
     if layout is not None and options.grouping == Grouping.NONE:
         sections = [SectionSnapshot(section.id, section.kind,

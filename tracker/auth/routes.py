@@ -156,16 +156,25 @@ def forgot_password():
     return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
 
 
+def check_new_password(form: SetPasswordForm, user: User) -> bool:
+    """Put what is wrong with the typed new password on its field; True when nothing is."""
+    if form.password.errors:
+        return False
+    problems = password_problems(form.password.data or "", user.email, user.name)
+    if problems:
+        form.password.errors = [*form.password.errors, *problems]
+    return not problems
+
+
 def _set_password_page(token: str, purpose: str, title: str):
     user = read_token(token, purpose)
     if user is None:
         return render_template("auth/link_invalid.html"), 400
     form = SetPasswordForm()
-    if form.validate_on_submit():
-        problems = password_problems(form.password.data, user.email, user.name)
-        if problems:
-            form.password.errors.extend(problems)
-        else:
+    if form.is_submitted():
+        valid = form.validate()
+        # Every error at once: the rules for a password too, whatever else is wrong.
+        if check_new_password(form, user) and valid:
             change_password(user, form.password.data)
             consume_token(token)
             db.session.commit()
@@ -193,19 +202,18 @@ def reset_password(token: str):
 def account_password():
     """Change one's own password; every other session of the account ends."""
     form = ChangePasswordForm()
-    if form.validate_on_submit():
+    if form.is_submitted():
+        valid = form.validate()
         user = current_user._get_current_object()
-        if not user.check_password(form.current.data):
-            form.current.errors.append(_("The current password is wrong."))
-        else:
-            problems = password_problems(form.password.data, user.email, user.name)
-            if problems:
-                form.password.errors.extend(problems)
-            else:
-                change_password(user, form.password.data)
-                db.session.commit()
-                login_user(user)  # this session continues with the new version
-                flash(_("Your password was changed. Other sessions have been signed out."),
-                      "success")
-                return redirect(url_for("plans.index"))
+        # Every error at once: a wrong current password and a weak new one are both shown.
+        current_right = not form.current.errors and user.check_password(form.current.data)
+        if not form.current.errors and not current_right:
+            form.current.errors = [_("The current password is wrong.")]
+        if check_new_password(form, user) and current_right and valid:
+            change_password(user, form.password.data)
+            db.session.commit()
+            login_user(user)  # this session continues with the new version
+            flash(_("Your password was changed. Other sessions have been signed out."),
+                  "success")
+            return redirect(url_for("plans.index"))
     return render_template("auth/change_password.html", form=form), 400 if form.errors else 200

@@ -155,7 +155,7 @@ class ItemFilterForm(FlaskForm):
 
 def read_filters(form: ItemFilterForm, choices: FilterChoices) -> ItemFilters:
     """Read the query string; values not offered by the page are ignored, never an error."""
-    anything = SelectChoice("", "")
+    anything = SelectChoice("", _l("All"))
     form.lead.choices = [anything] + [SelectChoice(str(i), n) for i, n in choices.agencies]
     form.period.choices = [anything] + [SelectChoice(p) for p in choices.periods]
     form.status.choices = [anything] + status_choices()

@@ -9,6 +9,7 @@ from tracker import policy
 from tracker.agencies import AgencyDirectory, all_agencies
 from tracker.appendix.layout import PlanLayout
 from tracker.extensions import db
+from tracker.forms import show_errors
 from tracker.models import JournalKind, Proposal
 from tracker.notify.service import queue_status_notices
 from tracker.plans.forms import (
@@ -25,6 +26,7 @@ from tracker.proposals.service import (
     FIELD_LABELS,
     StatusUpdate,
     decide_request,
+    decision_problems,
     early_document_warning,
     edit_notes,
     edit_proposal,
@@ -33,6 +35,7 @@ from tracker.proposals.service import (
     post_status_update,
     reinstate,
     request_waiting,
+    status_update_problems,
 )
 from tracker.services import CONFLICTS, FieldError
 from tracker.statuses import Status
@@ -121,20 +124,24 @@ def update_status(proposal_id: int):
         abort(403)
     form = StatusUpdateForm()
     offer_statuses(form, proposal, rights)
-    if not form.validate_on_submit():
-        if form.status.errors and form.version.data is not None \
-                and form.version.data != proposal.version:
-            # The status chosen on a stale page is no longer offered because the item
-            # moved on: that is the conflict, not an invalid choice.
-            form.status.errors = []
-            keep_typed_text(form, proposal)
-            return render_item(proposal, form=form, status=409)
-        return render_item(proposal, form=form, status=400)
+    valid = form.validate_on_submit()
+    if not valid and form.status.errors and form.version.data is not None \
+            and form.version.data != proposal.version:
+        # The status chosen on a stale page is no longer offered because the item
+        # moved on: that is the conflict, not an invalid choice.
+        form.status.errors = []
+        keep_typed_text(form, proposal)
+        return render_item(proposal, form=form, status=409)
     update = StatusUpdate(
         new_status=form.status.data or None, note=form.note.data or "",
         document_ref=form.document_ref.data or "", document_date=form.document_date.date,
         new_period=form.new_period.data or "",
     )
+    if not valid:
+        if not form.status.errors:
+            # What the service would refuse too, so that one submit shows every error.
+            show_errors(form, status_update_problems(proposal, update, today=tracker_today()))
+        return render_item(proposal, form=form, status=400)
     try:
         entry = post_status_update(
             proposal, update, user_id=current_user.id, agency_id=current_user.agency_id,
@@ -149,7 +156,7 @@ def update_status(proposal_id: int):
         commit_with_file(attachment, form.document_file.document)
     except FieldError as error:
         db.session.rollback()
-        getattr(form, error.field).errors.append(error.message)
+        show_errors(form, error.errors)
         return render_item(get_item(proposal_id), form=form, status=400)
     except CONFLICTS:
         db.session.rollback()
@@ -185,9 +192,13 @@ def decide(proposal_id: int):
     if not Rights(proposal).decide:
         abort(403)
     form = RequestDecisionForm()
-    if not form.validate_on_submit():
-        return render_item(proposal, decision_form=form, status=400)
     approve = form.decision.data == "approve"
+    if not form.validate_on_submit():
+        if not form.decision.errors:
+            show_errors(form, decision_problems(approve=approve, reason=form.reason.data or "",
+                                                document_date=form.document_date.date,
+                                                today=tracker_today()))
+        return render_item(proposal, decision_form=form, status=400)
     asked = request_waiting(proposal)
     try:
         entry = decide_request(proposal, approve=approve, reason=form.reason.data or "",
@@ -203,8 +214,7 @@ def decide(proposal_id: int):
         commit_with_file(attachment, form.document_file.document)
     except FieldError as error:
         db.session.rollback()
-        target = getattr(form, error.field, form.decision)
-        target.errors = [*target.errors, error.message]
+        show_errors(form, error.errors, default="decision")
         return render_item(get_item(proposal_id), decision_form=form, status=400)
     except CONFLICTS:
         db.session.rollback()

@@ -16,7 +16,7 @@ from tracker.extensions import db
 from tracker.models import JournalEntry, JournalKind, Plan, Proposal
 from tracker.periods import PeriodError, format_date, parse_period
 from tracker.plans.service import ProposalFields
-from tracker.services import FieldError, check_version
+from tracker.services import FieldError, check_version, raise_field_errors
 from tracker.statuses import (
     NEEDS_DECISION,
     NEEDS_DOCUMENT,
@@ -79,14 +79,9 @@ def post_status_update(proposal: Proposal, update: StatusUpdate, *, user_id: int
         check_version(proposal, expected_version)
     entry = JournalEntry(user_id=user_id, agency_id=agency_id, note=update.note,
                          kind=JournalKind.COMMENT.value)
+    raise_field_errors(status_update_problems(proposal, update, today=today))
     if update.new_status:
         new = Status(update.new_status)
-        try:
-            check_transition(proposal.status, new)
-        except TransitionError:
-            raise FieldError("status", _("This status cannot follow the current one.")) from None
-        _check_evidence(new, update, proposal.due_date)
-        _check_document_date(update.document_date, today)
         entry.document_ref = update.document_ref or None
         entry.document_date = update.document_date
         if new in NEEDS_DECISION and needs_approval:
@@ -99,10 +94,23 @@ def post_status_update(proposal: Proposal, update: StatusUpdate, *, user_id: int
             if new == Status.APPROVED:
                 proposal.outcome_ref = document_phrase(new, update.document_ref,
                                                        update.document_date)
-    elif not update.note:
-        raise FieldError("note", _("Write a note, or choose a new status."))
     _add_to_journal(proposal, [entry])
     return entry
+
+
+def status_update_problems(proposal: Proposal, update: StatusUpdate, *,
+                           today: date | None = None) -> list[tuple[str, str]]:
+    """Every reason to refuse the update, as (form field, message): all of them, so that
+    the form shows them at once."""
+    if not update.new_status:
+        return [] if update.note else [("note", _("Write a note, or choose a new status."))]
+    new = Status(update.new_status)
+    try:
+        check_transition(proposal.status, new)
+    except TransitionError:
+        return [("status", _("This status cannot follow the current one."))]
+    return [*_evidence_problems(new, update, proposal.due_date),
+            *_document_date_problems(update.document_date, today)]
 
 
 def request_waiting(proposal: Proposal) -> Status | None:
@@ -151,14 +159,13 @@ def decide_request(proposal: Proposal, *, approve: bool, reason: str, user_id: i
     asked = request_waiting(proposal)
     if asked is None:
         raise FieldError("decision", _("There is no request to decide."))
-    _check_document_date(document_date, today)
+    raise_field_errors(decision_problems(approve=approve, reason=reason,
+                                         document_date=document_date, today=today))
     entry = JournalEntry(user_id=user_id, agency_id=agency_id, note=reason,
                          document_ref=document_ref or None, document_date=document_date)
     if asked == Status.POSTPONED:
         entry.new_due_period = proposal.requested_due_period
     if not approve:
-        if not reason:
-            raise FieldError("reason", _("Give the reason for refusing."))
         if asked == Status.POSTPONED:
             entry.kind = JournalKind.POSTPONEMENT_REFUSED.value
             proposal.requested_due_period = None
@@ -176,7 +183,8 @@ def decide_request(proposal: Proposal, *, approve: bool, reason: str, user_id: i
     if asked == Status.POSTPONED:
         # The deadline may have moved since the request (an edit of the item).
         requested = parse_period(proposal.requested_due_period)
-        _check_later(requested.label, requested.deadline(), proposal.due_date, "decision")
+        raise_field_errors(_later_problems(requested.label, requested.deadline(),
+                                           proposal.due_date, "decision"))
     elif not reason:
         entry.note = _request_reason(proposal.id)
     _apply_status(proposal, entry, asked, proposal.requested_due_period or "")
@@ -218,6 +226,13 @@ def reinstate(proposal: Proposal, *, reason: str, user_id: int, agency_id: int,
     return entry
 
 
+def decision_problems(*, approve: bool, reason: str, document_date: date | None,
+                      today: date | None) -> list[tuple[str, str]]:
+    """Every reason to refuse a decision on a request, as (form field, message)."""
+    problems = [] if approve or reason else [("reason", _("Give the reason for refusing."))]
+    return problems + _document_date_problems(document_date, today)
+
+
 def edit_notes(proposal: Proposal, notes: str, *, user_id: int, agency_id: int,
                expected_version: int | None) -> JournalEntry | None:
     """The item's own "Ghi chú", which the lead agency keeps up to date."""
@@ -238,31 +253,40 @@ def _add_to_journal(proposal: Proposal, entries: list[JournalEntry]) -> None:
     db.session.add_all(entries)
 
 
-def _check_evidence(new: Status, update: StatusUpdate, due_date: date | None) -> None:
+def _evidence_problems(new: Status, update: StatusUpdate,
+                       due_date: date | None) -> list[tuple[str, str]]:
+    problems = []
     if new in NEEDS_DOCUMENT:
         if not update.document_ref:
-            raise FieldError("document_ref", _("Enter the number of the document."))
+            problems.append(("document_ref", _("Enter the number of the document.")))
         if update.document_date is None:
-            raise FieldError("document_date", _("Enter the date of the document."))
+            problems.append(("document_date", _("Enter the date of the document.")))
     if new in NEEDS_REASON and not update.note:
-        raise FieldError("note", _("Give the reason."))
+        problems.append(("note", _("Give the reason.")))
     if new in NEEDS_NEW_PERIOD:
-        if not update.new_period:
-            raise FieldError("new_period", _("Enter the new submission time, e.g. Quý IV/2020."))
-        try:
-            period = parse_period(update.new_period)
-        except PeriodError as error:
-            raise FieldError("new_period", str(error)) from None
-        if not period.has_deadline:
-            raise FieldError("new_period", _("A postponement needs a period with a deadline."))
-        _check_later(period.label, period.deadline(), due_date, "new_period")
+        problems.extend(_new_period_problems(update.new_period, due_date))
+    return problems
 
 
-def _check_document_date(document_date: date | None, today: date | None) -> None:
+def _new_period_problems(text: str, due_date: date | None) -> list[tuple[str, str]]:
+    if not text:
+        return [("new_period", _("Enter the new submission time, e.g. Quý IV/2020."))]
+    try:
+        period = parse_period(text)
+    except PeriodError as error:
+        return [("new_period", str(error))]
+    if not period.has_deadline:
+        return [("new_period", _("A postponement needs a period with a deadline."))]
+    return _later_problems(period.label, period.deadline(), due_date, "new_period")
+
+
+def _document_date_problems(document_date: date | None,
+                            today: date | None) -> list[tuple[str, str]]:
     """Evidence must be plausible: a document is not dated after today (the tracker's day)."""
     if document_date is not None and today is not None and document_date > today:
-        raise FieldError("document_date", _("The document date cannot be after today (%(today)s).",
-                                            today=format_date(today)))
+        return [("document_date", _("The document date cannot be after today (%(today)s).",
+                                    today=format_date(today)))]
+    return []
 
 
 _DATED = re.compile(r"ngày\s+(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})", re.IGNORECASE)
@@ -293,14 +317,16 @@ def early_document_warning(plan: Plan, document_date: date | None, tz_name: str)
              plan_date=format_date(listed_on))
 
 
-def _check_later(label: str, deadline: date, due_date: date | None, field: str) -> None:
+def _later_problems(label: str, deadline: date, due_date: date | None,
+                    field: str) -> list[tuple[str, str]]:
     """A postponement moves the deadline later: a period ending on or before the current
     deadline is refused."""
     if due_date is not None and deadline <= due_date:
-        raise FieldError(field, _(
+        return [(field, _(
             "A postponement must move the deadline later: %(period)s ends on %(new)s, "
             "not after the current deadline %(current)s.",
-            period=label, new=format_date(deadline), current=format_date(due_date)))
+            period=label, new=format_date(deadline), current=format_date(due_date)))]
+    return []
 
 
 # Labels of the fields an edit journals, for the history on the item page.

@@ -105,3 +105,62 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// The print view's "Print" button opens the browser's print dialog (it is hidden in print).
+document.addEventListener("DOMContentLoaded", () => {
+  for (const button of document.querySelectorAll(".print-button")) {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  }
+});
+
+// A PDF takes the server a few seconds (Chromium prints it): its button says "Generating PDF…"
+// and waits, disabled, then the file is saved like any download. A refusal (no Chromium on the
+// server, too busy) is said beside the buttons, and the page stays.
+document.addEventListener("DOMContentLoaded", () => {
+  const fileName = (response) => {
+    const match = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+    return match ? match[1] : "phu-luc.pdf";
+  };
+  const refusal = async (response, fallback) => {
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const message = page.querySelector("main section p");
+    return (message && message.textContent.trim()) || fallback;
+  };
+  for (const button of document.querySelectorAll("button[data-busy-label]")) {
+    const form = button.form;
+    const status = form && form.querySelector(".download-status");
+    button.addEventListener("click", async (event) => {
+      event.preventDefault();
+      if (button.disabled) return;
+      const label = button.textContent;
+      const url = new URL(button.formAction, window.location.href);
+      url.search = new URLSearchParams(new FormData(form)).toString();
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      button.textContent = button.dataset.busyLabel;
+      let problem = "";
+      try {
+        const response = await fetch(url, { credentials: "same-origin" });
+        if (response.ok) {
+          const link = document.createElement("a");
+          link.href = URL.createObjectURL(await response.blob());
+          link.download = fileName(response);
+          link.hidden = true;
+          document.body.append(link);
+          link.click();
+          link.remove();
+          setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+        } else {
+          problem = await refusal(response, button.dataset.failedLabel);
+        }
+      } catch {
+        problem = button.dataset.failedLabel;   // the network, not the server
+      }
+      if (status) status.textContent = problem;
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      button.textContent = label;
+    });
+  }
+});
