@@ -48,6 +48,7 @@ def create_admin(email: str, name: str, agency: str, password: str) -> None:
     """Create an administrator account: the first sign-in of a new installation (the others
     are invited from /admin/users)."""
     from tracker.agencies import AgencyDirectory
+    from tracker.audit import SOURCE_COMMAND
     from tracker.auth.service import find_user
     from tracker.models import Role, User
     from tracker.passwords import password_problems
@@ -57,7 +58,7 @@ def create_admin(email: str, name: str, agency: str, password: str) -> None:
     problems = password_problems(password, email, name)
     if problems:
         raise click.ClickException(" ".join(str(problem) for problem in problems))
-    owner = AgencyDirectory.load().find_or_create(agency)
+    owner = AgencyDirectory.load(source=SOURCE_COMMAND).find_or_create(agency)
     db.session.flush()
     user = User(email=User.normalise_email(email), name=name, role=Role.ADMIN.value,
                 agency_id=owner.id)
@@ -91,6 +92,7 @@ def import_appendix(path: Path, title: str, owner: str, attached_to: str, label:
     from tracker.appendix.importer import joined_table, pick_table
     from tracker.appendix.imports import import_source, title_lines
     from tracker.appendix.readers import ReadError, read_upload
+    from tracker.audit import SOURCE_COMMAND
 
     try:
         tables = read_upload(path.read_bytes(), path.name)
@@ -106,7 +108,7 @@ def import_appendix(path: Path, title: str, owner: str, attached_to: str, label:
         if not title_lines(interpret_table(source).preamble).title:
             raise click.ClickException("Tệp không có dòng tên danh mục phía trên bảng: hãy ghi "
                                        "--title.")
-    owner_agency = AgencyDirectory.load().find_or_create(owner)
+    owner_agency = AgencyDirectory.load(source=SOURCE_COMMAND).find_or_create(owner)
     db.session.flush()
     plan, saved = import_source(source, owner_agency_id=owner_agency.id, title=title,
                                 attached_to=attached_to, appendix_label=label)

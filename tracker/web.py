@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from tracker import policy
 from tracker.clock import local_datetime, today_in
+from tracker.mailer import error_label, kind_label
 from tracker.periods import format_date
 from tracker.statuses import LABELS, Status, is_overdue
 
@@ -54,7 +55,8 @@ def waiting_decisions_url() -> str:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(vndate=vndate, vndatetime=vndatetime, status_label=status_label)
+    app.jinja_env.filters.update(vndate=vndate, vndatetime=vndatetime, status_label=status_label,
+                                 mail_kind=kind_label, mail_error=error_label)
     app.jinja_env.globals.update(policy=policy, tracker_today=tracker_today, is_overdue=is_overdue,
                                  Status=Status, get_locale=get_locale,
                                  waiting_decisions_count=waiting_decisions_count,

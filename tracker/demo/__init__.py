@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from tracker.agencies import AgencyDirectory
 from tracker.appendix.imports import import_source
 from tracker.appendix.readers import SourceTable, parse_delimited
+from tracker.audit import SOURCE_DEMO
 from tracker.extensions import db
 from tracker.models import Plan, Role, User
 
@@ -48,7 +49,7 @@ def database_is_empty() -> bool:
 
 def load_demo() -> tuple[Plan, bool]:
     """Add what is missing (agencies, users, the seed plan); return the plan and whether it was new."""
-    directory = AgencyDirectory.load()
+    directory = AgencyDirectory.load(source=SOURCE_DEMO)
     office = directory.find_or_create(OFFICE)
     office.is_consolidating_office = True
     for demo in DEMO_USERS:
@@ -65,7 +66,8 @@ def load_demo() -> tuple[Plan, bool]:
     db.session.flush()
     imported, plan = import_source(SourceTable(SEED_TSV.name, rows),
                                    owner_agency_id=directory.find_or_create(LEAD).id,
-                                   title=SEED_TITLE, attached_to=SEED_ATTACHED_TO)
+                                   title=SEED_TITLE, attached_to=SEED_ATTACHED_TO,
+                                   agency_source=SOURCE_DEMO)
     if plan is None:  # the shipped file is known good; this guards against editing it badly
         raise RuntimeError("; ".join(map(str, imported.result.errors)))
     return plan, True
