@@ -21,7 +21,7 @@ translations: $(VENV)/.installed
 
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo --if-empty
+	$(FLASK) seed-demo --if-empty --today-relative
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install

@@ -36,6 +36,9 @@ ADMIN_EXPECTED = {
     ("admin.create_agency", "POST"): 400,
     ("admin.edit_agency", "GET"): 200,
     ("admin.edit_agency", "POST"): 400,
+    ("admin.delete_agency", "POST"): 302,   # his users refer to it: refused with a flash
+    ("admin.merge_agency", "GET"): 200,
+    ("admin.merge_agency", "POST"): 400,
     ("admin.audit", "GET"): 200,
     ("admin.outbox", "GET"): 200,
     ("admin.outbox_message", "GET"): 404,

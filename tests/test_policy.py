@@ -108,3 +108,29 @@ def test_any_of_several_lead_agencies_may_update():
     assert not policy.can_update_status(actor("officer", 3), {1, 2}, owner)
     assert not policy.can_update_status(actor("viewer", 2), {1, 2}, owner)
     assert policy.can_comment(actor("officer", 2), {1, 2}, owner, [])
+
+
+@pytest.mark.parametrize("usage,expected", [
+    ({}, True),
+    ({"items": 1}, False),     # it leads, co-leads or coordinates an item
+    ({"plans": 1}, False),     # it owns a list
+    ({"users": 1}, False),
+    ({"journal": 1}, False),   # its people wrote in an item's history
+])
+def test_only_an_agency_nothing_refers_to_may_be_deleted(usage, expected):
+    counts = {"items": 0, "plans": 0, "users": 0, "journal": 0} | usage
+    assert policy.can_delete_agency(actor("admin", OFFICE), **counts) is expected
+    for role in ("manager", "officer", "viewer"):
+        assert not policy.can_delete_agency(actor(role, OFFICE), **counts)
+    assert not policy.can_delete_agency(Anonymous(), **counts)
+
+
+@pytest.mark.parametrize("merged_office,kept_office,expected", [
+    (False, False, True), (False, True, True), (True, True, True),
+    (True, False, False),   # its users would stop seeing every plan
+])
+def test_a_consolidating_office_is_merged_only_into_another(merged_office, kept_office, expected):
+    rule = {"merged_sees_every_plan": merged_office, "kept_sees_every_plan": kept_office}
+    assert policy.can_merge_agencies(actor("admin", OFFICE), **rule) is expected
+    assert not policy.can_merge_agencies(actor("manager", OFFICE), **rule)
+    assert not policy.can_merge_agencies(Anonymous(), **rule)

@@ -86,6 +86,10 @@ EXPECTED = {
     ("admin.create_agency", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
     ("admin.edit_agency", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
     ("admin.edit_agency", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
+    # Agency 1 leads items and has users: deleting it is refused with a flash.
+    ("admin.delete_agency", "POST"): expect(LOGIN, 403, 403, 403, 403, 302),
+    ("admin.merge_agency", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.merge_agency", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
     ("admin.audit", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
     ("admin.outbox", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
     ("admin.outbox_message", "GET"): expect(LOGIN, 403, 403, 403, 403, 404),
@@ -212,7 +216,8 @@ def test_hostile_text_is_inert_in_every_page(app, client, auth, users, runner, t
     plan_id = int(response.location.rsplit("/", 1)[1])
     response = client.post(f"/plans/{plan_id}/items/new", data={
         "title": payload, "lead_agency_name": "Sở " + payload, "coordination": payload,
-        "due_period": "Quý I/2021", "approving_level": payload, "notes": payload})
+        "due_period": "Quý I/2021", "approving_level": payload, "notes": payload,
+        "create_agency": "y", "create_agency_for": "Sở " + payload})
     item_url = response.location
     assert client.post(item_url + "/notes", data={"notes": payload + " 2", "version": "1"}
                        ).status_code == 302

@@ -328,9 +328,12 @@ def test_manager_creates_a_plan_and_an_item(client, auth, manager):
         "title": "Đề án mới", "lead_agency_name": "Sở Nội vụ", "due_period": "Quý V/2021"})
     assert response.status_code == 400
     assert "Quý phải từ I đến IV" in text(response) or "Quý V/2021" in text(response)
+    item = {"title": "Đề án mới", "lead_agency_name": "sở  nội vụ", "due_period": "Quý IV/2022",
+            "coordination": "Sở Công Thương và các đơn vị liên quan", "approving_level": "UBND tỉnh"}
+    response = client.post(f"/plans/{plan.id}/items/new", data=item)
+    assert response.status_code == 400 and "Không có cơ quan này" in text(response)
     response = client.post(f"/plans/{plan.id}/items/new", data={
-        "title": "Đề án mới", "lead_agency_name": "sở  nội vụ", "due_period": "Quý IV/2022",
-        "coordination": "Sở Công Thương và các đơn vị liên quan", "approving_level": "UBND tỉnh"})
+        **item, "create_agency": "y", "create_agency_for": "sở  nội vụ"})
     assert response.status_code == 302
     item = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == plan.id).options(
         sa.orm.selectinload(Proposal.coordinators), sa.orm.joinedload(Proposal.lead_agency)))

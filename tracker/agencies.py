@@ -1,5 +1,5 @@
 """Agencies: find by name (case, spacing, Unicode form, diacritics and the usual abbreviations
-ignored), create, suggest the closest ones, link by mention."""
+ignored), create (always journaled), suggest the closest ones, link by mention."""
 from __future__ import annotations
 
 import difflib
@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
+from tracker import audit
 from tracker.agency_names import match_key
 from tracker.extensions import db
 from tracker.models import Agency
@@ -20,10 +21,32 @@ def all_agencies() -> list[Agency]:
     return list(db.session.scalars(sa.select(Agency).order_by(Agency.name)))
 
 
-class AgencyDirectory:
-    """All agencies loaded once, so resolving many rows costs one query."""
+def new_agency(name: str, *, actor_id: int | None, source: str | None = None,
+               **fields) -> Agency:
+    """Add an agency and its line in the admin journal: every way an agency comes to be (the
+    agencies page, the item form, an import, the command line, the demo) goes through here.
+    `source`: where it was created, when not on the agencies page (audit.SOURCE_LABELS)."""
+    agency = Agency(name, **fields)
+    db.session.add(agency)
+    db.session.flush()  # the journal needs the id
+    changes = [("name", None, agency.name)]
+    changes += [(field, None, getattr(agency, field)) for field in
+                ("shared_mailbox", "active", "is_consolidating_office") if field in fields]
+    audit.record(actor_id, "agency.create", "agency", agency.id, changes,
+                 [("source", source)] if source else ())
+    return agency
 
-    def __init__(self, agencies: Iterable[Agency]) -> None:
+
+class AgencyDirectory:
+    """All agencies loaded once, so resolving many rows costs one query.
+
+    A name that matches none is created by `find_or_create`, journaled as made by
+    `actor_id` from `source`: the callers that may create say who and where.
+    """
+
+    def __init__(self, agencies: Iterable[Agency], *, actor_id: int | None = None,
+                 source: str | None = None) -> None:
+        self.actor_id, self.source = actor_id, source
         self.by_key: dict[str, Agency] = {}
         self.by_match: dict[str, Agency] = {}
         self._patterns: dict[str, re.Pattern] = {}
@@ -31,8 +54,8 @@ class AgencyDirectory:
             self._remember(agency)
 
     @classmethod
-    def load(cls) -> AgencyDirectory:
-        return cls(db.session.scalars(sa.select(Agency)))
+    def load(cls, *, actor_id: int | None = None, source: str | None = None) -> AgencyDirectory:
+        return cls(db.session.scalars(sa.select(Agency)), actor_id=actor_id, source=source)
 
     def _remember(self, agency: Agency) -> None:
         self.by_key[agency.name_key] = agency
@@ -51,10 +74,14 @@ class AgencyDirectory:
     def find_or_create(self, name: str) -> Agency:
         agency = self.find(name)
         if agency is None:
-            agency = Agency(name)
-            db.session.add(agency)
+            agency = new_agency(name, actor_id=self.actor_id, source=self.source)
             self._remember(agency)
         return agency
+
+    def unknown_leads(self, names: Iterable[str]) -> list[tuple[str, list[Agency]]]:
+        """(name, the closest existing agencies) for each name that finds no agency: what the
+        item form asks about before creating anything."""
+        return [(name, self.suggestions(name)) for name in self.unknown_names(names)]
 
     def unknown_names(self, names: Iterable[str]) -> list[str]:
         """The names that find no agency, each once (spellings of one name count once), in the

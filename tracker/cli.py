@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 
 from tracker.appendix.table import Grouping, Numbering
@@ -27,16 +28,24 @@ def register(app: Flask) -> None:
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has a plan or user.")
-def seed_demo(if_empty: bool) -> None:
+@click.option("--today-relative", is_flag=True,
+              help="Also load a list of this year whose deadlines are counted from today: items "
+                   "overdue, due soon, waiting for a decision and done.")
+def seed_demo(if_empty: bool, today_relative: bool) -> None:
     """Load the demo agencies, users and the seed report's plan (safe to run again)."""
-    from tracker.demo import DEMO_USERS, database_is_empty, load_demo
+    from tracker.demo import DEMO_USERS, current_title, database_is_empty, load_demo
+    from tracker.web import tracker_today
 
     if if_empty and not database_is_empty():
         click.echo("database not empty: demo data not loaded")
         return
-    plan, created = load_demo()
+    today = tracker_today() if today_relative else None
+    plan, created = load_demo(today)
     db.session.commit()
     click.echo(f"plan {plan.id}: {'loaded' if created else 'already there'}")
+    if today is not None:
+        current = db.session.scalar(sa.select(Plan).where(Plan.title == current_title(today)))
+        click.echo(f"plan {current.id}: deadlines around {today:%d/%m/%Y}")
     for user in DEMO_USERS:
         click.echo(f"{user.role.value:8} {user.email:28} {user.password}  ({user.agency})")
 
@@ -51,6 +60,7 @@ def create_admin(email: str, name: str, agency: str, password: str) -> None:
     """Create an administrator account: the first sign-in of a new installation (the others
     are invited from /admin/users)."""
     from tracker.agencies import AgencyDirectory
+    from tracker.audit import SOURCE_COMMAND
     from tracker.auth.service import find_user
     from tracker.models import Role, User
     from tracker.passwords import password_problems
@@ -60,7 +70,7 @@ def create_admin(email: str, name: str, agency: str, password: str) -> None:
     problems = password_problems(password, email, name)
     if problems:
         raise click.ClickException(" ".join(str(problem) for problem in problems))
-    owner = AgencyDirectory.load().find_or_create(agency)
+    owner = AgencyDirectory.load(source=SOURCE_COMMAND).find_or_create(agency)
     db.session.flush()
     user = User(email=User.normalise_email(email), name=name, role=Role.ADMIN.value,
                 agency_id=owner.id)
@@ -94,6 +104,7 @@ def import_appendix(path: Path, title: str, owner: str, attached_to: str, label:
     from tracker.appendix.importer import joined_table, pick_table
     from tracker.appendix.imports import import_source, title_lines
     from tracker.appendix.readers import ReadError, read_upload
+    from tracker.audit import SOURCE_COMMAND
 
     try:
         tables = read_upload(path.read_bytes(), path.name)
@@ -109,7 +120,7 @@ def import_appendix(path: Path, title: str, owner: str, attached_to: str, label:
         if not title_lines(interpret_table(source).preamble).title:
             raise click.ClickException("Tệp không có dòng tên danh mục phía trên bảng: hãy ghi "
                                        "--title.")
-    owner_agency = AgencyDirectory.load().find_or_create(owner)
+    owner_agency = AgencyDirectory.load(source=SOURCE_COMMAND).find_or_create(owner)
     db.session.flush()
     plan, saved = import_source(source, owner_agency_id=owner_agency.id, title=title,
                                 attached_to=attached_to, appendix_label=label)
@@ -142,8 +153,6 @@ EXPORT_FORMATS = ("html", "docx", "xlsx", "csv", "pdf")  # documents.MIMETYPES
 def export_appendix(plan_id: int | None, consolidated: bool, fmt: str | None, output: Path,
                     with_status: bool, group: str, numbering: str) -> None:
     """Write a plan's appendix (or the consolidated list) as HTML, DOCX, XLSX, CSV or PDF."""
-    import sqlalchemy as sa
-
     from tracker.appendix.documents import render_file
     from tracker.appendix.pdf import PdfUnavailable
     from tracker.appendix.service import CONSOLIDATED_TITLE, AppendixOptions, appendix_table
@@ -204,8 +213,6 @@ def _plan(day, dry_run: bool) -> None:
 
 
 def _titles(ids: set[int]) -> dict[int, str]:
-    import sqlalchemy as sa
-
     from tracker.models import Proposal
 
     if not ids:

@@ -97,3 +97,16 @@ def can_decide_request(actor: Actor, owner_agency_id: int) -> bool:
 def can_administer(actor: Actor) -> bool:
     """Agencies, users, the admin journal and the outbox."""
     return _is(actor, Role.ADMIN)
+
+
+def can_delete_agency(actor: Actor, *, items: int, plans: int, users: int, journal: int) -> bool:
+    """Only an agency nothing refers to: no item it leads, co-leads or coordinates, no list it
+    owns, no user, no item journal entry of its people (such an agency is merged instead)."""
+    return can_administer(actor) and not (items or plans or users or journal)
+
+
+def can_merge_agencies(actor: Actor, *, merged_sees_every_plan: bool,
+                       kept_sees_every_plan: bool) -> bool:
+    """Merge one agency into another (a typo into the agency it stands for). A consolidating
+    office is merged only into another one: its users keep seeing every plan."""
+    return can_administer(actor) and (kept_sees_every_plan or not merged_sees_every_plan)

@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 from tracker import policy
 from tracker.clock import local_datetime, today_in
 from tracker.documents import FORM_ALLOWANCE_BYTES, format_size
+from tracker.mailer import error_label, kind_label
 from tracker.periods import format_date
 from tracker.statuses import LABELS, Status, is_due_soon, is_overdue
 
@@ -71,7 +72,8 @@ def waiting_decisions_url() -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(vndate=vndate, vndatetime=vndatetime, status_label=status_label,
-                                 filesize=format_size)
+                                 filesize=format_size, mail_kind=kind_label,
+                                 mail_error=error_label)
     app.jinja_env.globals.update(policy=policy, tracker_today=tracker_today, is_overdue=is_overdue,
                                  is_due_soon=due_soon,
                                  Status=Status, get_locale=get_locale,

@@ -77,3 +77,19 @@ class AgencyForm(FlaskForm):
     def validate_name(self, field) -> None:
         if not field.errors and agency_name_taken(field.data, self.editing_id):
             raise ValidationError(_l("An agency with this name already exists."))
+
+
+class MergeAgencyForm(FlaskForm):
+    """Merge the agency of the page into the one chosen here, which is kept."""
+
+    into = SelectField(_l("Agency to keep"), coerce=int,
+                       validators=[InputRequired(_l("Choose the agency to keep."))])
+    confirm = BooleanField(_l("I understand: everything moves to the agency kept, and this "
+                              "agency is deleted."),
+                           validators=[DataRequired(_l("Tick the box to confirm the merge."))])
+
+    def __init__(self, *args, agencies: Iterable[Agency] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.into.choices = [SelectChoice(agency.id, agency.name if agency.active else
+                                          _l("%(name)s (inactive)", name=agency.name))
+                             for agency in agencies]

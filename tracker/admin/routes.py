@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker import policy
 from tracker.admin import bp, service
-from tracker.admin.forms import AgencyForm, InviteForm, UserForm
+from tracker.admin.forms import AgencyForm, InviteForm, MergeAgencyForm, UserForm
+from tracker.audit import action_label, detail_lines
 from tracker.auth.forms import EmptyForm
 from tracker.extensions import db
 from tracker.models import Agency, MessageStatus, OutboxMessage, User
@@ -174,6 +175,13 @@ def create_agency():
     return _agencies_page(form)
 
 
+def _agency_page(form: AgencyForm, agency: Agency):
+    usage = service.agency_usage(agency.id)
+    return render_template("admin/agency.html", form=form, agency=agency, usage=usage,
+                           deletable=service.may_delete(current_user, usage),
+                           button=EmptyForm()), 400 if form.errors else 200
+
+
 @bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
 def edit_agency(agency_id: int):
     """Rename an agency, set its shared mailbox, its consolidating-office flag, or retire it."""
@@ -189,8 +197,44 @@ def edit_agency(agency_id: int):
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.agencies"))
-    return render_template("admin/agency.html", form=form, agency=agency), \
-        400 if form.errors else 200
+    return _agency_page(form, agency)
+
+
+@bp.post("/agencies/<int:agency_id>/delete")
+def delete_agency(agency_id: int):
+    """Delete an agency nothing refers to (a typo, say); journaled."""
+    _button_pressed()
+    agency = db.get_or_404(Agency, agency_id)
+    name = agency.name
+    try:
+        service.delete_agency(current_user, agency)
+    except service.Refused as refusal:
+        flash(refusal.message, "danger")
+        return redirect(url_for("admin.edit_agency", agency_id=agency_id))
+    db.session.commit()
+    flash(_("The agency %(name)s was deleted.", name=name), "success")
+    return redirect(url_for("admin.agencies"))
+
+
+@bp.route("/agencies/<int:agency_id>/merge", methods=["GET", "POST"])
+def merge_agency(agency_id: int):
+    """Merge an agency into another, which is kept: items, lists, users and journal move."""
+    agency = db.get_or_404(Agency, agency_id)
+    form = MergeAgencyForm(agencies=service.merge_choices(agency))
+    if form.validate_on_submit():
+        kept = db.session.get(Agency, form.into.data)
+        merged_name, kept_name, kept_id = agency.name, kept.name, kept.id
+        try:
+            service.merge_agencies(current_user, agency, kept)
+        except service.Refused as refusal:
+            form.into.errors.append(refusal.message)
+        else:
+            db.session.commit()
+            flash(_("%(merged)s was merged into %(kept)s.", merged=merged_name, kept=kept_name),
+                  "success")
+            return redirect(url_for("admin.edit_agency", agency_id=kept_id))
+    return render_template("admin/merge.html", form=form, agency=agency,
+                           usage=service.agency_usage(agency.id)), 400 if form.errors else 200
 
 
 # ---- the journal and the outbox --------------------------------------------------------------
@@ -201,7 +245,7 @@ def audit():
     entries = _paginate(service.audit_query())
     return render_template("admin/audit.html", entries=entries,
                            targets=service.audit_target_names(entries.items),
-                           labels=service.ACTION_LABELS)
+                           action_label=action_label, detail_lines=detail_lines)
 
 
 @bp.get("/outbox")

@@ -1,43 +1,41 @@
 """Administration: queries for the admin pages and audited commands on users and agencies.
 
 Commands add to the session (flushing when an id is needed) and return; the view commits once.
-Each command writes one AuditEntry whose details are "field: old → new" lines.
+Each command writes one AuditEntry whose details are "field: old → new" lines (tracker/audit.py).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
+from tracker import audit, policy
+from tracker.agencies import new_agency
+from tracker.audit import Change, Fact
 from tracker.auth.service import send_invitation
 from tracker.extensions import db
 from tracker.models import (
     Agency,
     AuditEntry,
+    ImportDraft,
+    JournalEntry,
     MessageStatus,
     OutboxMessage,
+    Plan,
+    Proposal,
     Role,
     SchedulerRun,
     User,
+    proposal_coordinators,
+    proposal_leads,
 )
 from tracker.services import FieldError
 from tracker.text import N_, name_key
-
-# Shown on the journal page; the codes are what is stored.
-ACTION_LABELS = {
-    "agency.create": N_("Agency created"),
-    "agency.update": N_("Agency changed"),
-    "user.invite": N_("User invited"),
-    "user.update": N_("User changed"),
-    "user.deactivate": N_("User deactivated"),
-    "user.reactivate": N_("User reactivated"),
-    "user.reinvite": N_("Invitation sent again"),
-}
 
 STATUS_LABELS = {
     MessageStatus.PENDING: N_("Waiting to be sent"),
@@ -46,8 +44,6 @@ STATUS_LABELS = {
     MessageStatus.HELD: N_("Held (no mail server)"),
     MessageStatus.CANCELLED: N_("Cancelled"),
 }
-
-Change = tuple[str, Any, Any]
 
 
 class Refused(Exception):
@@ -150,24 +146,9 @@ def outbox_query(status: str | None = None) -> sa.Select[tuple[OutboxMessage]]:
 
 # ---- the journal -----------------------------------------------------------------------------
 
-def _shown(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
-def change_lines(changes: Iterable[Change]) -> str:
-    return "\n".join(f"{field}: {_shown(old)} → {_shown(new)}" for field, old, new in changes)
-
-
 def record(actor: User, action: str, target_type: str, target_id: int,
-           changes: Iterable[Change] = ()) -> AuditEntry:
-    entry = AuditEntry(actor_id=actor.id, action=action, target_type=target_type,
-                       target_id=target_id, details=change_lines(changes))
-    db.session.add(entry)
-    return entry
+           changes: Iterable[Change] = (), facts: Iterable[Fact] = ()) -> AuditEntry:
+    return audit.record(actor.id, action, target_type, target_id, changes, facts)
 
 
 # ---- users -----------------------------------------------------------------------------------
@@ -263,16 +244,8 @@ def _mailbox(address: str | None) -> str | None:
 
 def create_agency(actor: User, *, name: str, shared_mailbox: str | None, active: bool,
                   is_consolidating_office: bool) -> Agency:
-    agency = Agency(name, shared_mailbox=_mailbox(shared_mailbox), active=active,
-                    is_consolidating_office=is_consolidating_office)
-    db.session.add(agency)
-    db.session.flush()  # the journal needs the id
-    record(actor, "agency.create", "agency", agency.id, [
-        ("name", None, agency.name), ("shared_mailbox", None, agency.shared_mailbox),
-        ("active", None, agency.active),
-        ("is_consolidating_office", None, agency.is_consolidating_office),
-    ])
-    return agency
+    return new_agency(name, actor_id=actor.id, shared_mailbox=_mailbox(shared_mailbox),
+                      active=active, is_consolidating_office=is_consolidating_office)
 
 
 def update_agency(actor: User, agency: Agency, *, name: str, shared_mailbox: str | None,
@@ -292,3 +265,121 @@ def update_agency(actor: User, agency: Agency, *, name: str, shared_mailbox: str
     if changes:
         record(actor, "agency.update", "agency", agency.id, changes)
     return changes
+
+
+# ---- deleting and merging agencies -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class AgencyUsage:
+    """What refers to an agency: what a merge moves, and what keeps it from being deleted."""
+
+    items: int     # items it leads (first or co-lead) or coordinates
+    plans: int     # lists it owns
+    users: int
+    journal: int   # item journal entries written by its people
+
+    def describe(self) -> str:
+        """"3 items, 1 list, 2 users, 5 journal entries" (only what there is); "" for none."""
+        parts = [ngettext("%(num)d item", "%(num)d items", self.items) if self.items else "",
+                 ngettext("%(num)d list", "%(num)d lists", self.plans) if self.plans else "",
+                 ngettext("%(num)d user", "%(num)d users", self.users) if self.users else "",
+                 ngettext("%(num)d journal entry", "%(num)d journal entries", self.journal)
+                 if self.journal else ""]
+        return ", ".join(part for part in parts if part)
+
+
+def _count(query) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+
+def agency_usage(agency_id: int) -> AgencyUsage:
+    """Four counting queries."""
+    items = (sa.select(Proposal.id).where(Proposal.lead_agency_id == agency_id)
+             .union(sa.select(proposal_leads.c.proposal_id)
+                    .where(proposal_leads.c.agency_id == agency_id),
+                    sa.select(proposal_coordinators.c.proposal_id)
+                    .where(proposal_coordinators.c.agency_id == agency_id)))
+    return AgencyUsage(
+        items=_count(items),
+        plans=_count(sa.select(Plan.id).where(Plan.owner_agency_id == agency_id)),
+        users=_count(sa.select(User.id).where(User.agency_id == agency_id)),
+        journal=_count(sa.select(JournalEntry.id).where(JournalEntry.agency_id == agency_id)),
+    )
+
+
+def may_delete(actor: User, usage: AgencyUsage) -> bool:
+    return policy.can_delete_agency(actor, items=usage.items, plans=usage.plans,
+                                    users=usage.users, journal=usage.journal)
+
+
+def delete_agency(actor: User, agency: Agency) -> None:
+    """Delete an agency nothing refers to (a typo, say), journaled with its name.
+
+    :raise Refused: items, lists, users or journal entries still name it (merge it instead).
+    """
+    usage = agency_usage(agency.id)
+    if not may_delete(actor, usage):
+        raise Refused(_("%(name)s cannot be deleted: %(usage)s still refer to it. Merge it into "
+                        "the agency it stands for instead.", name=agency.name,
+                        usage=usage.describe()))
+    # An import waiting for its confirmation, for a list this agency would own: a draft is
+    # not data, and it cannot be saved without its owner.
+    db.session.execute(sa.delete(ImportDraft).where(ImportDraft.owner_agency_id == agency.id))
+    record(actor, "agency.delete", "agency", agency.id, [("name", agency.name, None)])
+    db.session.delete(agency)
+
+
+# Every reference to an agency, which a merge moves (tests/test_agency_lifecycle.py checks the
+# schema has no other): the item links, then the columns.
+MERGED_LINKS = (proposal_leads, proposal_coordinators)
+MERGED_COLUMNS = (Proposal.lead_agency_id, Plan.owner_agency_id, User.agency_id,
+                  JournalEntry.agency_id, ImportDraft.owner_agency_id)
+
+
+def merge_choices(agency: Agency) -> list[Agency]:
+    """The agencies `agency` may be merged into: every other one, active ones first."""
+    return list(db.session.scalars(sa.select(Agency).where(Agency.id != agency.id)
+                                   .order_by(Agency.active.desc(), Agency.name)))
+
+
+def merge_agencies(actor: User, merged: Agency, kept: Agency) -> AgencyUsage:
+    """Make `merged` part of `kept`: the items it leads, co-leads or coordinates, the lists
+    it owns, its users, its people's item journal entries and its import drafts move to
+    `kept`, which also takes its shared mailbox if it has none; `merged` is deleted. Its
+    users' rights are those of `kept` from their next page on. Journaled on `kept`.
+
+    :raise Refused: the same agency twice, or a consolidating office into an agency that is
+        not one (its users would lose the right to see every plan).
+    """
+    if merged.id == kept.id:
+        raise Refused(_("Choose another agency to keep."))
+    if not policy.can_merge_agencies(actor, merged_sees_every_plan=merged.is_consolidating_office,
+                                     kept_sees_every_plan=kept.is_consolidating_office):
+        raise Refused(_("%(merged)s is a consolidating office and %(kept)s is not: mark %(kept)s "
+                        "as the consolidating office first, or keep %(merged)s.",
+                        merged=merged.name, kept=kept.name))
+    usage = agency_usage(merged.id)
+    for links in MERGED_LINKS:
+        # An item naming both: one link, the kept agency's.
+        both = sa.select(links.c.proposal_id).where(links.c.agency_id == kept.id)
+        db.session.execute(sa.delete(links).where(links.c.agency_id == merged.id,
+                                                  links.c.proposal_id.in_(both)))
+        db.session.execute(sa.update(links).where(links.c.agency_id == merged.id)
+                           .values(agency_id=kept.id))
+    for column in MERGED_COLUMNS:
+        db.session.execute(sa.update(column.class_).where(column == merged.id)
+                           .values({column.key: kept.id})
+                           .execution_options(synchronize_session=False))
+    changes: list[Change] = [("merged", merged.name, kept.name)]
+    if merged.shared_mailbox and not kept.shared_mailbox:
+        changes.append(("shared_mailbox", None, merged.shared_mailbox))
+        kept.shared_mailbox = merged.shared_mailbox
+    facts: list[Fact] = [(field, getattr(usage, field))
+                         for field in ("items", "plans", "users", "journal")
+                         if getattr(usage, field)]
+    record(actor, "agency.merge", "agency", kept.id, changes, facts)
+    db.session.delete(merged)
+    db.session.flush()
+    # What was loaded before the bulk updates (a moved user, an item) is read again.
+    db.session.expire_all()
+    return usage

@@ -18,6 +18,7 @@ from tracker.appendix.importer import (
     joined_table,
 )
 from tracker.appendix.layout import PlanLayout
+from tracker.audit import SOURCE_COMMAND, SOURCE_IMPORT
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.models import Agency, ImportDraft, Plan, PlanSection, Proposal
@@ -201,7 +202,7 @@ def title_from(preamble: list[str]) -> tuple[str, str, str]:
 def save_import(plan: ImportPlan, choices: Mapping[str, int | None], *, target: Plan | None,
                 title: str, owner_agency_id: int | None, attached_to: str, appendix_label: str,
                 actor_user_id: int | None, actor_agency_id: int | None,
-                lines: TitleLines | None = None) -> Plan:
+                lines: TitleLines | None = None, agency_source: str = SOURCE_IMPORT) -> Plan:
     """Add every row to `target`, or to a new plan; the caller commits (or rolls back) once.
     The one way in for the web import, `import-appendix` and the demo data.
 
@@ -209,10 +210,12 @@ def save_import(plan: ImportPlan, choices: Mapping[str, int | None], *, target: 
     sections, each row's own cells). Rows added to an existing list go after its last
     item; their own columns join the list's columns by header, and their headings are
     added as sections, when the list has a shape; a list made in the tracker keeps its six
-    columns and the other cells go to the item's notes.
+    columns and the other cells go to the item's notes. The agencies it creates (the names
+    the preview's answers say to create) are journaled as made by the actor from
+    `agency_source`.
     """
     result = plan.result
-    directory = AgencyDirectory.load()
+    directory = AgencyDirectory.load(actor_id=actor_user_id, source=agency_source)
     chosen = {name: agency_id for name, agency_id in choices.items() if agency_id is not None}
     names_by_id = dict(db.session.execute(
         sa.select(Agency.id, Agency.name).where(Agency.id.in_(chosen.values()))).all()) \
@@ -272,8 +275,8 @@ def save_import(plan: ImportPlan, choices: Mapping[str, int | None], *, target: 
 def import_source(source: SourceTable, *, owner_agency_id: int, title: str = "",
                   attached_to: str = "", appendix_label: str = "",
                   choices: Mapping[str, int | None] | None = None,
-                  actor_user_id: int | None = None,
-                  actor_agency_id: int | None = None) -> tuple[ImportPlan, Plan | None]:
+                  actor_user_id: int | None = None, actor_agency_id: int | None = None,
+                  agency_source: str = SOURCE_COMMAND) -> tuple[ImportPlan, Plan | None]:
     """Interpret a table and, when every row is good, save it as a new plan (names that match
     no agency are created unless `choices` says otherwise): the command line's and the demo's
     import, the same as the web's. Returns the plan None when nothing was written."""
@@ -288,5 +291,5 @@ def import_source(source: SourceTable, *, owner_agency_id: int, title: str = "",
                         attached_to=attached_to or lines.attached_to,
                         appendix_label=appendix_label or lines.label,
                         actor_user_id=actor_user_id, actor_agency_id=actor_agency_id,
-                        lines=lines)
+                        lines=lines, agency_source=agency_source)
     return plan, saved

@@ -1,7 +1,10 @@
-"""Demo data: the seed report's plan (351/BC-SCT) and one user per role."""
+"""Demo data: the seed report's plan (351/BC-SCT), one user per role and, on request, a
+list whose deadlines sit around today, so that the demo shows items overdue, due soon,
+waiting for a decision and done, on whatever day it is loaded."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -9,8 +12,11 @@ import sqlalchemy as sa
 from tracker.agencies import AgencyDirectory
 from tracker.appendix.imports import import_source
 from tracker.appendix.readers import SourceTable, parse_delimited
+from tracker.audit import SOURCE_DEMO
 from tracker.extensions import db
-from tracker.models import Plan, Role, User
+from tracker.models import Plan, Proposal, Role, User
+from tracker.periods import format_date, parse_period, quarter_label
+from tracker.statuses import Status
 
 SEED_TSV = Path(__file__).with_name("appendix-351-BC-SCT-2020.tsv")
 SEED_TITLE = ("DANH MỤC ĐỀ ÁN, VĂN BẢN TRÌNH UBND TỈNH, CHỦ TỊCH UBND TỈNH "
@@ -46,9 +52,10 @@ def database_is_empty() -> bool:
                    for model in (User, Plan))
 
 
-def load_demo() -> tuple[Plan, bool]:
-    """Add what is missing (agencies, users, the seed plan); return the plan and whether it was new."""
-    directory = AgencyDirectory.load()
+def load_demo(today: date | None = None) -> tuple[Plan, bool]:
+    """Add what is missing (agencies, users, the seed plan; with `today`, the list of that
+    year around it: `load_current_plan`); return the seed plan and whether it was new."""
+    directory = AgencyDirectory.load(source=SOURCE_DEMO)
     office = directory.find_or_create(OFFICE)
     office.is_consolidating_office = True
     for demo in DEMO_USERS:
@@ -58,14 +65,126 @@ def load_demo() -> tuple[Plan, bool]:
             user = User(email=email, name=demo.name, role=demo.role.value, agency=agency)
             user.set_password(demo.password)
             db.session.add(user)
-    plan = db.session.scalar(sa.select(Plan).where(Plan.title == SEED_TITLE))
-    if plan is not None:
-        return plan, False
-    rows = parse_delimited(SEED_TSV.read_text(encoding="utf-8"), "\t")
     db.session.flush()
-    imported, plan = import_source(SourceTable(SEED_TSV.name, rows),
-                                   owner_agency_id=directory.find_or_create(LEAD).id,
-                                   title=SEED_TITLE, attached_to=SEED_ATTACHED_TO)
-    if plan is None:  # the shipped file is known good; this guards against editing it badly
-        raise RuntimeError("; ".join(map(str, imported.result.errors)))
-    return plan, True
+    plan = db.session.scalar(sa.select(Plan).where(Plan.title == SEED_TITLE))
+    created = plan is None
+    if created:
+        rows = parse_delimited(SEED_TSV.read_text(encoding="utf-8"), "\t")
+        imported, plan = import_source(SourceTable(SEED_TSV.name, rows),
+                                       owner_agency_id=directory.find_or_create(LEAD).id,
+                                       title=SEED_TITLE, attached_to=SEED_ATTACHED_TO,
+                                       agency_source=SOURCE_DEMO)
+        if plan is None:  # the shipped file is known good; this guards against editing it badly
+            raise RuntimeError("; ".join(map(str, imported.result.errors)))
+    if today is not None:
+        load_current_plan(today, directory)
+    return plan, created
+
+
+# ---- the list around today -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CurrentItem:
+    title: str
+    lead: str
+    coordination: str
+    days_left: int            # from today to the deadline; negative: overdue
+    state: str | None = None  # what has happened: a Status value, or "requested" (a
+                              # postponement waiting for the manager); None: not started
+    note: str = ""
+
+
+# Titles in the style of the seed's; "{year}" is today's year, "{next}" the one after.
+CURRENT_ITEMS = (
+    CurrentItem("Đề án phát triển thương mại điện tử tỉnh giai đoạn {next}-2030", LEAD,
+                "Các Sở, ban ngành, địa phương liên quan", -12, Status.IN_PROGRESS,
+                "Đang tổng hợp ý kiến góp ý của các Sở, ngành"),
+    CurrentItem("Quy định quản lý hoạt động kinh doanh tại các chợ trên địa bàn tỉnh", LEAD,
+                "UBND các huyện, thị xã, thành phố", -4),
+    CurrentItem("Kế hoạch thực hiện Chương trình khuyến công địa phương năm {next}", LEAD,
+                "Sở Tài chính", 2, Status.CONSULTING, "Đã gửi dự thảo lấy ý kiến các Sở"),
+    CurrentItem("Quy định mức hỗ trợ đầu tư hạ tầng cụm công nghiệp trên địa bàn tỉnh", OTHER,
+                "Sở Công Thương", 5, Status.IN_PROGRESS),
+    CurrentItem("Kế hoạch phát triển điện mặt trời mái nhà trên địa bàn tỉnh", LEAD,
+                "Sở Tài chính, UBND các huyện, thị xã, thành phố", 9, "requested",
+                "Chờ hướng dẫn của Bộ Công Thương về cơ chế mua bán điện"),
+    CurrentItem("Báo cáo tình hình thực hiện Chương trình xúc tiến thương mại năm {year}", LEAD,
+                "Các Sở, ban ngành", 20, Status.SUBMITTED),
+    CurrentItem("Quy chế phối hợp quản lý cụm công nghiệp trên địa bàn tỉnh", LEAD,
+                "Các Sở, ban ngành, địa phương, đơn vị liên quan", -25, Status.APPROVED),
+    CurrentItem("Phương án phát triển mạng lưới chợ trên địa bàn tỉnh đến năm 2030", LEAD,
+                "UBND các huyện, thị xã, thành phố", 60),
+)
+
+
+def current_title(today: date) -> str:
+    return f"DANH MỤC ĐỀ ÁN, VĂN BẢN TRÌNH UBND TỈNH, CHỦ TỊCH UBND TỈNH NĂM {today.year}"
+
+
+def load_current_plan(today: date, directory: AgencyDirectory) -> Plan | None:
+    """Sở Công Thương's list of `today`'s year, its deadlines counted from `today`: items
+    overdue, due within the reminder window, one with a postponement request waiting, one
+    submitted, one approved. None if it is there already (it is made once a year)."""
+    from tracker.plans.service import ProposalFields, add_proposal, create_plan
+    from tracker.proposals.service import post_status_update
+
+    title = current_title(today)
+    if db.session.scalar(sa.select(Plan.id).where(Plan.title == title)) is not None:
+        return None
+    users = {user.email: user for user in db.session.scalars(
+        sa.select(User).where(User.email.in_([demo.email for demo in DEMO_USERS])))}
+    officer, manager = users["chuyenvien@demo.local"], users["lanhdao@demo.local"]
+    other = users["chuyenvien.stc@demo.local"]
+    listed_on = today - timedelta(days=45)
+    plan = create_plan(title, directory.find_or_create(LEAD),
+                       f"Báo cáo số 215/BC-SCT ngày {format_date(listed_on)} của {LEAD}")
+    for position, item in enumerate(CURRENT_ITEMS, start=1):
+        due = _due_day(today, item.days_left)
+        proposal = add_proposal(plan, ProposalFields(
+            title=item.title.format(year=today.year, next=today.year + 1),
+            lead_agency_name=item.lead, coordination=item.coordination,
+            due_period=format_date(due), approving_level="UBND tỉnh", position=position),
+            directory)
+        db.session.flush()
+        actor = other if item.lead == OTHER else officer
+        for update, by in _updates(item, proposal, today, actor, manager):
+            post_status_update(proposal, update, user_id=by.id, agency_id=by.agency_id,
+                               expected_version=proposal.version,
+                               needs_approval=item.state == "requested",
+                               today=today)
+            db.session.flush()
+    return plan
+
+
+def _due_day(today: date, days_left: int) -> date:
+    """The day `days_left` from today, as a deadline. A deadline on a day off moves to the
+    next working day (a week, at Tết), so a past one is taken on a working day: it stays
+    overdue. A coming one may move a few days later, which keeps it due soon."""
+    day = today + timedelta(days=days_left)
+    if days_left < 0:
+        while parse_period(format_date(day)).deadline() != day:
+            day -= timedelta(days=1)
+    return day
+
+
+def _updates(item: CurrentItem, proposal: Proposal, today: date, officer: User, manager: User):
+    """The status updates that bring an item to its demo state, each with who posts it."""
+    from tracker.proposals.service import StatusUpdate
+
+    if item.state is None:
+        return []
+    if item.state == "requested":
+        later = proposal.due_date + timedelta(days=100)
+        return [(StatusUpdate(Status.POSTPONED.value, note=item.note,
+                              new_period=quarter_label(later.year, (later.month - 1) // 3 + 1)),
+                 officer)]
+    if item.state == Status.SUBMITTED:
+        return [(StatusUpdate(Status.IN_PROGRESS.value), officer),
+                (StatusUpdate(Status.SUBMITTED.value, document_ref="98/TTr-SCT",
+                              document_date=today - timedelta(days=5)), officer)]
+    if item.state == Status.APPROVED:
+        return [(StatusUpdate(Status.SUBMITTED.value, document_ref="61/TTr-SCT",
+                              document_date=today - timedelta(days=30)), officer),
+                (StatusUpdate(Status.APPROVED.value, document_ref="1234/QĐ-UBND",
+                              document_date=today - timedelta(days=8)), manager)]
+    return [(StatusUpdate(item.state.value, note=item.note), officer)]

@@ -30,7 +30,7 @@ from flask_mail import Connection, Message
 
 from tracker.clock import today_in
 from tracker.extensions import db
-from tracker.mailer import NO_SERVER
+from tracker.mailer import NO_ANSWER, NO_SERVER, NOTHING_LEFT, RECIPIENT_DEACTIVATED
 from tracker.models import MessageStatus, Notice, OutboxMessage, Proposal, User
 from tracker.periods import format_date
 from tracker.statuses import is_ended
@@ -252,7 +252,7 @@ class TimedConnection(Connection):
 def _describe(error: BaseException) -> str:
     # smtplib reports a read that timed out as "Connection unexpectedly closed: timed out".
     if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
-        return f"no answer from the mail server within {current_app.config['MAIL_TIMEOUT']} s"
+        return NO_ANSWER.format(seconds=current_app.config["MAIL_TIMEOUT"])
     return str(error) or error.__class__.__name__
 
 
@@ -334,9 +334,9 @@ def _prepare_batch(batch: list[OutboxMessage], today: date, result: DrainResult
     for message in batch:
         user = users.get(message.user_id)
         if user is not None and not user.active:
-            _cancel(message, "recipient deactivated", result)
+            _cancel(message, RECIPIENT_DEACTIVATED, result)
         elif message.kind == "digest" and not lines.get(message.id):
-            _cancel(message, "nothing left to say: every item has ended", result)
+            _cancel(message, NOTHING_LEFT, result)
         else:
             if message.kind == "digest":
                 render_digest(message, user, lines[message.id], views)

@@ -1,7 +1,11 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
+from tracker.agencies import AgencyDirectory
+from tracker.agency_names import lead_names
+from tracker.audit import SOURCE_FORM
 from tracker.fields import (
     CleanStringField,
     CleanTextAreaField,
@@ -12,6 +16,7 @@ from tracker.fields import (
 from tracker.forms import Form as FlaskForm
 from tracker.plans.service import FilterChoices, ItemFilters
 from tracker.statuses import LABELS, Status
+from tracker.text import name_key
 from tracker.web import due_soon_until
 
 
@@ -60,6 +65,13 @@ class ProposalForm(FlaskForm):
         _l("Approving level"), validators=[Optional(), max_length(200)]
     )
     notes = CleanTextAreaField(_l("Notes"), validators=[Optional(), max_length(4000)])
+    # Offered only once a lead agency matched none (see `lead_agencies_known`): ticked, it
+    # creates the agencies named in `create_agency_for`, the lead text it was offered for.
+    create_agency = BooleanField(_l("Create a new agency"))
+    create_agency_for = HiddenField()
+
+    # (name, closest existing agencies) of each lead agency that matched none.
+    unknown_agencies: list = []
 
 
 class EditProposalForm(ProposalForm):
@@ -131,6 +143,53 @@ def proposal_fields(form: ProposalForm, plan, *, editing: bool = False):
         approving_level=form.approving_level.data or "", notes=form.notes.data or "",
         position=form.position.data, published=published,
     )
+
+
+def lead_agencies_known(form: ProposalForm, directory: AgencyDirectory, *,
+                        unchanged: str | None = None) -> bool:
+    """Is every agency the lead field names known, or their creation confirmed? A name that
+    matches none is a question, not a new agency (a typo would otherwise become one): the
+    field gets "No such agency; did you mean …?" with the closest names, and the form offers
+    "Create a new agency" for exactly this text; ticked and sent back unchanged, they are
+    created. `unchanged`: an edit's current lead text, which is not asked about again."""
+    typed = form.lead_agency_name.data or ""
+    if unchanged is not None and name_key(typed) == name_key(unchanged):
+        return True
+    names = (lead_names(typed) if hasattr(form, "extra_keys") else []) or [typed]
+    unknown = directory.unknown_leads(names)
+    if not unknown:
+        return True
+    if form.create_agency.data and name_key(form.create_agency_for.data or "") == name_key(typed):
+        return True
+    for name, suggestions in unknown:
+        closest = ", ".join(agency.name for agency in suggestions)
+        if len(names) == 1:
+            message = (_("No such agency; did you mean: %(names)s?", names=closest) if closest
+                       else _("No such agency in the tracker."))
+        else:
+            message = (_("No agency “%(name)s”; did you mean: %(names)s?", name=name,
+                         names=closest) if closest
+                       else _("No agency “%(name)s” in the tracker.", name=name))
+        form.lead_agency_name.errors.append(message)
+    form.unknown_agencies = unknown
+    form.create_agency.data = False
+    form.create_agency_for.data = typed
+    return False
+
+
+def submitted_item(form: ProposalForm, *, actor_id: int,
+                   unchanged: str | None = None) -> AgencyDirectory | None:
+    """The item form sent, valid, and its lead agencies known or their creation confirmed
+    (asked alongside the other errors, so the form shows them all at once): the directory to
+    save with, which journals an agency it creates as made by `actor_id` on the item form.
+    None: show the form (again)."""
+    if not form.is_submitted():
+        return None
+    valid = form.validate_on_submit()
+    directory = AgencyDirectory.load(actor_id=actor_id, source=SOURCE_FORM)
+    if not form.lead_agency_name.errors:
+        valid = lead_agencies_known(form, directory, unchanged=unchanged) and valid
+    return directory if valid else None
 
 
 def status_choices(statuses=None) -> list[SelectChoice]:

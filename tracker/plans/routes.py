@@ -6,7 +6,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from tracker import policy
-from tracker.agencies import AgencyDirectory, all_agencies
+from tracker.agencies import all_agencies
 from tracker.appendix import forms as appendix_forms  # module: the two import each other
 from tracker.extensions import db
 from tracker.models import Agency, Plan
@@ -20,6 +20,7 @@ from tracker.plans.forms import (
     item_form_class,
     proposal_fields,
     read_filters,
+    submitted_item,
 )
 from tracker.plans.service import (
     ItemFilters,
@@ -158,10 +159,11 @@ def new_item(plan_id: int):
     """Add one item to a plan."""
     plan = get_plan(plan_id, manage=True)
     form = item_form_class(plan, ProposalForm)()
-    if form.validate_on_submit():
+    directory = submitted_item(form, actor_id=current_user.id)
+    if directory is not None:
         try:
             proposal = add_proposal(
-                plan, proposal_fields(form, plan), AgencyDirectory.load(),
+                plan, proposal_fields(form, plan), directory,
                 actor_user_id=current_user.id, actor_agency_id=current_user.agency_id,
             )
         except PeriodError as error:  # the field validated it; kept for safety

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker import policy
-from tracker.agencies import AgencyDirectory, all_agencies
+from tracker.agencies import all_agencies
 from tracker.appendix.layout import PlanLayout
 from tracker.extensions import db
 from tracker.forms import show_errors
@@ -17,6 +17,7 @@ from tracker.plans.forms import (
     item_form_class,
     item_form_data,
     proposal_fields,
+    submitted_item,
 )
 from tracker.plans.service import agency_involved
 from tracker.proposals import bp, notices
@@ -301,10 +302,12 @@ def edit(proposal_id: int):
     form_class = item_form_class(proposal.plan, EditProposalForm)
     form = form_class(obj=proposal, **item_form_data(proposal))
     conflict = False
-    if form.validate_on_submit():
+    directory = submitted_item(form, actor_id=current_user.id,
+                               unchanged=proposal.lead_text or proposal.lead_agency.name)
+    if directory is not None:
         try:
             edit_proposal(proposal, proposal_fields(form, proposal.plan, editing=True),
-                          AgencyDirectory.load(),
+                          directory,
                           user_id=current_user.id, agency_id=current_user.agency_id,
                           expected_version=form.version.data)
             db.session.commit()

@@ -164,3 +164,19 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// The item form's "did you mean …?" for a lead agency that matches none: a tap puts the
+// existing name in place of the one typed (without this script, the names are in the message).
+document.addEventListener("DOMContentLoaded", () => {
+  const input = document.querySelector("input[name=lead_agency_name]");
+  if (!input) return;
+  for (const button of document.querySelectorAll(".agency-suggestion")) {
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      const typed = button.dataset.replace;
+      input.value = input.value.includes(typed)
+        ? input.value.replace(typed, button.dataset.value) : button.dataset.value;
+      input.focus();
+    });
+  }
+});
