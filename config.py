@@ -60,6 +60,11 @@ class Config:
     TRACKER_DOCUMENT_FOLDER = os.environ.get("TRACKER_DOCUMENT_FOLDER") or None
     # Headless Chromium for PDF downloads; found on PATH (chromium, google-chrome …) if unset.
     CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or None
+    # A PDF of more rows than this is made by the worker (tracker/appendix/jobs.py): the user
+    # waits on a page that becomes a download link; the pages and PDFs are kept a day in this
+    # folder (default: <instance folder>/exports; shared storage when several machines run).
+    TRACKER_PDF_BACKGROUND_ROWS = int(os.environ.get("TRACKER_PDF_BACKGROUND_ROWS", "1000"))
+    TRACKER_EXPORT_FOLDER = os.environ.get("TRACKER_EXPORT_FOLDER") or None
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -17,9 +17,10 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 
 # Sync workers serve one request each; gunicorn kills one that is silent this long. Set on
-# purpose above the slowest legitimate request, a large export rendered in the request
-# (a 5,000-item PDF: 13 s at normal load, 31 s under load, issue 10), which the default
-# 30 s killed; a request past two minutes is stuck and its worker is better restarted.
+# purpose above the slowest legitimate request: a PDF of up to TRACKER_PDF_BACKGROUND_ROWS
+# (1,000) rows printed in the request (2–5 s; larger ones go to the worker, issue 10), a
+# 30,000-item DOCX/XLSX (a few seconds), under load; a request past two minutes is stuck
+# and its worker is better restarted.
 # nginx waits a little longer (proxy_read_timeout 130s in deploy/nginx/tracker.conf) so
 # that it is gunicorn, not the proxy, that gives up first.
 timeout = int(os.environ.get("WEB_TIMEOUT", "120"))

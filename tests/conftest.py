@@ -88,6 +88,7 @@ def app(database_url, tmp_path):
         "WTF_CSRF_ENABLED": False,
         "TRACKER_BASE_URL": "https://theodoi.example.vn",
         "TRACKER_DOCUMENT_FOLDER": str(tmp_path / "documents"),
+        "TRACKER_EXPORT_FOLDER": str(tmp_path / "exports"),
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

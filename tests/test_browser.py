@@ -44,6 +44,7 @@ def build_app(db_path: Path, *, big_plan_items: int = 0):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
         "WTF_CSRF_ENABLED": True,
         "TRACKER_DOCUMENT_FOLDER": str(db_path.parent / "documents"),
+        "TRACKER_EXPORT_FOLDER": str(db_path.parent / "exports"),
     })
     with app.app_context():
         from tracker.agencies import AgencyDirectory

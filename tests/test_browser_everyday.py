@@ -204,6 +204,36 @@ def test_a_pdf_the_server_cannot_make_is_explained_beside_the_buttons(context, p
     assert not unexpected, "\n".join(unexpected)
 
 
+def test_a_large_pdf_button_leads_to_its_waiting_page_and_then_the_file(context, problems,
+                                                                          live, tmp_path):
+    """Over TRACKER_PDF_BACKGROUND_ROWS the PDF button follows to the job's waiting page
+    (made by the worker, not the request); once the worker has printed it, the page offers
+    the file."""
+    from tracker.appendix.jobs import run_export_jobs
+
+    app, url = live
+    app.config["TRACKER_PDF_BACKGROUND_ROWS"] = 2
+    page = context.new_page()
+    login(page, url, *MANAGER)
+    page.goto(f"{url}/plans/1")
+    panel = page.locator("details.downloads")
+    panel.locator("summary").click()
+    with page.expect_navigation():
+        panel.locator("button[data-busy-label]").click()
+    assert re.search(r"/exports/\d+$", page.url), page.url
+    expect(page.locator(".export-state")).to_contain_text("Đang chờ đến lượt")
+    with app.app_context():
+        assert run_export_jobs() == 1
+    page.reload()
+    link = page.get_by_role("link", name="Tải tệp PDF")
+    with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as info:
+        link.click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF-")
+    assert not problems.all(), "\n".join(problems.all())
+
+
 def test_the_consolidated_print_takes_the_typed_title_and_subtitle_with_a_gap(context, problems,
                                                                               live):
     """The office types the title and the line under it on the consolidated page; the print

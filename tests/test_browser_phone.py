@@ -39,6 +39,8 @@ NOT_SWEPT = {
     "health.metrics": "Prometheus metrics, not a page",
     "appendix.plan_download": "a download",
     "appendix.consolidated_download": "a download",
+    "appendix.export_status": "needs a large PDF being made (tests/test_export_jobs.py)",
+    "appendix.export_file": "a download",
     "proposals.document": "a download (a document attached to the journal)",
     "appendix.plan_print": "the print view: a document that may scroll (its nav is tested)",
     "appendix.consolidated_print": "the print view: a document that may scroll (its nav is tested)",

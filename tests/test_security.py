@@ -52,6 +52,9 @@ EXPECTED = {
     ("appendix.consolidated", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
     ("appendix.consolidated_print", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
     ("appendix.consolidated_download", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    # Export job 1 does not exist; another user's job is as missing (tests/test_export_jobs.py).
+    ("appendix.export_status", "GET"): expect(LOGIN, 404, 404, 404, 404, 404),
+    ("appendix.export_file", "GET"): expect(LOGIN, 404, 404, 404, 404, 404),
     ("appendix.import_new", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
     ("appendix.import_new", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     ("appendix.import_into", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
@@ -106,7 +109,7 @@ EXPECTED = {
 }
 URL_ARGS = {"plan_id": 1, "proposal_id": 1, "code": "vi", "filename": "app.css", "token": "forged",
             "day": "2020-01-01", "message_id": 999, "user_id": 1, "agency_id": 1, "fmt": "docx",
-            "draft_id": 1, "attachment_id": 1}
+            "draft_id": 1, "attachment_id": 1, "job_id": 1}
 
 
 def routes(app) -> set[tuple[str, str]]:

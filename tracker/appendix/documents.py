@@ -41,12 +41,17 @@ def print_page(table: AppendixTable, *, standalone: bool, back_url: str | None =
                            back_url=back_url, links=links or {}, body_rows=rows)
 
 
+def standalone_page(table: AppendixTable) -> str:
+    """The print page with its CSS inline, as Chromium prints it into the PDF."""
+    with force_locale("vi"):  # the document is Vietnamese, whatever the reader's choice
+        return print_page(table, standalone=True)
+
+
 def render_file(table: AppendixTable, fmt: str, *, sheet_per_group: bool = False) -> bytes:
     """The table as a file of `fmt` (a key of MIMETYPES). Raises PdfUnavailable for a PDF
     when Chromium is missing or fails."""
     if fmt in ("html", "pdf"):
-        with force_locale("vi"):  # the document is Vietnamese, whatever the reader's choice
-            html = print_page(table, standalone=True)
+        html = standalone_page(table)
         if fmt == "html":
             return html.encode("utf-8")
         return html_to_pdf(html, find_chromium(current_app.config.get("CHROMIUM_PATH")))

@@ -9,8 +9,10 @@ from flask import (
     Response,
     abort,
     current_app,
+    redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import lazy_gettext as _l
@@ -19,11 +21,18 @@ from wtforms import SelectChoice
 
 from tracker import policy
 from tracker.appendix.blueprint import bp
-from tracker.appendix.documents import MIMETYPES, file_name, print_page, render_file
+from tracker.appendix.documents import (
+    MIMETYPES,
+    file_name,
+    print_page,
+    render_file,
+    standalone_page,
+)
 from tracker.appendix.forms import (
     AppendixOptionsForm,
     ConsolidatedOptionsForm,
 )
+from tracker.appendix.jobs import goes_to_background, job_of, pdf_path, queue_pdf
 from tracker.appendix.pdf import PdfUnavailable
 from tracker.appendix.service import (
     AppendixOptions,
@@ -32,7 +41,7 @@ from tracker.appendix.service import (
 )
 from tracker.appendix.table import AppendixTable
 from tracker.extensions import db
-from tracker.models import Plan, Proposal
+from tracker.models import ExportState, Plan, Proposal
 from tracker.plans.forms import read_filters
 from tracker.plans.routes import get_plan
 from tracker.plans.service import (
@@ -111,7 +120,13 @@ def print_links(endpoint: str, **values) -> dict[str, str]:
 
 
 def download(table: AppendixTable, fmt: str, name: str) -> Response:
-    """The table as a file to save; a missing Chromium for a PDF is a 503 that says what to do."""
+    """The table as a file to save; a missing Chromium for a PDF is a 503 that says what to do.
+    A PDF of many rows is made by the worker: the answer is its waiting page."""
+    if fmt == "pdf" and goes_to_background(table.item_count):
+        job = queue_pdf(standalone_page(table), user_id=current_user.id, rows=table.item_count,
+                        file_name=file_name(name, fmt, with_status=table.with_status))
+        db.session.commit()
+        return redirect(url_for("appendix.export_status", job_id=job.id), code=303)
     try:
         data = render_file(table, fmt, sheet_per_group=request.args.get("sheets") == "group")
     except PdfUnavailable as error:
@@ -171,3 +186,24 @@ def consolidated_download(fmt: str):
         abort(404)
     table = ConsolidatedRequest.read().table()
     return download(table, fmt, f"danh-muc-tong-hop-{tracker_today():%Y-%m-%d}")
+
+
+@bp.get("/exports/<int:job_id>")
+def export_status(job_id: int):
+    """A PDF the worker is making: waiting, then a download link (its owner only)."""
+    job = job_of(job_id, current_user.id)
+    if job is None:
+        abort(404)
+    return render_template("appendix/export.html", job=job)
+
+
+@bp.get("/exports/<int:job_id>/file")
+def export_file(job_id: int):
+    """The finished PDF (its owner only)."""
+    job = job_of(job_id, current_user.id)
+    if job is None or job.state != ExportState.DONE or not pdf_path(job.id).exists():
+        abort(404)
+    response = send_file(pdf_path(job.id), mimetype=MIMETYPES["pdf"], as_attachment=True,
+                         download_name=job.file_name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

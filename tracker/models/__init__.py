@@ -2,6 +2,7 @@
 from tracker.models.agency import Agency
 from tracker.models.attachment import Attachment
 from tracker.models.audit import AuditEntry, ThrottleCounter, UsedToken
+from tracker.models.export import ExportJob, ExportState
 from tracker.models.imports import ImportDraft
 from tracker.models.outbox import MessageStatus, OutboxMessage
 from tracker.models.plan import (
@@ -23,7 +24,8 @@ from tracker.models.reminders import (
 from tracker.models.user import Role, User
 
 __all__ = [
-    "Agency", "Attachment", "AuditEntry", "ImportDraft", "JournalEntry", "JournalKind",
+    "Agency", "Attachment", "AuditEntry", "ExportJob", "ExportState", "ImportDraft",
+    "JournalEntry", "JournalKind",
     "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Proposal", "Role", "ThrottleCounter",
     "UsedToken", "User", "proposal_coordinators", "proposal_leads",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",

@@ -100,6 +100,9 @@ class ReminderScheduler:
         # lease (the heartbeat /healthz reads) is taken without waiting a minute.
         self.scheduler.add_job(self.flush, "interval", minutes=1, id="flush",
                                next_run_time=datetime.now(self.tz), **defaults)
+        # Large PDFs asked for on the web (tracker/appendix/jobs.py): each job is claimed, so
+        # every process with a scheduler may take them, lease or not.
+        self.scheduler.add_job(self.exports, "interval", seconds=5, id="exports", **defaults)
         # After downtime: the day's planning runs now if its time has passed unplanned.
         self.scheduler.add_job(self.catch_up, id="catch-up", **defaults)
         self.scheduler.start()
@@ -127,6 +130,13 @@ class ReminderScheduler:
                 # A long flush renews the lease between batches; the outbox rows are claimed
                 # one batch at a time, so even a second holder would send nothing twice.
                 run_flush(now, keep_going=lambda: acquire_lease(self.holder, datetime.now(UTC)))
+
+    def exports(self, now: datetime | None = None) -> None:
+        from tracker.appendix.jobs import run_export_jobs
+
+        now = now or datetime.now(UTC)
+        with self.app.app_context(), surviving("exports", now):
+            run_export_jobs(now)
 
     def catch_up(self, now: datetime | None = None) -> None:
         """After downtime: plan today now if its sending time has passed and it is unplanned."""

@@ -142,6 +142,12 @@ document.addEventListener("DOMContentLoaded", () => {
       let problem = "";
       try {
         const response = await fetch(url, { credentials: "same-origin" });
+        const type = response.headers.get("Content-Type") || "";
+        if (response.ok && response.redirected && !type.includes("pdf")) {
+          // A large PDF is made in the background: follow to its waiting page.
+          window.location.assign(response.url);
+          return;
+        }
         if (response.ok) {
           const link = document.createElement("a");
           link.href = URL.createObjectURL(await response.blob());
