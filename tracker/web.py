@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request, url_for
 from flask_babel import get_locale, gettext
@@ -114,16 +113,6 @@ class IdConverter(IntegerConverter):
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
                  max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an e-mail, always on TRACKER_BASE_URL, the address users reach
-    the tracker at. Never built from the request: its Host header is whatever the client
-    sent, and a reset link on someone else's host hands him the token."""
-    base = urlsplit(current_app.config["TRACKER_BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
-                                       url_scheme=base.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def takes_document(view):
