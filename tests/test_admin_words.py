@@ -16,7 +16,8 @@ from flask import url_for
 
 from tracker.audit import ACTION_LABELS, FIELD_LABELS, SOURCE_LABELS, detail_lines
 from tracker.extensions import db
-from tracker.mailer import (
+from tracker.models import Agency, MessageStatus, OutboxMessage, SchedulerRun, User
+from tracker.outbox.labels import (
     KIND_LABELS,
     NO_ANSWER,
     NO_SERVER,
@@ -24,7 +25,6 @@ from tracker.mailer import (
     RECIPIENT_DEACTIVATED,
     error_label,
 )
-from tracker.models import Agency, MessageStatus, OutboxMessage, SchedulerRun, User
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ERRORS = (NO_SERVER, RECIPIENT_DEACTIVATED, NOTHING_LEFT, NO_ANSWER.format(seconds=10.0),

@@ -74,7 +74,7 @@ def test_trusted_hosts_default_to_the_base_url_and_localhost_outside_production(
                       "TRACKER_BASE_URL": "https://theodoi.example.vn/tracker"})
     assert app.config["TRUSTED_HOSTS"] == ["theodoi.example.vn", "localhost", "127.0.0.1"]
     with app.app_context():
-        from tracker.web import external_url
+        from tracker.outbox.links import external_url
 
         assert external_url("plans.mine") == "https://theodoi.example.vn/tracker/plans/mine"
     from config import ProductionConfig

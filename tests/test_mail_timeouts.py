@@ -121,6 +121,36 @@ def test_web_requests_only_queue_mail(app, client, auth, make_user, seed_plan):
     assert {(m.status, m.attempts) for m in rows()} == {(MessageStatus.PENDING.value, 0)}
 
 
+def test_a_reset_request_does_the_same_work_with_or_without_an_account(app, client, make_user,
+                                                                      count_queries):
+    """Forgot-password for an address with an account and for one without runs the same SQL
+    statements and renders the same mail (only the first writes a row): its timing does not
+    tell whether an address has an account. Neither talks to a mail server."""
+    from flask import template_rendered
+
+    user = make_user("officer")
+
+    def work(email: str, address: str) -> tuple[list[str], list[str]]:
+        rendered = []
+
+        def record(sender, template, context, **extra):
+            rendered.append(template.name)
+
+        with SilentServer(hold=3) as server, count_queries() as statements, \
+                template_rendered.connected_to(record, app):
+            point_mail_at(app, server.port)
+            response = client.post("/password/forgot", data={"email": email},
+                                   environ_base={"REMOTE_ADDR": address})
+            assert response.status_code == 302 and server.connections == 0
+        return statements, rendered
+
+    known = work(user.email, "192.0.2.1")
+    unknown = work("khong-co-tai-khoan@so.gov.vn", "192.0.2.2")
+    assert known == unknown
+    assert known[1] == ["email/password_reset.txt", "email/password_reset.html"]
+    assert [m.recipient for m in rows()] == [user.email]
+
+
 def test_the_scheduler_survives_a_failing_job(tmp_path, caplog):
     """A flush that fails (here: the database locked by another process beyond its busy
     timeout) is logged and ends that run only; the next run works."""

@@ -13,7 +13,8 @@ import sqlalchemy.orm as so
 from tracker.extensions import db
 from tracker.models import MessageStatus, OutboxMessage, SchedulerLease
 from tracker.notify.scheduler import ReminderScheduler
-from tracker.notify.sender import claim_batch, drain_outbox
+from tracker.outbox.claims import claim_batch
+from tracker.outbox.sender import drain_outbox
 
 
 def queue(count: int) -> None:

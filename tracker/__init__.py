@@ -178,6 +178,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)
+    from tracker.notify import digest
+
+    digest.register(app)  # the outbox's sender has the notify package write digests
     babel.init_app(
         app,
         locale_selector=select_locale,

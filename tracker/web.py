@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request, url_for
 from flask_babel import get_locale, gettext
@@ -12,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from tracker import policy
 from tracker.clock import local_datetime, today_in
 from tracker.documents import FORM_ALLOWANCE_BYTES, format_size
-from tracker.mailer import error_label, kind_label
+from tracker.outbox.labels import error_label, kind_label
 from tracker.periods import format_date
 from tracker.statuses import LABELS, Status, is_due_soon, is_overdue
 
@@ -116,16 +115,6 @@ class IdConverter(IntegerConverter):
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
                  max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an e-mail, always on TRACKER_BASE_URL, the address users reach
-    the tracker at. Never built from the request: its Host header is whatever the client
-    sent, and a reset link on someone else's host hands him the token."""
-    base = urlsplit(current_app.config["TRACKER_BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
-                                       url_scheme=base.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def takes_document(view):

@@ -18,8 +18,7 @@ from tracker.auth.forms import (
 from tracker.auth.service import (
     authenticate,
     change_password,
-    find_user,
-    send_password_reset,
+    request_password_reset,
 )
 from tracker.auth.throttle import (
     FORGOT_ADDRESS,
@@ -145,10 +144,10 @@ def forgot_password():
             return render_template("auth/forgot.html", form=form), 429
         # Past its limit an e-mail gets the same answer but no more mail, whether or not it
         # has an account (nothing tells the two apart).
-        mail_allowed = take(FORGOT_EMAIL, User.normalise_email(form.email.data), now) is None
-        user = find_user(form.email.data)
-        if mail_allowed and user is not None and user.active:
-            send_password_reset(user)   # queued; the sender mails it within the minute
+        if take(FORGOT_EMAIL, User.normalise_email(form.email.data), now) is None:
+            # Queued, and only if an active account has the address: the same work either
+            # way. The worker mails it within the minute.
+            request_password_reset(form.email.data)
         db.session.commit()
         flash(_("If this address has an account, a link to choose a new password is on its way."),
               "info")

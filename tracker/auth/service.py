@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -10,9 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.auth.tokens import make_token
 from tracker.extensions import db
-from tracker.mailer import queue_message
 from tracker.models import OutboxMessage, User
-from tracker.web import external_url
+from tracker.outbox.links import external_url
+from tracker.outbox.queue import queue_for_active_account, queue_message, render_message
 
 
 @cache
@@ -55,20 +56,34 @@ def change_password(user: User, password: str) -> None:
     user.end_sessions()
 
 
-def _link_message(user: User, purpose: str, kind: str, subject: str, template: str) -> OutboxMessage:
-    endpoint = "auth.accept_invitation" if purpose == "invite" else "auth.reset_password"
-    link = external_url(endpoint, token=make_token(user, purpose))
-    return queue_message(kind, user.email, subject, template, recipient_name=user.name,
-                         locale=user.locale, user=user, link=link)
-
-
 def send_invitation(user: User) -> OutboxMessage:
+    """Queue the invitation, with a link to choose a password (the request only queues)."""
     with force_locale(user.locale or "vi"):
         subject = _("[Proposal tracker] Your account is ready: choose a password")
-    return _link_message(user, "invite", "invitation", subject, "invitation")
+    link = external_url("auth.accept_invitation", token=make_token(user, "invite"))
+    return queue_message("invitation", user.email, subject, "invitation",
+                         recipient_name=user.name, locale=user.locale, user=user, link=link)
 
 
-def send_password_reset(user: User) -> OutboxMessage:
+class _NoAccount(NamedTuple):
+    """Stands for the account an address does not have, so that a reset request does the same
+    work either way: the link is made and the mail rendered, and nothing is queued."""
+
+    email: str
+    id: int = 0  # no account has it: ids start at 1
+    session_version: int = 0
+    name: str = ""
+    locale: str | None = None
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset link for the active account at `email`, with the same work (queries,
+    token, rendering, statement) whether or not there is one: the time an answer takes must
+    not tell whether an address has an account. The request only queues; the worker sends."""
+    user = find_user(email) or _NoAccount(User.normalise_email(email))
     with force_locale(user.locale or "vi"):
         subject = _("[Proposal tracker] Choose a new password")
-    return _link_message(user, "reset", "password_reset", subject, "password_reset")
+    link = external_url("auth.reset_password", token=make_token(user, "reset"))
+    queue_for_active_account(user.id, render_message(
+        "password_reset", user.email, subject, "password_reset", recipient_name=user.name,
+        locale=user.locale, user_id=user.id, link=link))

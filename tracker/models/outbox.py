@@ -41,7 +41,7 @@ class OutboxMessage(db.Model):
     next_attempt_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     last_error: so.Mapped[str | None] = so.mapped_column(NFCText)
-    # A sender claims a row before sending it (tracker/notify/sender.py): its token, until
+    # A sender claims a row before sending it (tracker/outbox/claims.py): its token, until
     # when. A claim past its time is free again, so a crashed sender's rows are sent by another.
     claim_token: so.Mapped[str | None] = so.mapped_column(sa.String(32), index=True)
     claimed_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

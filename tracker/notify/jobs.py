@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from tracker.extensions import db
 from tracker.models import SchedulerRun
 from tracker.notify import planner
-from tracker.notify.sender import DrainResult, drain_outbox
 from tracker.notify.service import plan_day, write_notices
+from tracker.outbox.sender import DrainResult, drain_outbox
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ is not worked comes the working day *before*, so it is never late. After the dea
 "overdue" alerts go every `overdue_interval` days to the owner agency's managers and the
 lead agency's officers, from the first working day after it; an alert that falls on a day
 off comes the next working day. After `escalate_after` alerts, the consolidating office's
-managers are told too.
+managers are told too. Who of an agency receives a kind (active users, mutes, its shared
+mailbox) is the one recipient rule of outbox/recipients.py, which queued mail follows too.
 """
 from __future__ import annotations
 
@@ -17,18 +18,26 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import NamedTuple
 
+from tracker.outbox.recipients import (
+    MANAGER,
+    OFFICER,
+    OVERDUE,
+    AgencyFacts,
+    Recipient,
+    UserFacts,
+    agency_audience,
+    merge,
+)
 from tracker.statuses import is_ended
 from tracker.workdays import DEFAULT_CALENDAR, WorkCalendar
 
+__all__ = ["DUE_SOON", "OVERDUE", "AgencyFacts", "ItemFacts", "Notice", "ReminderRules",
+           "UserFacts", "plan_notices"]
+
 DUE_SOON = "due_soon"
-OVERDUE = "overdue"
-OFFICER = "officer"
-MANAGER = "manager"
 
 _KIND_ORDER = {OVERDUE: 0, DUE_SOON: 1}
-_MAILBOX_LOCALE = "vi"  # a shared mailbox has no preferences: the official language
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,27 +56,6 @@ class ItemFacts:
     # The other agencies a published lead cell names ("Bộ CHQS tỉnh; UBND cấp xã"): reminded
     # as the lead is.
     co_lead_ids: frozenset[int] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class UserFacts:
-    """A user; `muted` holds the notice kinds he turned off."""
-
-    id: int
-    email: str
-    name: str
-    role: str  # "admin" | "manager" | "officer" | "viewer"
-    agency_id: int
-    active: bool = True
-    locale: str = "vi"
-    muted: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class AgencyFacts:
-    id: int
-    shared_mailbox: str | None = None
-    is_consolidating_office: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,56 +95,54 @@ class Notice:
         return f"{self.kind}:{self.item_id}:{self.stage}:{self.recipient_email.lower()}"
 
 
-class _Recipient(NamedTuple):
-    email: str
-    key: str  # the e-mail in lower case, as in the dedupe key
-    name: str
-    user_id: int | None
-    locale: str
-
-
 class _Directory:
-    """Users and mailboxes indexed once by agency, so an item never scans all users."""
+    """Users and mailboxes indexed once by agency, and each agency's audience worked out once
+    per kind (by the one recipient rule, outbox/recipients.py), so an item never scans all users."""
 
     def __init__(self, users: Iterable[UserFacts], agencies: Iterable[AgencyFacts]) -> None:
-        self.due_soon_officers: dict[int, list[_Recipient]] = defaultdict(list)
-        self.overdue_officers: dict[int, list[_Recipient]] = defaultdict(list)
-        self.managers: dict[int, list[_Recipient]] = defaultdict(list)
-        self.mailbox: dict[int, _Recipient] = {}
-        office_ids: set[int] = set()
-        for agency in agencies:
-            if agency.shared_mailbox:
-                self.mailbox[agency.id] = _Recipient(agency.shared_mailbox, agency.shared_mailbox.lower(),
-                                                     "", None, _MAILBOX_LOCALE)
-            if agency.is_consolidating_office:
-                office_ids.add(agency.id)
+        self.users: dict[int, list[UserFacts]] = defaultdict(list)
         for user in users:
-            if not user.active or user.role not in (OFFICER, MANAGER):
-                continue
-            recipient = _Recipient(user.email, user.email.lower(), user.name, user.id, user.locale)
-            if user.role == MANAGER:
-                # Managers are only ever alerted about items in their scope, where
-                # overdue alerts cannot be muted: their `muted` is not consulted.
-                self.managers[user.agency_id].append(recipient)
-                continue
-            if DUE_SOON not in user.muted:
-                self.due_soon_officers[user.agency_id].append(recipient)
-            if OVERDUE not in user.muted:
-                self.overdue_officers[user.agency_id].append(recipient)
-        self.office_managers: list[_Recipient] = [
-            manager for office_id in sorted(office_ids) for manager in self.managers.get(office_id, ())
-        ]
+            self.users[user.agency_id].append(user)
+        self.agencies: dict[int, AgencyFacts] = {agency.id: agency for agency in agencies}
+        self.office_ids = sorted(agency.id for agency in self.agencies.values()
+                                 if agency.is_consolidating_office and agency.active)
+        self._audiences: dict[tuple, list[Recipient]] = {}
+        self._merged: dict[tuple, list[Recipient]] = {}
 
-    def agency_due_soon(self, agency_id: int) -> list[_Recipient]:
-        """Officers who want reminders, then the mailbox: a user wins over a mailbox at his address."""
-        return self._with_mailbox(self.due_soon_officers.get(agency_id, []), agency_id)
+    def audience(self, kind: str, role: str, agency_id: int, *, with_mailbox: bool = True
+                 ) -> list[Recipient]:
+        """Who of the agency receives `kind` sent to its `role`: users first, then the mailbox."""
+        key = (kind, role, agency_id, with_mailbox)
+        if key not in self._audiences:
+            self._audiences[key] = agency_audience(
+                kind, (role,), self.users.get(agency_id, ()), self.agencies.get(agency_id),
+                with_mailbox=with_mailbox)
+        return self._audiences[key]
 
-    def agency_overdue(self, agency_id: int) -> list[_Recipient]:
-        return self._with_mailbox(self.overdue_officers.get(agency_id, []), agency_id)
+    def due_soon_audience(self, item: ItemFacts, *, coordinators: bool) -> list[Recipient]:
+        """The lead agencies' officers and mailboxes; at the first stage, the coordinating
+        agencies' too. Worked out once per set of agencies: many items share them."""
+        leads = (item.lead_agency_id, *sorted(item.co_lead_ids))
+        others = tuple(sorted(item.coordinator_ids)) if coordinators else ()
+        key = (DUE_SOON, leads, others)
+        if key not in self._merged:
+            self._merged[key] = merge(self.audience(DUE_SOON, OFFICER, agency_id)
+                                      for agency_id in (*leads, *others))
+        return self._merged[key]
 
-    def _with_mailbox(self, officers: list[_Recipient], agency_id: int) -> list[_Recipient]:
-        mailbox = self.mailbox.get(agency_id)
-        return officers if mailbox is None else [*officers, mailbox]
+    def overdue_audience(self, item: ItemFacts, *, escalated: bool) -> list[Recipient]:
+        """The owner agency's managers, the lead agencies' officers and mailboxes; once
+        escalated, the consolidating office's managers too."""
+        leads = (item.lead_agency_id, *sorted(item.co_lead_ids))
+        key = (OVERDUE, item.owner_agency_id, leads, escalated)
+        if key not in self._merged:
+            groups = [self.audience(OVERDUE, MANAGER, item.owner_agency_id, with_mailbox=False),
+                      *(self.audience(OVERDUE, OFFICER, lead_id) for lead_id in leads)]
+            if escalated:
+                groups += [self.audience(OVERDUE, MANAGER, office_id, with_mailbox=False)
+                           for office_id in self.office_ids]
+            self._merged[key] = merge(groups)
+        return self._merged[key]
 
 
 class _Schedule:
@@ -239,7 +225,7 @@ def plan_notices(
     notices: list[Notice] = []
 
     def emit(kind: str, item: ItemFacts, stage: int, days_left: int,
-             recipients: Iterable[_Recipient]) -> None:
+             recipients: Iterable[Recipient]) -> None:
         for r in recipients:
             key = (kind, item.id, stage, r.key)
             if key in seen:
@@ -258,18 +244,12 @@ def plan_notices(
         days_left = (due - today).days
         if days_left >= 0:
             for stage in schedule.due_soon_stages(due):
-                for lead_id in (item.lead_agency_id, *sorted(item.co_lead_ids)):
-                    emit(DUE_SOON, item, stage, days_left, directory.agency_due_soon(lead_id))
-                if stage == schedule.first_stage:
-                    for agency_id in sorted(item.coordinator_ids):
-                        emit(DUE_SOON, item, stage, days_left, directory.agency_due_soon(agency_id))
+                emit(DUE_SOON, item, stage, days_left, directory.due_soon_audience(
+                    item, coordinators=stage == schedule.first_stage))
         else:
             for number in schedule.overdue_numbers(due):
-                emit(OVERDUE, item, number, days_left, directory.managers.get(item.owner_agency_id, ()))
-                for lead_id in (item.lead_agency_id, *sorted(item.co_lead_ids)):
-                    emit(OVERDUE, item, number, days_left, directory.agency_overdue(lead_id))
-                if number > rules.escalate_after:
-                    emit(OVERDUE, item, number, days_left, directory.office_managers)
+                emit(OVERDUE, item, number, days_left, directory.overdue_audience(
+                    item, escalated=number > rules.escalate_after))
 
     notices.sort(key=lambda n: (_KIND_ORDER[n.kind], n.days_left, n.item_id,
                                 n.recipient_email.lower(), n.recipient_email, n.stage))

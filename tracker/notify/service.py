@@ -14,9 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.extensions import db
-from tracker.mailer import recipients_of
 from tracker.models import (
-    Agency,
     CalendarException,
     Notice,
     OutboxMessage,
@@ -29,6 +27,7 @@ from tracker.models import (
     proposal_leads,
 )
 from tracker.notify import planner
+from tracker.outbox.queue import Audience, load_agency_facts, load_user_facts, recipients_of
 from tracker.statuses import ENDED, due_soon_until
 from tracker.workdays import WorkCalendar
 
@@ -103,25 +102,10 @@ def load_items() -> list[planner.ItemFacts]:
     ]
 
 
-def load_users() -> list[planner.UserFacts]:
-    rows = db.session.execute(sa.select(User.id, User.email, User.name, User.role, User.agency_id,
-                                        User.active, User.locale, User.muted_notices))
-    return [planner.UserFacts(id=r.id, email=r.email, name=r.name, role=r.role,
-                              agency_id=r.agency_id, active=r.active, locale=r.locale or "vi",
-                              muted=frozenset(k for k in (r.muted_notices or "").split(",") if k))
-            for r in rows]
-
-
-def load_agencies() -> list[planner.AgencyFacts]:
-    rows = db.session.execute(sa.select(Agency.id, Agency.shared_mailbox,
-                                        Agency.is_consolidating_office).where(Agency.active))
-    return [planner.AgencyFacts(id=r.id, shared_mailbox=r.shared_mailbox,
-                                is_consolidating_office=r.is_consolidating_office) for r in rows]
-
-
 def plan_day(today: date) -> list[planner.Notice]:
-    """The notices due on `today`, as the pure planner decides them."""
-    return planner.plan_notices(load_items(), load_users(), load_agencies(),
+    """The notices due on `today`, as the pure planner decides them (every user and agency
+    is loaded as the recipient rule reads them, the same loaders as for queued mail)."""
+    return planner.plan_notices(load_items(), load_user_facts(), load_agency_facts(),
                                 rules_from(reminder_settings()), today, work_calendar())
 
 
@@ -224,8 +208,8 @@ STATUS_CHANGES_TOLD = frozenset({"submitted", "approved", "returned", "postponed
 
 def queue_status_notices(proposal: Proposal, entry, today: date) -> int:
     """A change that matters becomes a notice for the owner agency's managers and the lead
-    agency's officers (and its mailbox), except the manager who made it; it travels in their
-    next digest, once per change."""
+    agencies' officers (and their mailboxes: the recipient rule of outbox/recipients.py),
+    except the manager who made it; it travels in their next digest, once per change."""
     if entry.new_status not in STATUS_CHANGES_TOLD:
         return 0
     db.session.flush()  # the journal entry's id is part of the dedupe key
@@ -233,9 +217,9 @@ def queue_status_notices(proposal: Proposal, entry, today: date) -> int:
     lead_ids = [proposal.lead_agency_id] + sorted(set(db.session.scalars(
         sa.select(proposal_leads.c.agency_id).where(proposal_leads.c.proposal_id == proposal.id)
     )) - {proposal.lead_agency_id})
-    recipients = recipients_of(
-        [(owner_id, (Role.MANAGER,))] + [(lead_id, (Role.OFFICER,)) for lead_id in lead_ids],
-        mailbox_of=proposal.lead_agency_id, unless_muted="status")
+    recipients = recipients_of("status", [
+        Audience(owner_id, (Role.MANAGER,), with_mailbox=False),
+        *(Audience(lead_id, (Role.OFFICER,)) for lead_id in lead_ids)])
     if entry.user_id is not None and db.session.scalar(
             sa.select(User.role).where(User.id == entry.user_id)) in DECIDING_ROLES:
         # A manager is not told of his own decision; an officer's digest keeps his own

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from tracker.mailer import agency_recipients, queue_message
 from tracker.models import JournalEntry, JournalKind, OutboxMessage, Proposal, Role
+from tracker.outbox.links import external_url
+from tracker.outbox.queue import agency_recipients, queue_message
 from tracker.statuses import Status
-from tracker.web import external_url
 
 
 def _queue_for(recipients, kind: str, subject_of, template: str, **context) -> list[OutboxMessage]:
@@ -31,7 +31,7 @@ def request_made(proposal: Proposal, entry: JournalEntry, requester: str) -> lis
     postponing = entry.kind == JournalKind.POSTPONEMENT_REQUESTED
     kind = "postponement_requested" if postponing else "withdrawal_requested"
     return _queue_for(
-        agency_recipients(proposal.plan.owner_agency_id, roles=(Role.MANAGER,)),
+        agency_recipients(kind, proposal.plan.owner_agency_id, roles=(Role.MANAGER,)),
         kind,
         lambda: (_("[Proposal tracker] Postponement request: %(title)s", title=_short(proposal.title))
                  if postponing else
@@ -54,7 +54,7 @@ def request_decided(proposal: Proposal, entry: JournalEntry, asked: Status, appr
                                              title=_short(proposal.title)),
     }
     kind = "postponement_decided" if asked == Status.POSTPONED else "withdrawal_decided"
-    return _queue_for(_lead_recipients(proposal), kind, subjects[asked, approved], kind,
+    return _queue_for(_lead_recipients(proposal, kind), kind, subjects[asked, approved], kind,
                       proposal=proposal, entry=entry, approved=approved, decider=decider,
                       link=external_url("proposals.show", proposal_id=proposal.id))
 
@@ -62,14 +62,14 @@ def request_decided(proposal: Proposal, entry: JournalEntry, asked: Status, appr
 def reinstated(proposal: Proposal, entry: JournalEntry, decider: str) -> list[OutboxMessage]:
     """Tell the lead agency that its withdrawn item is back on the list."""
     return _queue_for(
-        _lead_recipients(proposal), "reinstated",
+        _lead_recipients(proposal, "reinstated"), "reinstated",
         lambda: _("[Proposal tracker] Back on the list: %(title)s", title=_short(proposal.title)),
         "reinstated", proposal=proposal, entry=entry, decider=decider,
         link=external_url("proposals.show", proposal_id=proposal.id))
 
 
-def _lead_recipients(proposal: Proposal):
-    return agency_recipients(proposal.lead_agency_id, roles=(Role.OFFICER, Role.MANAGER))
+def _lead_recipients(proposal: Proposal, kind: str):
+    return agency_recipients(kind, proposal.lead_agency_id, roles=(Role.OFFICER, Role.MANAGER))
 
 
 def _short(title: str, limit: int = 80) -> str:
