@@ -22,7 +22,7 @@ ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 LOGIN = 302
 
 # (endpoint, method) → status for an admin sending NO form data, on another user (user_id),
-# an agency (agency_id) and a message that does not exist (message_id 999).
+# an agency (agency_id), a message (message_id 999) and a calendar day (day) that do not exist.
 ADMIN_EXPECTED = {
     ("admin.users", "GET"): 200,
     ("admin.invite_user", "GET"): 200,
@@ -42,6 +42,13 @@ ADMIN_EXPECTED = {
     ("admin.audit", "GET"): 200,
     ("admin.outbox", "GET"): 200,
     ("admin.outbox_message", "GET"): 404,
+    ("admin.resend_message", "POST"): 404,
+    ("admin.reminders", "GET"): 200,
+    ("admin.reminders", "POST"): 400,
+    ("admin.calendar", "GET"): 200,
+    ("admin.calendar", "POST"): 400,
+    ("admin.delete_calendar_day", "POST"): 404,
+    ("admin.runs", "GET"): 200,
 }
 
 
@@ -116,7 +123,7 @@ def admin_routes(app) -> set[tuple[str, str]]:
 
 
 def route_urls(app, user_id: int, agency_id: int) -> list[tuple[str, str, str]]:
-    args = {"user_id": user_id, "agency_id": agency_id, "message_id": 999}
+    args = {"user_id": user_id, "agency_id": agency_id, "message_id": 999, "day": "2020-01-01"}
     urls = []
     with app.test_request_context():
         for endpoint, method in sorted(ADMIN_EXPECTED):

@@ -7,7 +7,6 @@ from tracker.appendix.table import (
     Grouping,
     ItemSnapshot,
     build_table,
-    document_phrase,
     progress_text,
     remarks_text,
 )
@@ -19,15 +18,6 @@ def snapshot(**kwargs):
                   due_date=date(2020, 9, 30), approving_level="UBND tỉnh", status="in_progress")
     values.update(kwargs)
     return ItemSnapshot(**values)
-
-
-def test_document_phrase_adds_the_kind_and_vietnamese_date():
-    assert document_phrase("submitted", "45/TTr-SCT", date(2020, 9, 20)) == \
-        "Tờ trình số 45/TTr-SCT ngày 20/9/2020"
-    assert document_phrase("approved", "1234/QĐ-UBND", date(2020, 11, 5)) == \
-        "Quyết định số 1234/QĐ-UBND ngày 5/11/2020"
-    # A reference that already names its kind is not prefixed twice.
-    assert document_phrase("submitted", "Công văn số 12/SCT-KHTC", None) == "Công văn số 12/SCT-KHTC"
 
 
 def test_progress_text_for_each_kind_of_status():

@@ -169,7 +169,7 @@ def start_import(client, **data):
 
 
 def confirm(client, preview_url: str, **choices):
-    return client.post(preview_url, data={"action": "save", **choices})
+    return client.post(preview_url, data=choices)
 
 
 @pytest.mark.parametrize("source", ["paste", "docx", "xlsx"])
@@ -317,7 +317,7 @@ def test_cancel_deletes_the_draft_and_writes_nothing(client, manager, seed_plan)
     response = client.post(f"/plans/{seed_plan.id}/import", data={"pasted": SEED_TEXT},
                            content_type="multipart/form-data")
     before = counts()
-    response = client.post(response.location, data={"action": "cancel"})
+    response = client.post(f"{response.location}/cancel")
     assert response.status_code == 302
     assert counts() == before
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportDraft)) == 0
@@ -386,7 +386,7 @@ def test_the_user_picks_another_table_of_a_word_file(client, manager, seed_plan)
     assert draft.table_index == 1                      # the first table that is an appendix
     page = client.get(preview).get_data(as_text=True)
     assert "Bảng 1" in page and "Bảng 2" in page and SEED_ROWS[0][1] in page
-    response = client.post(preview, data={"action": "table", "table_index": "0"})
+    response = client.post(f"{preview}/table", data={"table_index": "0"})
     assert response.status_code == 302
     page = client.get(preview).get_data(as_text=True)
     assert "Thiếu cột" in page and SEED_ROWS[0][1] not in page

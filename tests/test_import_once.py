@@ -79,7 +79,7 @@ def test_two_concurrent_saves_of_one_draft_save_the_rows_once(app, manager, seed
 
     def save(index: int) -> None:
         with app.app_context():
-            responses[index] = clients[index].post(url, data={"action": "save"})
+            responses[index] = clients[index].post(url)
 
     with FirstWriteBarrier(db.engine):
         threads = [threading.Thread(target=save, args=(i,)) for i in range(2)]
@@ -100,9 +100,9 @@ def test_a_resent_save_or_cancel_is_redirected_with_a_message(app, manager, seed
     client = signed_in(app, manager)
     before = items_in(seed_plan.id)
     url = start(client, seed_plan.id)
-    assert client.post(url, data={"action": "save"}).status_code == 302
-    for action in ("save", "cancel"):
-        again = client.post(url, data={"action": action})
+    assert client.post(url).status_code == 302
+    for again_url in (url, f"{url}/cancel"):
+        again = client.post(again_url)
         assert again.status_code == 302
         assert "đã được lưu hoặc đã huỷ" in client.get(again.location).get_data(as_text=True)
     assert items_in(seed_plan.id) == before + 2
@@ -116,13 +116,13 @@ def test_a_save_racing_a_cancel_does_one_of_them(app, manager, seed_plan):
     clients = [signed_in(app, manager) for _ in range(2)]
     responses: list = [None, None]
 
-    def post(index: int, action: str) -> None:
+    def post(index: int, button_url: str) -> None:
         with app.app_context():
-            responses[index] = clients[index].post(url, data={"action": action})
+            responses[index] = clients[index].post(button_url)
 
     with FirstWriteBarrier(db.engine):
-        threads = [threading.Thread(target=post, args=(0, "save")),
-                   threading.Thread(target=post, args=(1, "cancel"))]
+        threads = [threading.Thread(target=post, args=(0, url)),
+                   threading.Thread(target=post, args=(1, f"{url}/cancel"))]
         for thread in threads:
             thread.start()
         for thread in threads:

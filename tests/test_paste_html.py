@@ -71,7 +71,7 @@ def test_the_import_page_reads_the_clipboard_html(client, auth, make_user):
     assert response.status_code == 302, response.get_data(as_text=True)
     page = client.get(response.location).get_data(as_text=True)
     choices = {f"agency-{i}": "new" for i in range(page.count('name="agency-'))}
-    saved = client.post(response.location, data={"action": "save", **choices})
+    saved = client.post(response.location, data=choices)
     assert saved.status_code == 302
     third = db.session.scalars(sa.select(Proposal).order_by(Proposal.position)).all()[2]
     assert third.coordination == "Các sở, ngành liên quan"

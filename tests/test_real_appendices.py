@@ -170,7 +170,7 @@ def test_each_real_list_imports_through_the_web(client, signed_in_manager, name,
     assert 'class="error"' not in page
     unknown = page.count('name="agency-')
     choices = {f"agency-{index}": "new" for index in range(unknown)}
-    saved = client.post(response.location, data={"action": "save", **choices})
+    saved = client.post(response.location, data=choices)
     assert saved.status_code == 302, saved.get_data(as_text=True)
     plan_id = int(saved.location.rsplit("/", 1)[1])
     items, _ = SETS[name]

@@ -37,6 +37,9 @@ EXPECTED = {
     ("auth.reset_password", "POST"): expect(400, 400, 400, 400, 400, 400),
     ("auth.account_password", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
     ("auth.account_password", "POST"): expect(LOGIN, 400, 400, 400, 400, 400),
+    # An empty form unticks every kind: a valid choice (no e-mails but the unmutable ones).
+    ("auth.account_notifications", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    ("auth.account_notifications", "POST"): expect(LOGIN, 302, 302, 302, 302, 302),
     # The viewer sits in the consolidating office (sees every plan); the other officer's
     # agency neither owns plan 1 nor leads or coordinates any of its items.
     ("plans.index", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
@@ -64,6 +67,8 @@ EXPECTED = {
     # (tests/test_import_once.py).
     ("appendix.preview", "GET"): expect(LOGIN, 404, 404, 404, 404, 404),
     ("appendix.confirm", "POST"): expect(LOGIN, 302, 302, 302, 302, 302),
+    ("appendix.cancel_import", "POST"): expect(LOGIN, 302, 302, 302, 302, 302),
+    ("appendix.choose_table", "POST"): expect(LOGIN, 302, 302, 302, 302, 302),
     ("plans.new_item", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
     ("plans.new_item", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     ("proposals.show", "GET"): expect(LOGIN, 200, 200, 403, 200, 200),
@@ -96,16 +101,13 @@ EXPECTED = {
     ("admin.audit", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
     ("admin.outbox", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
     ("admin.outbox_message", "GET"): expect(LOGIN, 403, 403, 403, 403, 404),
-    ("reminders.settings", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
-    ("reminders.settings", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
-    ("reminders.calendar", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
-    ("reminders.calendar", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
-    ("reminders.delete_calendar_day", "POST"): expect(LOGIN, 403, 403, 403, 403, 404),
-    ("reminders.runs", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
-    ("reminders.resend", "POST"): expect(LOGIN, 403, 403, 403, 403, 404),
-    # An empty form unticks every kind: a valid choice (no e-mails but the unmutable ones).
-    ("reminders.notifications", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
-    ("reminders.notifications", "POST"): expect(LOGIN, 302, 302, 302, 302, 302),
+    ("admin.resend_message", "POST"): expect(LOGIN, 403, 403, 403, 403, 404),
+    ("admin.reminders", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.reminders", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
+    ("admin.calendar", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.calendar", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
+    ("admin.delete_calendar_day", "POST"): expect(LOGIN, 403, 403, 403, 403, 404),
+    ("admin.runs", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
 }
 URL_ARGS = {"plan_id": 1, "proposal_id": 1, "code": "vi", "filename": "app.css", "token": "forged",
             "day": "2020-01-01", "message_id": 999, "user_id": 1, "agency_id": 1, "fmt": "docx",

@@ -11,6 +11,7 @@ from tracker.statuses import (
     TransitionError,
     allowed_next,
     check_transition,
+    document_phrase,
     is_overdue,
 )
 
@@ -71,3 +72,14 @@ def test_overdue_day_boundary_in_ho_chi_minh_time():
     assert is_overdue("in_progress", due, after)
     # The same instant is still 30/9 in UTC: the time zone setting matters.
     assert today_in("UTC", datetime(2020, 9, 30, 17, 0, tzinfo=UTC)) == due
+
+
+def test_document_phrase_adds_the_kind_and_vietnamese_date():
+    """A bare reference is named for its status (Tờ trình when submitted, Quyết định when
+    approved) and dated the Vietnamese way; one that names its kind is kept as typed."""
+    assert document_phrase("submitted", "45/TTr-SCT", date(2020, 9, 20)) == \
+        "Tờ trình số 45/TTr-SCT ngày 20/9/2020"
+    assert document_phrase("approved", "1234/QĐ-UBND", date(2020, 11, 5)) == \
+        "Quyết định số 1234/QĐ-UBND ngày 5/11/2020"
+    # A reference that already names its kind is not prefixed twice.
+    assert document_phrase("submitted", "Công văn số 12/SCT-KHTC", None) == "Công văn số 12/SCT-KHTC"

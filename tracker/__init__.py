@@ -198,17 +198,16 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    """The pages, one blueprint per feature (auth also requires a login on every other page)."""
     from tracker.admin import bp as admin_bp
-    from tracker.appendix.blueprint import bp as appendix_bp
+    from tracker.appendix.pages import bp as appendix_bp
     from tracker.auth import bp as auth_bp
     from tracker.health import bp as health_bp
-    from tracker.notify.blueprint import bp as reminders_bp
     from tracker.plans import bp as plans_bp
     from tracker.proposals import bp as proposals_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(reminders_bp)
     app.register_blueprint(plans_bp, url_prefix="/plans")
     app.register_blueprint(proposals_bp, url_prefix="/items")
     app.register_blueprint(appendix_bp)
@@ -218,21 +217,6 @@ def register_blueprints(app: Flask) -> None:
     def index():
         """Send everyone to the plans list (login first, if needed)."""
         return redirect(url_for("plans.index"))
-
-    @app.before_request
-    def require_login():
-        """Every page needs a login, except the sign-in pages, /healthz and static files."""
-        endpoint = request.endpoint or ""
-        if endpoint in PUBLIC_ENDPOINTS or endpoint.endswith("static"):
-            return None
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        return None
-
-
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "auth.forgot_password",
-                              "auth.accept_invitation", "auth.reset_password",
-                              "health.healthz", "health.metrics"})
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -5,17 +5,25 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import IntegerField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import HiddenInput
 
 from tracker.documents import EXTENSIONS, KINDS, DocumentError, check_document, format_size
 from tracker.periods import PeriodError, parse_date, parse_period
+from tracker.statuses import LABELS, Status
 from tracker.text import clean
 
 
 def max_length(limit: int) -> Length:
     return Length(max=limit, message=_l("At most %(max)d characters (this has %(length)d)."))
+
+
+def status_choices(statuses=None) -> list[SelectChoice]:
+    """The statuses (all, unless told) as the options of a select, labelled in the user's
+    language: the list's filter and the item's update form."""
+    statuses = list(Status) if statuses is None else statuses
+    return [SelectChoice(s.value, _l(LABELS[s])) for s in statuses]
 
 
 class CleanStringField(StringField):

@@ -37,6 +37,10 @@ class Form(FlaskForm):
             return _BabelTranslations()
 
 
+class EmptyForm(Form):
+    """A POST-only button (log out, switch language, deactivate…) that still carries CSRF."""
+
+
 def show_errors(form: Form, errors, *, default: str | None = None) -> None:
     """Put a service's (field, message) errors on the form, beside the validators' own.
 

@@ -5,9 +5,11 @@ tested without a database.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from enum import StrEnum
 
+from tracker.periods import format_date
 from tracker.text import N_
 from tracker.workdays import WorkCalendar
 
@@ -133,3 +135,23 @@ def is_due_soon(status: Status | str, due_date: date | None, today: date,
     (`until` from due_soon_until)."""
     return (until is not None and due_date is not None and not is_ended(status)
             and today <= due_date <= until)
+
+
+_DOCUMENT_WORDS = re.compile(
+    r"^(tờ trình|quyết định|công văn|văn bản|báo cáo|nghị quyết|kế hoạch|thông báo|chỉ thị)\b",
+    re.IGNORECASE,
+)
+
+
+def document_phrase(status: Status | str, ref: str, issued_on: date | None) -> str:
+    """ "45/TTr-SCT", 20/9/2020 → "Tờ trình số 45/TTr-SCT ngày 20/9/2020".
+
+    A reference that already names its kind ("Công văn số …") is kept as typed.
+    """
+    ref = (ref or "").strip()
+    if ref and not _DOCUMENT_WORDS.match(ref):
+        kind = "Tờ trình" if Status(status) == Status.SUBMITTED else "Quyết định"
+        ref = f"{kind} số {ref}"
+    if issued_on is not None:
+        ref = f"{ref} ngày {format_date(issued_on)}"
+    return ref

@@ -1,16 +1,22 @@
-"""Jinja filters and globals shared by every page."""
+"""What the views share: Jinja filters and globals, request helpers (today, paging, upload
+limits), and fetching a plan or an item checked against the policy."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, abort, current_app, g, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
+from wtforms import SelectChoice
 
 from tracker import policy
+from tracker.agencies import all_agencies
 from tracker.clock import local_datetime, today_in
 from tracker.documents import FORM_ALLOWANCE_BYTES, format_size
+from tracker.extensions import db
+from tracker.forms import EmptyForm
+from tracker.models import Plan, Proposal
 from tracker.outbox.labels import error_label, kind_label
 from tracker.periods import format_date
 from tracker.statuses import LABELS, Status, is_due_soon, is_overdue
@@ -86,6 +92,71 @@ MAX_PAGE = 100_000  # beyond any real list; keeps OFFSET inside the database's i
 def page_number() -> int:
     """The `?page=` of a list, clamped to 1 … MAX_PAGE (junk or huge numbers are not errors)."""
     return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+def paginate(query, per_page: int | None = None):
+    """The `?page=` of a list's query, ITEMS_PER_PAGE rows unless told (a page past the end
+    is empty, not an error)."""
+    return db.paginate(query, page=page_number(), error_out=False,
+                       per_page=per_page or current_app.config["ITEMS_PER_PAGE"])
+
+
+def require_button() -> None:
+    """For a POST-only button (an EmptyForm on the page).
+
+    :raise 400: the POST did not come from our page (no valid CSRF token).
+    """
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+
+
+# The plans service is imported by the two helpers below when they run: importing it runs
+# tracker/plans/__init__.py, whose routes import this module.
+
+def get_plan(plan_id: int, *, manage: bool = False) -> Plan:
+    """The plan, checked against the policy.
+
+    :raise 404: no such plan.
+    :raise 403: the user may not read it, or (``manage``) may not change it.
+    """
+    from tracker.plans.service import agency_involved
+
+    plan = db.get_or_404(Plan, plan_id)
+    if manage:
+        allowed = policy.can_manage_plan(current_user, plan.owner_agency_id)
+    else:
+        allowed = policy.can_read_plan(current_user, plan.owner_agency_id,
+                                       lambda: agency_involved(current_user.agency_id, plan.id))
+    if not allowed:
+        abort(403)
+    return plan
+
+
+def get_item(proposal_id: int) -> Proposal:
+    """The item with its plan and agencies.
+
+    :raise 404: no such item.
+    :raise 403: the user may not read its plan.
+    """
+    from tracker.plans.service import agency_involved, get_proposal
+
+    proposal = get_proposal(proposal_id)
+    if proposal is None:
+        abort(404)
+    owner = proposal.plan.owner_agency_id
+    if not policy.can_read_plan(current_user, owner,
+                                lambda: agency_involved(current_user.agency_id, proposal.plan_id)):
+        abort(403)
+    return proposal
+
+
+def owner_choices(form) -> None:
+    """Offer as the owners of a new or edited list (the form's `owner_agency_id`) the active
+    agencies the user may create a list for."""
+    agencies = {a.id: a.name for a in all_agencies() if a.active}
+    allowed = policy.owner_agencies_allowed(current_user, list(agencies))
+    form.owner_agency_id.choices = [SelectChoice(agency_id, agencies[agency_id])
+                                    for agency_id in allowed]
 
 
 MAX_ID = 2**31 - 1  # the largest value of the database's INTEGER ids (PostgreSQL's int4)

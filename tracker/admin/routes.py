@@ -1,8 +1,9 @@
-"""Admin pages: users and their invitations, agencies, the admin journal, the outbox."""
+"""Admin pages: users and their invitations, agencies, the admin journal, the outbox; the
+reminders' settings, the calendar's extra days off and worked days, the scheduler's runs."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,13 +12,26 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker import policy
 from tracker.admin import bp, service
-from tracker.admin.forms import AgencyForm, InviteForm, MergeAgencyForm, UserForm
+from tracker.admin.forms import (
+    AgencyForm,
+    CalendarDayForm,
+    InviteForm,
+    MergeAgencyForm,
+    SettingsForm,
+    UserForm,
+)
 from tracker.audit import action_label, detail_lines
-from tracker.auth.forms import EmptyForm
 from tracker.extensions import db
+from tracker.forms import EmptyForm
 from tracker.models import Agency, MessageStatus, OutboxMessage, User
+from tracker.notify.service import (
+    calendar_days,
+    reminder_settings,
+    remove_calendar_day,
+    set_calendar_day,
+)
 from tracker.services import FieldError
-from tracker.web import page_number
+from tracker.web import paginate, require_button
 
 
 @bp.before_request
@@ -26,18 +40,6 @@ def require_admin():
     sent to the login page by the app)."""
     if not policy.can_administer(current_user):
         abort(403)
-
-
-def _paginate(query):
-    page = page_number()
-    return db.paginate(query, page=page, per_page=current_app.config["ITEMS_PER_PAGE"],
-                       error_out=False)
-
-
-def _button_pressed() -> None:
-    """:raise 400: the POST did not come from our page (no valid CSRF token)."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
 
 
 def _report_delivery() -> None:
@@ -53,7 +55,7 @@ def _report_delivery() -> None:
 @bp.get("/users")
 def users():
     """Every account with its agency, role, and whether the invitation was accepted."""
-    return render_template("admin/users.html", users=_paginate(service.users_query()))
+    return render_template("admin/users.html", users=paginate(service.users_query()))
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
@@ -102,7 +104,7 @@ def edit_user(user_id: int):
 def _account_action(user_id: int, command: Callable[[User, User], OutboxMessage | None],
                     done: Callable[[User], str]):
     """Run a POST-only button on an account: the command (which audits), one commit, a flash."""
-    _button_pressed()
+    require_button()
     user = db.get_or_404(User, user_id)
     try:
         result = command(current_user, user)
@@ -143,7 +145,7 @@ def reinvite_user(user_id: int):
 
 def _agencies_page(form: AgencyForm):
     return render_template("admin/agencies.html", form=form,
-                           agencies=_paginate(service.agencies_query())), \
+                           agencies=paginate(service.agencies_query())), \
         400 if form.errors else 200
 
 
@@ -203,7 +205,7 @@ def edit_agency(agency_id: int):
 @bp.post("/agencies/<int:agency_id>/delete")
 def delete_agency(agency_id: int):
     """Delete an agency nothing refers to (a typo, say); journaled."""
-    _button_pressed()
+    require_button()
     agency = db.get_or_404(Agency, agency_id)
     name = agency.name
     try:
@@ -242,7 +244,7 @@ def merge_agency(agency_id: int):
 @bp.get("/audit")
 def audit():
     """The admin journal, newest first: who changed which account or agency, and how."""
-    entries = _paginate(service.audit_query())
+    entries = paginate(service.audit_query())
     return render_template("admin/audit.html", entries=entries,
                            targets=service.audit_target_names(entries.items),
                            action_label=action_label, detail_lines=detail_lines)
@@ -253,7 +255,7 @@ def outbox():
     """Every e-mail, newest first, optionally of one status (unknown statuses show all)."""
     status = request.args.get("status")
     status = status if status in {s.value for s in MessageStatus} else None
-    return render_template("admin/outbox.html", messages=_paginate(service.outbox_query(status)),
+    return render_template("admin/outbox.html", messages=paginate(service.outbox_query(status)),
                            status=status, labels=service.STATUS_LABELS,
                            health=service.sender_health(datetime.now(UTC)))
 
@@ -264,3 +266,66 @@ def outbox_message(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
     return render_template("admin/outbox_message.html", message=message,
                            labels=service.STATUS_LABELS, button=EmptyForm())
+
+
+@bp.post("/outbox/<int:message_id>/resend")
+def resend_message(message_id: int):
+    """Put a failed, held or cancelled message back in the queue."""
+    require_button()
+    message = db.get_or_404(OutboxMessage, message_id)
+    if service.requeue(message):
+        db.session.commit()
+        flash(_("The message is queued again."), "success")
+    else:
+        flash(_("This message was already sent."), "danger")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(
+        request.host_url) else url_for("admin.runs"))
+
+
+# ---- reminders -------------------------------------------------------------------------------
+
+@bp.route("/reminders", methods=["GET", "POST"])
+def reminders():
+    """Edit the reminder rules (stages, overdue interval, escalation, send time)."""
+    current = reminder_settings()
+    form = SettingsForm(obj=current)
+    if form.validate_on_submit():
+        form.populate_obj(current)
+        db.session.commit()
+        flash(_("Saved. A new sending time applies when the scheduler restarts."), "success")
+        return redirect(url_for("admin.reminders"))
+    db.session.commit()  # the defaults row, if it was just created
+    return render_template("admin/reminders.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+def calendar():
+    """Extra days off and worked Saturdays, which the holidays package does not know."""
+    form = CalendarDayForm()
+    if form.validate_on_submit():
+        set_calendar_day(form.day.date, working=form.working.data, note=form.note.data or "")
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.calendar"))
+    return render_template("admin/calendar.html", form=form, days=calendar_days(),
+                           delete_form=EmptyForm()), 400 if form.errors else 200
+
+
+@bp.post("/calendar/<day>/delete")
+def delete_calendar_day(day: str):
+    """Remove an extra day off / worked day."""
+    require_button()
+    try:
+        removed = remove_calendar_day(date.fromisoformat(day))
+    except ValueError:
+        abort(404)
+    if not removed:
+        abort(404)
+    db.session.commit()
+    return redirect(url_for("admin.calendar"))
+
+
+@bp.get("/runs")
+def runs():
+    """The log of scheduler and command-line runs."""
+    return render_template("admin/runs.html", runs=paginate(service.runs_query(), per_page=50))

@@ -144,6 +144,21 @@ def outbox_query(status: str | None = None) -> sa.Select[tuple[OutboxMessage]]:
     return query
 
 
+def requeue(message: OutboxMessage) -> bool:
+    """Put a failed, held or cancelled message back in the queue, its attempts forgotten;
+    False for one already sent, which stays as it is."""
+    if message.status == MessageStatus.SENT.value:
+        return False
+    message.status, message.attempts, message.next_attempt_at = \
+        MessageStatus.PENDING.value, 0, None
+    return True
+
+
+def runs_query() -> sa.Select[tuple[SchedulerRun]]:
+    """The scheduler's and the command line's runs, newest first."""
+    return sa.select(SchedulerRun).order_by(SchedulerRun.id.desc())
+
+
 # ---- the journal -----------------------------------------------------------------------------
 
 def record(actor: User, action: str, target_type: str, target_id: int,

@@ -16,6 +16,7 @@ from tracker.appendix.importer import (
     SourceTable,
     interpret_table,
     joined_table,
+    pick_table,
 )
 from tracker.appendix.layout import PlanLayout
 from tracker.audit import SOURCE_COMMAND, SOURCE_IMPORT
@@ -31,6 +32,7 @@ from tracker.plans.service import (
     next_position,
     strip_attached_to,
 )
+from tracker.services import FieldError, raise_field_errors
 from tracker.text import name_key
 
 NEW_AGENCY = "new"
@@ -122,6 +124,38 @@ class ImportPlan:
 DRAFT_LIFETIME = timedelta(days=1)
 
 
+def new_draft(source_name: str, tables: list[SourceTable], *, user_id: int, plan: Plan | None,
+              title: str = "", owner_agency_id: int | None = None,
+              attached_to: str = "") -> ImportDraft:
+    """The tables read from a file or a paste, as the user's draft for the preview (not yet
+    kept: see `keep_draft`), on the table that looks most like an appendix. Into `plan`, or
+    a new list: what the user typed for it wins, else the title lines above the table.
+
+    :raise FieldError: on "source" when the table is not an appendix at all (no header,
+        wrong columns, no item: only a readable table goes on to the preview, row by row);
+        on "title" when a new list has no title, typed or in the file.
+    """
+    chosen = max(pick_table(tables), 0)
+    table = joined_table(tables, chosen)
+    result = interpret_table(table)
+    if not result.rows:
+        raise_field_errors([("source", str(error)) for error in result.errors[:5]]
+                           or [("source", _("The table has no item rows."))])
+    draft = ImportDraft(user_id=user_id, plan_id=plan.id if plan else None,
+                        source_name=source_name[:255], tables=draft_tables(tables),
+                        table_index=chosen)
+    if plan is None:
+        lines = title_lines(table.preamble + result.preamble)
+        if not (title or lines.title):
+            raise FieldError("title", _("Enter the title of the list: the file has no title "
+                                        "line above its table."))
+        draft.title = (title or lines.title)[:1000]
+        draft.owner_agency_id = owner_agency_id
+        draft.attached_to = attached_to or lines.attached_to
+        draft.appendix_label = lines.label
+    return draft
+
+
 def keep_draft(draft: ImportDraft) -> None:
     """Add a new draft, forgetting its user's older ones and everyone's day-old ones."""
     db.session.execute(sa.delete(ImportDraft).where(sa.or_(
@@ -140,6 +174,35 @@ def source_of(draft: ImportDraft) -> SourceTable:
         return SourceTable("", [])
     tables = [SourceTable.from_json(table) for table in draft.tables]
     return joined_table(tables, draft.table_index)
+
+
+def consume_draft(draft: ImportDraft) -> bool:
+    """Delete the draft in the current transaction; False if another request already did.
+
+    The DELETE is what makes a draft usable once: a second "Save" (a double click, a resent
+    form) waits on the first one's row lock (PostgreSQL) or write lock (SQLite), then
+    deletes nothing."""
+    deleted = db.session.execute(
+        sa.delete(ImportDraft).where(ImportDraft.id == draft.id)
+        .execution_options(synchronize_session=False))
+    db.session.expunge(draft)
+    return deleted.rowcount == 1
+
+
+def save_draft(draft: ImportDraft, plan: ImportPlan, choices: Mapping[str, int | None], *,
+               actor_user_id: int, actor_agency_id: int | None) -> Plan | None:
+    """Save the draft's rows (`plan`, its interpretation, with the agencies chosen on the
+    preview) and use it up; None, writing nothing, when an earlier request already saved or
+    cancelled it. The caller commits."""
+    target = db.session.get(Plan, draft.plan_id) if draft.plan_id else None
+    source = source_of(draft)
+    if not consume_draft(draft):
+        return None
+    return save_import(plan, choices, target=target, title=draft.title,
+                       owner_agency_id=draft.owner_agency_id, attached_to=draft.attached_to,
+                       appendix_label=draft.appendix_label,
+                       actor_user_id=actor_user_id, actor_agency_id=actor_agency_id,
+                       lines=title_lines(source.preamble + plan.result.preamble))
 
 
 def import_plan_of(draft: ImportDraft) -> ImportPlan:

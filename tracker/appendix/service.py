@@ -22,13 +22,12 @@ from tracker.appendix.table import (
     attached_line,
     build_published_table,
     build_table,
-    document_phrase,
 )
 from tracker.extensions import db
 from tracker.models import Agency, JournalEntry, JournalKind, Plan, PlanSection, Proposal
 from tracker.periods import format_date
-from tracker.plans.service import ItemFilters
-from tracker.statuses import VI_LABELS, Status
+from tracker.plans.service import ItemFilters, plan_owners_where, visible_plans
+from tracker.statuses import VI_LABELS, Status, document_phrase
 
 CONSOLIDATED_TITLE = "Danh mục đề án, văn bản trình Ủy ban nhân dân tỉnh"
 
@@ -52,6 +51,31 @@ def consolidated_items_query(scope: sa.ColumnElement[bool], filters: ItemFilters
         .order_by(Proposal.due_date.is_(None), Proposal.due_date, Plan.id, Proposal.position)
     )
     return filters.apply(query, today)
+
+
+@dataclass(frozen=True)
+class ConsolidatedScope:
+    """Which items the consolidated list holds, and the agencies whose lists it may be cut to."""
+
+    scope: sa.ColumnElement[bool]               # a condition on Proposal
+    owners: list[tuple[int, str]]               # (id, name) of the owners of the lists seen
+    owner_id: int | None = None                 # the one chosen, if any
+
+    @property
+    def owner_name(self) -> str | None:
+        return dict(self.owners).get(self.owner_id)
+
+
+def consolidated_scope(agency_id: int | None, owner: str | None) -> ConsolidatedScope:
+    """The items of every list the agency sees (every list, for None), or only of the lists
+    of `owner` (an agency id as the query string gives it) when he owns some of those."""
+    scope = visible_plans(agency_id)
+    owners = plan_owners_where(scope)
+    owner_id = next((i for i, _name in owners if str(i) == owner), None)
+    if owner_id is not None:
+        scope = sa.and_(scope, Proposal.plan_id.in_(
+            sa.select(Plan.id).where(Plan.owner_agency_id == owner_id)))
+    return ConsolidatedScope(scope, owners, owner_id)
 
 
 @dataclass(frozen=True)

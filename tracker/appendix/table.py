@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,25 +44,6 @@ class Grouping(enum.StrEnum):
 class Numbering(enum.StrEnum):
     CONTINUOUS = "continuous"   # 1 … N through the whole table
     PER_GROUP = "per_group"     # restart at 1 under each heading
-
-_DOCUMENT_WORDS = re.compile(
-    r"^(tờ trình|quyết định|công văn|văn bản|báo cáo|nghị quyết|kế hoạch|thông báo|chỉ thị)\b",
-    re.IGNORECASE,
-)
-
-
-def document_phrase(status: Status | str, ref: str, issued_on: date | None) -> str:
-    """ "45/TTr-SCT", 20/9/2020 → "Tờ trình số 45/TTr-SCT ngày 20/9/2020".
-
-    A reference that already names its kind ("Công văn số …") is kept as typed.
-    """
-    ref = (ref or "").strip()
-    if ref and not _DOCUMENT_WORDS.match(ref):
-        kind = "Tờ trình" if Status(status) == Status.SUBMITTED else "Quyết định"
-        ref = f"{kind} số {ref}"
-    if issued_on is not None:
-        ref = f"{ref} ngày {format_date(issued_on)}"
-    return ref
 
 
 @dataclass(slots=True)

@@ -1,3 +1,5 @@
+"""Signing in and out, the language, invitation and reset links, and one's own account
+(password, e-mails); and the app-wide rule that every other page needs a login."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -10,9 +12,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from tracker.auth import bp
 from tracker.auth.forms import (
     ChangePasswordForm,
-    EmptyForm,
     ForgotPasswordForm,
     LoginForm,
+    NotificationsForm,
     SetPasswordForm,
 )
 from tracker.auth.service import (
@@ -34,9 +36,27 @@ from tracker.auth.throttle import (
     take,
 )
 from tracker.auth.tokens import consume_token, read_token
-from tracker.extensions import db
+from tracker.extensions import db, login_manager
 from tracker.models import User
-from tracker.passwords import password_problems
+from tracker.notify.service import MUTABLE_KINDS
+from tracker.web import require_button
+
+# What anyone may reach without signing in (static files too): the sign-in pages, the
+# language switch, the health check and the metrics (which guard themselves).
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "auth.forgot_password",
+                              "auth.accept_invitation", "auth.reset_password",
+                              "health.healthz", "health.metrics"})
+
+
+@bp.before_app_request
+def require_login():
+    """Every page needs a login, except PUBLIC_ENDPOINTS and static files."""
+    endpoint = request.endpoint or ""
+    if endpoint in PUBLIC_ENDPOINTS or endpoint.endswith("static"):
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
 
 
 def client_address() -> str:
@@ -108,8 +128,7 @@ def logout():
     The account's session version moves on, so this session cookie and every "remember
     me" cookie issued so far are void on the server too, not only forgotten by this browser
     (a copied cookie would otherwise still work); the account's other sessions end with it."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     current_user.end_sessions()
     db.session.commit()
     logout_user()
@@ -120,8 +139,9 @@ def logout():
 @bp.post("/language/<code>")
 def set_language(code: str):
     """Switch the interface language, for this session and the signed-in user."""
-    if code not in current_app.config["LANGUAGES"] or not EmptyForm().validate_on_submit():
+    if code not in current_app.config["LANGUAGES"]:
         abort(400)
+    require_button()
     session["locale"] = code
     if current_user.is_authenticated:
         current_user.locale = code
@@ -155,31 +175,18 @@ def forgot_password():
     return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
 
 
-def check_new_password(form: SetPasswordForm, user: User) -> bool:
-    """Put what is wrong with the typed new password on its field; True when nothing is."""
-    if form.password.errors:
-        return False
-    problems = password_problems(form.password.data or "", user.email, user.name)
-    if problems:
-        form.password.errors = [*form.password.errors, *problems]
-    return not problems
-
-
 def _set_password_page(token: str, purpose: str, title: str):
     user = read_token(token, purpose)
     if user is None:
         return render_template("auth/link_invalid.html"), 400
-    form = SetPasswordForm()
-    if form.is_submitted():
-        valid = form.validate()
-        # Every error at once: the rules for a password too, whatever else is wrong.
-        if check_new_password(form, user) and valid:
-            change_password(user, form.password.data)
-            consume_token(token)
-            db.session.commit()
-            login_user(user)
-            flash(_("Your password is set. Welcome."), "success")
-            return redirect(url_for("plans.index"))
+    form = SetPasswordForm(user=user)
+    if form.validate_on_submit():
+        change_password(user, form.password.data)
+        consume_token(token)
+        db.session.commit()
+        login_user(user)
+        flash(_("Your password is set. Welcome."), "success")
+        return redirect(url_for("plans.index"))
     return render_template("auth/set_password.html", form=form, title=title, user=user), \
         400 if form.errors else 200
 
@@ -200,19 +207,27 @@ def reset_password(token: str):
 @login_required
 def account_password():
     """Change one's own password; every other session of the account ends."""
-    form = ChangePasswordForm()
-    if form.is_submitted():
-        valid = form.validate()
-        user = current_user._get_current_object()
-        # Every error at once: a wrong current password and a weak new one are both shown.
-        current_right = not form.current.errors and user.check_password(form.current.data)
-        if not form.current.errors and not current_right:
-            form.current.errors = [_("The current password is wrong.")]
-        if check_new_password(form, user) and current_right and valid:
-            change_password(user, form.password.data)
-            db.session.commit()
-            login_user(user)  # this session continues with the new version
-            flash(_("Your password was changed. Other sessions have been signed out."),
-                  "success")
-            return redirect(url_for("plans.index"))
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(user=user)
+    if form.validate_on_submit():
+        change_password(user, form.password.data)
+        db.session.commit()
+        login_user(user)  # this session continues with the new version
+        flash(_("Your password was changed. Other sessions have been signed out."), "success")
+        return redirect(url_for("plans.index"))
     return render_template("auth/change_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def account_notifications():
+    """Choose which e-mails to receive (managers always get overdue alerts for their scope)."""
+    muted = {k for k in (current_user.muted_notices or "").split(",") if k}
+    form = NotificationsForm(kinds=[k for k in MUTABLE_KINDS if k not in muted])
+    if form.validate_on_submit():
+        wanted = set(form.kinds.data or [])
+        current_user.muted_notices = ",".join(k for k in MUTABLE_KINDS if k not in wanted)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("auth.account_notifications"))
+    return render_template("auth/notifications.html", form=form), 400 if form.errors else 200

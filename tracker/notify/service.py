@@ -58,6 +58,30 @@ def work_calendar() -> WorkCalendar:
                         extra_working_days=[d for d, working in rows if working])
 
 
+def calendar_days() -> list[CalendarException]:
+    """The admin's extra days off and worked days, by date."""
+    return list(db.session.scalars(sa.select(CalendarException).order_by(CalendarException.day)))
+
+
+def set_calendar_day(day: date, *, working: bool, note: str = "") -> CalendarException:
+    """Make `day` an extra day off, or a worked day (a worked Saturday), whatever it was."""
+    row = db.session.get(CalendarException, day)
+    if row is None:
+        row = CalendarException(day=day)
+        db.session.add(row)
+    row.working, row.note = working, note
+    return row
+
+
+def remove_calendar_day(day: date) -> bool:
+    """Forget an extra day off or worked day; False when `day` was none."""
+    row = db.session.get(CalendarException, day)
+    if row is None:
+        return False
+    db.session.delete(row)
+    return True
+
+
 def due_soon_window(today: date) -> date | None:
     """The last deadline that is due soon on `today`, by the reminder settings and calendar
     the reminders use (statuses.due_soon_until). Two queries; nothing is written, so a page

@@ -1,22 +1,20 @@
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+"""Forms of the plan pages: a plan, the list's filters, and the appendix's options."""
+from __future__ import annotations
 
-from tracker.agencies import AgencyDirectory
-from tracker.agency_names import lead_names
-from tracker.audit import SOURCE_FORM
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, SelectChoice, SelectField
+from wtforms.validators import DataRequired, InputRequired, Optional
+
+from tracker.appendix.table import Grouping, Numbering
 from tracker.fields import (
     CleanStringField,
     CleanTextAreaField,
-    PeriodField,
     VersionField,
     max_length,
+    status_choices,
 )
 from tracker.forms import Form as FlaskForm
 from tracker.plans.service import FilterChoices, ItemFilters
-from tracker.statuses import LABELS, Status
-from tracker.text import name_key
 from tracker.web import due_soon_until
 
 
@@ -40,161 +38,6 @@ class PlanForm(FlaskForm):
 
 class EditPlanForm(PlanForm):
     version = VersionField()
-
-
-class ProposalForm(FlaskForm):
-    position = IntegerField(
-        _l("No."), validators=[Optional(), NumberRange(min=1, max=100000,
-                                                       message=_l("Enter a number from 1."))]
-    )
-    title = CleanTextAreaField(
-        _l("Title"), validators=[DataRequired(_l("Enter the title.")), max_length(2000)]
-    )
-    lead_agency_name = CleanStringField(
-        _l("Lead agency"), validators=[DataRequired(_l("Enter the lead agency.")), max_length(255)]
-    )
-    coordination = CleanTextAreaField(
-        _l("Coordinating agencies"), validators=[Optional(), max_length(1000)]
-    )
-    due_period = PeriodField(
-        _l("Submission time"),
-        validators=[DataRequired(_l("Enter the submission time, e.g. Quý III/2020.")),
-                    max_length(200)],
-    )
-    approving_level = CleanStringField(
-        _l("Approving level"), validators=[Optional(), max_length(200)]
-    )
-    notes = CleanTextAreaField(_l("Notes"), validators=[Optional(), max_length(4000)])
-    # Offered only once a lead agency matched none (see `lead_agencies_known`): ticked, it
-    # creates the agencies named in `create_agency_for`, the lead text it was offered for.
-    create_agency = BooleanField(_l("Create a new agency"))
-    create_agency_for = HiddenField()
-
-    # (name, closest existing agencies) of each lead agency that matched none.
-    unknown_agencies: list = []
-
-
-class EditProposalForm(ProposalForm):
-    version = VersionField()
-
-
-NO_SECTION = 0
-
-
-def published_form(base: type[ProposalForm], columns: list[tuple[str, str]],
-                   sections: list[tuple[int, str]]) -> type[ProposalForm]:
-    """The item form of an imported list: also its STT as printed, its section and a field per
-    column of the list's own ("Sản phẩm đầu ra" …), each labelled with the published header;
-    the lead cell as published (it may name several agencies)."""
-    fields: dict = {
-        "number_text": CleanStringField(_l("No. as printed"), validators=[Optional(),
-                                                                          max_length(50)]),
-        "section_id": SelectField(
-            # Not posted (an older form, a script): no section; a section of another plan is
-            # ignored by the service.
-            _l("Section"), coerce=int, default=NO_SECTION, validate_choice=False,
-            choices=[SelectChoice(NO_SECTION, "—")] + [SelectChoice(i, t) for i, t in sections]),
-        "lead_agency_name": CleanStringField(
-            _l("Lead agency"), validators=[DataRequired(_l("Enter the lead agency.")),
-                                           max_length(1000)]),
-    }
-    for key, header in columns:
-        fields[f"extra_{key}"] = CleanTextAreaField(header or key, validators=[Optional(),
-                                                                               max_length(5000)])
-    form = type(f"Published{base.__name__}", (base,), fields)
-    form.extra_keys = [key for key, _ in columns]
-    return form
-
-
-def item_form_class(plan, base: type[ProposalForm]) -> type[ProposalForm]:
-    """The item form for this plan: the seed's six columns, or the imported list's shape."""
-    from tracker.appendix.layout import PlanLayout
-    from tracker.plans.service import plan_sections
-
-    layout = PlanLayout.from_json(plan.layout)
-    if layout is None:
-        return base
-    return published_form(base, layout.extra_columns(), plan_sections(plan.id))
-
-
-def item_form_data(proposal) -> dict:
-    """The current values of an item for its form (its published cells included)."""
-    data = {"lead_agency_name": proposal.lead_text or proposal.lead_agency.name,
-            "number_text": proposal.number_text, "section_id": proposal.section_id or NO_SECTION}
-    data.update({f"extra_{key}": value for key, value in (proposal.extra or {}).items()
-                 if not key.startswith("_")})
-    return data
-
-
-def proposal_fields(form: ProposalForm, plan, *, editing: bool = False):
-    """The typed values as ProposalFields (with the published cells of an imported list)."""
-    from tracker.plans.service import ProposalFields, typed_published_cells
-
-    published = None
-    if hasattr(form, "extra_keys"):
-        published = typed_published_cells(
-            plan, lead_text=form.lead_agency_name.data, number_text=form.number_text.data or "",
-            section_id=form.section_id.data or None,
-            extra={key: getattr(form, f"extra_{key}").data or "" for key in form.extra_keys},
-            keep_number=editing)
-    return ProposalFields(
-        title=form.title.data, lead_agency_name=form.lead_agency_name.data,
-        coordination=form.coordination.data or "", due_period=form.due_period.data,
-        approving_level=form.approving_level.data or "", notes=form.notes.data or "",
-        position=form.position.data, published=published,
-    )
-
-
-def lead_agencies_known(form: ProposalForm, directory: AgencyDirectory, *,
-                        unchanged: str | None = None) -> bool:
-    """Is every agency the lead field names known, or their creation confirmed? A name that
-    matches none is a question, not a new agency (a typo would otherwise become one): the
-    field gets "No such agency; did you mean …?" with the closest names, and the form offers
-    "Create a new agency" for exactly this text; ticked and sent back unchanged, they are
-    created. `unchanged`: an edit's current lead text, which is not asked about again."""
-    typed = form.lead_agency_name.data or ""
-    if unchanged is not None and name_key(typed) == name_key(unchanged):
-        return True
-    names = (lead_names(typed) if hasattr(form, "extra_keys") else []) or [typed]
-    unknown = directory.unknown_leads(names)
-    if not unknown:
-        return True
-    if form.create_agency.data and name_key(form.create_agency_for.data or "") == name_key(typed):
-        return True
-    for name, suggestions in unknown:
-        closest = ", ".join(agency.name for agency in suggestions)
-        if len(names) == 1:
-            message = (_("No such agency; did you mean: %(names)s?", names=closest) if closest
-                       else _("No such agency in the tracker."))
-        else:
-            message = (_("No agency “%(name)s”; did you mean: %(names)s?", name=name,
-                         names=closest) if closest
-                       else _("No agency “%(name)s” in the tracker.", name=name))
-        form.lead_agency_name.errors.append(message)
-    form.unknown_agencies = unknown
-    form.create_agency.data = False
-    form.create_agency_for.data = typed
-    return False
-
-
-def submitted_item(form: ProposalForm, *, actor_id: int,
-                   unchanged: str | None = None) -> AgencyDirectory | None:
-    """The item form sent, valid, and its lead agencies known or their creation confirmed
-    (asked alongside the other errors, so the form shows them all at once): the directory to
-    save with, which journals an agency it creates as made by `actor_id` on the item form.
-    None: show the form (again)."""
-    if not form.is_submitted():
-        return None
-    valid = form.validate_on_submit()
-    directory = AgencyDirectory.load(actor_id=actor_id, source=SOURCE_FORM)
-    if not form.lead_agency_name.errors:
-        valid = lead_agencies_known(form, directory, unchanged=unchanged) and valid
-    return directory if valid else None
-
-
-def status_choices(statuses=None) -> list[SelectChoice]:
-    statuses = list(Status) if statuses is None else statuses
-    return [SelectChoice(s.value, _l(LABELS[s])) for s in statuses]
 
 
 class ItemFilterForm(FlaskForm):
@@ -235,3 +78,32 @@ def read_filters(form: ItemFilterForm, choices: FilterChoices) -> ItemFilters:
         due_soon_only=bool(form.due_soon.data),
         due_soon_until=due_soon_until() if form.due_soon.data else None,
     )
+
+
+GROUPINGS = [
+    SelectChoice(Grouping.NONE.value, _l("No groups")),
+    SelectChoice(Grouping.QUARTER.value, _l("By quarter")),
+    SelectChoice(Grouping.LEAD.value, _l("By lead agency")),
+    SelectChoice(Grouping.PLAN.value, _l("By list")),
+]
+NUMBERINGS = [
+    SelectChoice(Numbering.CONTINUOUS.value, _l("Continuous numbering")),
+    SelectChoice(Numbering.PER_GROUP.value, _l("Numbering restarts in each group")),
+]
+
+
+class AppendixOptionsForm(ItemFilterForm):
+    """The plan page's filters plus the appendix's own choices (a GET form, junk ignored)."""
+
+    progress = BooleanField(_l("With progress columns"))
+    group = SelectField(_l("Groups"), choices=GROUPINGS, coerce=str)
+    numbering = SelectField(_l("Numbering"), choices=NUMBERINGS, coerce=str)
+
+    def grouping(self) -> Grouping:
+        values = {g.value for g in Grouping}
+        return Grouping(self.group.data) if self.group.data in values else Grouping.NONE
+
+    def numbering_choice(self) -> Numbering:
+        values = {n.value for n in Numbering}
+        value = self.numbering.data
+        return Numbering(value) if value in values else Numbering.CONTINUOUS

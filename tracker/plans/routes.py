@@ -1,31 +1,27 @@
+"""The plan pages: the lists, "My items", a list with its filters, creating and editing a
+list, adding an item to it."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import SelectChoice
 
 from tracker import policy
 from tracker.agencies import all_agencies
-from tracker.appendix import forms as appendix_forms  # module: the two import each other
 from tracker.extensions import db
-from tracker.models import Agency, Plan
+from tracker.models import Agency
 from tracker.periods import PeriodError
 from tracker.plans import bp
 from tracker.plans.forms import (
+    AppendixOptionsForm,
     EditPlanForm,
     ItemFilterForm,
     PlanForm,
-    ProposalForm,
-    item_form_class,
-    proposal_fields,
     read_filters,
-    submitted_item,
 )
 from tracker.plans.service import (
     ItemFilters,
     add_proposal,
-    agency_involved,
     create_plan,
     filter_choices,
     items_query,
@@ -35,36 +31,17 @@ from tracker.plans.service import (
     plan_summaries,
     update_plan,
 )
+from tracker.proposals.forms import (
+    ProposalForm,
+    item_form_class,
+    proposal_fields,
+    submitted_item,
+)
 from tracker.services import CONFLICTS
-from tracker.web import due_soon_until, page_number, tracker_today
+from tracker.web import due_soon_until, get_plan, owner_choices, paginate, tracker_today
 
 # The "My items" page's one-click filters, as query-string keys.
 MY_ITEMS_FILTERS = ("overdue", "due_soon", "pending")
-
-
-def get_plan(plan_id: int, *, manage: bool = False) -> Plan:
-    """The plan, checked against the policy.
-
-    :raise 404: no such plan.
-    :raise 403: the user may not read it, or (``manage``) may not change it.
-    """
-    plan = db.get_or_404(Plan, plan_id)
-    if manage:
-        allowed = policy.can_manage_plan(current_user, plan.owner_agency_id)
-    else:
-        allowed = policy.can_read_plan(current_user, plan.owner_agency_id,
-                                       lambda: agency_involved(current_user.agency_id, plan.id))
-    if not allowed:
-        abort(403)
-    return plan
-
-
-def owner_choices(form: PlanForm) -> None:
-    """Offer as owners the active agencies the user may create a list for."""
-    agencies = {a.id: a.name for a in all_agencies() if a.active}
-    allowed = policy.owner_agencies_allowed(current_user, list(agencies))
-    form.owner_agency_id.choices = [SelectChoice(agency_id, agencies[agency_id])
-                                    for agency_id in allowed]
 
 
 @bp.get("/")
@@ -84,9 +61,7 @@ def mine():
                           due_soon_until=due_soon_until() if shown["due_soon"] else None)
     query = my_items_query(current_user.agency_id, policy.can_create_plans(current_user),
                            policy.sees_every_plan(current_user), today, filters)
-    page = page_number()
-    items = db.paginate(query, page=page, per_page=current_app.config["ITEMS_PER_PAGE"],
-                        error_out=False)
+    items = paginate(query)
     coordinating = only_coordinated(current_user.agency_id, [item.id for item in items.items])
     return render_template("plans/mine.html", items=items, today=today, shown=shown,
                            args={key: "y" for key, on in shown.items() if on},
@@ -143,13 +118,11 @@ def show(plan_id: int):
     today = tracker_today()
     form = ItemFilterForm(request.args)
     filters = read_filters(form, filter_choices(plan.id))
-    page = page_number()
-    items = db.paginate(items_query(plan.id, filters, today), page=page,
-                        per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    items = paginate(items_query(plan.id, filters, today))
     return render_template(
         "plans/show.html", plan=plan, form=form, items=items, today=today,
         counts=plan_counts(plan.id, today, due_soon_until()),
-        options=appendix_forms.AppendixOptionsForm(request.args),
+        options=AppendixOptionsForm(request.args),
         args={k: v for k, v in request.args.items() if k != "page"},
     )
 

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from tracker.agencies import AgencyDirectory
+from tracker.agency_names import lead_names
+from tracker.appendix.layout import next_number
 from tracker.extensions import db
 from tracker.models import (
     Agency,
@@ -109,6 +111,21 @@ def agency_involved(agency_id: int, plan_id: int) -> bool:
         proposal_coordinators.c.agency_id == agency_id,
     )
     return bool(db.session.scalar(sa.select(sa.or_(led, coordinated))))
+
+
+def get_proposal(proposal_id: int) -> Proposal | None:
+    """One item with its plan, section and agencies (its page, its forms)."""
+    return db.session.scalar(
+        sa.select(Proposal)
+        .where(Proposal.id == proposal_id)
+        .options(
+            so.joinedload(Proposal.lead_agency),
+            so.joinedload(Proposal.plan),
+            so.selectinload(Proposal.coordinators),
+            so.selectinload(Proposal.leads),
+            so.joinedload(Proposal.section),
+        )
+    )
 
 
 def plan_summaries(agency_id: int | None) -> list[tuple[Plan, int]]:
@@ -288,9 +305,6 @@ def typed_published_cells(plan: Plan, *, lead_text: str, number_text: str,
                           keep_number: bool = False) -> PublishedCells:
     """What a manager typed for an item of an imported list. Without a number, a new item
     takes the one after the last of its section ("1.3" → "1.4")."""
-    from tracker.agency_names import lead_names
-    from tracker.appendix.layout import next_number
-
     section = db.session.get(PlanSection, section_id) if section_id else None
     if section is not None and section.plan_id != plan.id:
         section = None

@@ -1,3 +1,5 @@
+"""The item's page and its forms: status updates, decisions on requests, reinstating,
+notes, field edits, and the files of the documents its journal cites."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
@@ -11,27 +13,28 @@ from tracker.appendix.layout import PlanLayout
 from tracker.extensions import db
 from tracker.forms import show_errors
 from tracker.models import JournalKind, Proposal
-from tracker.notify.service import queue_status_notices
-from tracker.plans.forms import (
+from tracker.proposals import bp
+from tracker.proposals.attachments import attach, commit_with_file, get_attachment, send_attachment
+from tracker.proposals.forms import (
     EditProposalForm,
+    NotesForm,
+    ReinstateForm,
+    RequestDecisionForm,
+    StatusUpdateForm,
     item_form_class,
     item_form_data,
     proposal_fields,
     submitted_item,
 )
-from tracker.plans.service import agency_involved
-from tracker.proposals import bp, notices
-from tracker.proposals.attachments import attach, commit_with_file, get_attachment, send_attachment
-from tracker.proposals.forms import NotesForm, ReinstateForm, RequestDecisionForm, StatusUpdateForm
 from tracker.proposals.service import (
     FIELD_LABELS,
+    REQUESTS,
     StatusUpdate,
     decide_request,
     decision_problems,
     early_document_warning,
     edit_notes,
     edit_proposal,
-    get_proposal,
     journal_of,
     post_status_update,
     reinstate,
@@ -40,28 +43,12 @@ from tracker.proposals.service import (
 )
 from tracker.services import CONFLICTS, FieldError
 from tracker.statuses import Status
-from tracker.web import takes_document, tracker_today
+from tracker.web import get_item, takes_document, tracker_today
 
 
 def conflict_message() -> str:
     return _("Someone else changed this item after you opened it. Nothing was saved: "
              "check the current values, then submit again.")
-
-
-def get_item(proposal_id: int) -> Proposal:
-    """The item with its plan and agencies.
-
-    :raise 404: no such item.
-    :raise 403: the user may not read its plan.
-    """
-    proposal = get_proposal(proposal_id)
-    if proposal is None:
-        abort(404)
-    owner = proposal.plan.owner_agency_id
-    if not policy.can_read_plan(current_user, owner,
-                                lambda: agency_involved(current_user.agency_id, proposal.plan_id)):
-        abort(403)
-    return proposal
 
 
 class Rights:
@@ -145,14 +132,9 @@ def update_status(proposal_id: int):
         return render_item(proposal, form=form, status=400)
     try:
         entry = post_status_update(
-            proposal, update, user_id=current_user.id, agency_id=current_user.agency_id,
-            expected_version=form.version.data, needs_approval=rights.needs_approval,
-            today=tracker_today())
+            proposal, update, actor=current_user, expected_version=form.version.data,
+            needs_approval=rights.needs_approval, today=tracker_today())
         attachment = attach(proposal.id, entry, form.document_file.document)
-        asked = entry.kind in (JournalKind.POSTPONEMENT_REQUESTED, JournalKind.WITHDRAWAL_REQUESTED)
-        if asked:
-            notices.request_made(proposal, entry, current_user.name)
-        queue_status_notices(proposal, entry, tracker_today())
         warning = early_document(proposal, update.document_date)
         commit_with_file(attachment, form.document_file.document)
     except FieldError as error:
@@ -164,7 +146,8 @@ def update_status(proposal_id: int):
         proposal = get_item(proposal_id)
         keep_typed_text(form, proposal)
         return render_item(proposal, form=form, status=409)
-    flash(_("The request was sent to the managers; it waits for their decision.") if asked
+    flash(_("The request was sent to the managers; it waits for their decision.")
+          if entry.kind in REQUESTS
           else _("The note was added.") if entry.kind == JournalKind.COMMENT
           else _("The update was saved."), "success")
     if warning:
@@ -203,14 +186,11 @@ def decide(proposal_id: int):
     asked = request_waiting(proposal)
     try:
         entry = decide_request(proposal, approve=approve, reason=form.reason.data or "",
-                               user_id=current_user.id, agency_id=current_user.agency_id,
-                               expected_version=form.version.data,
+                               actor=current_user, expected_version=form.version.data,
                                document_ref=form.document_ref.data or "",
                                document_date=form.document_date.date,
                                today=tracker_today())
         attachment = attach(proposal.id, entry, form.document_file.document)
-        notices.request_decided(proposal, entry, asked, approve, current_user.name)
-        queue_status_notices(proposal, entry, tracker_today())
         warning = early_document(proposal, form.document_date.date)
         commit_with_file(attachment, form.document_file.document)
     except FieldError as error:
@@ -245,9 +225,8 @@ def reinstate_item(proposal_id: int):
     if not form.validate_on_submit():
         return render_item(proposal, reinstate_form=form, status=400)
     try:
-        entry = reinstate(proposal, reason=form.reason.data or "", user_id=current_user.id,
-                          agency_id=current_user.agency_id, expected_version=form.version.data)
-        notices.reinstated(proposal, entry, current_user.name)
+        reinstate(proposal, reason=form.reason.data or "", actor=current_user,
+                  expected_version=form.version.data)
         db.session.commit()
     except FieldError as error:
         db.session.rollback()

@@ -1,4 +1,5 @@
-"""One item: its page's queries, status updates and field edits, each journaled."""
+"""One item: its page's queries, status updates and field edits, each journaled; the
+updates and decisions queue the mail and digest notices they call for."""
 from __future__ import annotations
 
 import re
@@ -10,12 +11,13 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from tracker.agencies import AgencyDirectory
-from tracker.appendix.table import document_phrase
 from tracker.clock import local_datetime
 from tracker.extensions import db
-from tracker.models import JournalEntry, JournalKind, Plan, Proposal
+from tracker.models import JournalEntry, JournalKind, Plan, Proposal, User
+from tracker.notify.service import queue_status_notices
 from tracker.periods import PeriodError, format_date, parse_period
 from tracker.plans.service import ProposalFields
+from tracker.proposals import notices
 from tracker.services import FieldError, check_version, raise_field_errors
 from tracker.statuses import (
     NEEDS_DECISION,
@@ -25,22 +27,9 @@ from tracker.statuses import (
     Status,
     TransitionError,
     check_transition,
+    document_phrase,
 )
 from tracker.text import N_
-
-
-def get_proposal(proposal_id: int) -> Proposal | None:
-    return db.session.scalar(
-        sa.select(Proposal)
-        .where(Proposal.id == proposal_id)
-        .options(
-            so.joinedload(Proposal.lead_agency),
-            so.joinedload(Proposal.plan),
-            so.selectinload(Proposal.coordinators),
-            so.selectinload(Proposal.leads),
-            so.joinedload(Proposal.section),
-        )
-    )
 
 
 def journal_of(proposal_id: int) -> list[JournalEntry]:
@@ -65,19 +54,22 @@ class StatusUpdate:
     new_period: str = ""
 
 
-def post_status_update(proposal: Proposal, update: StatusUpdate, *, user_id: int,
-                       agency_id: int, expected_version: int | None,
-                       needs_approval: bool = False,
-                       today: date | None = None) -> JournalEntry:
-    """Apply one update and journal it. Raises ConflictError, FieldError.
+REQUESTS = frozenset({JournalKind.POSTPONEMENT_REQUESTED, JournalKind.WITHDRAWAL_REQUESTED})
+
+
+def post_status_update(proposal: Proposal, update: StatusUpdate, *, actor: User,
+                       expected_version: int | None, needs_approval: bool = False,
+                       today: date) -> JournalEntry:
+    """Apply one update by `actor` and journal it. Raises ConflictError, FieldError.
 
     A plain note overwrites nothing, so only a status change is refused on a stale version.
     An officer's postponement or withdrawal is only a request (`needs_approval`): the item
-    keeps its status and deadline until a manager decides.
+    keeps its status and deadline until a manager decides, and the managers are mailed. A
+    status change that matters goes into the next digests (`queue_status_notices`).
     """
     if update.new_status:
         check_version(proposal, expected_version)
-    entry = JournalEntry(user_id=user_id, agency_id=agency_id, note=update.note,
+    entry = JournalEntry(user_id=actor.id, agency_id=actor.agency_id, note=update.note,
                          kind=JournalKind.COMMENT.value)
     raise_field_errors(status_update_problems(proposal, update, today=today))
     if update.new_status:
@@ -95,6 +87,9 @@ def post_status_update(proposal: Proposal, update: StatusUpdate, *, user_id: int
                 proposal.outcome_ref = document_phrase(new, update.document_ref,
                                                        update.document_date)
     _add_to_journal(proposal, [entry])
+    if entry.kind in REQUESTS:
+        notices.request_made(proposal, entry, actor.name)
+    queue_status_notices(proposal, entry, today)
     return entry
 
 
@@ -147,33 +142,39 @@ def _apply_status(proposal: Proposal, entry: JournalEntry, new: Status, new_peri
     proposal.status = new.value
 
 
-def decide_request(proposal: Proposal, *, approve: bool, reason: str, user_id: int,
-                   agency_id: int, expected_version: int | None,
-                   document_ref: str = "", document_date: date | None = None,
-                   today: date | None = None) -> JournalEntry:
-    """A manager approves or refuses (with a reason) the waiting request, citing the letter of
-    the decision when there is one. An approved postponement moves the deadline (the original
-    stays); an approved withdrawal takes the item off the list, the officer's reason with it
-    unless the manager gives his own."""
+def decide_request(proposal: Proposal, *, approve: bool, reason: str, actor: User,
+                   expected_version: int | None, document_ref: str = "",
+                   document_date: date | None = None, today: date) -> JournalEntry:
+    """A manager (`actor`) approves or refuses (with a reason) the waiting request, citing the
+    letter of the decision when there is one. An approved postponement moves the deadline
+    (the original stays); an approved withdrawal takes the item off the list, the officer's
+    reason with it unless the manager gives his own. The lead agency is mailed the decision;
+    the status it sets goes into the next digests."""
     check_version(proposal, expected_version)
     asked = request_waiting(proposal)
     if asked is None:
         raise FieldError("decision", _("There is no request to decide."))
     raise_field_errors(decision_problems(approve=approve, reason=reason,
                                          document_date=document_date, today=today))
-    entry = JournalEntry(user_id=user_id, agency_id=agency_id, note=reason,
+    entry = JournalEntry(user_id=actor.id, agency_id=actor.agency_id, note=reason,
                          document_ref=document_ref or None, document_date=document_date)
     if asked == Status.POSTPONED:
         entry.new_due_period = proposal.requested_due_period
-    if not approve:
-        if asked == Status.POSTPONED:
-            entry.kind = JournalKind.POSTPONEMENT_REFUSED.value
-            proposal.requested_due_period = None
-        else:
-            entry.kind = JournalKind.WITHDRAWAL_REFUSED.value
-            proposal.withdrawal_requested = False
-        _add_to_journal(proposal, [entry])
-        return entry
+    if approve:
+        _approve(proposal, entry, asked, reason)
+    elif asked == Status.POSTPONED:
+        entry.kind = JournalKind.POSTPONEMENT_REFUSED.value
+        proposal.requested_due_period = None
+    else:
+        entry.kind = JournalKind.WITHDRAWAL_REFUSED.value
+        proposal.withdrawal_requested = False
+    _add_to_journal(proposal, [entry])
+    notices.request_decided(proposal, entry, asked, approve, actor.name)
+    queue_status_notices(proposal, entry, today)
+    return entry
+
+
+def _approve(proposal: Proposal, entry: JournalEntry, asked: Status, reason: str) -> None:
     try:
         check_transition(proposal.status, asked)
     except TransitionError:
@@ -188,8 +189,6 @@ def decide_request(proposal: Proposal, *, approve: bool, reason: str, user_id: i
     elif not reason:
         entry.note = _request_reason(proposal.id)
     _apply_status(proposal, entry, asked, proposal.requested_due_period or "")
-    _add_to_journal(proposal, [entry])
-    return entry
 
 
 def _request_reason(proposal_id: int) -> str:
@@ -202,10 +201,10 @@ def _request_reason(proposal_id: int) -> str:
     ) or ""
 
 
-def reinstate(proposal: Proposal, *, reason: str, user_id: int, agency_id: int,
+def reinstate(proposal: Proposal, *, reason: str, actor: User,
               expected_version: int | None) -> JournalEntry:
-    """A manager reverses a withdrawal: the item is back on the list in the status it had
-    before it was withdrawn (journaled, as everything is)."""
+    """A manager (`actor`) reverses a withdrawal: the item is back on the list in the status
+    it had before it was withdrawn (journaled, as everything is); the lead agency is mailed."""
     check_version(proposal, expected_version)
     if proposal.status != Status.WITHDRAWN:
         raise FieldError("reason", _("Only a withdrawn item can be put back on the list."))
@@ -218,11 +217,12 @@ def reinstate(proposal: Proposal, *, reason: str, user_id: int, agency_id: int,
         .order_by(JournalEntry.id.desc()).limit(1)
     )
     restored = Status(before) if before and before != Status.WITHDRAWN else Status.NOT_STARTED
-    entry = JournalEntry(user_id=user_id, agency_id=agency_id, note=reason,
+    entry = JournalEntry(user_id=actor.id, agency_id=actor.agency_id, note=reason,
                          kind=JournalKind.REINSTATED.value, old_status=proposal.status,
                          new_status=restored.value)
     proposal.status = restored.value
     _add_to_journal(proposal, [entry])
+    notices.reinstated(proposal, entry, actor.name)
     return entry
 
 

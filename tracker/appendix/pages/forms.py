@@ -1,44 +1,17 @@
+"""Forms of the appendix's pages: the consolidated list's options, the import."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, TextAreaField
+from wtforms import Field, HiddenField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
+from tracker.appendix import readers
 from tracker.appendix.service import CONSOLIDATED_TITLE
-from tracker.appendix.table import Grouping, Numbering
 from tracker.fields import CleanStringField, CleanTextAreaField, max_length
 from tracker.forms import Form
-from tracker.plans.forms import ItemFilterForm
-
-GROUPINGS = [
-    SelectChoice(Grouping.NONE.value, _l("No groups")),
-    SelectChoice(Grouping.QUARTER.value, _l("By quarter")),
-    SelectChoice(Grouping.LEAD.value, _l("By lead agency")),
-    SelectChoice(Grouping.PLAN.value, _l("By list")),
-]
-NUMBERINGS = [
-    SelectChoice(Numbering.CONTINUOUS.value, _l("Continuous numbering")),
-    SelectChoice(Numbering.PER_GROUP.value, _l("Numbering restarts in each group")),
-]
-
-
-class AppendixOptionsForm(ItemFilterForm):
-    """The plan page's filters plus the appendix's own choices (a GET form, junk ignored)."""
-
-    progress = BooleanField(_l("With progress columns"))
-    group = SelectField(_l("Groups"), choices=GROUPINGS, coerce=str)
-    numbering = SelectField(_l("Numbering"), choices=NUMBERINGS, coerce=str)
-
-    def grouping(self) -> Grouping:
-        values = {g.value for g in Grouping}
-        return Grouping(self.group.data) if self.group.data in values else Grouping.NONE
-
-    def numbering_choice(self) -> Numbering:
-        values = {n.value for n in Numbering}
-        value = self.numbering.data
-        return Numbering(value) if value in values else Numbering.CONTINUOUS
-
+from tracker.plans.forms import AppendixOptionsForm
 
 # What the title and the line under it may hold in print (longer is cut).
 TITLE_MAX, SUBTITLE_MAX = 500, 1000
@@ -69,6 +42,27 @@ class ImportForm(Form):
     # What the clipboard held as HTML when the table was pasted (set by app.js): Word and
     # Excel put the table there with its merged cells, which the plain text loses.
     pasted_html = HiddenField(validators=[Optional()])
+
+    def source_field(self) -> Field:
+        """Where the table came from: the file, when one was chosen, else the pasted text."""
+        return self.upload if getattr(self.upload.data, "filename", "") else self.pasted
+
+    def read_source(self) -> tuple[str, list[readers.SourceTable]] | None:
+        """The name and tables of the uploaded file or of the pasted text; None when there
+        is none or it cannot be read, which is said on its field."""
+        upload = self.upload.data
+        try:
+            if getattr(upload, "filename", ""):
+                return upload.filename, readers.read_upload(upload.read(), upload.filename)
+            if self.pasted.data:
+                from_html = (readers.read_pasted_html(self.pasted_html.data)
+                             if self.pasted_html.data else None)
+                return _("pasted table"), [from_html or readers.read_pasted(self.pasted.data)]
+        except readers.ReadError as error:
+            self.source_field().errors.append(str(error))
+            return None
+        self.upload.errors.append(_("Choose a file or paste a table."))
+        return None
 
 
 class NewPlanImportForm(ImportForm):

@@ -5,22 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import (
-    Response,
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Response, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from tracker import policy
-from tracker.appendix.blueprint import bp
 from tracker.appendix.documents import (
     MIMETYPES,
     file_name,
@@ -28,29 +18,22 @@ from tracker.appendix.documents import (
     render_file,
     standalone_page,
 )
-from tracker.appendix.forms import (
-    AppendixOptionsForm,
-    ConsolidatedOptionsForm,
-)
 from tracker.appendix.jobs import goes_to_background, job_of, pdf_path, queue_pdf
+from tracker.appendix.pages import bp
+from tracker.appendix.pages.forms import ConsolidatedOptionsForm
 from tracker.appendix.pdf import PdfUnavailable
 from tracker.appendix.service import (
     AppendixOptions,
     appendix_table,
     consolidated_items_query,
+    consolidated_scope,
 )
 from tracker.appendix.table import AppendixTable
 from tracker.extensions import db
 from tracker.models import ExportState, Plan, Proposal
-from tracker.plans.forms import read_filters
-from tracker.plans.routes import get_plan
-from tracker.plans.service import (
-    filter_choices,
-    filter_choices_where,
-    plan_owners_where,
-    visible_plans,
-)
-from tracker.web import page_number, tracker_today
+from tracker.plans.forms import AppendixOptionsForm, read_filters
+from tracker.plans.service import filter_choices, filter_choices_where
+from tracker.web import get_plan, paginate, tracker_today
 
 # The download buttons' formats (the print view is the HTML one).
 DOWNLOADS = ("docx", "xlsx", "csv", "pdf")
@@ -91,17 +74,12 @@ class ConsolidatedRequest:
     @classmethod
     def read(cls) -> ConsolidatedRequest:
         form = ConsolidatedOptionsForm(request.args)
-        scope = visible_plans(None if policy.sees_every_plan(current_user)
-                              else current_user.agency_id)
-        owners = plan_owners_where(scope)
+        lists = consolidated_scope(None if policy.sees_every_plan(current_user)
+                                   else current_user.agency_id, form.owner.data)
         form.owner.choices = [SelectChoice("", _l("All"))] + [SelectChoice(str(i), n)
-                                                               for i, n in owners]
-        owner_id = next((i for i, _ in owners if str(i) == form.owner.data), None)
-        if owner_id is not None:
-            scope = sa.and_(scope, Proposal.plan_id.in_(
-                sa.select(Plan.id).where(Plan.owner_agency_id == owner_id)))
-        options, lead_name = read_options(form, filter_choices_where(scope))
-        return cls(form, scope, options, lead_name, dict(owners).get(owner_id))
+                                                               for i, n in lists.owners]
+        options, lead_name = read_options(form, filter_choices_where(lists.scope))
+        return cls(form, lists.scope, options, lead_name, lists.owner_name)
 
     def table(self) -> AppendixTable:
         return appendix_table(self.scope, self.options, title=self.form.printed_title(),
@@ -164,9 +142,7 @@ def consolidated():
     the plan page's filters, and the consolidated appendix's options and downloads."""
     today = tracker_today()
     asked = ConsolidatedRequest.read()
-    query = consolidated_items_query(asked.scope, asked.options.filters, today)
-    items = db.paginate(query, page=page_number(), per_page=current_app.config["ITEMS_PER_PAGE"],
-                        error_out=False)
+    items = paginate(consolidated_items_query(asked.scope, asked.options.filters, today))
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("appendix/consolidated.html", form=asked.form, items=items, today=today,
                            args=args)
