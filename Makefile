@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install translations bench bench-reminders bench-appendix bench-published clean
+.PHONY: run test install translations bench bench-reminders bench-appendix bench-published load-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,15 @@ bench-appendix: install
 
 bench-published: install
 	$(BIN)/python bench/bench_published.py
+
+# Locust against nginx + gunicorn + PostgreSQL + worker (bench/load_test.py); needs
+# DATABASE_URL naming an EMPTY PostgreSQL database. LOAD_USERS (50), LOAD_MINUTES (5).
+$(VENV)/.load-installed: pyproject.toml | $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test,load]'
+	touch $@
+
+load-test: install $(VENV)/.load-installed
+	$(BIN)/python bench/load_test.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

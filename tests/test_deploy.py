@@ -10,32 +10,35 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
-import socket
 import sqlite3
-import ssl
 import subprocess
-import sys
-import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
+from stack import (
+    FLASK,
+    ROOT,
+    Browser,
+    Ports,
+    base_env,
+    find_nginx,
+    form_on,
+    migrate,
+    production_env,
+    running,
+    wait_for,
+)
 
 from tracker import create_app
 from tracker.extensions import db
 from tracker.models import SchedulerLease, SchedulerRun
 from tracker.notify.scheduler import LEASE_TTL
 
-ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_NGINX = os.environ.get("TRACKER_REQUIRE_NGINX") == "1"
-FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 
 
 # --- /healthz ---------------------------------------------------------------------------
@@ -104,30 +107,12 @@ def test_create_admin_makes_the_first_account(app, runner, client):
 
 # --- the worker process -----------------------------------------------------------------
 
-def wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def migrated_sqlite(tmp_path: Path, env: dict[str, str]) -> Path:
     """A fresh SQLite database built by `flask db upgrade`, the deploy step."""
     path = tmp_path / "tracker.sqlite"
     env["DATABASE_URL"] = f"sqlite:///{path}"
-    subprocess.run([*FLASK, "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True, timeout=120)
+    migrate(env)
     return path
-
-
-def base_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TRACKER_", "DATABASE_URL", "SECRET_KEY", "MAIL_", "TRUSTED_"))}
-    env.update(PYTHONUNBUFFERED="1", **extra)
-    return env
 
 
 def lease_holder(path: Path) -> str | None:
@@ -169,191 +154,32 @@ DEMO_OFFICER = ("chuyenvien@demo.local", "chuyenvien-demo-2020")  # README, demo
 SPOOFED = "203.0.113.77"
 
 
-def find_nginx() -> str | None:
-    return shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/sbin/nginx") if os.access(p, os.X_OK)), None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def example_env() -> dict[str, str]:
-    """deploy/tracker.env.example read as systemd reads an EnvironmentFile."""
-    values = {}
-    for line in (ROOT / "deploy/tracker.env.example").read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            values[key] = value.strip('"')
-    return values
-
-
-def substitute(text: str, old: str, new: str) -> str:
-    assert text.count(old) >= 1, f"deploy/nginx/tracker.conf no longer has {old!r}"
-    return text.replace(old, new)
-
-
-def nginx_config(folder: Path, https_port: int, http_port: int, app_port: int) -> Path:
-    """deploy/nginx/tracker.conf with local ports, the test certificate, and a minimal
-    nginx.conf around it (everything under `folder`, nothing of the system's nginx)."""
-    site = (ROOT / "deploy/nginx/tracker.conf").read_text(encoding="utf-8")
-    site = re.sub(r"^\s*listen \[::\].*\n", "", site, flags=re.M)
-    site = substitute(site, "listen 80;", f"listen 127.0.0.1:{http_port};")
-    site = substitute(site, "listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
-    site = substitute(site, "server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
-    site = substitute(site, "/etc/ssl/tracker/fullchain.pem", str(folder / "cert.pem"))
-    site = substitute(site, "/etc/ssl/tracker/privkey.pem", str(folder / "key.pem"))
-    (folder / "site.conf").write_text(site, encoding="utf-8")
-    temp = "\n".join(f"    {kind}_temp_path {folder / kind};"
-                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    config = folder / "nginx.conf"
-    config.write_text(f"""{'user root;' if os.geteuid() == 0 else ''}
-daemon off;
-worker_processes 1;
-pid {folder / 'nginx.pid'};
-error_log {folder / 'error.log'} warn;
-events {{ worker_connections 64; }}
-http {{
-    log_format forwarded '$remote_addr "$http_x_forwarded_for" "$request" $status';
-    access_log {folder / 'access.log'} forwarded;
-{temp}
-    include {folder / 'site.conf'};
-}}
-""", encoding="utf-8")
-    return config
-
-
-class Browser:
-    """A client through nginx: TLS (self-signed, not verified), cookies, no redirects."""
-
-    class _NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.context = ssl.create_default_context()
-        self.context.check_hostname = False
-        self.context.verify_mode = ssl.CERT_NONE
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPSHandler(context=self.context),
-            urllib.request.HTTPCookieProcessor(CookieJar()), self._NoRedirect())
-
-    def open(self, path: str, data: dict | None = None, headers: dict | None = None):
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        # A browser's Referer, which the CSRF check requires on HTTPS (same host and port).
-        headers = {"Referer": self.base + path, **(headers or {})}
-        request = urllib.request.Request(self.base + path, data=body, headers=headers)
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                return response.status, response.headers, response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.headers, error.read()
-
-
-class FormParser(HTMLParser):
-    """Each form's action, its inputs' values and its selects' option values."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[dict] = []
-        self._select: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.forms.append({"action": attrs.get("action", ""), "fields": {}, "options": {}})
-        elif self.forms and tag in ("input", "textarea") and attrs.get("name"):
-            self.forms[-1]["fields"][attrs["name"]] = attrs.get("value") or ""
-        elif self.forms and tag == "select":
-            self._select = attrs.get("name")
-            self.forms[-1]["options"][self._select] = []
-        elif self.forms and tag == "option" and self._select:
-            self.forms[-1]["options"][self._select].append(attrs.get("value", ""))
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-
-
-def form_on(page: bytes, action_suffix: str = "", having: str = "") -> dict:
-    """The page's first form whose action ends so, and that has the field `having`."""
-    parser = FormParser()
-    parser.feed(page.decode("utf-8"))
-    return next(f for f in parser.forms if f["action"].endswith(action_suffix)
-                and (not having or having in f["fields"]))
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    """The production layout on this machine: the database migrated and seeded, gunicorn
-    and `flask worker` with deploy/tracker.env.example's settings, nginx with
-    deploy/nginx/tracker.conf and a self-signed certificate, on free local ports."""
+    """The production layout on this machine (tests/stack.py): the database migrated and
+    seeded, gunicorn and `flask worker` with deploy/tracker.env.example's settings, nginx
+    with deploy/nginx/tracker.conf and a self-signed certificate, on free local ports."""
     nginx = find_nginx()
     if nginx is None:
         if REQUIRE_NGINX:
             pytest.fail("TRACKER_REQUIRE_NGINX=1 but nginx is not installed")
         pytest.skip("nginx is not installed (Debian package nginx)")
     folder = tmp_path_factory.mktemp("deploy")
-    https_port, http_port, app_port = free_port(), free_port(), free_port()
-    env = base_env(**example_env())
-    for key in [k for k in env if k.startswith("MAIL_")]:
-        del env[key]  # no mail server: messages stay in the outbox
-    env.update(SECRET_KEY=secrets.token_urlsafe(48), BIND=f"127.0.0.1:{app_port}",
-               WEB_CONCURRENCY="2", TRACKER_BASE_URL=f"https://127.0.0.1:{https_port}",
-               TRUSTED_HOSTS="127.0.0.1", TRACKER_DOCUMENT_FOLDER=str(folder / "documents"))
+    ports = Ports.free()
+    env = production_env(folder, ports)  # no mail server: messages stay in the outbox
     assert env["TRACKER_ENV"] == "production" and env["TRUSTED_PROXIES"] == "1"
     assert env["SCHEDULER_AUTOSTART"] == "0"
+    assert not [key for key in env if key.startswith("MAIL_")]
     database = migrated_sqlite(folder, env)
     refused = subprocess.run([*FLASK, "seed-demo"], cwd=ROOT, env=env, capture_output=True,
                              text=True, timeout=120)
     assert refused.returncode != 0 and "refused" in refused.stderr
     subprocess.run([*FLASK, "seed-demo"], cwd=ROOT, env={**env, "TRACKER_ENV": "development"},
                    check=True, capture_output=True, timeout=120)
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-keyout", folder / "key.pem",
-                    "-out", folder / "cert.pem"], check=True, capture_output=True, timeout=60)
-    config = nginx_config(folder, https_port, http_port, app_port)
-
-    logs = {name: open(folder / f"{name}.out", "w") for name in ("gunicorn", "worker", "nginx")}
-    processes = {
-        "gunicorn": subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-                                      "wsgi:app"], cwd=ROOT, env=env, stdout=logs["gunicorn"],
-                                     stderr=subprocess.STDOUT),
-        "worker": subprocess.Popen([*FLASK, "worker"], cwd=ROOT, env=env, stdout=logs["worker"],
-                                   stderr=subprocess.STDOUT),
-        "nginx": subprocess.Popen([nginx, "-p", str(folder), "-c", str(config),
-                                   "-e", str(folder / "error.log")], stdout=logs["nginx"],
-                                  stderr=subprocess.STDOUT),
-    }
-    browser = Browser(f"https://127.0.0.1:{https_port}")
-
-    def ready():
-        for name, process in processes.items():
-            assert process.poll() is None, (name, (folder / f"{name}.out").read_text())
-        try:
-            return browser.open("/healthz")[0] == 200
-        except OSError:
-            return False
-
-    try:
-        wait_for(ready, 60, "gunicorn behind nginx")
-        yield {"browser": browser, "database": database, "folder": folder,
-               "processes": processes, "https_port": https_port, "app_port": app_port}
-    finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for log in logs.values():
-            log.close()
+    with running(folder, env, ports, nginx) as started:
+        yield {"browser": started.browser, "database": database, "folder": folder,
+               "processes": started.processes, "https_port": ports.https,
+               "app_port": ports.app}
 
 
 def throttle_keys(database: Path) -> list[str]:
