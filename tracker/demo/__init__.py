@@ -148,8 +148,7 @@ def load_current_plan(today: date, directory: AgencyDirectory) -> Plan | None:
         db.session.flush()
         actor = other if item.lead == OTHER else officer
         for update, by in _updates(item, proposal, today, actor, manager):
-            post_status_update(proposal, update, user_id=by.id, agency_id=by.agency_id,
-                               expected_version=proposal.version,
+            post_status_update(proposal, update, actor=by, expected_version=proposal.version,
                                needs_approval=item.state == "requested",
                                today=today)
             db.session.flush()
