@@ -39,6 +39,9 @@ bench-appendix: install
 bench-published: install
 	$(BIN)/python bench/bench_published.py
 
+bench-exports: install
+	$(BIN)/python bench/bench_exports.py
+
 # Locust against nginx + gunicorn + PostgreSQL + worker (bench/load_test.py); needs
 # DATABASE_URL naming an EMPTY PostgreSQL database. LOAD_USERS (50), LOAD_MINUTES (5).
 $(VENV)/.load-installed: pyproject.toml | $(VENV)/.installed
