@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install translations bench bench-reminders bench-appendix bench-published load-test clean
+.PHONY: run test install translations bench bench-reminders bench-appendix bench-published bench-exports load-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
