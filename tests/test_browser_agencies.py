@@ -31,7 +31,7 @@ def live(tmp_path):
     app = build_app(tmp_path / "agencies.sqlite")
     with app.app_context():
         from tracker.agencies import new_agency
-        from tracker.proposals.service import get_proposal
+        from tracker.plans.service import get_proposal
 
         typo = new_agency("Sở Tài chánh", actor_id=None)
         user = User(email=TYPO_USER[0], name="Lê Văn An", role="officer", agency=typo)
