@@ -16,7 +16,7 @@ from tracker.notify import planner
 from tracker.notify.planner import (
     AgencyFacts,
     ItemFacts,
-    Notice,
+    PlannedNotice,
     ReminderRules,
     UserFacts,
     plan_notices,
@@ -367,7 +367,8 @@ def test_notice_fields_and_dedupe_key():
     """The notice carries what the digest needs; the key is kind:item:stage:lower-case e-mail."""
     user = replace(OFFICER_A, email="An.Tran@SCT.local", locale="en")
     [notice] = plan_notices([item()], [user], [], DEFAULT, D(2020, 9, 25))
-    assert notice == Notice("due_soon", 1, "An.Tran@SCT.local", OFFICER_A.name, OFFICER_A.id, "en", 3, 5)
+    assert notice == PlannedNotice("due_soon", 1, "An.Tran@SCT.local", OFFICER_A.name, OFFICER_A.id, "en",
+                                   3, 5)
     assert notice.dedupe_key == "due_soon:1:3:an.tran@sct.local"
     [late] = plan_notices([item()], [user], [], DEFAULT, D(2020, 10, 8))
     assert (late.kind, late.stage, late.days_left) == ("overdue", 2, -8)

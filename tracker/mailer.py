@@ -16,12 +16,13 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from tracker.extensions import db
-from tracker.models import Agency, MessageStatus, OutboxMessage, Role, User
+from tracker.models import Agency, MessageKind, MessageStatus, OutboxMessage, Role, User
+from tracker.notices import NoticeKind, parse_muted
 
 NO_SERVER = "not sent: no mail server configured"
 
 
-def queue_message(kind: str, recipient: str, subject: str, template: str, *,
+def queue_message(kind: MessageKind, recipient: str, subject: str, template: str, *,
                   recipient_name: str = "", locale: str | None = None,
                   user_id: int | None = None, **context) -> OutboxMessage:
     """Render templates/email/<template>.txt and .html in the recipient's language and queue them.
@@ -35,7 +36,7 @@ def queue_message(kind: str, recipient: str, subject: str, template: str, *,
         html = render_template(f"email/{template}.html", subject=subject, **context)
     if user_id is None:
         user_id = getattr(context.get("user"), "id", None)
-    message = OutboxMessage(kind=kind, recipient=recipient, recipient_name=recipient_name,
+    message = OutboxMessage(kind=kind.value, recipient=recipient, recipient_name=recipient_name,
                             subject=subject, body_text=text, body_html=html, user_id=user_id,
                             status=MessageStatus.PENDING.value)
     db.session.add(message)
@@ -50,7 +51,7 @@ class Recipient(NamedTuple):
 
 
 def agency_recipients(agency_id: int, roles: Iterable[Role] = (Role.OFFICER,), *,
-                      unless_muted: str | None = None) -> list[Recipient]:
+                      unless_muted: NoticeKind | None = None) -> list[Recipient]:
     """An agency's active users in `roles` (less those who muted `unless_muted`), plus its
     shared mailbox."""
     return recipients_of([(agency_id, tuple(roles))], mailbox_of=agency_id,
@@ -58,7 +59,7 @@ def agency_recipients(agency_id: int, roles: Iterable[Role] = (Role.OFFICER,), *
 
 
 def recipients_of(audiences: Iterable[tuple[int, tuple[Role, ...]]], *,
-                  mailbox_of: int | None = None, unless_muted: str | None = None
+                  mailbox_of: int | None = None, unless_muted: NoticeKind | None = None
                   ) -> list[Recipient]:
     """The active users of each (agency, roles) audience, by e-mail, without those who muted
     the kind `unless_muted`; then the shared mailbox of the agency `mailbox_of`. Two queries."""
@@ -74,7 +75,7 @@ def recipients_of(audiences: Iterable[tuple[int, tuple[Role, ...]]], *,
     ).all()
     recipients = [Recipient(email, name, locale, user_id)
                   for email, name, locale, user_id, muted in users
-                  if unless_muted is None or unless_muted not in (muted or "").split(",")]
+                  if unless_muted is None or unless_muted not in parse_muted(muted)]
     if mailbox_of is not None:
         mailbox = db.session.scalar(sa.select(Agency.shared_mailbox)
                                     .where(Agency.id == mailbox_of))

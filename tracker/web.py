@@ -10,8 +10,11 @@ from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from tracker import policy
+from tracker.appendix.formats import DOWNLOADS
 from tracker.clock import local_datetime, today_in
 from tracker.documents import FORM_ALLOWANCE_BYTES, format_size
+from tracker.models import MessageStatus
+from tracker.notices import NoticeKind
 from tracker.periods import format_date
 from tracker.statuses import LABELS, Status, is_due_soon, is_overdue
 
@@ -74,7 +77,8 @@ def register(app: Flask) -> None:
                                  filesize=format_size)
     app.jinja_env.globals.update(policy=policy, tracker_today=tracker_today, is_overdue=is_overdue,
                                  is_due_soon=due_soon,
-                                 Status=Status, get_locale=get_locale,
+                                 Status=Status, NoticeKind=NoticeKind, MessageStatus=MessageStatus,
+                                 download_formats=DOWNLOADS, get_locale=get_locale,
                                  waiting_decisions_count=waiting_decisions_count,
                                  waiting_decisions_url=waiting_decisions_url)
 

@@ -19,7 +19,8 @@ from wtforms import SelectChoice
 
 from tracker import policy
 from tracker.appendix.blueprint import bp
-from tracker.appendix.documents import MIMETYPES, file_name, print_page, render_file
+from tracker.appendix.documents import file_name, print_page, render_file
+from tracker.appendix.formats import DOWNLOADS, FORMATS
 from tracker.appendix.forms import (
     AppendixOptionsForm,
     ConsolidatedOptionsForm,
@@ -42,10 +43,6 @@ from tracker.plans.service import (
     visible_plans,
 )
 from tracker.web import page_number, tracker_today
-
-# The download buttons' formats (the print view is the HTML one).
-DOWNLOADS = ("docx", "xlsx", "csv", "pdf")
-
 
 # ---------------------------------------------------------------- output
 
@@ -117,7 +114,7 @@ def download(table: AppendixTable, fmt: str, name: str) -> Response:
     except PdfUnavailable as error:
         return Response(render_template("errors/error.html", code=503, message=str(error)),
                         status=503)
-    response = Response(data, mimetype=MIMETYPES[fmt])
+    response = Response(data, mimetype=FORMATS[fmt].media_type)
     saved_as = file_name(name, fmt, with_status=table.with_status)
     response.headers["Content-Disposition"] = f'attachment; filename="{saved_as}"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -137,7 +134,7 @@ def plan_print(plan_id: int):
 def plan_download(plan_id: int, fmt: str):
     """The plan's appendix as DOCX, XLSX, CSV or PDF."""
     plan = get_plan(plan_id)
-    if fmt not in DOWNLOADS:
+    if FORMATS.get(fmt) not in DOWNLOADS:
         abort(404)
     table, _form = plan_appendix(plan)
     return download(table, fmt, f"phu-luc-{plan.id}-{plan.title}")
@@ -167,7 +164,7 @@ def consolidated_print():
 
 @bp.get("/consolidated/appendix.<fmt>")
 def consolidated_download(fmt: str):
-    if fmt not in DOWNLOADS:
+    if FORMATS.get(fmt) not in DOWNLOADS:
         abort(404)
     table = ConsolidatedRequest.read().table()
     return download(table, fmt, f"danh-muc-tong-hop-{tracker_today():%Y-%m-%d}")

@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from tracker.auth.tokens import make_token
 from tracker.extensions import db
 from tracker.mailer import queue_message
-from tracker.models import OutboxMessage, User
+from tracker.models import MessageKind, OutboxMessage, User
 from tracker.web import external_url
 
 
@@ -55,20 +55,20 @@ def change_password(user: User, password: str) -> None:
     user.end_sessions()
 
 
-def _link_message(user: User, purpose: str, kind: str, subject: str, template: str) -> OutboxMessage:
+def _link_message(user: User, purpose: str, kind: MessageKind, subject: str) -> OutboxMessage:
     endpoint = "auth.accept_invitation" if purpose == "invite" else "auth.reset_password"
     link = external_url(endpoint, token=make_token(user, purpose))
-    return queue_message(kind, user.email, subject, template, recipient_name=user.name,
+    return queue_message(kind, user.email, subject, kind.value, recipient_name=user.name,
                          locale=user.locale, user=user, link=link)
 
 
 def send_invitation(user: User) -> OutboxMessage:
     with force_locale(user.locale or "vi"):
         subject = _("[Proposal tracker] Your account is ready: choose a password")
-    return _link_message(user, "invite", "invitation", subject, "invitation")
+    return _link_message(user, "invite", MessageKind.INVITATION, subject)
 
 
 def send_password_reset(user: User) -> OutboxMessage:
     with force_locale(user.locale or "vi"):
         subject = _("[Proposal tracker] Choose a new password")
-    return _link_message(user, "reset", "password_reset", subject, "password_reset")
+    return _link_message(user, "reset", MessageKind.PASSWORD_RESET, subject)

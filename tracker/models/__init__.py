@@ -3,7 +3,7 @@ from tracker.models.agency import Agency
 from tracker.models.attachment import Attachment
 from tracker.models.audit import AuditEntry, ThrottleCounter, UsedToken
 from tracker.models.imports import ImportDraft
-from tracker.models.outbox import MessageStatus, OutboxMessage
+from tracker.models.outbox import MessageKind, MessageStatus, OutboxMessage
 from tracker.models.plan import (
     JournalEntry,
     JournalKind,
@@ -24,7 +24,7 @@ from tracker.models.user import Role, User
 
 __all__ = [
     "Agency", "Attachment", "AuditEntry", "ImportDraft", "JournalEntry", "JournalKind",
-    "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Proposal", "Role", "ThrottleCounter",
-    "UsedToken", "User", "proposal_coordinators", "proposal_leads",
+    "MessageKind", "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Proposal", "Role",
+    "ThrottleCounter", "UsedToken", "User", "proposal_coordinators", "proposal_leads",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
 ]

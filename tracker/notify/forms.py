@@ -7,6 +7,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.fields import CleanStringField, VietDateField, max_length
 from tracker.forms import Form as FlaskForm
+from tracker.notices import NoticeKind
 
 
 class SettingsForm(FlaskForm):
@@ -43,7 +44,7 @@ class CalendarDayForm(FlaskForm):
 class NotificationsForm(FlaskForm):
     kinds = SelectMultipleField(
         _l("E-mails I receive"),
-        choices=[SelectChoice("due_soon", _l("Reminders before a deadline")),
-                 SelectChoice("overdue", _l("Overdue alerts")),
-                 SelectChoice("status", _l("Status changes"))],
+        choices=[SelectChoice(NoticeKind.DUE_SOON.value, _l("Reminders before a deadline")),
+                 SelectChoice(NoticeKind.OVERDUE.value, _l("Overdue alerts")),
+                 SelectChoice(NoticeKind.STATUS.value, _l("Status changes"))],
         option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))

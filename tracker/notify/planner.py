@@ -3,7 +3,7 @@
 No Flask, no database: `service.py` loads the facts and stores the answer, so the rules
 can be tested in milliseconds and a day can be planned again and again with the same result.
 
-Before a deadline, the lead agency's officers (and its shared mailbox) get one "due_soon"
+Before a deadline, the lead agency's officers (and its shared mailbox) get one "due soon"
 notice per stage; the coordinating agencies only get the first stage. A reminder whose day
 is not worked comes the working day *before*, so it is never late. After the deadline,
 "overdue" alerts go every `overdue_interval` days to the owner agency's managers and the
@@ -14,20 +14,22 @@ managers are told too.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from tracker.notices import DIGEST_ORDER, NoticeKind
+from tracker.policy import Role
 from tracker.statuses import is_ended
 from tracker.workdays import DEFAULT_CALENDAR, WorkCalendar
 
-DUE_SOON = "due_soon"
-OVERDUE = "overdue"
-OFFICER = "officer"
-MANAGER = "manager"
+# The kinds as plain strings in the loop below: StrEnum members there (hashed into `seen`,
+# looked up for the sort) made planning 100,000 items take twice as long
+# (bench/bench_planner.py). They compare equal to the members all the same.
+_DUE_SOON, _OVERDUE = NoticeKind.DUE_SOON.value, NoticeKind.OVERDUE.value
+_ORDER = {kind.value: rank for kind, rank in DIGEST_ORDER.items()}
 
-_KIND_ORDER = {OVERDUE: 0, DUE_SOON: 1}
 _MAILBOX_LOCALE = "vi"  # a shared mailbox has no preferences: the official language
 
 
@@ -56,11 +58,11 @@ class UserFacts:
     id: int
     email: str
     name: str
-    role: str  # "admin" | "manager" | "officer" | "viewer"
+    role: str  # a Role
     agency_id: int
     active: bool = True
     locale: str = "vi"
-    muted: frozenset[str] = frozenset()
+    muted: frozenset[str] = frozenset()  # NoticeKinds (tracker.notices.parse_muted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +91,11 @@ class ReminderRules:
 
 
 @dataclass(frozen=True, slots=True)
-class Notice:
-    """One thing to tell one recipient; the digest of the day gathers a recipient's notices."""
+class PlannedNotice:
+    """One thing to tell one recipient; the digest of the day gathers a recipient's notices.
+    `service.write_notices` stores it as a `models.Notice`."""
 
-    kind: str  # "due_soon" | "overdue"
+    kind: str  # NoticeKind.DUE_SOON or NoticeKind.OVERDUE
     item_id: int
     recipient_email: str
     recipient_name: str  # "" for a shared mailbox
@@ -131,17 +134,17 @@ class _Directory:
             if agency.is_consolidating_office:
                 office_ids.add(agency.id)
         for user in users:
-            if not user.active or user.role not in (OFFICER, MANAGER):
+            if not user.active or user.role not in (Role.OFFICER, Role.MANAGER):
                 continue
             recipient = _Recipient(user.email, user.email.lower(), user.name, user.id, user.locale)
-            if user.role == MANAGER:
+            if user.role == Role.MANAGER:
                 # Managers are only ever alerted about items in their scope, where
                 # overdue alerts cannot be muted: their `muted` is not consulted.
                 self.managers[user.agency_id].append(recipient)
                 continue
-            if DUE_SOON not in user.muted:
+            if NoticeKind.DUE_SOON not in user.muted:
                 self.due_soon_officers[user.agency_id].append(recipient)
-            if OVERDUE not in user.muted:
+            if NoticeKind.OVERDUE not in user.muted:
                 self.overdue_officers[user.agency_id].append(recipient)
         self.office_managers: list[_Recipient] = [
             manager for office_id in sorted(office_ids) for manager in self.managers.get(office_id, ())
@@ -226,7 +229,7 @@ def plan_notices(
     rules: ReminderRules,
     today: date,
     calendar: WorkCalendar = DEFAULT_CALENDAR,
-) -> list[Notice]:
+) -> list[PlannedNotice]:
     """The notices due on `today`: overdue first, then due soon; each by deadline, item, recipient.
 
     The answer depends only on the arguments, so planning a day twice gives the same notices
@@ -236,17 +239,7 @@ def plan_notices(
     schedule = _Schedule(rules, today, calendar)
     ended: dict[str, bool] = {}
     seen: set[tuple[str, int, int, str]] = set()
-    notices: list[Notice] = []
-
-    def emit(kind: str, item: ItemFacts, stage: int, days_left: int,
-             recipients: Iterable[_Recipient]) -> None:
-        for r in recipients:
-            key = (kind, item.id, stage, r.key)
-            if key in seen:
-                continue
-            seen.add(key)
-            notices.append(Notice(kind, item.id, r.email, r.name, r.user_id, r.locale, stage, days_left))
-
+    notices: list[PlannedNotice] = []
     for item in items:
         due = item.due_date
         if due is None:  # an open text such as "Thường xuyên": nothing to count down to
@@ -256,21 +249,32 @@ def plan_notices(
         if ended[item.status]:
             continue
         days_left = (due - today).days
-        if days_left >= 0:
-            for stage in schedule.due_soon_stages(due):
-                for lead_id in (item.lead_agency_id, *sorted(item.co_lead_ids)):
-                    emit(DUE_SOON, item, stage, days_left, directory.agency_due_soon(lead_id))
-                if stage == schedule.first_stage:
-                    for agency_id in sorted(item.coordinator_ids):
-                        emit(DUE_SOON, item, stage, days_left, directory.agency_due_soon(agency_id))
-        else:
-            for number in schedule.overdue_numbers(due):
-                emit(OVERDUE, item, number, days_left, directory.managers.get(item.owner_agency_id, ()))
-                for lead_id in (item.lead_agency_id, *sorted(item.co_lead_ids)):
-                    emit(OVERDUE, item, number, days_left, directory.agency_overdue(lead_id))
-                if number > rules.escalate_after:
-                    emit(OVERDUE, item, number, days_left, directory.office_managers)
-
-    notices.sort(key=lambda n: (_KIND_ORDER[n.kind], n.days_left, n.item_id,
+        for kind, stage, recipients in _told_today(item, due, days_left, schedule, directory):
+            for r in recipients:
+                key = (kind, item.id, stage, r.key)
+                if key not in seen:
+                    seen.add(key)
+                    notices.append(PlannedNotice(kind, item.id, r.email, r.name, r.user_id,
+                                                 r.locale, stage, days_left))
+    notices.sort(key=lambda n: (_ORDER[n.kind], n.days_left, n.item_id,
                                 n.recipient_email.lower(), n.recipient_email, n.stage))
     return notices
+
+
+def _told_today(item: ItemFacts, due: date, days_left: int, schedule: _Schedule,
+                directory: _Directory) -> Iterator[tuple[str, int, Iterable[_Recipient]]]:
+    """Who hears about an open item today, as (kind, stage, recipients), in the order told."""
+    if days_left >= 0:
+        for stage in schedule.due_soon_stages(due):
+            for lead_id in (item.lead_agency_id, *sorted(item.co_lead_ids)):
+                yield _DUE_SOON, stage, directory.agency_due_soon(lead_id)
+            if stage == schedule.first_stage:
+                for agency_id in sorted(item.coordinator_ids):
+                    yield _DUE_SOON, stage, directory.agency_due_soon(agency_id)
+    else:
+        for number in schedule.overdue_numbers(due):
+            yield _OVERDUE, number, directory.managers.get(item.owner_agency_id, ())
+            for lead_id in (item.lead_agency_id, *sorted(item.co_lead_ids)):
+                yield _OVERDUE, number, directory.agency_overdue(lead_id)
+            if number > schedule.rules.escalate_after:
+                yield _OVERDUE, number, directory.office_managers

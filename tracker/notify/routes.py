@@ -11,9 +11,10 @@ from tracker import policy
 from tracker.auth.forms import EmptyForm
 from tracker.extensions import db
 from tracker.models import CalendarException, MessageStatus, OutboxMessage, SchedulerRun
+from tracker.notices import NoticeKind
 from tracker.notify.blueprint import bp
 from tracker.notify.forms import CalendarDayForm, NotificationsForm, SettingsForm
-from tracker.notify.service import MUTABLE_KINDS, reminder_settings
+from tracker.notify.service import reminder_settings
 from tracker.web import page_number
 
 
@@ -108,11 +109,10 @@ def resend(message_id: int):
 @bp.route("/account/notifications", methods=["GET", "POST"])
 def notifications():
     """Choose which e-mails to receive (managers always get overdue alerts for their scope)."""
-    muted = {k for k in (current_user.muted_notices or "").split(",") if k}
-    form = NotificationsForm(kinds=[k for k in MUTABLE_KINDS if k not in muted])
+    form = NotificationsForm(kinds=[k for k in NoticeKind if k not in current_user.muted_kinds])
     if form.validate_on_submit():
         wanted = set(form.kinds.data or [])
-        current_user.muted_notices = ",".join(k for k in MUTABLE_KINDS if k not in wanted)
+        current_user.muted_kinds = [k for k in NoticeKind if k not in wanted]
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("reminders.notifications"))

@@ -31,7 +31,8 @@ from flask_mail import Connection, Message
 from tracker.clock import today_in
 from tracker.extensions import db
 from tracker.mailer import NO_SERVER
-from tracker.models import MessageStatus, Notice, OutboxMessage, Proposal, User
+from tracker.models import MessageKind, MessageStatus, Notice, OutboxMessage, Proposal, User
+from tracker.notices import DIGEST_ORDER, NoticeKind
 from tracker.periods import format_date
 from tracker.statuses import is_ended
 from tracker.web import external_url, status_label
@@ -328,17 +329,17 @@ def _prepare_batch(batch: list[OutboxMessage], today: date, result: DrainResult
     user_ids = {m.user_id for m in batch if m.user_id}
     users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(user_ids)))} \
         if user_ids else {}
-    digests = [m for m in batch if m.kind == "digest"]
+    digests = [m for m in batch if m.kind == MessageKind.DIGEST]
     lines = digest_lines([m.id for m in digests], today) if digests else {}
     ready, views = [], {}
     for message in batch:
         user = users.get(message.user_id)
         if user is not None and not user.active:
             _cancel(message, "recipient deactivated", result)
-        elif message.kind == "digest" and not lines.get(message.id):
+        elif message.kind == MessageKind.DIGEST and not lines.get(message.id):
             _cancel(message, "nothing left to say: every item has ended", result)
         else:
-            if message.kind == "digest":
+            if message.kind == MessageKind.DIGEST:
                 render_digest(message, user, lines[message.id], views)
             ready.append(message)
     return ready
@@ -358,9 +359,6 @@ class DigestLine:
     stage: int
 
 
-KIND_ORDER = {"overdue": 0, "due_soon": 1, "status": 2}
-
-
 def digest_lines(message_ids: list[int], today: date) -> dict[int, list[DigestLine]]:
     """Each digest's notices still worth sending: overdue first, then due soon, then changes,
     each group by due date. Items that have ended since planning are dropped."""
@@ -376,7 +374,8 @@ def digest_lines(message_ids: list[int], today: date) -> dict[int, list[DigestLi
     by_message: dict[int, dict[tuple[str, int], DigestLine]] = defaultdict(dict)
     for message_id, kind, proposal_id, stage in notices:
         proposal = proposals.get(proposal_id)
-        if proposal is None or (kind in ("due_soon", "overdue") and is_ended(proposal.status)):
+        if proposal is None or (kind in (NoticeKind.DUE_SOON, NoticeKind.OVERDUE)
+                                and is_ended(proposal.status)):
             continue
         days = (proposal.due_date - today).days if proposal.due_date else 0
         lines = by_message[message_id]
@@ -384,7 +383,7 @@ def digest_lines(message_ids: list[int], today: date) -> dict[int, list[DigestLi
             lines[(kind, proposal_id)] = DigestLine(kind, proposal, days, stage)
     return {
         message_id: sorted(lines.values(), key=lambda line: (
-            KIND_ORDER[line.kind], line.proposal.due_date or today, line.proposal.id))
+            DIGEST_ORDER[line.kind], line.proposal.due_date or today, line.proposal.id))
         for message_id, lines in by_message.items()
     }
 
@@ -406,7 +405,7 @@ class LineView:
 
 def _line_view(line: DigestLine) -> LineView:
     proposal = line.proposal
-    if line.kind == "status":
+    if line.kind == NoticeKind.STATUS:
         when = status_label(proposal.status)
     elif line.days < 0:
         when = ngettext("%(num)d day late", "%(num)d days late", -line.days)
@@ -416,7 +415,7 @@ def _line_view(line: DigestLine) -> LineView:
         when = ngettext("%(num)d day left", "%(num)d days left", line.days)
     return LineView(line.kind, proposal.title, proposal.lead_agency.name, proposal.due_period,
                     format_date(proposal.due_date) if proposal.due_date else "", when,
-                    line.days <= 0 and line.kind != "status",
+                    line.days <= 0 and line.kind != NoticeKind.STATUS,
                     external_url("proposals.show", proposal_id=proposal.id))
 
 
@@ -443,8 +442,8 @@ def render_digest(message: OutboxMessage, user: User | None, lines: list[DigestL
 
 def digest_subject(groups: dict[str, list], lines: list[DigestLine]) -> str:
     """`[Nhắc việc] 3 đề án đến hạn trình trong 7 ngày`, or the overdue count first."""
-    overdue, changes = groups.get("overdue", []), groups.get("status", [])
-    soon = [line for line in lines if line.kind == "due_soon"]
+    overdue, changes = groups.get(NoticeKind.OVERDUE, []), groups.get(NoticeKind.STATUS, [])
+    soon = [line for line in lines if line.kind == NoticeKind.DUE_SOON]
     parts = []
     if overdue:
         parts.append(ngettext("%(num)d item overdue", "%(num)d items overdue", len(overdue)))

@@ -18,6 +18,8 @@ from tracker.mailer import recipients_of
 from tracker.models import (
     Agency,
     CalendarException,
+    MessageKind,
+    MessageStatus,
     Notice,
     OutboxMessage,
     Plan,
@@ -28,11 +30,10 @@ from tracker.models import (
     proposal_coordinators,
     proposal_leads,
 )
+from tracker.notices import NoticeKind, parse_muted
 from tracker.notify import planner
-from tracker.statuses import ENDED, due_soon_until
+from tracker.statuses import ENDED, Status, due_soon_until
 from tracker.workdays import WorkCalendar
-
-MUTABLE_KINDS = ("due_soon", "overdue", "status")
 
 
 def reminder_settings() -> ReminderSettings:
@@ -108,7 +109,7 @@ def load_users() -> list[planner.UserFacts]:
                                         User.active, User.locale, User.muted_notices))
     return [planner.UserFacts(id=r.id, email=r.email, name=r.name, role=r.role,
                               agency_id=r.agency_id, active=r.active, locale=r.locale or "vi",
-                              muted=frozenset(k for k in (r.muted_notices or "").split(",") if k))
+                              muted=parse_muted(r.muted_notices))
             for r in rows]
 
 
@@ -119,7 +120,7 @@ def load_agencies() -> list[planner.AgencyFacts]:
                                 is_consolidating_office=r.is_consolidating_office) for r in rows]
 
 
-def plan_day(today: date) -> list[planner.Notice]:
+def plan_day(today: date) -> list[planner.PlannedNotice]:
     """The notices due on `today`, as the pure planner decides them."""
     return planner.plan_notices(load_items(), load_users(), load_agencies(),
                                 rules_from(reminder_settings()), today, work_calendar())
@@ -135,7 +136,7 @@ def _insert_ignoring_duplicates(model, rows: list[dict], key: str) -> None:
     db.session.execute(insert(table).on_conflict_do_nothing(index_elements=[key]), rows)
 
 
-def write_notices(notices: Iterable[planner.Notice], today: date) -> int:
+def write_notices(notices: Iterable[planner.PlannedNotice], today: date) -> int:
     """Store the day's notices (a rerun adds nothing), each already in its recipient's digest
     of the day, and gather the notices still waiting from earlier days into it too.
     Returns how many notices were new.
@@ -163,7 +164,8 @@ def write_notices(notices: Iterable[planner.Notice], today: date) -> int:
 def _todays_digests(today: date) -> sa.ColumnElement[bool]:
     """Today's digests still to be sent (one sent already takes nothing more today)."""
     prefix = digest_key(today, "")
-    return sa.and_(OutboxMessage.kind == "digest", OutboxMessage.status == "pending",
+    return sa.and_(OutboxMessage.kind == MessageKind.DIGEST.value,
+                   OutboxMessage.status == MessageStatus.PENDING.value,
                    OutboxMessage.dedupe_key >= prefix, OutboxMessage.dedupe_key < prefix + "\uffff")
 
 
@@ -180,9 +182,9 @@ def _open_digests(today: date, recipients: dict[str, int | None]) -> dict[str, i
     if not recipients:
         return {}
     _insert_ignoring_duplicates(OutboxMessage, [
-        dict(kind="digest", dedupe_key=digest_key(today, recipient), recipient=recipient,
-             user_id=user_id, recipient_name="", subject="", body_text="", status="pending",
-             attempts=0)
+        dict(kind=MessageKind.DIGEST.value, dedupe_key=digest_key(today, recipient),
+             recipient=recipient, user_id=user_id, recipient_name="", subject="", body_text="",
+             status=MessageStatus.PENDING.value, attempts=0)
         for recipient, user_id in recipients.items()
     ], "dedupe_key")
     if len(recipients) > 1000 and db.session.get_bind().dialect.name == "postgresql":
@@ -200,7 +202,7 @@ def attach_waiting_notices(today: date) -> None:
         .where(Notice.message_id.is_(None), Notice.planned_for <= today,
                OutboxMessage.recipient == Notice.recipient,
                OutboxMessage.dedupe_key == sa.literal(digest_key(today, "")) + Notice.recipient,
-               OutboxMessage.status == "pending")
+               OutboxMessage.status == MessageStatus.PENDING.value)
         .values(message_id=OutboxMessage.id)
         .execution_options(synchronize_session=False)
     )
@@ -219,7 +221,8 @@ def digest_key(day: date, recipient: str) -> str:
 
 
 DECIDING_ROLES = frozenset({Role.MANAGER.value, Role.ADMIN.value})
-STATUS_CHANGES_TOLD = frozenset({"submitted", "approved", "returned", "postponed", "withdrawn"})
+STATUS_CHANGES_TOLD = frozenset({Status.SUBMITTED, Status.APPROVED, Status.RETURNED,
+                                 Status.POSTPONED, Status.WITHDRAWN})
 
 
 def queue_status_notices(proposal: Proposal, entry, today: date) -> int:
@@ -235,14 +238,14 @@ def queue_status_notices(proposal: Proposal, entry, today: date) -> int:
     )) - {proposal.lead_agency_id})
     recipients = recipients_of(
         [(owner_id, (Role.MANAGER,))] + [(lead_id, (Role.OFFICER,)) for lead_id in lead_ids],
-        mailbox_of=proposal.lead_agency_id, unless_muted="status")
+        mailbox_of=proposal.lead_agency_id, unless_muted=NoticeKind.STATUS)
     if entry.user_id is not None and db.session.scalar(
             sa.select(User.role).where(User.id == entry.user_id)) in DECIDING_ROLES:
         # A manager is not told of his own decision; an officer's digest keeps his own
         # changes, as it always has.
         recipients = [r for r in recipients if r.user_id != entry.user_id]
     _insert_ignoring_duplicates(Notice, [
-        dict(dedupe_key=f"status:{entry.id}:{r.email.lower()}", kind="status",
+        dict(dedupe_key=f"status:{entry.id}:{r.email.lower()}", kind=NoticeKind.STATUS.value,
              proposal_id=proposal.id, recipient=r.email, user_id=r.user_id, stage=0,
              planned_for=today)
         for r in recipients
