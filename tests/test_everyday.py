@@ -11,23 +11,14 @@ from datetime import date
 
 import docx
 import openpyxl
-import pytest
 import sqlalchemy as sa
+from helpers import text
 
 from tracker.appendix.documents import file_name
 from tracker.appendix.export_docx import appendix_docx
 from tracker.appendix.table import Grouping, ItemSnapshot, build_table
 from tracker.extensions import db
 from tracker.models import Agency
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def manager(make_user, seed_plan):
-    return make_user("manager", "Sở Công Thương")
 
 
 def test_filter_selects_start_at_all(client, auth, make_user, seed_plan):
