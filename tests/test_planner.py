@@ -12,6 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tracker.models import User
+from tracker.notices import NoticeKind, format_muted, parse_muted
 from tracker.notify import planner
 from tracker.notify.planner import (
     AgencyFacts,
@@ -410,6 +412,19 @@ def test_rules_refuse_nonsense(bad):
     """Settings that would plan nothing or loop forever are refused at once."""
     with pytest.raises(ValueError):
         ReminderRules(**bad)
+
+
+def test_muted_notices_are_parsed_in_one_place():
+    """`User.muted_notices` is read as NoticeKinds (unknown words ignored) and written in the
+    kinds' order, whatever order the settings form gave."""
+    assert parse_muted("status,,due_soon,nonsense") == {NoticeKind.STATUS, NoticeKind.DUE_SOON}
+    assert parse_muted(None) == parse_muted("") == frozenset()
+    assert format_muted(["status", NoticeKind.DUE_SOON]) == "due_soon,status"
+    assert parse_muted(format_muted(NoticeKind)) == set(NoticeKind)
+    user = User(muted_notices="overdue")
+    assert user.muted_kinds == {NoticeKind.OVERDUE}
+    user.muted_kinds = [NoticeKind.STATUS]
+    assert user.muted_notices == "status"
 
 
 def test_planner_needs_neither_flask_nor_a_database():
