@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from helpers import text
 
 from tracker.agencies import AgencyDirectory
 from tracker.extensions import db
@@ -17,10 +18,6 @@ from tracker.plans.service import ProposalFields, add_proposal
 from tracker.web import tracker_today
 
 BADGE = '<span class="badge due-soon">Sắp đến hạn</span>'
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def listed(page: str) -> set[str]:
