@@ -33,3 +33,92 @@ def test_postgresql_schema_from_migrations_matches_models(pg_schema_ready):
     with app.app_context():
         assert_models_match_database()
         db.engine.dispose()
+
+
+def _one_row_in_every_table(conn) -> dict[str, int]:
+    """Fill each table of the reflected schema with one row (id 1, every foreign key to 1),
+    in dependency order; returns the row count of each table."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    metadata = sa.MetaData()
+    metadata.reflect(conn)
+    samples = {sa.Integer: 1, sa.String: "x", sa.Text: "x", sa.Boolean: False,
+               sa.Date: dt.date(2020, 9, 30), sa.DateTime: dt.datetime(2020, 9, 1, 8, 0),
+               sa.Float: 1.0, sa.LargeBinary: b"x", sa.JSON: {}}
+    for table in metadata.sorted_tables:
+        if table.name == "alembic_version":
+            continue
+        row = {}
+        for column in table.columns:
+            if column.nullable and not column.foreign_keys and not column.primary_key:
+                continue
+            kind = next((value for base, value in samples.items()
+                         if isinstance(column.type, base)), "x")
+            row[column.name] = kind
+        conn.execute(table.insert().values(**row))
+    return {table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+            for table in metadata.sorted_tables if table.name != "alembic_version"}
+
+
+def _rename_check(url: str) -> None:
+    import sqlalchemy as sa
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="c7e3a9d41b28")
+        with db.engine.begin() as conn:
+            before = _one_row_in_every_table(conn)
+        upgrade()
+        assert_models_match_database()
+        renamed = {name.replace("proposal", "item"): count for name, count in before.items()}
+        with db.engine.connect() as conn:
+            after = {table: conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar()
+                     for table in renamed}
+            linked = conn.execute(sa.text(
+                "SELECT count(*) FROM item JOIN item_coordinator c ON c.item_id = item.id "
+                "JOIN notice n ON n.item_id = item.id JOIN journal_entry j ON j.item_id = item.id "
+                "JOIN attachment a ON a.item_id = item.id "
+                "JOIN item_lead_agency l ON l.item_id = item.id")).scalar()
+        assert after == renamed and linked == 1
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                leftovers = conn.execute(sa.text(
+                    "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+                    "AND relname LIKE '%proposal%' UNION ALL SELECT conname FROM pg_constraint "
+                    "WHERE connamespace = current_schema()::regnamespace AND conname LIKE '%proposal%'"
+                )).scalars().all()
+                sequence = conn.execute(sa.text("SELECT pg_get_serial_sequence('item', 'id')")).scalar()
+            assert leftovers == [] and sequence.endswith("item_id_seq")
+        downgrade(revision="c7e3a9d41b28")
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM proposal")).scalar() == 1
+        upgrade()
+        assert_models_match_database()
+        db.engine.dispose()
+
+
+def test_renaming_proposal_to_item_keeps_every_row_on_sqlite(tmp_path):
+    """The rename migration (d2f6a8c3e915) moves tables, columns and indexes and loses no
+    row or link, both ways, on SQLite."""
+    _rename_check(f"sqlite:///{tmp_path}/rename.sqlite")
+
+
+def test_renaming_proposal_to_item_keeps_every_row_on_postgresql(pg_schema_ready):
+    """The same on PostgreSQL, in a schema of its own (constraints, indexes and the id
+    sequence renamed too)."""
+    import sqlalchemy as sa
+    from conftest import PG_URL
+
+    engine = sa.create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS rename_check CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA rename_check"))
+    try:
+        separator = "&" if "?" in PG_URL else "?"
+        _rename_check(f"{PG_URL}{separator}options=-csearch_path%3Drename_check")
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA rename_check CASCADE"))
+        engine.dispose()

@@ -46,7 +46,7 @@ _KIND_ORDER = {kind.value: rank for kind, rank in DIGEST_ORDER.items()}
 
 @dataclass(frozen=True, slots=True)
 class ItemFacts:
-    """One proposal, as much as the planner needs; `owner_agency_id` is its plan's owner."""
+    """One item, as much as the planner needs; `owner_agency_id` is its plan's owner."""
 
     id: int
     title: str
