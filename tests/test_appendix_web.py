@@ -323,6 +323,19 @@ def test_cancel_deletes_the_draft_and_writes_nothing(client, manager, seed_plan)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportDraft)) == 0
 
 
+def test_a_preview_from_before_the_split_buttons_cannot_save_by_cancelling(client, manager,
+                                                                           seed_plan):
+    """A page rendered before each button had its own URL posts "Hủy" to the save URL with
+    the button's value: it cancels, and nothing is written."""
+    response = client.post(f"/plans/{seed_plan.id}/import", data={"pasted": SEED_TEXT},
+                           content_type="multipart/form-data")
+    before = counts()
+    answer = client.post(response.location, data={"action": "cancel"})
+    assert answer.status_code == 302
+    assert counts() == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportDraft)) == 0
+
+
 def test_consolidated_excel_has_one_sheet_per_plan_when_asked(client, auth, make_user, seed_plan):
     make_plan(2, title="Danh mục của Sở Tài chính", owner="Sở Tài chính")
     auth.login(make_user("admin", "Văn phòng UBND tỉnh"))

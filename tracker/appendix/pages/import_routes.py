@@ -137,16 +137,32 @@ def _pressed_on(draft_id: int) -> tuple[ImportDraft, ConfirmImportForm] | None:
     return draft, form
 
 
+def _press(draft_id: int):
+    """(draft, form, None) when a preview's button may act on the draft; otherwise
+    (None, None, the answer): the draft already saved or cancelled, or the form refused."""
+    pressed = _pressed_on(draft_id)
+    if pressed is None:
+        return None, None, _already_used(None)
+    draft, form = pressed
+    if not form.validate_on_submit():
+        return None, None, _render_preview(draft, import_plan_of(draft), form, status=400)
+    return draft, form, None
+
+
 @bp.post("/imports/<int:draft_id>")
 def confirm(draft_id: int):
     """Save every row in one transaction, or none."""
-    pressed = _pressed_on(draft_id)
-    if pressed is None:
-        return _already_used(None)
-    draft, form = pressed
+    # A preview rendered before each button had its own URL posts here with the button's
+    # value: what was meant as "cancel" must never save.
+    action = request.form.get("action")
+    if action == "cancel":
+        return cancel_import(draft_id)
+    if action == "table":
+        return choose_table(draft_id)
+    draft, form, answer = _press(draft_id)
+    if answer is not None:
+        return answer
     plan = import_plan_of(draft)
-    if not form.validate_on_submit():
-        return _render_preview(draft, plan, form, status=400)
     choices, choice_errors = plan.read_choices(request.form, {a.id for a in all_agencies()})
     if not plan.result.ok or choice_errors:
         return _render_preview(draft, plan, form, choice_errors, status=400)
@@ -162,12 +178,9 @@ def confirm(draft_id: int):
 @bp.post("/imports/<int:draft_id>/cancel")
 def cancel_import(draft_id: int):
     """Drop the draft: nothing is saved."""
-    pressed = _pressed_on(draft_id)
-    if pressed is None:
-        return _already_used(None)
-    draft, form = pressed
-    if not form.validate_on_submit():
-        return _render_preview(draft, import_plan_of(draft), form, status=400)
+    draft, _form, answer = _press(draft_id)
+    if answer is not None:
+        return answer
     target = draft.plan_id
     if not consume_draft(draft):
         return _already_used(target)
@@ -179,12 +192,9 @@ def cancel_import(draft_id: int):
 @bp.post("/imports/<int:draft_id>/table")
 def choose_table(draft_id: int):
     """Preview another table of the file (one with several tables)."""
-    pressed = _pressed_on(draft_id)
-    if pressed is None:
-        return _already_used(None)
-    draft, form = pressed
-    if not form.validate_on_submit():
-        return _render_preview(draft, import_plan_of(draft), form, status=400)
+    draft, form, answer = _press(draft_id)
+    if answer is not None:
+        return answer
     if form.table_index.data is not None and 0 <= form.table_index.data < len(draft.tables):
         draft.table_index = form.table_index.data
         db.session.commit()
