@@ -157,6 +157,26 @@ def login(page, base_url: str, email: str, password: str) -> None:
 
 # --- PDF inspection (poppler-utils) ----------------------------------------------------------
 
+def open_as(context, base_url: str, who: tuple[str, str], path: str = "/"):
+    """A new page of `context`, signed in as `who` (e-mail, password), showing `path`."""
+    page = context.new_page()
+    login(page, base_url, *who)
+    page.goto(f"{base_url}{path}")
+    return page
+
+
+def submit_status(page, base_url: str, item_id: int | str, status: str, **fields: str) -> None:
+    """Post a status update through the item page's form, as an officer would (each of
+    `fields` typed into the input or text area of that name), and wait for the answer."""
+    page.goto(f"{base_url}/items/{item_id}")
+    form = page.locator("form.status-form")
+    form.locator("select[name=status]").select_option(status)
+    for name, value in fields.items():
+        form.locator(f"[name={name}]").fill(value)
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+
+
 def pdf_page_sizes(pdf: Path) -> list[tuple[float, float]]:
     """(width, height) in points of every page, from `pdfinfo -f 1 -l N`."""
     info = subprocess.run([poppler_tool("pdfinfo"), str(pdf)], check=True, capture_output=True,

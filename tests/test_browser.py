@@ -18,6 +18,7 @@ from browser_support import (
     PageProblems,
     chromium_path,
     login,
+    open_as,
     pdf_page_sizes,
     pdf_pages_text,
     png_size,
@@ -184,9 +185,7 @@ def test_manager_approves_an_officers_postponement_request(context, problems, li
     """An officer asks to postpone item 2 to Quý I/2021; the item shows the request waiting;
     the manager approves it in his own browser; the deadline moves and the progress
     appendix says "Đã được đồng ý lùi sang Quý I/2021" while the filed period stays in print."""
-    officer = context.new_page()
-    login(officer, live_url, *OFFICER)
-    officer.goto(f"{live_url}/items/2")
+    officer = open_as(context, live_url, OFFICER, "/items/2")
     form = officer.locator("form.status-form")
     form.locator("select[name=status]").select_option("postponed")
     assert officer.locator("#field-new_period").is_visible()
@@ -199,9 +198,7 @@ def test_manager_approves_an_officers_postponement_request(context, problems, li
 
     manager_context = context.browser.new_context()
     try:
-        manager = manager_context.new_page()
-        login(manager, live_url, *MANAGER)
-        manager.goto(f"{live_url}/items/2")
+        manager = open_as(manager_context, live_url, MANAGER, "/items/2")
         decision = manager.locator("#decision form")
         assert decision.count() == 1
         with manager.expect_navigation():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 import test_browser
-from browser_support import login, serve
+from browser_support import open_as, serve
 from test_browser import MANAGER, build_app, dispose
 
 from tracker.extensions import db
@@ -55,9 +55,7 @@ def test_an_admin_merges_a_typo_agency(context, problems, live):
     confirm; the typo is gone, its item is led by Sở Tài chính, its user belongs there and
     keeps working, and the admin journal tells the merge in words."""
     app, url = live
-    page = context.new_page()
-    login(page, url, *ADMIN)
-    page.goto(f"{url}/admin/agencies")
+    page = open_as(context, url, ADMIN, "/admin/agencies")
     with page.expect_navigation():
         page.get_by_role("link", name="Sở Tài chánh", exact=True).click()
     assert "1 đề án, 1 người dùng" in page.locator("#delete-or-merge").inner_text()
@@ -87,9 +85,7 @@ def test_an_admin_merges_a_typo_agency(context, problems, live):
     officer_context = context.browser.new_context(locale="vi-VN")
     problems.watch(officer_context)
     try:
-        officer = officer_context.new_page()
-        login(officer, url, *TYPO_USER)
-        officer.goto(f"{url}/items/3")
+        officer = open_as(officer_context, url, TYPO_USER, "/items/3")
         assert officer.locator("form.status-form").count() == 1   # Sở Tài chính leads it
     finally:
         officer_context.close()
@@ -102,9 +98,7 @@ def test_the_item_form_asks_before_creating_an_agency(context, problems, live):
     """A typo in the lead agency: the form asks "Không có cơ quan này; có phải: …?"; the
     suggestion's button puts the right name in; a really new agency needs the box ticked."""
     app, url = live
-    page = context.new_page()
-    login(page, url, *MANAGER)
-    page.goto(f"{url}/plans/1/items/new")
+    page = open_as(context, url, MANAGER, "/plans/1/items/new")
     form = page.locator("main form")
     form.get_by_label("Tên đề án").fill("Đề án về chợ đêm")
     form.get_by_label("Cơ quan chủ trì").fill("Sở Tai chinh tinh")

@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 import test_browser
-from browser_support import login, serve
+from browser_support import login, open_as, serve
 from test_browser import MANAGER, build_app, dispose
 
 from tracker.extensions import db
@@ -252,9 +252,7 @@ def test_downloads_from_the_consolidated_page_and_the_plan_page(context, problem
     titles), CSV (BOM, seed titles) and the print view (group headings and "Tổng cộng");
     on the seed plan page, the PDF from the <details> downloads panel."""
     _app, url = live
-    page = context.new_page()
-    login(page, url, *ADMIN)
-    page.goto(f"{url}/consolidated")
+    page = open_as(context, url, ADMIN, "/consolidated")
     options = page.locator("form.appendix-options")
     options.locator("select[name=group]").select_option(label="Theo quý")
     options.locator("input[name=progress]").check()
@@ -327,9 +325,7 @@ def test_a_table_pasted_from_word_keeps_its_merged_cells(context, problems, live
 
     app, url = live
     plain = "\n".join("\t".join(row) for row in read_pasted_html(WORD_HTML).rows)
-    page = context.new_page()
-    login(page, url, *MANAGER)
-    page.goto(f"{url}/plans/import")
+    page = open_as(context, url, MANAGER, "/plans/import")
     page.locator("textarea[name=title]").fill("Danh mục dán từ Word")
     page.locator("textarea[name=pasted]").evaluate(
         """(area, [html, text]) => {

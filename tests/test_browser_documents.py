@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 import test_browser
-from browser_support import login, serve
+from browser_support import open_as, serve
 from test_browser import OFFICER, build_app, dispose
 from test_documents import PDF
 
@@ -37,9 +37,7 @@ def test_officer_posts_submitted_with_the_pdf_and_downloads_it(context, problems
     app, url = live
     upload = tmp_path / NAME
     upload.write_bytes(PDF)
-    page = context.new_page()
-    login(page, url, *OFFICER)
-    page.goto(f"{url}/items/1")
+    page = open_as(context, url, OFFICER, "/items/1")
     form = page.locator("form.status-form")
     assert form.get_attribute("enctype") == "multipart/form-data"
     form.locator("select[name=status]").select_option(label="Đã trình")
@@ -67,9 +65,7 @@ def test_a_file_over_the_limit_is_refused_when_chosen(context, problems, live, t
     _, url = live
     big = tmp_path / "qua-lon.pdf"
     big.write_bytes(PDF + b"0" * LIMIT)
-    page = context.new_page()
-    login(page, url, *OFFICER)
-    page.goto(f"{url}/items/1")
+    page = open_as(context, url, OFFICER, "/items/1")
     field = page.locator("#field-document_file")
     field.locator("input[type=file]").set_input_files(str(big))
     assert field.locator(".error").inner_text() == \

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import test_browser
-from browser_support import login, serve
+from browser_support import open_as, serve
 from test_browser import OFFICER, OTHER_OFFICER, build_app, dispose
 
 from tracker.agencies import AgencyDirectory
@@ -74,9 +74,7 @@ def test_due_soon_is_badged_counted_and_filtered(context, problems, live):
     hạn"), the counts say "Sắp đến hạn: 1" beside "Trễ hạn: 4"; ticking the filter keeps
     that item only, and the print view of the filtered list prints it alone."""
     _, url = live
-    page = context.new_page()
-    login(page, url, *OFFICER)
-    page.goto(f"{url}/plans/1")
+    page = open_as(context, url, OFFICER, "/plans/1")
     assert row_of(page, DUE_SOON_TITLE).locator(".badge.due-soon").inner_text() == "Sắp đến hạn"
     assert page.locator(".badge.due-soon").count() == 1
     assert page.locator(".counts li.overdue").inner_text() == "Trễ hạn: 4"
@@ -110,9 +108,7 @@ def test_due_soon_is_badged_counted_and_filtered(context, problems, live):
 
 def test_due_soon_on_my_items_and_the_consolidated_list(context, problems, live):
     _, url = live
-    page = context.new_page()
-    login(page, url, *OFFICER)
-    page.goto(f"{url}/plans/mine")
+    page = open_as(context, url, OFFICER, "/plans/mine")
     with page.expect_navigation():
         page.get_by_role("link", name="Chỉ đề án sắp đến hạn").click()
     assert page.locator("table.items tbody tr").count() == 1
@@ -130,9 +126,7 @@ def test_coordinating_officer_finds_the_item_and_adds_a_note(context, problems, 
     hợp", beside the one it leads (unmarked); the item page says "Góp ý / ghi chú", has no
     status to choose, and "Thêm ghi chú" posts the note into the history. No script error."""
     app, url = live
-    page = context.new_page()
-    login(page, url, *OTHER_OFFICER)
-    page.goto(f"{url}/plans/mine")
+    page = open_as(context, url, OTHER_OFFICER, "/plans/mine")
     coordinated = row_of(page, DUE_SOON_TITLE)
     assert coordinated.locator(".badge.coordinating").inner_text() == "Phối hợp"
     led = row_of(page, "Đề án của Sở Tài chính")

@@ -13,7 +13,7 @@ import re
 
 import pytest
 import test_browser
-from browser_support import login, serve
+from browser_support import login, open_as, serve
 from playwright.sync_api import expect
 from test_browser import MANAGER, OFFICER, build_app, dispose
 
@@ -45,9 +45,7 @@ def test_the_status_form_shows_every_error_at_once_read_with_its_input(context, 
     both errors, the fields stay shown, and each error is the accessible description of its
     input (aria-describedby), after its hint."""
     _app, url = live
-    page = context.new_page()
-    login(page, url, *OFFICER)
-    page.goto(f"{url}/items/1")
+    page = open_as(context, url, OFFICER, "/items/1")
     form = page.locator("form.status-form")
     form.locator("select[name=status]").select_option("submitted")
     form.locator("input[name=document_date]").fill("31/2/2020")
@@ -81,9 +79,7 @@ def test_filters_start_at_all(context, problems, live):
 
 def test_a_new_list_says_it_is_empty_and_offers_adding_and_importing(context, problems, live):
     _app, url = live
-    page = context.new_page()
-    login(page, url, *MANAGER)
-    page.goto(f"{url}/plans/new")
+    page = open_as(context, url, MANAGER, "/plans/new")
     page.locator("textarea[name=title]").fill("Danh mục đề án năm 2021")
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
@@ -112,9 +108,7 @@ def test_the_import_preview_counts_only_rows_that_will_be_saved(context, problem
     """Three rows, one with an impossible period: the preview does not say "3 items will be
     saved" (none will); it counts the row with errors and the others."""
     _app, url = live
-    page = context.new_page()
-    login(page, url, *MANAGER)
-    page.goto(f"{url}/plans/1/import")
+    page = open_as(context, url, MANAGER, "/plans/1/import")
     page.locator("textarea[name=pasted]").fill(
         "Tên đề án\tCơ quan chủ trì\tThời gian trình\n"
         "Đề án tốt\tSở Công Thương\tQuý I/2021\n"
@@ -131,9 +125,7 @@ def test_the_import_preview_counts_only_rows_that_will_be_saved(context, problem
 
 def test_the_print_view_has_a_print_button_hidden_in_print(context, problems, live):
     _app, url = live
-    page = context.new_page()
-    login(page, url, *MANAGER)
-    page.goto(f"{url}/plans/1/appendix")
+    page = open_as(context, url, MANAGER, "/plans/1/appendix")
     button = page.get_by_role("button", name="In", exact=True)
     expect(button).to_be_visible()
     page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
@@ -153,9 +145,7 @@ def test_the_pdf_button_says_it_is_working_until_the_file_arrives(context, probl
     PDF…" and is disabled; the file arrives as a download named "…-tien-do.pdf", the button
     comes back, and the page stays."""
     _app, url = live
-    page = context.new_page()
-    login(page, url, *MANAGER)
-    page.goto(f"{url}/plans/1")
+    page = open_as(context, url, MANAGER, "/plans/1")
     panel = page.locator("details.downloads")
     panel.locator("summary").click()
     panel.locator("input[name=progress]").check()
@@ -188,9 +178,7 @@ def test_the_pdf_button_says_it_is_working_until_the_file_arrives(context, probl
 def test_a_pdf_the_server_cannot_make_is_explained_beside_the_buttons(context, problems, live):
     app, url = live
     app.config["CHROMIUM_PATH"] = "/nonexistent/chromium"
-    page = context.new_page()
-    login(page, url, *ADMIN)
-    page.goto(f"{url}/consolidated")
+    page = open_as(context, url, ADMIN, "/consolidated")
     options = page.locator("form.appendix-options")
     button = options.locator("button[data-busy-label]")
     button.click()
@@ -213,9 +201,7 @@ def test_a_large_pdf_button_leads_to_its_waiting_page_and_then_the_file(context,
 
     app, url = live
     app.config["TRACKER_PDF_BACKGROUND_ROWS"] = 2
-    page = context.new_page()
-    login(page, url, *MANAGER)
-    page.goto(f"{url}/plans/1")
+    page = open_as(context, url, MANAGER, "/plans/1")
     panel = page.locator("details.downloads")
     panel.locator("summary").click()
     with page.expect_navigation():
@@ -240,9 +226,7 @@ def test_the_consolidated_print_takes_the_typed_title_and_subtitle_with_a_gap(co
     view shows them, parted from each other and from the table by a visible gap (the line
     under the title used to overlap it). Left as they are: the usual title, the same gap."""
     _app, url = live
-    page = context.new_page()
-    login(page, url, *ADMIN)
-    page.goto(f"{url}/consolidated")
+    page = open_as(context, url, ADMIN, "/consolidated")
     options = page.locator("form.appendix-options")
     title = options.get_by_label("Tên danh mục", exact=True)
     expect(title).to_have_value("Danh mục đề án, văn bản trình Ủy ban nhân dân tỉnh")

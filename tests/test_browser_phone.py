@@ -14,7 +14,7 @@ import re
 
 import pytest
 import test_browser
-from browser_support import PageProblems, login, serve
+from browser_support import PageProblems, login, open_as, serve
 from flask import url_for
 from test_browser import MANAGER, OFFICER, OTHER_OFFICER, TIMEOUT_MS, build_app, dispose
 
@@ -304,9 +304,7 @@ def test_officer_records_submitted_in_three_taps(browser, tmp_path, phone):
             problems = PageProblems()
             problems.watch(context)
             try:
-                page = context.new_page()
-                login(page, url, *OFFICER)
-                page.goto(f"{url}/items/1")
+                page = open_as(context, url, OFFICER, "/items/1")
                 taps = 0
 
                 def tap(locator):

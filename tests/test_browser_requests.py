@@ -8,7 +8,7 @@ Content-Security-Policy violation on any page.
 from __future__ import annotations
 
 import test_browser
-from browser_support import login
+from browser_support import login, open_as, submit_status
 from test_browser import MANAGER, OFFICER, column
 
 browser = test_browser.browser
@@ -23,9 +23,7 @@ def test_a_request_is_seen_on_the_lists_and_decided_with_its_letter(context, pro
     filter finds it; the manager follows the count on his home page to the filtered
     consolidated list, approves with the UBND's letter, and the report prints the decision
     with the letter."""
-    officer = context.new_page()
-    login(officer, live_url, *OFFICER)
-    officer.goto(f"{live_url}/items/2")
+    officer = open_as(context, live_url, OFFICER, "/items/2")
     form = officer.locator("form.status-form")
     form.locator("select[name=status]").select_option("postponed")
     form.locator("input[name=new_period]").fill("Quý I/2021")
@@ -45,9 +43,7 @@ def test_a_request_is_seen_on_the_lists_and_decided_with_its_letter(context, pro
     manager_context = context.browser.new_context(locale="vi-VN")
     problems.watch(manager_context)
     try:
-        manager = manager_context.new_page()
-        login(manager, live_url, *MANAGER)
-        manager.goto(f"{live_url}/plans/")
+        manager = open_as(manager_context, live_url, MANAGER, "/plans/")
         link = manager.locator("a.waiting-decisions")
         assert link.inner_text().strip() == "1 đề nghị chờ duyệt"
         with manager.expect_navigation():
@@ -82,13 +78,7 @@ def test_a_request_is_seen_on_the_lists_and_decided_with_its_letter(context, pro
 def test_a_future_document_date_is_refused_in_the_browser(context, problems, live_url):
     officer = context.new_page()
     login(officer, live_url, *OFFICER)
-    officer.goto(f"{live_url}/items/1")
-    form = officer.locator("form.status-form")
-    form.locator("select[name=status]").select_option("submitted")
-    form.locator("input[name=document_ref]").fill("45/TTr-SCT")
-    form.locator("input[name=document_date]").fill("1/1/2199")
-    with officer.expect_navigation():
-        form.locator("button[type=submit]").click()
+    submit_status(officer, live_url, 1, "submitted", document_ref="45/TTr-SCT", document_date="1/1/2199")
     assert "Ngày văn bản không được sau hôm nay" in \
         officer.locator("#field-document_date .error").inner_text()
     # The refused form comes back as a 400, which Chromium logs; nothing else may be wrong.
@@ -100,9 +90,7 @@ def test_a_withdrawal_waits_is_decided_and_can_be_reversed(context, problems, li
     """The officer asks to withdraw item 3 in the words of a request; the item stays listed,
     badged; the manager approves, the report prints the withdrawal with its reason; the
     manager puts it back and the history reads request → decision → reversal."""
-    officer = context.new_page()
-    login(officer, live_url, *OFFICER)
-    officer.goto(f"{live_url}/items/3")
+    officer = open_as(context, live_url, OFFICER, "/items/3")
     form = officer.locator("form.status-form")
     choice = form.locator("select[name=status] option[value=withdrawn]")
     assert choice.inner_text() == "Xin rút khỏi danh mục (lãnh đạo quyết định)"
@@ -117,9 +105,7 @@ def test_a_withdrawal_waits_is_decided_and_can_be_reversed(context, problems, li
     manager_context = context.browser.new_context(locale="vi-VN")
     problems.watch(manager_context)
     try:
-        manager = manager_context.new_page()
-        login(manager, live_url, *MANAGER)
-        manager.goto(f"{live_url}/items/3")
+        manager = open_as(manager_context, live_url, MANAGER, "/items/3")
         decision = manager.locator("#decision")
         assert decision.locator("h2").inner_text() == "Đề nghị rút khỏi danh mục"
         with manager.expect_navigation():
