@@ -78,6 +78,8 @@ def describe(violation) -> str:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("role", list(ROLES))
 def test_no_serious_violation_on_any_page(browser, live, axe_script, role, language):
+    """Every page, for each role and language, desktop and phone, has its lang set and no
+    serious or critical axe violation."""
     app, url = live
     state = signed_in(browser, url, role, language)
     failures = []

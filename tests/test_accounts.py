@@ -33,6 +33,8 @@ def link_path(message: OutboxMessage) -> str:
     ("Đêm-trăng-sáng-2026", "binh@x.vn", "Lê Bình", True),
 ])
 def test_password_rules(password, email, name, ok):
+    """A password is refused under 10 characters or when built on the user's name or e-mail's
+    local part (parts too short aside)."""
     assert (password_problems(password, email, name) == []) is ok
 
 
@@ -57,6 +59,8 @@ def test_forgot_password_does_not_reveal_accounts(client, make_user, seed_plan):
 
 
 def test_reset_link_works_once_and_ends_other_sessions(app, client, make_user, seed_plan):
+    """A reset link refuses a weak password, signs the user in, ends his other sessions and
+    cannot be used twice."""
     user = make_user("officer")
     other_device = app.test_client()
     other_device.post("/login", data={"email": user.email, "password": "mat-khau-thu-nghiem"})
@@ -77,6 +81,7 @@ def test_reset_link_works_once_and_ends_other_sessions(app, client, make_user, s
 
 
 def test_expired_and_forged_links_are_refused(app, client, make_user, seed_plan, monkeypatch):
+    """A reset link is refused after it expires, when tampered with, or when used as an invitation link."""
     user = make_user("officer")
     client.post("/password/forgot", data={"email": user.email})
     path = link_path(last_message("password_reset"))
@@ -94,6 +99,7 @@ def test_expired_and_forged_links_are_refused(app, client, make_user, seed_plan,
 
 
 def test_a_newer_password_voids_older_links(client, make_user, seed_plan):
+    """Setting a password through the newest reset link voids the older links."""
     user = make_user("officer")
     client.post("/password/forgot", data={"email": user.email})
     first = link_path(last_message("password_reset"))
@@ -105,6 +111,8 @@ def test_a_newer_password_voids_older_links(client, make_user, seed_plan):
 
 
 def test_changing_password_ends_other_sessions_only(app, client, auth, make_user, seed_plan):
+    """Changing the password needs the current one and a matching confirmation; it ends the
+    other sessions, not this one."""
     user = make_user("officer")
     other_device = app.test_client()
     other_device.post("/login", data={"email": user.email, "password": "mat-khau-thu-nghiem"})
@@ -173,6 +181,8 @@ def test_reset_mail_reaches_a_real_smtp_server(client, make_user, seed_plan, smt
 
 
 def test_mail_server_refusals_are_recorded(client, make_user, seed_plan, smtp_server):
+    """A permanent refusal (550) fails the message and a temporary one (451) leaves it pending,
+    each with its error."""
     user = make_user("officer")
     smtp_server.refusals.append(550)
     client.post("/password/forgot", data={"email": user.email})

@@ -93,6 +93,7 @@ def test_journal_lines_are_labelled_and_names_left_alone(app):
 
 
 def test_outbox_errors_are_told_in_vietnamese(app):
+    """The outbox page tells each sending error in Vietnamese words, and nothing when there is none."""
     with app.test_request_context():
         assert [error_label(error) for error in ERRORS] == [
             "Chưa gửi: chưa cấu hình máy chủ thư.",

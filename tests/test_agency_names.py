@@ -46,12 +46,14 @@ DIFFERENT = [
 
 @pytest.mark.parametrize("names", SAME, ids=lambda names: names[0])
 def test_spellings_of_one_agency_share_a_key(names):
+    """Every spelling of one agency (abbreviated, cased, spaced, NFC or NFD) gives the same match key."""
     keys = {match_key(name) for name in names}
     keys |= {match_key(unicodedata.normalize("NFD", name)) for name in names}
     assert len(keys) == 1, keys
 
 
 def test_different_agencies_do_not_collide():
+    """Different agencies get different match keys."""
     keys = [match_key(name) for name in DIFFERENT]
     assert len(set(keys)) == len(keys)
     assert match_key("Sở Tài chính") != match_key("Sở Tư pháp")
@@ -60,6 +62,7 @@ def test_different_agencies_do_not_collide():
 
 
 def test_abbreviations_are_whole_words_only():
+    """Abbreviations expand only as whole words, and department ones only after "Sở"."""
     # "ct" inside a word, or a department abbreviation not after "Sở", stays as written.
     assert match_key("Công ty CTCP") == "cong ty ctcp"
     assert match_key("Phòng TC") == "phong tc"
@@ -73,6 +76,7 @@ def directory(*names: str) -> AgencyDirectory:
 
 
 def test_directory_finds_by_exact_name_first_then_by_meaning():
+    """The directory finds an agency by its exact name (case and spaces aside), then by its match key."""
     agencies = directory("Sở Kế hoạch và Đầu tư", "Sở Tài chính", "UBND tỉnh", "Sở TC cũ")
     assert agencies.find("  sở kế hoạch  và đầu tư ").name == "Sở Kế hoạch và Đầu tư"
     assert agencies.find("Sở KH&ĐT").name == "Sở Kế hoạch và Đầu tư"
@@ -82,12 +86,15 @@ def test_directory_finds_by_exact_name_first_then_by_meaning():
 
 
 def test_directory_names_unknown_ones_once_in_order():
+    """The directory lists the unknown agency names once each, in the order first met, skipping blanks."""
     agencies = directory("Sở Công Thương", "Sở Tài chính")
     names = ["Sở CT", "Sở Nội vụ", "", "Sở Tài chính", "sở nội vụ", "Sở NV", "UBND huyện A"]
     assert agencies.unknown_names(names) == ["Sở Nội vụ", "UBND huyện A"]
 
 
 def test_directory_suggests_the_closest_agencies():
+    """The directory suggests the closest agencies first, none for an unrelated name, and at
+    most the limit."""
     agencies = directory("Sở Công Thương", "Sở Tài chính", "Sở Tư pháp", "Sở Y tế",
                          "Văn phòng UBND tỉnh")
     assert [a.name for a in agencies.suggestions("Sở Công Thương tỉnh Trà Vinh")][0] == \
@@ -99,6 +106,7 @@ def test_directory_suggests_the_closest_agencies():
 
 
 def test_mentioned_in_matches_full_names_and_abbreviations():
+    """Agencies named in a text, in full or abbreviated, are found in order; generic plurals name none."""
     agencies = directory("Sở Tài chính", "Sở Tư pháp", "Sở Nội vụ", "UBND tỉnh", "Sở Y tế")
     names = [a.name for a in agencies.mentioned_in("Sở TC, Sở Tư pháp và các đơn vị liên quan")]
     assert names == ["Sở Tài chính", "Sở Tư pháp"]

@@ -14,6 +14,7 @@ from tracker.appendix.table import (
 
 
 def test_progress_text_for_each_kind_of_status():
+    """The progress column says each status in words, with its document reference, note or pending request."""
     assert progress_text(item_snapshot(status="submitted",
                                   submission_ref="Tờ trình số 45/TTr-SCT ngày 20/9/2020")) == \
         "Đã trình (Tờ trình số 45/TTr-SCT ngày 20/9/2020)"
@@ -50,6 +51,8 @@ def test_progress_text_tells_a_request_from_a_decision():
 
 
 def test_remarks_say_late_first_then_notes():
+    """The remarks column says "Trễ hạn" with the deadline once it has passed, then the notes; a
+    submitted item is never late."""
     late = item_snapshot(notes="Đang chờ số liệu")
     assert remarks_text(late, date(2020, 10, 1)) == "Trễ hạn (hạn 30/9/2020)\nĐang chờ số liệu"
     assert remarks_text(late, date(2020, 9, 30)) == "Đang chờ số liệu"

@@ -46,6 +46,7 @@ def manager(client, auth, make_user, seed_plan):
 
 
 def test_plan_downloads_in_every_format_carry_the_seed_rows(client, manager, seed_plan):
+    """A plan's CSV (UTF-8 with BOM, as an attachment), Excel and Word downloads carry its title and rows."""
     expected = [tuple(row) for row in SEED_ROWS]
     response = client.get(f"/plans/{seed_plan.id}/appendix.csv")
     assert response.status_code == 200
@@ -74,11 +75,13 @@ def test_plan_downloads_in_every_format_carry_the_seed_rows(client, manager, see
 
 
 def test_unknown_format_is_404(client, manager, seed_plan):
+    """An appendix in an unknown format is a 404, for a plan and for the consolidated list."""
     assert client.get(f"/plans/{seed_plan.id}/appendix.exe").status_code == 404
     assert client.get("/consolidated/appendix.odt").status_code == 404
 
 
 def test_filtered_download_has_only_matching_rows_and_says_so(client, manager, seed_plan):
+    """A filtered appendix holds only the matching rows, and its printed page names the filter."""
     response = client.get(f"/plans/{seed_plan.id}/appendix.csv?period=Quý IV/2020")
     lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert [line[1] for line in lines[1:]] == [SEED_ROWS[1][1]]
@@ -87,6 +90,8 @@ def test_filtered_download_has_only_matching_rows_and_says_so(client, manager, s
 
 
 def test_consolidated_list_groups_by_quarter_across_plans(client, auth, make_user, seed_plan):
+    """The consolidated list spans every plan and groups by quarter in order, or by lead agency,
+    with subtotals and a total."""
     make_plan(3, title="Danh mục của Sở Tài chính", owner="Sở Tài chính")
     auth.login(make_user("viewer", "Văn phòng UBND tỉnh"))
     page = client.get("/consolidated/appendix?group=quarter&numbering=per_group").get_data(as_text=True)
@@ -102,6 +107,8 @@ def test_consolidated_list_groups_by_quarter_across_plans(client, auth, make_use
 
 
 def test_consolidated_list_is_scoped_to_what_the_user_may_read(client, auth, make_user, seed_plan):
+    """The consolidated list shows only the items the user may read: none for an unrelated
+    agency's officer."""
     make_plan(2, title="Danh mục riêng của Sở Nội vụ", owner="Sở Nội vụ", )
     auth.login(make_user("officer", "Sở Y tế"))
     page = client.get("/consolidated/appendix").get_data(as_text=True)
@@ -111,6 +118,7 @@ def test_consolidated_list_is_scoped_to_what_the_user_may_read(client, auth, mak
 
 def test_consolidated_downloads_run_a_constant_number_of_queries(client, auth, make_user,
                                                                   count_queries):
+    """A consolidated download runs as many queries for 300 items as for 5."""
     auth.login(make_user("admin", "Văn phòng UBND tỉnh"))
     numbers = []
     for size in (5, 300):
@@ -174,6 +182,8 @@ def confirm(client, preview_url: str, **choices):
 
 @pytest.mark.parametrize("source", ["paste", "docx", "xlsx"])
 def test_the_seed_imported_from_each_source_gives_its_three_items(client, manager, source):
+    """Pasted, Word or Excel, the seed appendix previews without writing, then saves its three
+    items with the existing agencies."""
     data = {}
     if source == "paste":
         data["pasted"] = SEED_TEXT
@@ -198,6 +208,8 @@ def test_the_seed_imported_from_each_source_gives_its_three_items(client, manage
 
 
 def test_a_new_list_takes_its_title_and_attached_line_from_the_file(client, manager):
+    """A new list takes its title and "Kèm theo" line from the file; a pasted table with no
+    title line is refused."""
     response = start_import(client, title="", upload=(io.BytesIO(seed_docx()), "phu-luc.docx"))
     assert response.status_code == 302, response.get_data(as_text=True)
     response = confirm(client, response.location)
@@ -211,6 +223,8 @@ def test_a_new_list_takes_its_title_and_attached_line_from_the_file(client, mana
 
 
 def test_unknown_agency_must_be_created_or_mapped_before_saving(client, manager, seed_plan):
+    """An unknown lead agency must be created or mapped to an existing one before the import
+    saves anything."""
     pasted = ("Tên đề án\tCơ quan chủ trì\tThời gian trình\n"
               "Đề án A\tSở CT\tQuý I/2021\n"
               "Đề án B\tBan Quản lý Khu kinh tế\tQuý II/2021\n"
@@ -235,6 +249,7 @@ def test_unknown_agency_must_be_created_or_mapped_before_saving(client, manager,
 
 
 def test_a_row_with_an_error_blocks_the_whole_import(client, manager, seed_plan):
+    """One row with an error ("Quý V") blocks the whole import: nothing is saved."""
     pasted = ("Tên đề án\tCơ quan chủ trì\tThời gian trình\n"
               "Đề án tốt\tSở Công Thương\tQuý I/2021\n"
               "Đề án xấu\tSở Công Thương\tQuý V/2021\n")
@@ -256,6 +271,8 @@ def test_a_row_with_an_error_blocks_the_whole_import(client, manager, seed_plan)
     ("anh.png", b"\x89PNG\r\n\x1a\n", ""),
 ])
 def test_malformed_files_get_a_message_and_write_nothing(client, manager, name, content, message):
+    """A file that is not a readable appendix (wrong encoding, old .doc, broken zip, image) gets
+    a message; nothing is written."""
     before = counts()
     response = start_import(client, upload=(io.BytesIO(content), name))
     page = response.get_data(as_text=True)
@@ -267,6 +284,7 @@ def test_malformed_files_get_a_message_and_write_nothing(client, manager, name, 
 
 
 def test_a_zip_bomb_is_refused_without_being_inflated(client, manager, tmp_path):
+    """A .docx that inflates to 200 MB is refused without being inflated, and nothing is written."""
     bomb = tmp_path / "bomb.docx"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
@@ -282,6 +300,7 @@ def test_a_zip_bomb_is_refused_without_being_inflated(client, manager, tmp_path)
 
 
 def test_an_upload_over_the_limit_is_refused_with_413(client, manager):
+    """An upload over the size limit is refused with 413 and "quá lớn"; nothing is written."""
     before = counts()
     response = start_import(client, upload=(io.BytesIO(b"x" * (50 * 1024 * 1024)), "big.csv"))
     assert response.status_code == 413
@@ -290,6 +309,7 @@ def test_an_upload_over_the_limit_is_refused_with_413(client, manager):
 
 
 def test_someone_elses_draft_is_not_found(client, auth, manager, make_user, seed_plan):
+    """Another user's import draft is a 404, to see and to confirm."""
     response = client.post(f"/plans/{seed_plan.id}/import", data={"pasted": SEED_TEXT},
                            content_type="multipart/form-data")
     preview = response.location
@@ -301,6 +321,8 @@ def test_someone_elses_draft_is_not_found(client, auth, manager, make_user, seed
 
 def test_rows_already_in_the_plan_or_twice_in_the_file_are_pointed_out(client, manager,
                                                                       seed_plan):
+    """Rows already in the plan or twice in the file are pointed out as warnings, which do not
+    block saving."""
     pasted = SEED_TEXT.rstrip("\n") + "\n4\tĐề án mới\tSở Công Thương\t\tQuý I/2021\tUBND tỉnh\n" \
         "5\tđề án  MỚI\tSở Công Thương\t\tQuý I/2021\tUBND tỉnh\n"
     response = client.post(f"/plans/{seed_plan.id}/import", data={"pasted": pasted},
@@ -314,6 +336,7 @@ def test_rows_already_in_the_plan_or_twice_in_the_file_are_pointed_out(client, m
 
 
 def test_cancel_deletes_the_draft_and_writes_nothing(client, manager, seed_plan):
+    """Cancelling an import deletes its draft and writes nothing."""
     response = client.post(f"/plans/{seed_plan.id}/import", data={"pasted": SEED_TEXT},
                            content_type="multipart/form-data")
     before = counts()
@@ -337,6 +360,7 @@ def test_a_preview_from_before_the_split_buttons_cannot_save_by_cancelling(clien
 
 
 def test_consolidated_excel_has_one_sheet_per_plan_when_asked(client, auth, make_user, seed_plan):
+    """The consolidated Excel file is one sheet, or one sheet per plan when asked."""
     make_plan(2, title="Danh mục của Sở Tài chính", owner="Sở Tài chính")
     auth.login(make_user("admin", "Văn phòng UBND tỉnh"))
     one = openpyxl.load_workbook(io.BytesIO(
@@ -353,6 +377,8 @@ def test_consolidated_excel_has_one_sheet_per_plan_when_asked(client, auth, make
 
 def test_hostile_text_is_escaped_in_the_preview_and_neutralised_in_exports(client, manager,
                                                                            seed_plan):
+    """Markup is escaped in the preview and the print view, and a formula is exported as text
+    (CSV and Excel)."""
     hostile = '=HYPERLINK("http://x","<script>alert(1)</script>")'
     pasted = ("Tên đề án\tCơ quan chủ trì\tThời gian trình\tGhi chú\n"
               f"{hostile}\tSở Công Thương\tQuý I/2021\t<img src=x onerror=alert(1)>\n")
@@ -379,6 +405,8 @@ def test_hostile_text_is_escaped_in_the_preview_and_neutralised_in_exports(clien
 ])
 def test_a_table_that_is_not_an_appendix_stays_on_the_upload_form(client, manager, seed_plan,
                                                                  pasted, message):
+    """A table that is not an appendix (missing columns, no rows) stays on the upload form with
+    an error; no draft."""
     before = counts()
     response = client.post(f"/plans/{seed_plan.id}/import", data={"pasted": pasted},
                            content_type="multipart/form-data")
@@ -390,6 +418,8 @@ def test_a_table_that_is_not_an_appendix_stays_on_the_upload_form(client, manage
 
 
 def test_the_user_picks_another_table_of_a_word_file(client, manager, seed_plan):
+    """In a Word file with several tables the first appendix is chosen; the user may pick
+    another, and a wrong one cannot be saved."""
     response = client.post(f"/plans/{seed_plan.id}/import", content_type="multipart/form-data",
                            data={"upload": (io.BytesIO(seed_docx(contacts_first=True)),
                                                "hai-bang.docx")})
@@ -408,6 +438,8 @@ def test_the_user_picks_another_table_of_a_word_file(client, manager, seed_plan)
 
 
 def test_the_appendix_label_is_printed_above_the_title_and_read_back(client, manager, seed_plan):
+    """The appendix label ("PHỤ LỤC II") is printed above the title in every format, and an
+    import reads it back."""
     owner = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Sở Công Thương"))
     response = client.post(f"/plans/{seed_plan.id}/edit", data={
         "title": seed_plan.title, "owner_agency_id": str(owner),
@@ -428,6 +460,8 @@ def test_the_appendix_label_is_printed_above_the_title_and_read_back(client, man
 
 
 def test_the_consolidated_list_of_one_department(client, auth, make_user, seed_plan):
+    """The consolidated list can be limited to one owner, which it names; an unreadable or junk
+    owner gives the whole list."""
     make_plan(2, title="Danh mục của Sở Tài chính", owner="Sở Tài chính")
     auth.login(make_user("viewer", "Văn phòng UBND tỉnh"))
     finance = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Sở Tài chính"))

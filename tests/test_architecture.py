@@ -187,3 +187,15 @@ def test_the_checks_see_what_they_look_for():
     assert not is_blueprint_and_its_routes(["tracker.mailer", "tracker.notify.sender"])
     assert "flask" in imports_of("tracker.web")[1]
     assert "tracker.models.user" in loaded_by("tracker.models")
+
+
+def test_every_test_states_its_rule_in_a_docstring():
+    """Every test function under tests/test_*.py opens with a docstring stating the rule it
+    checks, so a failure says what the product must do."""
+    missing = []
+    for path in sorted(Path(__file__).parent.glob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        missing += [f"{path.name}:{node.lineno} {node.name}" for node in ast.walk(tree)
+                    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                    and node.name.startswith("test_") and not ast.get_docstring(node)]
+    assert missing == []

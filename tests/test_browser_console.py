@@ -44,6 +44,8 @@ def own_status_message(problem: str, status: int, page_url: str) -> bool:
 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_no_page_logs_a_script_error(browser, live, role):
+    """No page logs a script error, uncaught exception or CSP violation for any role, beyond an
+    error page's own status."""
     app, url = live
     context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 800})
     context.set_default_timeout(TIMEOUT_MS)

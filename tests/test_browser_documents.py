@@ -34,6 +34,8 @@ def live(tmp_path):
 
 def test_officer_posts_submitted_with_the_pdf_and_downloads_it(context, problems, live,
                                                                tmp_path):
+    """An officer posts "Đã trình" with the Tờ trình PDF; the journal links it and downloads the
+    same bytes under its name."""
     app, url = live
     upload = tmp_path / NAME
     upload.write_bytes(PDF)

@@ -107,6 +107,8 @@ def test_due_soon_is_badged_counted_and_filtered(context, problems, live):
 
 
 def test_due_soon_on_my_items_and_the_consolidated_list(context, problems, live):
+    """The link "Chỉ đề án sắp đến hạn" on my items, and the due-soon filter of the consolidated
+    list, show the one item due soon."""
     _, url = live
     page = open_as(context, url, OFFICER, "/plans/mine")
     with page.expect_navigation():

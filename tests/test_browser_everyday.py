@@ -65,6 +65,7 @@ def test_the_status_form_shows_every_error_at_once_read_with_its_input(context, 
 
 
 def test_filters_start_at_all(context, problems, live):
+    """Every filter of a plan page and of the consolidated list starts at "Tất cả"."""
     _app, url = live
     page = context.new_page()
     login(page, url, *ADMIN)
@@ -78,6 +79,8 @@ def test_filters_start_at_all(context, problems, live):
 
 
 def test_a_new_list_says_it_is_empty_and_offers_adding_and_importing(context, problems, live):
+    """A new list says "Chưa có đề án nào" and offers adding and importing as primary buttons,
+    with no filters, table or print link."""
     _app, url = live
     page = open_as(context, url, MANAGER, "/plans/new")
     page.locator("textarea[name=title]").fill("Danh mục đề án năm 2021")
@@ -124,6 +127,7 @@ def test_the_import_preview_counts_only_rows_that_will_be_saved(context, problem
 
 
 def test_the_print_view_has_a_print_button_hidden_in_print(context, problems, live):
+    """The print view has an "In" button that prints the page and is hidden on paper."""
     _app, url = live
     page = open_as(context, url, MANAGER, "/plans/1/appendix")
     button = page.get_by_role("button", name="In", exact=True)
@@ -176,6 +180,8 @@ def test_the_pdf_button_says_it_is_working_until_the_file_arrives(context, probl
 
 
 def test_a_pdf_the_server_cannot_make_is_explained_beside_the_buttons(context, problems, live):
+    """A PDF the server cannot make (no Chromium) is explained beside the buttons, which stay
+    usable, on the same page."""
     app, url = live
     app.config["CHROMIUM_PATH"] = "/nonexistent/chromium"
     page = open_as(context, url, ADMIN, "/consolidated")

@@ -76,6 +76,7 @@ def test_a_request_is_seen_on_the_lists_and_decided_with_its_letter(context, pro
 
 
 def test_a_future_document_date_is_refused_in_the_browser(context, problems, live_url):
+    """A document date after today is refused with "Ngày văn bản không được sau hôm nay" under the field."""
     officer = context.new_page()
     login(officer, live_url, *OFFICER)
     submit_status(officer, live_url, 1, "submitted", document_ref="45/TTr-SCT", document_date="1/1/2199")

@@ -85,6 +85,7 @@ def test_coordinating_officer_gets_a_note_form_in_its_own_words(client, auth, ma
 
 
 def test_lead_officer_keeps_the_update_form(client, auth, make_user, coordinated_item):
+    """The lead agency's officer gets the status update form on a coordinated item, not the comment form."""
     auth.login(make_user("officer", "Sở Công Thương"))
     page = text(client.get(f"/items/{coordinated_item}"))
     assert "<h2>Cập nhật tình hình</h2>" in page and 'name="status"' in page

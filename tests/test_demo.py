@@ -63,6 +63,7 @@ def test_seed_demo_today_relative_loads_once(app, runner):
 
 
 def test_the_plain_demo_is_the_seed_report_only(app, runner):
+    """`flask seed-demo` with no option loads the seed report's plan only."""
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert db.session.scalars(sa.select(Plan.title)).all() == [
         "DANH MỤC ĐỀ ÁN, VĂN BẢN TRÌNH UBND TỈNH, CHỦ TỊCH UBND TỈNH 6 THÁNG CUỐI NĂM 2020"]

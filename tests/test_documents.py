@@ -77,6 +77,7 @@ def test_a_web_page_named_pdf_is_refused_in_vietnamese():
     (b"\x00\x01\x02\xfe\xff" * 20, "anh.png", "một loại tệp khác"),
 ], ids=["pdf-as-docx", "png-as-pdf", "docx-as-jpg", "text-as-pdf", "zip-as-docx", "binary-as-png"])
 def test_a_name_that_does_not_match_the_content_is_refused(data, name, found):
+    """A file whose extension does not match its content is refused, naming what the content is."""
     assert f"nội dung là {found}" in refused(data, name)
 
 
@@ -86,11 +87,14 @@ def test_a_name_that_does_not_match_the_content_is_refused(data, name, found):
     b"hello <script>alert(1)</script>",
 ], ids=["svg", "html", "script"])
 def test_markup_is_recognised_as_a_web_page(payload):
+    """SVG, HTML and script markup are recognised as a web page and refused as "trang web (HTML)"."""
     assert sniff(payload) == "html"
     assert "trang web (HTML)" in refused(payload, "")
 
 
 def test_without_an_extension_the_content_decides_and_names_the_download():
+    """A file without an extension takes its kind from its content, which gives the download
+    name's extension."""
     document = check_document(PDF, "Tờ trình")
     assert (document.kind, document.name) == ("pdf", "Tờ trình.pdf")
     assert check_document(PNG, "").name == "van-ban.png"
@@ -98,22 +102,27 @@ def test_without_an_extension_the_content_decides_and_names_the_download():
 
 @pytest.mark.parametrize("name", ["chuong-trinh.exe", "to-trinh.html", "bang.xlsx", "a.pdf.js"])
 def test_other_extensions_are_refused_even_with_a_pdf_inside(name):
+    """Any extension but PDF, Word .docx, PNG and JPEG is refused, even with a PDF inside,
+    saying what is taken."""
     assert refused(PDF, name) == (f"Không đính kèm được tệp “{name}”: chỉ nhận tệp PDF, Word "
                                   f"(.docx), PNG và JPEG.")
 
 
 def test_old_word_files_and_password_protected_ones_are_refused():
+    """Old Word .doc files and password-protected ones (OLE containers) are refused, saying why."""
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100
     for data, name in ((ole, "to-trinh.doc"), (ole, "to-trinh.docx"), (HTML, "to-trinh.doc")):
         assert "định dạng Word cũ (.doc) hoặc có mật khẩu" in refused(data, name)
 
 
 def test_a_macro_enabled_word_file_is_refused():
+    """A Word file that holds macros is refused as "có chứa macro"."""
     data = word_file({"word/vbaProject.bin": b"\x00" * 10})
     assert "có chứa macro" in refused(data, "to-trinh.docx")
 
 
 def test_a_broken_zip_named_docx_is_refused_as_damaged():
+    """A truncated .docx is refused as damaged or not a real Word file."""
     data = word_file()[:-30]
     assert "bị hỏng hoặc không phải tệp Word (.docx) thật" in refused(data, "to-trinh.docx")
 
@@ -133,11 +142,13 @@ def test_a_zip_bomb_is_refused_by_the_imports_checks_without_being_inflated():
 
 
 def test_an_empty_file_is_refused():
+    """An empty file is refused, asking for the right file."""
     assert refused(b"", "to-trinh.pdf") == ("Tệp “to-trinh.pdf” trống. Hãy chọn đúng tệp văn bản "
                                             "rồi thử lại.")
 
 
 def test_the_size_limit_counts_bytes_and_says_both_sizes():
+    """A file of exactly the limit is taken; a larger one is refused, giving its size and the limit."""
     limit = 2 * 1024 * 1024
     data = PDF + b"0" * (limit - len(PDF))
     assert check_document(data, "vua-du.pdf", limit).size == limit
@@ -146,6 +157,7 @@ def test_the_size_limit_counts_bytes_and_says_both_sizes():
 
 
 def test_the_size_is_checked_before_the_content():
+    """A file over the limit is refused for its size before its content is looked at."""
     assert "vượt mức tối đa" in refused(HTML * 100, "x.pdf", max_bytes=100)
 
 
@@ -159,6 +171,8 @@ def test_the_size_is_checked_before_the_content():
     ("", ""),
 ])
 def test_the_users_file_name_is_cleaned_for_the_download(raw, clean):
+    """The user's file name loses its folders, control characters and markup, is NFC and at most
+    200 characters."""
     assert clean_filename(raw) == clean
 
 
@@ -167,12 +181,14 @@ def test_the_users_file_name_is_cleaned_for_the_download(raw, clean):
     (20 * 1024 * 1024, "20 MB"),
 ])
 def test_sizes_are_written_the_vietnamese_way(size, text):
+    """File sizes are written in B, KB or MB with a decimal comma, the Vietnamese way."""
     assert format_size(size) == text
 
 
 # --- the folder ----------------------------------------------------------------------------
 
 def test_a_stored_file_gets_a_generated_name_never_the_users(tmp_path):
+    """A stored file gets a random name with its kind's extension, never the user's name."""
     document = check_document(PDF, "../../Tờ trình.pdf")
     names = {DocumentStore.new_name(document) for _ in range(50)}
     assert len(names) == 50
@@ -184,11 +200,13 @@ def test_a_stored_file_gets_a_generated_name_never_the_users(tmp_path):
 @pytest.mark.parametrize("name", ["../x.pdf", "/etc/passwd", "Tờ trình.pdf", "A" * 32 + ".pdf",
                                   "0" * 32 + ".html", "0" * 32 + ".pdf/../x", ""])
 def test_only_generated_names_reach_the_folder(tmp_path, name):
+    """The document folder accepts only generated names: no path, user's name or other extension."""
     with pytest.raises(ValueError):
         DocumentStore(tmp_path).path(name)
 
 
 def test_the_file_is_kept_when_the_block_succeeds(tmp_path):
+    """A file written for a block that succeeds stays in the folder under its generated name."""
     store = DocumentStore(tmp_path / "documents")
     name = DocumentStore.new_name(check_document(PDF, "a.pdf"))
     with store.written(name, PDF) as path:
@@ -207,6 +225,7 @@ def test_the_file_is_removed_when_the_block_fails(tmp_path):
 
 
 def test_a_write_that_fails_leaves_nothing_and_runs_no_block(tmp_path, monkeypatch):
+    """A write that fails (disk full) leaves no file and does not run the block."""
     store = DocumentStore(tmp_path)
     name = DocumentStore.new_name(check_document(PDF, "a.pdf"))
     monkeypatch.setattr(os, "replace", lambda *args: (_ for _ in ()).throw(OSError("disk full")))

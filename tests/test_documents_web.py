@@ -111,6 +111,7 @@ def test_others_get_403_or_404(client, auth, make_user, submitted):
 
 
 def test_a_web_page_named_pdf_is_refused_and_nothing_is_written(app, client, auth, officer):
+    """A web page named .pdf is refused on the update form; no row, no file, and the status is unchanged."""
     auth.login(officer)
     before = counts()
     response = post(client, "/items/1/status", SUBMITTED, (HTML, "to-trinh.pdf"))
@@ -202,6 +203,8 @@ def test_a_failed_commit_removes_the_file_again(app, client, auth, officer, monk
 
 
 def test_a_folder_that_cannot_take_the_file_saves_nothing(app, client, auth, officer, tmp_path):
+    """When the document folder cannot be written the update is refused ("Máy chủ không lưu được
+    tệp"); nothing is saved."""
     (tmp_path / "not-a-folder").write_text("x")
     app.config["TRACKER_DOCUMENT_FOLDER"] = str(tmp_path / "not-a-folder" / "documents")
     auth.login(officer)
@@ -214,6 +217,7 @@ def test_a_folder_that_cannot_take_the_file_saves_nothing(app, client, auth, off
 
 
 def test_a_postponement_decision_carries_its_letter(app, client, auth, officer, manager):
+    """A manager's postponement decision may attach the letter, journaled with it and downloadable as sent."""
     auth.login(officer)
     assert post(client, "/items/2/status", {"status": "postponed", "new_period": "Quý I/2021",
                                             "note": "Chờ hướng dẫn", "version": "1"}).status_code == 302
@@ -236,6 +240,7 @@ def test_a_postponement_decision_carries_its_letter(app, client, auth, officer, 
 
 
 def test_a_decision_with_a_fake_file_is_refused(app, client, auth, officer, manager):
+    """A decision whose file is a disguised web page is refused; nothing saved, the request still waits."""
     auth.login(officer)
     post(client, "/items/2/status", {"status": "postponed", "new_period": "Quý I/2021",
                                      "note": "Chờ hướng dẫn", "version": "1"})
@@ -251,6 +256,7 @@ def test_a_decision_with_a_fake_file_is_refused(app, client, auth, officer, mana
 
 
 def test_a_note_may_carry_a_word_file(app, client, auth, officer):
+    """A note alone may attach a Word file, downloaded with the Word media type."""
     auth.login(officer)
     data = word_file()
     assert post(client, "/items/1/status", {"note": "Dự thảo lần 2", "version": "1"},
@@ -263,6 +269,7 @@ def test_a_note_may_carry_a_word_file(app, client, auth, officer):
 
 
 def test_a_missing_file_is_a_404_that_says_so(app, client, submitted):
+    """A document whose file is gone from the server is a 404 that says so."""
     (folder(app) / submitted.stored_name).unlink()
     response = client.get(f"/items/1/documents/{submitted.id}")
     assert response.status_code == 404
@@ -271,6 +278,7 @@ def test_a_missing_file_is_a_404_that_says_so(app, client, submitted):
 
 def test_the_item_page_query_count_does_not_grow_with_documents(app, client, auth, officer,
                                                                  count_queries):
+    """The item page runs as many queries with four documents as with one."""
     auth.login(officer)
     counted = []
     for files in (1, 4):

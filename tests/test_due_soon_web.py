@@ -99,6 +99,7 @@ def test_the_filter_box_and_the_appendix_carry_due_soon(officer, dated):
 
 
 def test_item_page_badges_due_soon(officer, dated):
+    """The item page badges an item due soon, and not one whose deadline is far."""
     soon = db.session.scalar(sa.select(Item.id).where(Item.title == "Đề án sắp đến hạn"))
     far = db.session.scalar(sa.select(Item.id).where(Item.title == "Đề án còn xa"))
     assert BADGE in text(officer.get(f"/items/{soon}"))

@@ -23,6 +23,7 @@ from tracker.models import Agency
 
 
 def test_filter_selects_start_at_all(client, auth, make_user, seed_plan):
+    """Every filter select of a plan page and of the consolidated list offers "Tất cả" (no value) first."""
     auth.login(make_user("admin", "Văn phòng UBND tỉnh"))
     for url, names in (("/plans/1", ("lead", "period", "status", "level")),
                        ("/consolidated", ("owner", "lead", "period", "status", "level"))):
@@ -34,6 +35,8 @@ def test_filter_selects_start_at_all(client, auth, make_user, seed_plan):
 
 
 def test_an_empty_list_says_so_and_offers_adding_and_importing(client, auth, manager):
+    """A list with no item says "Chưa có đề án nào" and offers adding and importing, with no
+    filters, table or print link; a list filtered down to nothing is not empty."""
     auth.login(manager)
     owner = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Sở Công Thương"))
     response = client.post("/plans/new", data={"title": "Danh mục mới", "owner_agency_id": owner})
@@ -53,6 +56,8 @@ def test_an_empty_list_says_so_and_offers_adding_and_importing(client, auth, man
 
 
 def test_the_import_preview_counts_as_saved_only_what_will_be(client, auth, manager, seed_plan):
+    """The import preview promises no saving while a row has an error, and counts the rows that
+    will be saved when none has."""
     auth.login(manager)
     bad = ("Tên đề án\tCơ quan chủ trì\tThời gian trình\n"
            "Đề án tốt\tSở Công Thương\tQuý I/2021\n"
@@ -77,6 +82,7 @@ def test_the_import_preview_counts_as_saved_only_what_will_be(client, auth, mana
 
 def test_the_print_view_has_a_print_button_and_the_file_has_none(client, auth, manager, runner,
                                                                   tmp_path):
+    """The print view has a print button; the same page exported as a file has no button and no script."""
     auth.login(manager)
     page = text(client.get("/plans/1/appendix"))
     assert '<button type="button" class="print-button" hidden>In</button>' in page
@@ -90,6 +96,7 @@ def test_the_print_view_has_a_print_button_and_the_file_has_none(client, auth, m
 
 
 def test_the_pdf_button_carries_its_busy_words(client, auth, manager):
+    """The PDF button carries "Đang tạo PDF…" for while it works, beside a status line for screen readers."""
     auth.login(manager)
     page = text(client.get("/plans/1"))
     button = re.search(r'<button[^>]*formaction="/plans/1/appendix.pdf"[^>]*>PDF</button>', page,
@@ -119,6 +126,8 @@ def test_the_download_buttons_and_routes_follow_the_one_list_of_formats(client, 
 
 
 def test_file_names_say_whether_the_progress_columns_are_in(client, auth, manager):
+    """A download's file name ends in "-tien-do" when it has the progress columns; the
+    consolidated one is dated."""
     auth.login(manager)
 
     def saved_as(url: str) -> str:
@@ -137,6 +146,8 @@ def test_file_names_say_whether_the_progress_columns_are_in(client, auth, manage
 
 
 def test_a_long_name_keeps_its_progress_suffix():
+    """A long title is cut to 60 characters before the "-tien-do" suffix, which is kept; no
+    title gives "phu-luc"."""
     name = file_name("Danh mục " * 20, "pdf", with_status=True)
     assert name.endswith("-tien-do.pdf") and name.startswith("danh-muc-danh-muc")
     assert len(name) <= 60 + len("-tien-do.pdf")

@@ -78,6 +78,7 @@ def csv_records(data):
 
 
 def test_csv_has_bom_crlf_and_quotes_line_breaks():
+    """The CSV starts with a BOM, ends lines with CRLF and quotes the cells holding line breaks (bare LF)."""
     data = appendix_csv(plan_table())
     text = data.decode("utf-8-sig")
     assert text.startswith("STT,Tên đề án,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian trình,"
@@ -93,6 +94,7 @@ def test_csv_has_bom_crlf_and_quotes_line_breaks():
 
 
 def test_csv_lines_follow_the_table_with_headings_counts_and_total():
+    """The CSV lines are the table's header, group headings, rows, counts and total, with no title line."""
     table = plan_table()
     records = csv_records(appendix_csv(table))
     assert [[unneutralise(cell) for cell in record] for record in records] == \
@@ -104,6 +106,8 @@ def test_csv_lines_follow_the_table_with_headings_counts_and_total():
 
 
 def test_csv_neutralises_formulas_and_keeps_other_text_literally():
+    """The CSV prefixes a quote to cells that would start a formula and keeps other text, markup
+    included, as is."""
     records = csv_records(appendix_csv(plan_table(grouping=Grouping.NONE)))
     by_title = {record[1]: record for record in records[1:]}
     formula = by_title["'=1+1"]
@@ -114,6 +118,7 @@ def test_csv_neutralises_formulas_and_keeps_other_text_literally():
 
 
 def test_csv_of_an_ungrouped_table_has_no_heading_lines():
+    """The CSV of an ungrouped table without progress columns is the header and one 6-column line per item."""
     table = plan_table(grouping=Grouping.NONE, with_status=False)
     records = csv_records(appendix_csv(table))
     assert len(records) == 1 + len(ITEMS) and all(len(record) == 6 for record in records)
@@ -127,6 +132,8 @@ def sheet_values(ws):
 
 
 def test_xlsx_cells_are_the_table_as_strings():
+    """The Excel sheet holds the title lines then the table, texts as string cells (never
+    formulas), STT as numbers."""
     table = plan_table(title="=SUM(A1:A2) danh mục")
     workbook = load_workbook(io.BytesIO(appendix_xlsx(table)))
     assert workbook.sheetnames == ["Phụ lục"]
@@ -147,6 +154,8 @@ def test_xlsx_cells_are_the_table_as_strings():
 
 
 def test_xlsx_formatting_and_merged_lines():
+    """In Excel the title lines and group lines span the row, in Times New Roman, bold or
+    italic; body cells wrap, bordered."""
     table = plan_table()
     ws = load_workbook(io.BytesIO(appendix_xlsx(table)))["Phụ lục"]
     merged = {str(cell_range) for cell_range in ws.merged_cells.ranges}
@@ -173,6 +182,8 @@ def test_xlsx_formatting_and_merged_lines():
 
 
 def test_xlsx_print_set_up():
+    """The Excel sheet prints A4 landscape, one page wide, with the decree's margins, a repeated
+    header, page numbers after page 1."""
     table = plan_table()
     ws = load_workbook(io.BytesIO(appendix_xlsx(table)))["Phụ lục"]
     assert ws.freeze_panes == "A6"
@@ -191,6 +202,8 @@ def test_xlsx_print_set_up():
 
 
 def test_xlsx_without_attached_line_or_subtitle_moves_the_header_up():
+    """Without a "Kèm theo" line or subtitle, the Excel header row moves up, and its freeze and
+    print title too."""
     table = plan_table(grouping=Grouping.NONE, with_status=False, attached_to="", subtitle="")
     ws = load_workbook(io.BytesIO(appendix_xlsx(table))).active
     values = sheet_values(ws)
@@ -200,6 +213,8 @@ def test_xlsx_without_attached_line_or_subtitle_moves_the_header_up():
 
 
 def test_xlsx_sheet_per_group():
+    """Excel with a sheet per group gives each group its sheet, title and header; an ungrouped
+    table stays on one."""
     table = plan_table()
     workbook = load_workbook(io.BytesIO(appendix_xlsx(table, sheet_per_group=True)))
     assert workbook.sheetnames == ["QUÝ III-2020", "QUÝ IV-2020"]
@@ -215,6 +230,8 @@ def test_xlsx_sheet_per_group():
 
 
 def test_sheet_names_are_valid_and_unique():
+    """Sheet names lose the characters Excel forbids, keep to 31 characters, avoid "History" and
+    are unique regardless of case."""
     names = sheet_names(["QUÝ III/2020", "[Sở] *Công*: Thương?", "A" * 40, "a" * 40, "", "  ",
                          "'Trích'", "History", "Sở Kế hoạch và Đầu tư tỉnh Quảng Ninh"])
     assert names == ["QUÝ III-2020", "Sở Công Thương", "A" * 31, "a" * 27 + " (2)", "Phụ lục",
@@ -223,6 +240,7 @@ def test_sheet_names_are_valid_and_unique():
 
 
 def test_xlsx_and_docx_drop_characters_xml_cannot_carry():
+    """Excel and Word drop the control characters XML cannot carry and keep the rest of the text."""
     table = plan_table(grouping=Grouping.NONE,
                        items=[item_snapshot(title="Đề\x00 án\x07 A\x1b\ufffe", notes="x\x0by",
                                        status="submitted")])
@@ -242,6 +260,8 @@ def docx_lines(document):
 
 
 def test_docx_page_is_landscape_a4_with_the_decree_margins():
+    """The Word page is A4 landscape with the decree's margins, numbered from 1 at the top
+    centre but not on page 1."""
     section = Document(io.BytesIO(appendix_docx(plan_table()))).sections[0]
     assert section.orientation == WD_ORIENT.LANDSCAPE
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (297, 210)
@@ -259,6 +279,8 @@ def test_docx_page_is_landscape_a4_with_the_decree_margins():
 
 
 def test_docx_fonts_and_title_lines():
+    """The Word file is in Times New Roman 13, its title bold 14, the "Kèm theo" line italic 14,
+    the table 12 with grid lines."""
     table = plan_table()
     document = Document(io.BytesIO(appendix_docx(table)))
     defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault"))
@@ -283,6 +305,8 @@ def test_docx_fonts_and_title_lines():
 
 
 def test_docx_table_cells_rows_and_widths():
+    """The Word table repeats its header, never splits a row, spans headings and counts, and
+    fills the page width in proportion."""
     table = plan_table()
     document = Document(io.BytesIO(appendix_docx(table)))
     assert docx_lines(document) == layout(table)
@@ -313,6 +337,7 @@ def test_docx_table_cells_rows_and_widths():
 
 
 def test_docx_keeps_markup_literally_and_reads_crlf_as_line_break():
+    """Word keeps markup as literal text and reads CRLF and CR as line breaks."""
     table = plan_table(grouping=Grouping.NONE, with_status=False,
                        items=[ITEMS[1], item_snapshot(title="Dòng một\r\nDòng hai\rDòng ba\tcột")])
     lines = docx_lines(Document(io.BytesIO(appendix_docx(table))))
@@ -346,6 +371,7 @@ def tables(draw):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables())
 def test_random_texts_survive_every_format(table):
+    """Any texts survive CSV, Excel (one sheet or per group) and Word unchanged."""
     records = csv_records(appendix_csv(table))
     assert [[unneutralise(cell) for cell in record] for record in records] == \
         padded(layout(table), 8)

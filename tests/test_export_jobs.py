@@ -53,6 +53,7 @@ def test_a_large_pdf_is_queued_and_the_page_waits(app, client, auth, manager, bi
 
 
 def test_a_small_pdf_is_still_made_in_the_request(app, client, auth, make_user):
+    """A small plan's PDF is made within the request (503 without Chromium), with no export job."""
     app.config["CHROMIUM_PATH"] = "/nonexistent/chromium"
     plan = make_plan(3)
     auth.login(make_user("manager", "Sở Công Thương"))
@@ -62,6 +63,7 @@ def test_a_small_pdf_is_still_made_in_the_request(app, client, auth, make_user):
 
 def test_the_worker_prints_it_and_its_owner_downloads_it(app, client, auth, manager, big,
                                                         make_user):
+    """A large PDF is made by the worker; only the user who asked sees the job and downloads the file."""
     app.config["CHROMIUM_PATH"] = chromium_path()
     auth.login(manager)
     location = ask_pdf(client, big.id)
@@ -83,6 +85,7 @@ def test_the_worker_prints_it_and_its_owner_downloads_it(app, client, auth, mana
 
 
 def test_without_chromium_the_job_fails_and_says_why(app, client, auth, manager, big):
+    """Without Chromium the export job fails and its page says "chưa cài Chromium", no longer refreshing."""
     app.config["CHROMIUM_PATH"] = "/nonexistent/chromium"
     auth.login(manager)
     location = ask_pdf(client, big.id)
@@ -93,6 +96,7 @@ def test_without_chromium_the_job_fails_and_says_why(app, client, auth, manager,
 
 def test_a_job_is_claimed_once_and_a_dead_workers_claim_expires(app, client, auth, manager,
                                                                big):
+    """An export job is claimed by one worker at a time; a dead worker's claim expires after 10 minutes."""
     auth.login(manager)
     ask_pdf(client, big.id)
     now = datetime.now(UTC)
@@ -103,6 +107,7 @@ def test_a_job_is_claimed_once_and_a_dead_workers_claim_expires(app, client, aut
 
 
 def test_jobs_older_than_a_day_are_removed_with_their_files(app, client, auth, manager, big):
+    """Export jobs older than a day are removed with their files."""
     auth.login(manager)
     ask_pdf(client, big.id)
     job_id = db.session.scalar(sa.select(ExportJob.id))

@@ -61,6 +61,7 @@ def test_an_unreadable_date_and_a_missing_number_show_together(client, auth, off
 
 
 def test_a_postponement_with_a_future_date_and_no_period_shows_both(client, auth, officer):
+    """A postponement with a future date, no new period and no reason shows all three errors at once."""
     auth.login(officer)
     future = date.today() + timedelta(days=40)
     response = client.post("/items/1/status", data={
@@ -75,6 +76,8 @@ def test_a_postponement_with_a_future_date_and_no_period_shows_both(client, auth
 
 def test_a_refusal_without_reason_and_with_a_future_date_shows_both(client, auth, officer,
                                                                     manager):
+    """A refusal with no reason and a future or unreadable date shows both errors, one per
+    field; the request stays."""
     auth.login(officer)
     assert client.post("/items/1/status", data={
         "status": "postponed", "new_period": "Quý IV/2020", "note": "Chờ ý kiến của Bộ",
@@ -99,6 +102,8 @@ def test_a_refusal_without_reason_and_with_a_future_date_shows_both(client, auth
 
 def test_changing_the_password_shows_a_wrong_current_and_a_weak_new_one_at_once(
         client, auth, officer):
+    """Changing the password shows a wrong current one, a weak new one and a mismatch at once,
+    and only what is wrong."""
     auth.login(officer)
     response = client.post("/account/password", data={
         "current": "sai-roi", "password": "ngan", "confirm": "khac"})
@@ -115,6 +120,7 @@ def test_changing_the_password_shows_a_wrong_current_and_a_weak_new_one_at_once(
 
 
 def test_a_reset_link_shows_a_weak_password_and_a_mismatch_at_once(client, officer):
+    """The reset form shows a weak password and a mismatched confirmation at once."""
     client.post("/password/forgot", data={"email": officer.email})
     message = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     path = re.search(r"https?://[^/\s]+(/\S+)", message.body_text).group(1)
@@ -147,6 +153,7 @@ def test_the_import_form_shows_a_missing_file_and_a_bad_field_at_once(client, au
 
 
 def test_the_item_form_ties_every_error_to_its_input(client, auth, manager):
+    """The item form shows each error at once and ties it to its input with aria-describedby."""
     auth.login(manager)
     response = client.post("/plans/1/items/new", data={"title": "", "lead_agency_name": "",
                                                        "due_period": "Quý V/2020"})

@@ -73,6 +73,8 @@ def manager_client(client, auth, make_user, seed_plan):
 @settings(settings.get_profile("forms"))
 @given(url=st.sampled_from(POSTS), data=form_data(), start_valid=st.booleans())
 def test_posting_anything_to_any_form_never_fails(manager_client, url, data, start_valid):
+    """Posting any data to any form gives a page, a redirect, a 400 or a 409 (429 for the
+    reset), never an error."""
     if start_valid:
         data = {**VALID[url], **data}
     response = manager_client.post(url, data=data)
@@ -93,6 +95,7 @@ def test_posting_anything_to_any_form_never_fails(manager_client, url, data, sta
 @given(url=st.sampled_from(GETS), query=st.dictionaries(st.sampled_from(QUERY_KEYS), VALUE,
                                                         max_size=6))
 def test_any_query_string_never_fails(manager_client, url, query):
+    """Any query string on any list or page gives the page, never an error."""
     response = manager_client.get(url, query_string=query)
     assert response.status_code == 200, (url, query, response.status_code)
 
@@ -101,6 +104,7 @@ def test_any_query_string_never_fails(manager_client, url, query):
 @given(note=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
                     min_size=1, max_size=200))
 def test_notes_are_stored_nfc_without_invisible_characters(manager_client, note):
+    """A note is stored in NFC without NUL or zero-width characters, or refused when nothing is left."""
     response = manager_client.post("/items/1/status", data={"note": note, "version": "1"})
     stored = db.session.scalars(sa.select(JournalEntry.note).order_by(JournalEntry.id.desc())).first()
     if response.status_code == 302:

@@ -83,6 +83,8 @@ def test_a_stale_status_form_is_a_conflict_not_an_invalid_choice(client, seed_pl
 
 
 def test_pages_are_not_cached_and_https_gets_hsts(client, auth, make_user):
+    """Pages are sent "no-store" but static files are not; HTTPS answers carry HSTS, plain HTTP
+    ones do not."""
     auth.login(make_user("officer"))
     page = client.get("/plans/")
     assert page.headers["Cache-Control"] == "no-store"
@@ -103,6 +105,8 @@ def production(monkeypatch):
 
 
 def test_production_refuses_a_short_secret_key_and_sends_hsts(production, monkeypatch):
+    """Production refuses to start with a secret key under 32 characters, and sends HSTS behind
+    its TLS proxy."""
     for weak in ("x", "a" * 31, "dev-only-not-secret"):
         monkeypatch.setattr(production, "SECRET_KEY", weak)
         with pytest.raises(RuntimeError, match="at least 32"):
@@ -114,6 +118,7 @@ def test_production_refuses_a_short_secret_key_and_sends_hsts(production, monkey
 
 
 def test_seed_demo_is_refused_in_production(app, runner):
+    """`flask seed-demo` is refused in production and creates nothing."""
     app.config["ENV_NAME"] = "production"
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 1

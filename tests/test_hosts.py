@@ -70,6 +70,7 @@ def test_postponement_mails_link_to_the_base_url(client, seed_plan):
 
 
 def test_trusted_hosts_default_to_the_base_url_and_localhost_outside_production(monkeypatch):
+    """Trusted hosts are the base URL's host, plus localhost outside production; another Host gets 400."""
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
                       "TRACKER_BASE_URL": "https://theodoi.example.vn/tracker"})
     assert app.config["TRUSTED_HOSTS"] == ["theodoi.example.vn", "localhost", "127.0.0.1"]

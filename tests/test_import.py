@@ -22,6 +22,8 @@ def test_shipped_seed_is_the_shared_seed():
 
 
 def test_import_seed_creates_plan_with_three_items(runner, app):
+    """`flask import-appendix` of the seed creates one plan with its three items, periods,
+    deadlines and journal, matching the owner to the lead agency."""
     result = runner.invoke(args=[
         "import-appendix", str(SEED), "--title", "Danh mục 6 tháng cuối năm 2020",
         "--owner", "  sở công  thương ", "--attached-to", "Báo cáo số 351/BC-SCT ngày 29/5/2020",
@@ -76,6 +78,7 @@ def test_printed_appendix_reproduces_every_cell_of_the_seed(runner, app, tmp_pat
 
 
 def test_bad_rows_are_all_reported_and_nothing_is_written(runner, app, tmp_path):
+    """`flask import-appendix` reports every bad row with its line and column, and writes nothing."""
     bad = tmp_path / "bad.tsv"
     bad.write_text(
         "STT\tTên đề án\tCơ quan chủ trì\tCơ quan phối hợp\tThời gian trình\tCấp trình\n"
@@ -97,6 +100,8 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(runner, app, tmp_path)
 
 
 def test_missing_columns_and_legacy_encoding_are_refused(runner, app, tmp_path):
+    """`flask import-appendix` refuses a table with missing columns or in a legacy encoding,
+    writing nothing."""
     wrong = tmp_path / "wrong.tsv"
     wrong.write_text("A\tB\n1\t2\n", encoding="utf-8")
     result = runner.invoke(args=["import-appendix", str(wrong), "--title", "T", "--owner", "X"])
@@ -109,6 +114,7 @@ def test_missing_columns_and_legacy_encoding_are_refused(runner, app, tmp_path):
 
 
 def test_csv_with_quoted_line_breaks(runner, app, tmp_path):
+    """A CSV cell quoted across lines keeps its line break; "Thường xuyên" is a period with no deadline."""
     path = tmp_path / "plan.csv"
     path.write_text(
         "\ufeffSTT,Tên đề án,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian trình,Cấp trình\n"
@@ -123,6 +129,8 @@ def test_csv_with_quoted_line_breaks(runner, app, tmp_path):
 
 
 def test_seed_demo_is_idempotent(runner, app):
+    """`flask seed-demo` loads the demo and its accounts once; run again it adds nothing, and
+    `--if-empty` says the database is not empty."""
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0 and "loaded" in first.output
     assert "chuyenvien@demo.local" in first.output and "chuyenvien-demo-2020" in first.output

@@ -165,6 +165,7 @@ def cp1258(text: str) -> bytes:
 # --- the seed in every format ---------------------------------------------------------------
 
 def test_seed_pasted_as_tsv():
+    """The seed pasted as tab-separated text reads as its three items, with no warning."""
     table = read_pasted(SEED.read_text(encoding="utf-8"))
     result = interpret(table.rows)
     assert result.ok and not result.warnings
@@ -173,6 +174,7 @@ def test_seed_pasted_as_tsv():
 
 
 def test_seed_pasted_from_excel_with_a_line_break_in_a_title():
+    """A title pasted from Excel with a line break and quotes inside is read whole."""
     lines = SEED.read_text(encoding="utf-8").splitlines()
     stt, title, *rest = lines[1].split("\t")
     head, tail = title.split(" Quyết định ", 1)
@@ -184,6 +186,8 @@ def test_seed_pasted_from_excel_with_a_line_break_in_a_title():
 
 
 def test_seed_as_word_table_with_merged_cells():
+    """A Word table's cells merged across give their value once, those merged down fill each
+    row; the groups and lines are kept."""
     tables = read_upload(docx_bytes(seed_docx), "Phu luc 351.docx")
     assert [t.label for t in tables] == ["Bảng 1 (5 dòng)"]
     rows = tables[0].rows
@@ -197,6 +201,8 @@ def test_seed_as_word_table_with_merged_cells():
 
 
 def test_seed_as_excel_sheet_with_title_rows_and_merged_cells():
+    """An Excel sheet gives its title lines as preamble, its numbers as text, and nothing after
+    "Tổng cộng" as an item."""
     tables = read_upload(xlsx_bytes(seed_xlsx), "phu-luc.xlsx")
     assert [t.label for t in tables] == ["Trang tính “Phụ lục” (11 dòng)"]   # empty sheet left out
     table = only_table(tables)
@@ -213,6 +219,8 @@ def test_seed_as_excel_sheet_with_title_rows_and_merged_cells():
 
 
 def test_seed_as_csv_files():
+    """The seed reads the same as TSV, as CSV with semicolons or commas, with or without BOM,
+    and as UTF-16."""
     text = SEED.read_text(encoding="utf-8")
     semicolons = "\n".join(";".join(f'"{c}"' if ";" in c else c for c in line.split("\t"))
                            for line in text.splitlines())
@@ -229,6 +237,7 @@ def test_seed_as_csv_files():
 
 
 def test_read_table_and_decode_still_work_for_the_cli():
+    """The command line's read_table and decode still read the seed, a BOM and quoted line breaks."""
     assert items_of(read_table(SEED.read_text(encoding="utf-8"))) == seed_items()
     assert decode(codecs.BOM_UTF8 + "Tên".encode()) == "Tên"
     result = read_table('STT,Tên đề án,Cơ quan chủ trì,Thời gian trình\n1,"A\nB",Sở Tư pháp,'
@@ -293,17 +302,21 @@ def test_the_printed_appendix_reads_back():
     ("(Kèm theo Báo cáo số 351/BC-SCT)", None),
 ])
 def test_header_cells_are_recognised_by_meaning(text, key):
+    """A header cell is recognised by its meaning, in any case, spacing, NFD or without diacritics."""
     assert header_key(text) == key
     assert header_key(unicodedata.normalize("NFD", text)) == key
     assert header_key(f"  {text.upper()} ") == key
 
 
 def test_fold_ignores_case_diacritics_and_layout():
+    """Folding drops case, diacritics (đ → d), punctuation and line breaks."""
     assert fold("  Cơ quan\nCHỦ  TRÌ: ") == fold("co quan chu tri") == "co quan chu tri"
     assert fold("Đơn vị") == "don vi"
 
 
 def test_synonym_headers_extra_columns_kept_and_unknown_ones_named():
+    """Synonym headers are understood; numbers are kept as printed; every other column is kept
+    in place under its header."""
     rows = [
         ["Số TT", "Tên đề án, văn bản", "Đơn vị\nchủ trì", "Đơn vị phối hợp", "Thời hạn trình",
          "Cấp quyết định", "Sản phẩm", "Tình hình thực hiện", "Ghi chú", "Kinh phí"],
@@ -327,6 +340,8 @@ def test_synonym_headers_extra_columns_kept_and_unknown_ones_named():
 
 
 def test_two_level_header_from_excel():
+    """A two-level Excel header ("Cơ quan thực hiện" over "Chủ trì" and "Phối hợp") and a
+    column-number row are understood."""
     def build(book):
         sheet = book.active
         sheet.append(["STT", "Tên đề án", "Cơ quan thực hiện", None, "Thời gian trình", "Cấp trình"])
@@ -343,6 +358,7 @@ def test_two_level_header_from_excel():
 
 
 def test_two_level_header_pasted_and_repeated_at_a_page_break():
+    """A pasted two-level header, repeated at a page break, is understood and skipped."""
     header = ("STT\tTên đề án\tCơ quan thực hiện\t\tThời gian trình\tCấp trình\n"
               "\t\tChủ trì\tPhối hợp\t\t\n")
     text = header + "\t".join(ITEMS[0]) + "\n" + header + "\t".join(ITEMS[1]) + "\n"
@@ -354,6 +370,8 @@ def test_two_level_header_pasted_and_repeated_at_a_page_break():
 # --- rows that are not items -------------------------------------------------------------
 
 def test_headings_count_lines_footnotes_and_empty_rows():
+    """Title lines, headings, count lines, repeated headers, empty rows and footnotes are told
+    from items and kept in place."""
     header = ["TT", "Nội dung", "Chủ trì", "Phối hợp", "Thời gian", "Cấp trình"]
     rows = [
         ["DANH MỤC ĐỀ ÁN NĂM 2021"],
@@ -399,6 +417,8 @@ def test_headings_count_lines_footnotes_and_empty_rows():
 
 
 def test_merged_cells_lost_in_a_paste_are_taken_from_the_row_above():
+    """Required cells left empty by a paste of merged cells are taken from the row above, with a
+    warning, but not across a heading."""
     text = ("STT\tTên đề án\tCơ quan chủ trì\tCơ quan phối hợp\tThời gian trình\tCấp trình\n"
             "1\tĐề án một\tSở Công Thương\tSở Tài chính\tQuý III/2020\tUBND tỉnh\n"
             "2\tĐề án hai\t\t\t\t\n"
@@ -423,6 +443,8 @@ def test_merged_cells_lost_in_a_paste_are_taken_from_the_row_above():
 
 
 def test_numbering_is_kept_as_printed():
+    """Items are numbered in order while the printed number ("I.2", a restart at 1) is kept,
+    with no warning."""
     header = "STT\tTên đề án\tCơ quan chủ trì\tThời gian trình\n"
     odd = read_table(header + "1\tA\tSở X\tNăm 2021\nI.2\tB\tSở X\tNăm 2021\n5\tC\tSở X\tNăm 2021\n")
     assert odd.ok and [r.position for r in odd.rows] == [1, 2, 3]
@@ -434,6 +456,7 @@ def test_numbering_is_kept_as_printed():
 
 
 def test_formula_guard_of_the_csv_export_is_removed():
+    """The quote the CSV export puts before a formula-like cell is removed on import; other quotes stay."""
     result = read_table("STT,Tên đề án,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian trình\n"
                         "1,'=1+1 là đề án,'@Sở,'-Sở A '-B,Thường xuyên\n"
                         "2,'Trích dẫn',Sở Y tế,\"'\tSở C\",Năm 2021\n", ",")
@@ -442,6 +465,7 @@ def test_formula_guard_of_the_csv_export_is_removed():
 
 
 def test_row_errors_name_the_source_column():
+    """Row errors name the row and the column as headed in the file."""
     result = read_table("Số TT\tNội dung\tĐơn vị chủ trì\tThời hạn\n"
                         "1\t\tSở Tài chính\tQuý V/2020\n"
                         f"2\t{'x' * 2001}\t{'y' * 1001}\t\n")
@@ -455,6 +479,7 @@ def test_row_errors_name_the_source_column():
 
 
 def test_wrong_columns_and_empty_tables():
+    """A table without the needed columns, an empty one or one with a header only is refused, saying why."""
     wrong = interpret([["A", "B"], ["1", "2"]])
     assert not wrong.ok and "Thiếu cột" in wrong.errors[0].message
     no_lead = interpret([["STT", "Tên đề án", "Thời gian trình"], ["1", "A", "Năm 2021"]])
@@ -468,6 +493,7 @@ def test_wrong_columns_and_empty_tables():
 # --- DOCX details --------------------------------------------------------------------------
 
 def test_docx_cell_text_breaks_tabs_and_horizontal_merges():
+    """A Word cell keeps its line breaks, tabs and paragraphs; a cell merged across gives its text once."""
     def build(document):
         table = document.add_table(rows=2, cols=6)
         for column, text in enumerate(HEADER):
@@ -486,6 +512,7 @@ def test_docx_cell_text_breaks_tabs_and_horizontal_merges():
 
 
 def test_docx_rows_in_content_controls_and_rows_starting_late():
+    """Word rows inside content controls, and rows starting a column in, are read in their place."""
     def build(document):
         table = document.add_table(rows=3, cols=3)
         for column, text in enumerate(("STT", "Tên đề án", "Cơ quan chủ trì")):
@@ -506,6 +533,8 @@ def test_docx_rows_in_content_controls_and_rows_starting_late():
 
 
 def test_several_tables_in_a_docx_and_pick_table():
+    """Every table of a Word file is offered; the first that is an appendix is picked, none when
+    there is none."""
     def build(document):
         info = document.add_table(rows=2, cols=2)
         info.cell(0, 0).text, info.cell(0, 1).text = "UBND TỈNH TRÀ VINH", "CỘNG HÒA XÃ HỘI …"
@@ -521,6 +550,7 @@ def test_several_tables_in_a_docx_and_pick_table():
 
 
 def test_big_docx_table_is_read_whole():
+    """A 2000-row Word table, highly compressed, is read whole and not taken for a zip bomb."""
     data = docx_with_rows(2000, styled=True)
     member = zipfile.ZipFile(io.BytesIO(data)).getinfo("word/document.xml")
     assert member.file_size > 100 * member.compress_size    # repetitive XML is no zip bomb
@@ -540,11 +570,13 @@ def refused(data: bytes, name: str) -> str:
 
 
 def test_docx_without_a_table():
+    """A Word file with no table is refused as "không có bảng nào"."""
     message = refused(docx_bytes(lambda d: d.add_paragraph("Chỉ có chữ")), "thu.docx")
     assert "không có bảng nào" in message
 
 
 def test_legacy_8bit_csv_asks_for_utf8():
+    """A Windows-1258 CSV is refused, asking for UTF-8."""
     data = cp1258(SEED.read_text(encoding="utf-8"))
     assert data.decode("cp1258") != SEED.read_text(encoding="utf-8")  # tones kept apart …
     assert unicodedata.normalize("NFC", data.decode("cp1258")) == SEED.read_text(encoding="utf-8")
@@ -555,6 +587,8 @@ def test_legacy_8bit_csv_asks_for_utf8():
 
 
 def test_old_and_wrong_formats():
+    """Old Office files, password-protected, web pages, PDFs, images, mismatched, fake, empty
+    ones are refused, saying why."""
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
     assert ".docx" in refused(ole, "phu luc.doc") and "định dạng Word cũ" in refused(ole, "a.doc")
     assert ".xlsx" in refused(ole, "phu luc.xls")
@@ -577,6 +611,7 @@ def _zip_with(members: dict[str, bytes]) -> bytes:
 
 
 def test_zip_bomb_is_refused_without_inflating_it(tmp_path, monkeypatch):
+    """A zip bomb (too large, too compressed or too many members) is refused without being inflated."""
     path = tmp_path / "bomb.docx"
     chunk = b" " * (1 << 20)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -599,6 +634,7 @@ def test_zip_bomb_is_refused_without_inflating_it(tmp_path, monkeypatch):
 
 
 def test_corrupt_zips():
+    """A truncated, junk or garbled zip is refused as damaged."""
     good = docx_bytes(seed_docx)
     assert "hỏng" in refused(good[: len(good) // 2], "cut.docx")
     assert "hỏng" in refused(b"PK\x03\x04" + b"\x00" * 100, "junk.xlsx")
@@ -610,6 +646,7 @@ def test_corrupt_zips():
 
 
 def test_too_many_rows_or_columns():
+    """A table of more than 20,000 rows or 100 columns is refused, in every format and on the command line."""
     header = "\t".join(HEADER) + "\n"
     rows = header + "1\tA\tSở X\t\tNăm 2021\tUBND tỉnh\n" * MAX_ROWS
     assert "hơn 20.000 dòng" in refused(rows.encode("utf-8"), "lon.tsv")
@@ -630,6 +667,7 @@ def test_too_many_rows_or_columns():
 
 
 def test_xlsx_values_dates_and_formulas():
+    """Excel numbers read as text, dates as d/m/yyyy, and a formula never calculated as empty."""
     def build(book):
         sheet = book.active
         sheet.append(["STT", "Tên đề án", "Cơ quan chủ trì", "Thời gian trình", "Ghi chú"])
@@ -644,6 +682,7 @@ def test_xlsx_values_dates_and_formulas():
 
 
 def test_paste_without_tabs_falls_back_to_semicolons_or_commas():
+    """A paste without tabs is split on semicolons, or else on commas, quotes respected."""
     semicolons = "STT;Tên đề án;Cơ quan chủ trì;Thời gian trình\n1;Đề án A, B;Sở Y tế;Năm 2021\n"
     assert parse_delimited(semicolons)[1] == ["1", "Đề án A, B", "Sở Y tế", "Năm 2021"]
     commas = 'STT,Tên đề án,Cơ quan chủ trì,Thời gian trình\n1,"Đề án; A",Sở Y tế,Năm 2021\n'

@@ -15,6 +15,8 @@ def assert_models_match_database():
 
 
 def test_upgrade_from_empty_sqlite_matches_models(tmp_path):
+    """Migrating an empty SQLite database up gives the models' schema, and again after migrating
+    down to base."""
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/m.sqlite"})
     with app.app_context():
         upgrade()

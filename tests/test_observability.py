@@ -86,6 +86,7 @@ def test_an_odd_request_id_is_replaced(app, client, json_logs, sent):
 
 
 def test_every_request_gets_its_own_id(app, client):
+    """Every response carries an X-Request-ID of its own."""
     ids = {client.get("/login").headers["X-Request-ID"] for _ in range(5)}
     assert len(ids) == 5
 
@@ -158,6 +159,7 @@ def test_log_format_setting():
 
 
 def test_text_lines_show_the_request_id(app, client, capsys):
+    """Text log lines of a request show its X-Request-ID, method, path and status."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     try:

@@ -67,6 +67,8 @@ def printed(request, tmp_path_factory) -> Path:
 
 
 def test_printed_from_the_office_suite_like_the_official_form(printed):
+    """The Word file printed by the office suite is A4 landscape, with label and title first,
+    page numbers from page 2, the header on every page, all rows in order."""
     sizes = pdf_page_sizes(printed)
     assert len(sizes) >= 3, f"{ITEMS} rows take several pages, got {len(sizes)}"
     width, height = A4_LANDSCAPE_PTS

@@ -117,6 +117,8 @@ def test_claims_skip_rows_another_transaction_holds(app):
 
 
 def test_a_live_claim_is_left_alone_and_an_expired_one_is_taken(app):
+    """A sender's live claim on outbox rows is left alone; an expired one is taken over, and the
+    first sender loses that row."""
     queue(2)
     first, batch, _ = claim_batch(datetime.now(UTC))
     assert len(batch) == 2

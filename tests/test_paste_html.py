@@ -37,6 +37,8 @@ p.MsoNormal {margin:0cm}</style></head><body lang=VI>
 
 
 def test_word_html_keeps_merged_cells():
+    """A table pasted from Word as HTML keeps its merged cells: headings span the row, sub-rows
+    and a cell shared by two items are kept."""
     table = read_pasted_html(WORD_HTML)
     assert table.rows[0] == ["TT", "Tên đề án", "Cơ quan chủ trì", "Cơ quan phối hợp",
                              "Thời hạn hoàn thành"]
@@ -57,11 +59,13 @@ def test_word_html_keeps_merged_cells():
 
 
 def test_html_without_a_table_is_left_to_the_plain_text():
+    """Pasted HTML without a table, or none, is left to the plain text."""
     assert read_pasted_html("<p>Không có bảng</p>") is None
     assert read_pasted_html("") is None
 
 
 def test_the_import_page_reads_the_clipboard_html(client, auth, make_user):
+    """The import page reads the clipboard's HTML, so a cell merged over two items is saved for both."""
     auth.login(make_user("manager", "Văn phòng UBND tỉnh"))
     owner = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Văn phòng UBND tỉnh"))
     plain = "\n".join("\t".join(row) for row in read_pasted_html(WORD_HTML).rows)

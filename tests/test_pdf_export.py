@@ -51,6 +51,8 @@ def plan_pdf(pdf_app, client, auth, make_user, tmp_path):
 
 
 def test_pdf_download_is_a4_landscape_with_every_row_in_order_and_the_header_on_each_page(plan_pdf):
+    """The PDF is A4 landscape with every row in order, the header on each page and page numbers
+    at the top from page 2."""
     sizes = pdf_page_sizes(plan_pdf)
     assert len(sizes) >= 5, f"{ITEMS} items with progress columns take many pages: {len(sizes)}"
     width, height = A4_LANDSCAPE_PTS
@@ -72,6 +74,7 @@ def test_pdf_download_is_a4_landscape_with_every_row_in_order_and_the_header_on_
 
 
 def test_pdf_first_page_renders_to_a_landscape_picture(plan_pdf, tmp_path):
+    """The PDF's first page renders to a landscape picture of A4 size with content."""
     png = render_pdf_page_png(plan_pdf, tmp_path / "page1.png", page=1, dpi=60)
     width, height = png_size(png)
     assert abs(width - 702) <= 3 and abs(height - 496) <= 3, (width, height)
@@ -79,6 +82,7 @@ def test_pdf_first_page_renders_to_a_landscape_picture(plan_pdf, tmp_path):
 
 
 def test_without_chromium_the_pdf_link_explains_what_to_do(app, client, auth, make_user, seed_plan):
+    """Without Chromium the PDF download is a 503 that says "chưa cài Chromium"."""
     app.config["CHROMIUM_PATH"] = "/nonexistent/chromium"
     auth.login(make_user("manager", "Sở Công Thương"))
     response = client.get(f"/plans/{seed_plan.id}/appendix.pdf")

@@ -44,10 +44,14 @@ def actor(role, agency):
     (Anonymous(), SCT, True, False),
 ])
 def test_can_read_plan(who, owner, involved, expected):
+    """A plan is read by the consolidating office, the owner agency, an agency involved through
+    an item and an admin; never anonymously."""
     assert policy.can_read_plan(who, owner, involved) is expected
 
 
 def test_involvement_is_only_asked_when_needed():
+    """Whether an agency is involved in a plan is asked only when its role and agency do not
+    decide already."""
     calls = []
 
     def involved():
@@ -69,6 +73,8 @@ def test_involvement_is_only_asked_when_needed():
     (actor("admin", STC), SCT, True),
 ])
 def test_can_manage_plan(who, owner, expected):
+    """A plan is managed, and its requests decided, by its owner's managers, the consolidating
+    office's managers and admins."""
     assert policy.can_manage_plan(who, owner) is expected
     assert policy.can_decide_request(who, owner) is expected
 
@@ -82,17 +88,22 @@ def test_can_manage_plan(who, owner, expected):
     (actor("manager", OFFICE), SCT, [], True, True),
 ])
 def test_status_and_comments(who, lead, coordinators, update, comment):
+    """The lead agency's officers and managers update an item's status; coordinating agencies
+    only comment; viewers only read."""
     assert policy.can_update_status(who, lead, SCT) is update
     assert policy.can_comment(who, lead, SCT, coordinators) is comment
 
 
 def test_request_needs_approval_unless_a_manager_in_scope():
+    """A postponement or withdrawal needs approval unless asked by a manager of the plan's owner."""
     assert policy.request_needs_approval(actor("officer", SCT), SCT)
     assert policy.request_needs_approval(actor("manager", STC), SCT)
     assert not policy.request_needs_approval(actor("manager", SCT), SCT)
 
 
 def test_owner_choices_for_a_new_plan():
+    """A manager creates a plan for his agency, the consolidating office's for any; officers for
+    none; only admins administer."""
     assert policy.owner_agencies_allowed(actor("manager", SCT), [OFFICE, SCT, STC]) == [SCT]
     assert policy.owner_agencies_allowed(actor("manager", OFFICE), [OFFICE, SCT, STC]) == \
         [OFFICE, SCT, STC]
@@ -118,6 +129,7 @@ def test_any_of_several_lead_agencies_may_update():
     ({"journal": 1}, False),   # its people wrote in an item's history
 ])
 def test_only_an_agency_nothing_refers_to_may_be_deleted(usage, expected):
+    """Only an admin deletes an agency, and only one no item, plan, user or journal entry refers to."""
     counts = {"items": 0, "plans": 0, "users": 0, "journal": 0} | usage
     assert policy.can_delete_agency(actor("admin", OFFICE), **counts) is expected
     for role in ("manager", "officer", "viewer"):
@@ -130,6 +142,7 @@ def test_only_an_agency_nothing_refers_to_may_be_deleted(usage, expected):
     (True, False, False),   # its users would stop seeing every plan
 ])
 def test_a_consolidating_office_is_merged_only_into_another(merged_office, kept_office, expected):
+    """Only an admin merges agencies, and a consolidating office only into another consolidating office."""
     rule = {"merged_sees_every_plan": merged_office, "kept_sees_every_plan": kept_office}
     assert policy.can_merge_agencies(actor("admin", OFFICE), **rule) is expected
     assert not policy.can_merge_agencies(actor("manager", OFFICE), **rule)

@@ -24,6 +24,8 @@ def import_set(runner, name: str) -> int:
 
 
 def test_every_named_lead_agency_may_update_the_item(runner, client, auth, make_user):
+    """Every lead agency a published lead cell names may update the item and finds it among its
+    own; others get 403."""
     plan_id = import_set(runner, "chinh-phu-394-2025")
     first = db.session.scalar(sa.select(Item).where(Item.plan_id == plan_id)
                               .order_by(Item.position)
@@ -47,6 +49,8 @@ def test_every_named_lead_agency_may_update_the_item(runner, client, auth, make_
 
 
 def test_an_item_added_to_an_imported_list_takes_its_shape(runner, client, auth, make_user):
+    """An item added to an imported list gets its section, next number and extra columns, prints
+    in its place, and its column edits are journaled."""
     plan_id = import_set(runner, "dong-nai-179-2025")
     section = db.session.scalar(sa.select(PlanSection).where(
         PlanSection.plan_id == plan_id, PlanSection.text == "II. Phát triển hạ tầng"))

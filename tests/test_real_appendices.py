@@ -61,6 +61,8 @@ def import_cli(runner, name: str, fmt: str) -> tuple[int, list[str]]:
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("name", sorted(SETS))
 def test_each_real_list_imports_and_prints_back_as_published(runner, tmp_path, name, fmt):
+    """Each real published list imports from each format with its items and sections, and prints
+    back to Word as published."""
     plan_id, output = import_cli(runner, name, fmt)
     items, sections = SETS[name]
     assert output[0] == f"plan {plan_id}: {items} items"
@@ -85,6 +87,8 @@ def test_each_real_list_imports_and_prints_back_as_published(runner, tmp_path, n
 
 
 def test_a_list_prints_back_with_progress_columns_on_the_right(runner, tmp_path):
+    """An imported list prints back with the progress columns added on the right, merged down as
+    the item's title is."""
     plan_id, _ = import_cli(runner, "chinh-phu-394-2025", "docx")
     exported = tmp_path / "progress.docx"
     result = runner.invoke(args=["export-appendix", str(plan_id), "-o", str(exported),
@@ -99,6 +103,8 @@ def test_a_list_prints_back_with_progress_columns_on_the_right(runner, tmp_path)
 
 
 def test_published_cells_are_kept_and_computed_values_stored_beside_them(runner):
+    """Published cells are kept as printed, with the agencies, sub-rows and deadlines computed
+    from them stored beside them."""
     chinh_phu, _ = import_cli(runner, "chinh-phu-394-2025", "docx")
     first = db.session.scalar(sa.select(Item).where(Item.plan_id == chinh_phu)
                               .order_by(Item.position)
@@ -136,6 +142,7 @@ def test_published_cells_are_kept_and_computed_values_stored_beside_them(runner)
 
 
 def test_the_label_and_ban_hanh_kem_theo_lines_are_kept(runner):
+    """The "PHỤ LỤC" label and the "(Ban hành kèm theo …)" line of an imported list are kept as published."""
     plan_id, _ = import_cli(runner, "bac-ninh-144-2025", "docx")
     plan = db.session.get(Plan, plan_id)
     assert plan.appendix_label == "PHỤ LỤC"
@@ -155,6 +162,8 @@ def signed_in_manager(client, auth, make_user):
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("name", sorted(SETS))
 def test_each_real_list_imports_through_the_web(client, signed_in_manager, name, fmt):
+    """Each real published list imports through the web from each format and prints back to Word
+    as published."""
     owner = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Văn phòng UBND tỉnh"))
     data = {"title": "" if fmt != "tsv" else "Danh mục dán", "owner_agency_id": str(owner)}
     path = FIXTURES / f"{name}.{fmt}"

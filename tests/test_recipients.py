@@ -68,6 +68,7 @@ def test_each_address_once_and_a_user_wins_over_a_mailbox():
 
 
 def test_an_unknown_agency_has_no_mailbox():
+    """An agency given as None has no shared mailbox: only its users are told."""
     assert addresses(agency_audience("due_soon", ("officer",), (OFFICER,), None)) == ["an@sct.vn"]
 
 

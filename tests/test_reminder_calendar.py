@@ -47,6 +47,8 @@ def at(day: date) -> datetime:
 
 
 def test_a_season_of_reminders(app, seed_plan, smtp_server):
+    """Over nine months of daily runs each user gets the reminders and alerts due, one e-mail a
+    day, none about an item once submitted."""
     from tracker.notify.jobs import run_flush, run_planning
 
     mailed: dict[str, list[date]] = defaultdict(list)

@@ -21,6 +21,7 @@ def at(day: date, hour: int = 1) -> datetime:
 
 
 def test_dry_run_prints_and_writes_nothing(runner, seed_plan):
+    """`flask reminders plan --dry-run` prints each notice it would plan and writes nothing."""
     result = runner.invoke(args=["reminders", "plan", "--today", "2020-09-16", "--dry-run"])
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
@@ -31,6 +32,7 @@ def test_dry_run_prints_and_writes_nothing(runner, seed_plan):
 
 
 def test_planning_twice_adds_nothing(runner, seed_plan):
+    """Planning the same day twice adds no notice and no digest the second time; each run is recorded."""
     first = runner.invoke(args=["reminders", "plan", "--today", "2020-09-16"])
     assert first.output.strip().splitlines()[-1] == "2 notices for 2020-09-16, 2 new"
     second = runner.invoke(args=["reminders", "plan", "--today", "2020-09-16"])
@@ -42,6 +44,7 @@ def test_planning_twice_adds_nothing(runner, seed_plan):
 
 
 def test_planning_from_two_threads_at_once_adds_each_notice_once(app, seed_plan):
+    """Two planning runs of one day at the same moment add each notice and the digest once, without error."""
     day = date(2020, 9, 23)
     barrier = threading.Barrier(2)
     errors = []
@@ -68,6 +71,7 @@ def test_planning_from_two_threads_at_once_adds_each_notice_once(app, seed_plan)
 
 def test_without_a_mail_server_digests_are_held_for_admins(app, client, auth, make_user,
                                                            seed_plan):
+    """Without a mail server a digest is held, saying why, with its Vietnamese subject and body ready."""
     day = date(2020, 9, 23)
     run_planning(day, at(day))
     result = run_flush(at(day))
@@ -100,6 +104,7 @@ def test_digest_reaches_a_real_smtp_server(app, seed_plan, smtp_server):
 
 
 def test_server_down_then_up_delivers_each_message_once(app, seed_plan, smtp_server):
+    """A message the mail server refused to connect for is retried after its back-off and delivered once."""
     day = date(2020, 9, 23)
     run_planning(day, at(day))
     port = app.config["MAIL_PORT"]
@@ -122,6 +127,8 @@ def test_server_down_then_up_delivers_each_message_once(app, seed_plan, smtp_ser
 
 def test_451_is_retried_and_550_fails_and_shows_on_the_outbox_page(app, client, auth, make_user,
                                                                    seed_plan, smtp_server):
+    """A 451 answer is retried and then sent; a 550 fails the message, which the outbox page
+    lists as failed."""
     day = date(2020, 9, 23)
     run_planning(day, at(day))
     smtp_server.refusals.append(451)
@@ -149,6 +156,8 @@ def test_451_is_retried_and_550_fails_and_shows_on_the_outbox_page(app, client, 
 
 
 def test_deactivated_recipient_and_ended_items_cancel_the_digest(app, seed_plan, smtp_server):
+    """A digest is cancelled when its items have ended before it is sent, and not sent to a
+    deactivated user."""
     day = date(2020, 9, 16)
     run_planning(day, at(day))
     for item in db.session.scalars(sa.select(Item).where(Item.id.in_([1, 3]))):
@@ -168,6 +177,8 @@ def test_deactivated_recipient_and_ended_items_cancel_the_digest(app, seed_plan,
 
 
 def test_status_changes_reach_managers_in_the_next_digest_once(app, client, auth, seed_plan):
+    """A status change is told to the officer and the managers in the next digest, once however
+    often planning runs."""
     auth.login(db.session.scalar(sa.select(User).where(User.email == OFFICER)),
                "chuyenvien-demo-2020")
     client.post("/items/1/status", data={"status": "submitted", "document_ref": "45/TTr-SCT",
@@ -188,6 +199,7 @@ def test_status_changes_reach_managers_in_the_next_digest_once(app, client, auth
 
 def test_a_postponement_mail_to_a_deactivated_manager_is_cancelled(app, client, auth, seed_plan,
                                                                    smtp_server):
+    """A request mail to a manager deactivated before it is sent is cancelled, never delivered."""
     auth.login(db.session.scalar(sa.select(User).where(User.email == OFFICER)),
                "chuyenvien-demo-2020")
     app.config["MAIL_SERVER"] = None     # keep the request mails in the outbox for now
@@ -233,6 +245,7 @@ def test_a_day_whose_notices_were_all_planned_before_opens_no_digest(app, seed_p
 
 def test_status_notices_skip_who_muted_them_and_reach_the_shared_mailbox(app, client, auth,
                                                                         seed_plan):
+    """Status notices skip a user who muted them and reach the agency's shared mailbox."""
     from tracker.models import Agency
 
     manager = db.session.scalar(sa.select(User).where(User.email == MANAGER))

@@ -42,6 +42,8 @@ def test_a_waiting_request_shows_on_every_list_with_a_filter(client, auth, offic
 
 
 def test_no_badge_and_no_count_without_a_request(client, auth, manager):
+    """Without a pending request there is no "Chờ duyệt" badge, no item under the filter and no
+    count on the plan list."""
     auth.login(manager)
     page = text(client.get("/plans/1"))
     assert "Chờ duyệt:" not in page
@@ -139,6 +141,8 @@ def test_pending_and_decided_read_differently_on_screen_and_in_print(client, aut
 
 
 def test_a_decision_letter_that_names_its_kind_prints_as_typed(client, auth, officer, manager):
+    """A decision letter whose reference names its kind ("Thông báo số …") prints as typed,
+    without "Công văn số"."""
     request_postponement(client, auth, officer)
     auth.login(manager)
     client.post("/items/1/decision", data={
@@ -202,6 +206,7 @@ def test_a_document_dated_before_the_list_is_saved_with_a_warning(client, auth, 
 
 
 def test_the_lists_own_date_is_in_its_attached_line_or_its_entry(app):
+    """A list's date is the one in its "Kèm theo" line, or else the local day it was entered."""
     from tracker.items.service import plan_date
 
     plan = Plan(title="x", attached_to="Báo cáo số 351/BC-SCT ngày 29/5/2020 của Sở Công Thương",

@@ -70,6 +70,8 @@ def canonical(period: str) -> str:
        grouping=st.sampled_from(list(Grouping)), numbering=st.sampled_from(list(Numbering)),
        with_status=st.booleans())
 def test_export_then_import_gives_the_same_items(snapshots, fmt, grouping, numbering, with_status):
+    """Any items exported in any format, grouping and numbering import back as the same items,
+    numbered 1 … N."""
     table = build_table("Danh mục đề án trình UBND tỉnh", "Báo cáo số 1/BC ngày 2/3/2020",
                         snapshots, with_status=with_status, today=TODAY, grouping=grouping,
                         numbering=numbering)

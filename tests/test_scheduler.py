@@ -12,6 +12,8 @@ from tracker.notify.scheduler import ReminderScheduler, acquire_lease
 
 
 def test_one_holder_at_a_time_until_the_lease_expires(app):
+    """The scheduler lease has one holder at a time, who may renew it; another takes it only
+    once it expires."""
     now = datetime(2020, 9, 23, 0, 0, tzinfo=UTC)
     assert acquire_lease("worker-a", now)
     assert not acquire_lease("worker-b", now + timedelta(minutes=1))
@@ -48,6 +50,7 @@ def test_missed_planning_runs_at_start_up_once(app, seed_plan):
 
 
 def test_the_background_scheduler_starts_and_stops(app):
+    """The background scheduler starts with its planning job at 07:00 and its flush job, and stops cleanly."""
     scheduler = ReminderScheduler(app)
     scheduler.start()
     try:

@@ -23,6 +23,8 @@ def listed_plans(client) -> set[str]:
 
 
 def test_plans_list_follows_the_scope(client, auth, make_user, plans):
+    """The plan list shows the plans a user may read: all for the consolidating office, those
+    its agency is involved in, else none."""
     sct, snv = plans
     auth.login(make_user("viewer", "Văn phòng UBND tỉnh"))
     assert listed_plans(client) == {str(sct), str(snv)}
@@ -40,6 +42,8 @@ def test_plans_list_follows_the_scope(client, auth, make_user, plans):
 
 
 def test_managers_manage_only_their_agencys_plans(client, auth, make_user, plans):
+    """A manager edits his own agency's plans only and creates none for another; the
+    consolidating office's manager edits every plan."""
     sct, snv = plans
     auth.login(make_user("manager", "Sở Công Thương"))
     assert client.get(f"/plans/{sct}/edit").status_code == 200
@@ -56,6 +60,8 @@ def test_managers_manage_only_their_agencys_plans(client, auth, make_user, plans
 
 
 def test_coordinating_officer_comments_but_cannot_change_status(client, auth, make_user, plans):
+    """A coordinating agency's officer may add a note but neither change the status nor edit the
+    notes column."""
     _, snv = plans
     item = db.session.scalars(sa.select(Item).where(Item.plan_id == snv)
                               .options(sa.orm.joinedload(Item.lead_agency))
@@ -76,6 +82,8 @@ def test_coordinating_officer_comments_but_cannot_change_status(client, auth, ma
 
 
 def test_lead_officer_keeps_the_notes_column(client, auth, make_user, plans):
+    """The lead agency's officer edits the notes column, journaled and printed, but not the
+    item's other fields."""
     auth.login(make_user("officer", "Sở Công Thương"))
     response = client.post("/items/1/notes", data={"notes": "Đang chờ số liệu", "version": "1"})
     assert response.status_code == 302
@@ -88,6 +96,8 @@ def test_lead_officer_keeps_the_notes_column(client, auth, make_user, plans):
 
 
 def test_forged_update_on_another_agencys_item_changes_nothing(client, auth, make_user, plans):
+    """A forged status update, notes edit or decision on another agency's item is refused with
+    403 and changes nothing."""
     auth.login(make_user("officer", "Sở Nội vụ"))   # owns plan 2, nothing to do with plan 1
     before = db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry))
     for url, data in (("/items/1/status", {"status": "submitted", "document_ref": "9/TTr",

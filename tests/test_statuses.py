@@ -44,6 +44,7 @@ def test_refused_transitions(current, new):
 
 
 def test_ended_statuses_are_the_three_of_design():
+    """The ended statuses are submitted, approved and withdrawn; nothing follows "approved"."""
     assert ENDED == {Status.SUBMITTED, Status.APPROVED, Status.WITHDRAWN}
     assert allowed_next("approved") == frozenset()
 

@@ -49,6 +49,8 @@ def test_waits_grow_and_are_capped():
     ("not an address", "not an address"),
 ])
 def test_an_ipv6_client_is_counted_by_its_64(address, block):
+    """An IPv6 client is counted by its /64, an IPv4 one (mapped or not) by its address; other
+    text as it is."""
     assert address_block(address) == block
 
 

@@ -24,12 +24,14 @@ def journal_count() -> int:
 
 
 def test_every_page_needs_a_login(client, seed_plan):
+    """Every page sends an anonymous visitor to the login page."""
     for url in ("/", "/plans/", "/plans/1", "/plans/1/appendix", "/items/1", "/plans/new"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.location, url
 
 
 def test_login_with_wrong_password_says_so_in_vietnamese(client, auth, officer):
+    """A wrong password is refused with "Sai e-mail hoặc mật khẩu"; the right one signs in."""
     response = auth.login(officer, "sai-mat-khau")
     assert response.status_code == 400
     assert "Sai e-mail hoặc mật khẩu" in text(response)
@@ -37,17 +39,20 @@ def test_login_with_wrong_password_says_so_in_vietnamese(client, auth, officer):
 
 
 def test_login_refuses_inactive_user(client, auth, make_user, seed_plan):
+    """A deactivated user cannot sign in."""
     user = make_user("officer", active=False)
     assert auth.login(user).status_code == 400
 
 
 def test_login_next_stays_on_site(client, officer):
+    """After login a `next` pointing to another site is ignored: the user lands on the plan list."""
     response = client.post("/login?next=//evil.example/x",
                            data={"email": officer.email, "password": "mat-khau-thu-nghiem"})
     assert response.location.endswith("/plans/")
 
 
 def test_plan_page_lists_items_with_counts_in_vietnamese(client, auth, officer):
+    """The plan page lists its items with the counts per status and in total, in Vietnamese."""
     auth.login(officer)
     page = text(client.get("/plans/1"))
     assert "Chương trình Khuyến công địa phương giai đoạn 2021-2025" in page
@@ -64,6 +69,8 @@ def test_plan_page_lists_items_with_counts_in_vietnamese(client, auth, officer):
     ("overdue=y", 3),                                  # it is 2026: everything from 2020 is late
 ])
 def test_plan_filters(client, auth, officer, query, expected):
+    """The plan page filters by period, status, level and lateness; junk in the query is
+    ignored, never an error."""
     auth.login(officer)
     response = client.get(f"/plans/1?{query}")
     assert response.status_code == 200
@@ -87,6 +94,7 @@ def test_filter_by_lead_agency(client, auth, officer):
 
 
 def test_unknown_ids_give_a_404_page(client, auth, officer):
+    """An unknown plan or item is a 404 page saying "không tồn tại"."""
     auth.login(officer)
     for url in ("/plans/999", "/items/999", "/plans/999/appendix", "/items/999/edit"):
         response = client.get(url)
@@ -118,6 +126,7 @@ def test_officer_posts_submitted_and_sees_it_in_the_appendix(client, auth, offic
 
 
 def test_submitted_needs_document_number_and_date(client, auth, officer):
+    """Marking an item submitted needs the Tờ trình's number and a real date; otherwise nothing is saved."""
     auth.login(officer)
     before = journal_count()
     response = client.post("/items/1/status", data={"status": "submitted", "version": "1"})
@@ -184,6 +193,8 @@ def test_an_officers_postponement_is_a_request_until_a_manager_approves(client, 
 
 
 def test_a_refusal_needs_a_reason_and_clears_the_request(client, auth, officer, manager):
+    """Refusing a postponement needs a reason; it clears the request, keeps the deadline and
+    journals the manager."""
     auth.login(officer)
     client.post("/items/2/status", data={"status": "postponed", "new_period": "Quý I/2021",
                                          "note": "Thiếu số liệu", "version": "1"})
@@ -203,6 +214,7 @@ def test_a_refusal_needs_a_reason_and_clears_the_request(client, auth, officer, 
 
 
 def test_a_manager_postpones_at_once(client, auth, manager):
+    """A manager's postponement takes effect at once, with no request, and prints with its note."""
     auth.login(manager)
     response = client.post("/items/1/status", data={
         "status": "postponed", "new_period": "Quý IV/2020", "note": "Theo chỉ đạo", "version": "1"})
@@ -214,6 +226,7 @@ def test_a_manager_postpones_at_once(client, auth, manager):
 
 
 def test_postponement_to_a_bad_period_is_a_field_error(client, auth, officer):
+    """A postponement to a period that does not exist ("Quý V/2020") is a field error."""
     auth.login(officer)
     response = client.post("/items/1/status", data={
         "status": "postponed", "new_period": "Quý V/2020", "note": "x", "version": "1"})
@@ -231,6 +244,7 @@ def test_withdrawal_needs_a_reason(client, auth, officer):
 
 
 def test_a_transition_the_model_refuses_is_a_form_error(client, auth, officer):
+    """A status change the model refuses (not started to approved) is a form error and changes nothing."""
     auth.login(officer)
     response = client.post("/items/1/status", data={
         "status": "approved", "document_ref": "1/QĐ-UBND", "document_date": "1/10/2020",
@@ -240,6 +254,7 @@ def test_a_transition_the_model_refuses_is_a_form_error(client, auth, officer):
 
 
 def test_a_note_without_status_change_is_journaled(client, auth, officer):
+    """A note without a status change is journaled and leaves the status; an empty update is refused."""
     auth.login(officer)
     before = journal_count()
     assert client.post("/items/1/status", data={"status": "", "version": "1"}).status_code == 400
@@ -271,6 +286,8 @@ def test_stale_version_is_refused_and_nothing_is_overwritten(client, auth, offic
 
 
 def test_officer_of_another_agency_cannot_update(client, auth, make_user, seed_plan):
+    """Another agency's officer gets no update form, and a forged update is refused with 403,
+    journaling nothing."""
     other = make_user("officer", "Sở Tài chính")
     auth.login(other)
     page = text(client.get("/items/1"))
@@ -282,6 +299,7 @@ def test_officer_of_another_agency_cannot_update(client, auth, make_user, seed_p
 
 
 def test_viewer_reads_but_cannot_write(client, auth, make_user, seed_plan):
+    """A viewer reads plans and items but may not update, create or edit anything."""
     viewer = make_user("viewer", "Văn phòng UBND tỉnh")
     auth.login(viewer)
     assert client.get("/plans/1").status_code == 200
@@ -294,6 +312,7 @@ def test_viewer_reads_but_cannot_write(client, auth, make_user, seed_plan):
 
 
 def test_officer_cannot_create_or_edit_plans(client, auth, officer):
+    """An officer may not create plans, add items or edit an item's fields."""
     auth.login(officer)
     assert client.get("/plans/new").status_code == 403
     assert client.post("/plans/1/items/new", data={"title": "x"}).status_code == 403
@@ -301,6 +320,8 @@ def test_officer_cannot_create_or_edit_plans(client, auth, officer):
 
 
 def test_manager_creates_a_plan_and_an_item(client, auth, manager):
+    """A manager creates a plan and an item, each form checked; an unknown lead agency is
+    created only when asked."""
     auth.login(manager)
     owner = manager.agency_id
     response = client.post("/plans/new", data={"title": "", "owner_agency_id": str(owner)})
@@ -334,6 +355,7 @@ def test_manager_creates_a_plan_and_an_item(client, auth, manager):
 
 
 def test_manager_edits_an_item_field_by_field(client, auth, manager):
+    """A manager's edit of an item journals each changed field once and moves the original period too."""
     auth.login(manager)
     assert client.get("/items/3/edit").status_code == 200
     response = client.post("/items/3/edit", data={
@@ -349,6 +371,7 @@ def test_manager_edits_an_item_field_by_field(client, auth, manager):
 
 
 def test_nfd_input_is_stored_nfc(client, auth, officer):
+    """Text typed in NFD is stored in NFC, without zero-width characters."""
     auth.login(officer)
     nfd = unicodedata.normalize("NFD", "Đã họp lấy ý kiến\u200b các Sở")
     assert nfd != unicodedata.normalize("NFC", nfd)
@@ -358,6 +381,7 @@ def test_nfd_input_is_stored_nfc(client, auth, officer):
 
 
 def test_output_is_escaped(client, auth, officer):
+    """A user's markup is shown escaped, never run."""
     auth.login(officer)
     client.post("/items/1/status", data={"note": "<script>alert(1)</script>", "version": "1"})
     page = text(client.get("/items/1"))
@@ -366,6 +390,7 @@ def test_output_is_escaped(client, auth, officer):
 
 
 def test_english_is_available(client, auth, officer):
+    """The user may switch the interface to English; an unknown language is refused."""
     auth.login(officer)
     assert client.post("/language/en", data={"next": "/plans/1"}).status_code == 302
     page = text(client.get("/plans/1"))
@@ -374,6 +399,7 @@ def test_english_is_available(client, auth, officer):
 
 
 def test_security_headers(client, auth, officer):
+    """Pages are sent with a strict Content-Security-Policy, nosniff, and no inline script."""
     auth.login(officer)
     response = client.get("/plans/1")
     csp = response.headers["Content-Security-Policy"]
@@ -383,6 +409,7 @@ def test_security_headers(client, auth, officer):
 
 
 def test_passwords_are_hashed_with_scrypt_outside_tests(app, make_user):
+    """Passwords are stored hashed with scrypt outside tests."""
     from tracker.models import User
 
     app.config["PASSWORD_HASH_METHOD"] = "scrypt"
@@ -393,6 +420,7 @@ def test_passwords_are_hashed_with_scrypt_outside_tests(app, make_user):
 
 
 def test_over_long_text_is_a_vietnamese_field_error(client, auth, manager):
+    """Text over a field's length is a field error in Vietnamese giving the maximum and the length."""
     auth.login(manager)
     response = client.post("/plans/1/items/new", data={
         "title": "x" * 2001, "lead_agency_name": "Sở Công Thương", "due_period": "Quý I/2021"})
@@ -410,6 +438,7 @@ def test_a_note_is_accepted_even_if_the_item_changed_meanwhile(client, auth, off
 
 
 def test_production_config_refuses_the_default_secret_key(monkeypatch):
+    """Production refuses the default secret key and sets secure, HTTP-only, Lax session cookies."""
     from config import ProductionConfig
     from tracker import create_app
 
@@ -423,6 +452,7 @@ def test_production_config_refuses_the_default_secret_key(monkeypatch):
 
 
 def test_a_blank_status_is_an_invalid_choice_not_a_crash(client, auth, officer):
+    """A blank status is refused as "Lựa chọn không hợp lệ", never an error."""
     auth.login(officer)
     response = client.post("/items/1/status", data={"status": " ", "note": "x", "version": "1"})
     assert response.status_code == 400 and "Lựa chọn không hợp lệ" in text(response)

@@ -49,6 +49,7 @@ def test_an_officers_withdrawal_waits_for_a_manager(client, auth, officer, manag
 
 
 def test_only_one_request_waits_at_a_time(client, auth, officer):
+    """While a withdrawal request waits, no postponement or other withdrawal may be asked."""
     ask_to_withdraw(client, auth, officer)
     auth.login(officer)
     page = text(client.get("/items/1"))
@@ -60,6 +61,8 @@ def test_only_one_request_waits_at_a_time(client, auth, officer):
 
 
 def test_an_approved_withdrawal_prints_with_its_reason_and_letter(client, auth, officer, manager):
+    """An approved withdrawal prints with its letter and reason, is journaled request then
+    decision, and is mailed to the officer."""
     ask_to_withdraw(client, auth, officer)
     auth.login(manager)
     response = client.post("/items/1/decision", data={
@@ -84,6 +87,7 @@ def test_an_approved_withdrawal_prints_with_its_reason_and_letter(client, auth, 
 
 
 def test_a_refused_withdrawal_needs_a_reason_and_leaves_the_item(client, auth, officer, manager):
+    """Refusing a withdrawal needs a reason and leaves the item as it was, journaled as refused."""
     ask_to_withdraw(client, auth, officer)
     auth.login(manager)
     assert client.post("/items/1/decision", data={
