@@ -9,6 +9,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from tracker import policy
 from tracker.auth import bp
 from tracker.auth.forms import (
     ChangePasswordForm,
@@ -50,9 +51,11 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "auth.forgot_pa
 
 @bp.before_app_request
 def require_login():
-    """Every page needs a login, except PUBLIC_ENDPOINTS and static files."""
+    """Every page needs a login, except PUBLIC_ENDPOINTS, the public pages of the policy
+    (published plans, feeds at secret URLs) and static files."""
     endpoint = request.endpoint or ""
-    if endpoint in PUBLIC_ENDPOINTS or endpoint.endswith("static"):
+    if (endpoint in PUBLIC_ENDPOINTS or policy.is_public(endpoint)
+            or endpoint.endswith("static")):
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
