@@ -241,3 +241,26 @@ def test_plan_atom_feed_lists_its_changes(app, client, auth, manager, make_user,
     auth.logout()
     auth.login(make_user("officer", "Sở Giáo dục"))
     assert client.get(f"/plans/{plan.id}/changes.atom").status_code == 403
+
+
+def test_calendar_queries_do_not_grow_with_the_items(app, client, auth, manager, plan,
+                                                      count_queries):
+    """One query for the events however many items (SEQUENCE is a correlated count)."""
+    auth.login(manager)
+    path = new_feed(client, kind="plan", plan_id=str(plan.id))
+    anonymous = app.test_client()
+    with count_queries() as small:
+        anonymous.get(path)
+    from tracker.agencies import AgencyDirectory
+    from tracker.plans.service import ProposalFields, add_proposal
+
+    directory = AgencyDirectory.load()
+    for n in range(20):
+        add_proposal(db.session.get(type(plan), plan.id), ProposalFields(
+            title=f"Thêm {n}", lead_agency_name="Sở Tư pháp", coordination="",
+            due_period="Quý IV/2020", approving_level=""), directory)
+    db.session.commit()
+    with count_queries() as large:
+        body = anonymous.get(path).data
+    assert len(events_by_uid(body)) == 25
+    assert len(large) == len(small)

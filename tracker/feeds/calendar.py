@@ -9,6 +9,7 @@ The tests read every feed back with `icalendar` and with `vobject`.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -74,8 +75,9 @@ def utc_stamp(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
+@functools.lru_cache(maxsize=4096)
 def date_value(day: date) -> str:
-    """A DATE ("20200930"), as vDate writes it."""
+    """A DATE ("20200930"), as vDate writes it (a plan's items share a few deadlines)."""
     return f"{day:%Y%m%d}"
 
 
