@@ -110,9 +110,9 @@ EXPECTED = {
     ("admin.runs", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
     # Calendar feeds: one's own, on the account page (feed 1 does not exist); at a secret URL
     # without a login, a forged token is a 404 for everyone (tests/test_feeds.py).
-    ("feeds.account", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
-    ("feeds.account", "POST"): expect(LOGIN, 400, 400, 400, 400, 400),
-    ("feeds.revoke", "POST"): expect(LOGIN, 404, 404, 404, 404, 404),
+    ("auth.account_feeds", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    ("auth.account_feeds", "POST"): expect(LOGIN, 400, 400, 400, 400, 400),
+    ("auth.revoke_feed", "POST"): expect(LOGIN, 404, 404, 404, 404, 404),
     ("feeds.calendar", "GET"): expect(404, 404, 404, 404, 404, 404),
     ("feeds.token_changes", "GET"): expect(404, 404, 404, 404, 404, 404),
     ("feeds.plan_changes", "GET"): expect(LOGIN, 200, 200, 403, 200, 200),

@@ -12,7 +12,7 @@ from tracker import policy
 from tracker.appendix.export_html import body_rows
 from tracker.extensions import db
 from tracker.feeds.atom import FeedInfo
-from tracker.feeds.routes import atom_response
+from tracker.feeds.responses import atom_response
 from tracker.feeds.service import tracker_host
 from tracker.models import Plan
 from tracker.outbox.links import external_url, external_url_builder
