@@ -5,7 +5,7 @@ from tracker.models.audit import AuditEntry, ThrottleCounter, UsedToken
 from tracker.models.export import ExportJob, ExportState
 from tracker.models.feeds import FeedScope, FeedToken
 from tracker.models.imports import ImportDraft
-from tracker.models.outbox import MessageStatus, OutboxMessage
+from tracker.models.outbox import MessageKind, MessageStatus, OutboxMessage
 from tracker.models.plan import (
     JournalEntry,
     JournalKind,
@@ -28,7 +28,7 @@ __all__ = [
     "Agency", "Attachment", "AuditEntry", "ExportJob", "ExportState", "FeedScope", "FeedToken",
     "ImportDraft",
     "JournalEntry", "JournalKind",
-    "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Proposal", "Role", "ThrottleCounter",
-    "UsedToken", "User", "proposal_coordinators", "proposal_leads",
+    "MessageKind", "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Proposal", "Role",
+    "ThrottleCounter", "UsedToken", "User", "proposal_coordinators", "proposal_leads",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
 ]
