@@ -32,9 +32,9 @@ from tracker.feeds.service import create_feed  # noqa: E402
 from tracker.models import (  # noqa: E402
     Agency,
     FeedScope,
+    Item,
     JournalEntry,
     JournalKind,
-    Proposal,
     Role,
     User,
 )
@@ -65,12 +65,12 @@ def main() -> None:
         db.create_all()
         started = time.perf_counter()
         plan = make_plan(ITEMS, title="Danh mục đề án trình UBND tỉnh năm 2020")
-        moved = db.session.scalars(db.select(Proposal.id).where(
-            Proposal.plan_id == plan.id, Proposal.due_date.is_not(None))
-            .order_by(Proposal.id)).all()[::10]
+        moved = db.session.scalars(db.select(Item.id).where(
+            Item.plan_id == plan.id, Item.due_date.is_not(None))
+            .order_by(Item.id)).all()[::10]
         for item_id in moved:
             for period in ("Quý I/2021", "Quý II/2021"):
-                db.session.add(JournalEntry(proposal_id=item_id, kind=JournalKind.STATUS.value,
+                db.session.add(JournalEntry(item_id=item_id, kind=JournalKind.STATUS.value,
                                             old_status="not_started", new_status="postponed",
                                             new_due_period=period))
         agency = db.session.scalar(db.select(Agency).where(Agency.name == "Sở Công Thương"))
@@ -81,8 +81,8 @@ def main() -> None:
         _feed, secret = create_feed(user, FeedScope.PLAN, plan.id, plan.title)
         plan.public_slug, plan.published_at = "bench", utcnow()
         db.session.commit()
-        dated = db.session.scalar(db.select(db.func.count()).select_from(Proposal).where(
-            Proposal.plan_id == plan.id, Proposal.due_date.is_not(None)))
+        dated = db.session.scalar(db.select(db.func.count()).select_from(Item).where(
+            Item.plan_id == plan.id, Item.due_date.is_not(None)))
         print(f"database: {db.engine.url.render_as_string(hide_password=True)}")
         print(f"built a plan of {ITEMS} items ({dated} with a deadline) in "
               f"{time.perf_counter() - started:.1f} s")

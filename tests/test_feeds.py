@@ -13,7 +13,7 @@ from factories import make_plan
 
 from tracker.extensions import db
 from tracker.feeds.calendar import fold
-from tracker.models import FeedToken, Proposal
+from tracker.models import FeedToken, Item
 
 BASE = "https://theodoi.example.vn"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -45,7 +45,7 @@ def events_by_uid(body: bytes) -> dict[str, icalendar.Event]:
 
 
 def postpone(client, item_id: int, period: str) -> None:
-    version = db.session.get(Proposal, item_id).version
+    version = db.session.get(Item, item_id).version
     response = client.post(f"/items/{item_id}/status", data={
         "status": "postponed", "new_period": period, "note": "Chờ ý kiến của Bộ",
         "document_ref": "12/UBND-KT", "version": str(version)})
@@ -62,8 +62,8 @@ def test_plan_calendar_has_one_all_day_event_per_dated_item(app, client, auth, m
     response = anonymous.get(path)
     assert response.status_code == 200
     assert response.content_type.startswith("text/calendar")
-    items = db.session.scalars(sa.select(Proposal).where(Proposal.plan_id == plan.id)
-                               .order_by(Proposal.id)).all()
+    items = db.session.scalars(sa.select(Item).where(Item.plan_id == plan.id)
+                               .order_by(Item.id)).all()
     dated = [item for item in items if item.due_date is not None]
     assert len(dated) == 5 and any(item.due_period == "Thường xuyên" for item in items)
     events = events_by_uid(response.data)
@@ -91,15 +91,15 @@ def test_postponement_moves_the_event_with_the_same_uid_and_a_higher_sequence(
     SEQUENCE higher (both parsers agree)."""
     auth.login(manager)
     path = new_feed(client, kind="plan", plan_id=str(plan.id))
-    item = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == plan.id,
-                                                       Proposal.due_period == "Quý III/2020"))
+    item = db.session.scalar(sa.select(Item).where(Item.plan_id == plan.id,
+                                                       Item.due_period == "Quý III/2020"))
     uid = f"item-{item.id}@theodoi.example.vn"
     before = events_by_uid(app.test_client().get(path).data)[uid]
     assert before.decoded("DTSTART") == date(2020, 9, 30)
     postpone(client, item.id, "Quý I/2021")
     after_body = app.test_client().get(path).data
     after = events_by_uid(after_body)[uid]
-    new_deadline = db.session.get(Proposal, item.id).due_date
+    new_deadline = db.session.get(Item, item.id).due_date
     assert new_deadline > date(2021, 3, 1)
     assert after.decoded("DTSTART") == new_deadline
     assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
@@ -158,9 +158,9 @@ def test_a_feed_shows_only_what_its_owner_may_read(app, client, auth, make_user,
     auth.login(officer)
     path = new_feed(client, kind="mine")
     events = events_by_uid(app.test_client().get(path).data)
-    led = db.session.scalars(sa.select(Proposal).join(Proposal.lead_agency)
+    led = db.session.scalars(sa.select(Item).join(Item.lead_agency)
                              .where(sa.text("agency.name = 'Sở Tư pháp'"),
-                                    Proposal.due_date.is_not(None))).all()
+                                    Item.due_date.is_not(None))).all()
     assert led and {f"item-{item.id}@theodoi.example.vn" for item in led} <= set(events)
     plan_path = new_feed(client, kind="plan", plan_id=str(plan.id))
     assert app.test_client().get(plan_path).status_code == 200
@@ -186,8 +186,8 @@ def test_a_manager_of_every_plan_may_subscribe_to_any_agency(app, client, auth, 
 def test_hostile_text_stays_inside_its_property(app, client, auth, manager, plan):
     """Commas, semicolons, line breaks and control characters in a title are escaped or
     dropped: the event keeps its other properties, both parsers read it."""
-    item = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == plan.id)
-                             .order_by(Proposal.id))
+    item = db.session.scalar(sa.select(Item).where(Item.plan_id == plan.id)
+                             .order_by(Item.id))
     item.title = "Đề án; thử, nghiệm\nEND:VEVENT\nBEGIN:VEVENT\x07 <script>alert(1)</script>"
     db.session.commit()
     auth.login(manager)
@@ -225,8 +225,8 @@ def test_plan_atom_feed_lists_its_changes(app, client, auth, manager, make_user,
     """A plan's readers get its journal as Atom (newest first); the feed token variant works
     without a login; someone who cannot read the plan gets a 403."""
     auth.login(manager)
-    item = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == plan.id)
-                             .order_by(Proposal.id))
+    item = db.session.scalar(sa.select(Item).where(Item.plan_id == plan.id)
+                             .order_by(Item.id))
     postpone(client, item.id, "Quý I/2021")
     response = client.get(f"/plans/{plan.id}/changes.atom")
     assert response.status_code == 200 and response.content_type.startswith("application/atom+xml")
@@ -252,11 +252,11 @@ def test_calendar_queries_do_not_grow_with_the_items(app, client, auth, manager,
     with count_queries() as small:
         anonymous.get(path)
     from tracker.agencies import AgencyDirectory
-    from tracker.plans.service import ProposalFields, add_proposal
+    from tracker.plans.service import ItemFields, add_item
 
     directory = AgencyDirectory.load()
     for n in range(20):
-        add_proposal(db.session.get(type(plan), plan.id), ProposalFields(
+        add_item(db.session.get(type(plan), plan.id), ItemFields(
             title=f"Thêm {n}", lead_agency_name="Sở Tư pháp", coordination="",
             due_period="Quý IV/2020", approving_level=""), directory)
     db.session.commit()

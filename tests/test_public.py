@@ -15,7 +15,7 @@ from factories import make_plan
 from test_feeds import atom_of
 
 from tracker.extensions import db
-from tracker.models import JournalEntry, Plan, Proposal
+from tracker.models import Item, JournalEntry, Plan
 from tracker.public.redact import redactor
 
 SLUG = "danh-muc-thu-nghiem"
@@ -37,9 +37,9 @@ def manager(make_user, plan):
     return make_user("manager", "Sở Công Thương", name=NAME, email=EMAIL)
 
 
-def item_at(plan, n: int) -> Proposal:
-    return db.session.scalars(sa.select(Proposal).where(Proposal.plan_id == plan.id)
-                              .order_by(Proposal.position)).all()[n]
+def item_at(plan, n: int) -> Item:
+    return db.session.scalars(sa.select(Item).where(Item.plan_id == plan.id)
+                              .order_by(Item.position)).all()[n]
 
 
 def post(client, url: str, **data):
@@ -48,8 +48,8 @@ def post(client, url: str, **data):
     return response
 
 
-def status(client, item: Proposal, **data):
-    version = db.session.get(Proposal, item.id).version
+def status(client, item: Item, **data):
+    version = db.session.get(Item, item.id).version
     return post(client, f"/items/{item.id}/status", version=str(version), **data)
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f3a1c5e7d902'
-down_revision = 'c7e3a9d41b28'
+down_revision = 'd2f6a8c3e915'
 branch_labels = None
 depends_on = None
 

@@ -18,5 +18,5 @@ def atom_response(info: FeedInfo, changes, **options) -> Response:
     body = build_atom(info, changes,
                       entry_id=lambda entry: f"tag:{host},2020:journal/{entry}",
                       item_url=options.pop("item_url", None)
-                      or (lambda item: url("proposals.show", proposal_id=item)), **options)
+                      or (lambda item: url("items.show", item_id=item)), **options)
     return Response(body, content_type=ATOM_TYPE)

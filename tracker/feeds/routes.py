@@ -16,7 +16,7 @@ from tracker.feeds.service import (
     recent_changes,
     tracker_host,
 )
-from tracker.models import FeedScope, FeedToken, Proposal
+from tracker.models import FeedScope, FeedToken, Item
 from tracker.outbox.links import external_url
 from tracker.web import get_plan
 
@@ -76,4 +76,4 @@ def plan_changes(plan_id: int):
         self_url=external_url("feeds.plan_changes", plan_id=plan.id),
         page_url=external_url("plans.show", plan_id=plan.id),
         author=plan.owner_agency.name, updated=plan.created_at),
-        recent_changes(Proposal.plan_id == plan.id))
+        recent_changes(Item.plan_id == plan.id))

@@ -19,10 +19,10 @@ from tracker.models import (
     Agency,
     FeedScope,
     FeedToken,
+    Item,
     JournalEntry,
     JournalKind,
     Plan,
-    Proposal,
     User,
 )
 from tracker.models._types import utcnow
@@ -73,7 +73,7 @@ def live_feed(secret: str) -> FeedToken | None:
 
 
 def feed_scope(feed: FeedToken) -> sa.ColumnElement[bool] | None:
-    """Condition on Proposal (with Plan joined): the feed's items its owner may read now;
+    """Condition on Item (with Plan joined): the feed's items its owner may read now;
     None when he may no longer read what the feed is about (the feed answers 404)."""
     owner = feed.user
     every = policy.sees_every_plan(owner)
@@ -90,7 +90,7 @@ def feed_scope(feed: FeedToken) -> sa.ColumnElement[bool] | None:
             if plan is None or not policy.can_read_plan(
                     owner, plan.owner_agency_id, lambda: agency_involved(owner.agency_id, plan.id)):
                 return None
-            return Proposal.plan_id == plan.id
+            return Item.plan_id == plan.id
     return None
 
 
@@ -108,18 +108,18 @@ def calendar_events(scope: sa.ColumnElement[bool]) -> list[ItemEvent]:
     such as "Thường xuyên", not withdrawn), by deadline. SEQUENCE is the number of times the
     deadline moved, read from the journal (which is never rewritten), so it only grows."""
     moves = (sa.select(sa.func.count()).select_from(JournalEntry)
-             .where(JournalEntry.proposal_id == Proposal.id, deadline_moved())
-             .correlate(Proposal).scalar_subquery())
+             .where(JournalEntry.item_id == Item.id, deadline_moved())
+             .correlate(Item).scalar_subquery())
     rows = db.session.connection().execute(
-        sa.select(Proposal.id, Proposal.title, Proposal.lead_text, Agency.name, Proposal.status,
-                  Proposal.due_period, Proposal.due_date, Proposal.updated_at, Plan.title, moves)
-        .join(Plan, Plan.id == Proposal.plan_id)
-        .join(Agency, Agency.id == Proposal.lead_agency_id)
-        .where(scope, Proposal.due_date.is_not(None),
-               Proposal.status != Status.WITHDRAWN.value)
-        .order_by(Proposal.due_date, Proposal.id)).all()
+        sa.select(Item.id, Item.title, Item.lead_text, Agency.name, Item.status,
+                  Item.due_period, Item.due_date, Item.updated_at, Plan.title, moves)
+        .join(Plan, Plan.id == Item.plan_id)
+        .join(Agency, Agency.id == Item.lead_agency_id)
+        .where(scope, Item.due_date.is_not(None),
+               Item.status != Status.WITHDRAWN.value)
+        .order_by(Item.due_date, Item.id)).all()
     # The item pages' links differ by their last segment only: built once, not 2,000 times.
-    item_url = external_url_builder()("proposals.show", proposal_id=1)
+    item_url = external_url_builder()("items.show", item_id=1)
     assert item_url.endswith("/1")
     item_url = item_url[:-1]
     labels = {status.value: label for status, label in VI_LABELS.items()}
@@ -146,13 +146,13 @@ def recent_changes(scope: sa.ColumnElement[bool], *, kinds: tuple[str, ...] | No
     """The newest journal entries of the items in `scope` (newest first), with the item's
     title and the agency that made the change; `kinds` keeps only those kinds."""
     acting = so.aliased(Agency)
-    query = (sa.select(JournalEntry.id, JournalEntry.created_at, JournalEntry.proposal_id,
-                       Proposal.title, JournalEntry.kind, JournalEntry.old_status,
+    query = (sa.select(JournalEntry.id, JournalEntry.created_at, JournalEntry.item_id,
+                       Item.title, JournalEntry.kind, JournalEntry.old_status,
                        JournalEntry.new_status, JournalEntry.field, JournalEntry.old_value,
                        JournalEntry.new_value, JournalEntry.note, JournalEntry.document_ref,
                        JournalEntry.document_date, JournalEntry.new_due_period, acting.name)
-             .join(Proposal, Proposal.id == JournalEntry.proposal_id)
-             .join(Plan, Plan.id == Proposal.plan_id)
+             .join(Item, Item.id == JournalEntry.item_id)
+             .join(Plan, Plan.id == Item.plan_id)
              .outerjoin(acting, acting.id == JournalEntry.agency_id)
              .where(scope)
              .order_by(JournalEntry.id.desc()).limit(limit))

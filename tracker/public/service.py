@@ -19,7 +19,7 @@ from tracker.appendix.table import AppendixTable, ItemSnapshot, progress_text
 from tracker.extensions import db
 from tracker.feeds.atom import PUBLIC_KINDS, Change
 from tracker.feeds.service import recent_changes
-from tracker.models import Agency, JournalEntry, Plan, Proposal, User
+from tracker.models import Agency, Item, JournalEntry, Plan, User
 from tracker.models._types import utcnow
 from tracker.public.opendata import OpenItem
 from tracker.public.redact import redactor
@@ -73,7 +73,7 @@ def public_text():
 
 def public_table(plan: Plan, today: date) -> AppendixTable:
     """The plan's progress appendix, as printed, with the public text only."""
-    return appendix_table(Proposal.plan_id == plan.id, AppendixOptions(with_status=True),
+    return appendix_table(Item.plan_id == plan.id, AppendixOptions(with_status=True),
                           title=plan.title, attached_to=plan.attached_to, today=today,
                           label=plan.appendix_label, plan=plan, public_text=public_text(),
                           subtitle=f"Tình hình thực hiện đến ngày {today.day}/{today.month}/"
@@ -82,11 +82,11 @@ def public_table(plan: Plan, today: date) -> AppendixTable:
 
 def last_update(plan_id: int) -> datetime | None:
     """When the plan's items last changed (an item's row, or its journal)."""
-    item = db.session.scalar(sa.select(sa.func.max(Proposal.updated_at))
-                             .where(Proposal.plan_id == plan_id))
+    item = db.session.scalar(sa.select(sa.func.max(Item.updated_at))
+                             .where(Item.plan_id == plan_id))
     entry = db.session.scalar(sa.select(sa.func.max(JournalEntry.created_at))
-                              .join(Proposal, Proposal.id == JournalEntry.proposal_id)
-                              .where(Proposal.plan_id == plan_id))
+                              .join(Item, Item.id == JournalEntry.item_id)
+                              .where(Item.plan_id == plan_id))
     moments = [_aware(moment) for moment in (item, entry) if moment is not None]
     return max(moments) if moments else None
 
@@ -99,17 +99,17 @@ def open_items(plan: Plan, today: date) -> list[OpenItem]:
     """One record per item of the plan, in list order (two queries)."""
     redact = public_text()
     rows = db.session.connection().execute(
-        sa.select(Proposal.id, Proposal.number_text, Proposal.position, Proposal.title,
-                  Proposal.lead_text, Agency.name, Proposal.coordination,
-                  Proposal.approving_level, Proposal.original_due_period,
-                  Proposal.original_due_date, Proposal.due_period, Proposal.due_date,
-                  Proposal.status, Proposal.submission_ref, Proposal.outcome_ref,
-                  Proposal.requested_due_period, Proposal.withdrawal_requested,
-                  Proposal.updated_at)
-        .join(Agency, Agency.id == Proposal.lead_agency_id)
-        .where(Proposal.plan_id == plan.id)
-        .order_by(Proposal.position, Proposal.id)).all()
-    notes = last_statuses(sa.select(Proposal.id).where(Proposal.plan_id == plan.id))
+        sa.select(Item.id, Item.number_text, Item.position, Item.title,
+                  Item.lead_text, Agency.name, Item.coordination,
+                  Item.approving_level, Item.original_due_period,
+                  Item.original_due_date, Item.due_period, Item.due_date,
+                  Item.status, Item.submission_ref, Item.outcome_ref,
+                  Item.requested_due_period, Item.withdrawal_requested,
+                  Item.updated_at)
+        .join(Agency, Agency.id == Item.lead_agency_id)
+        .where(Item.plan_id == plan.id)
+        .order_by(Item.position, Item.id)).all()
+    notes = last_statuses(sa.select(Item.id).where(Item.plan_id == plan.id))
     items = []
     for (item_id, number_text, position, title, lead_text, lead_name, coordination, level,
          original_period, original_date, period, due_date, status, submission_ref, outcome_ref,
@@ -144,4 +144,4 @@ def open_items(plan: Plan, today: date) -> list[OpenItem]:
 
 def public_changes(plan: Plan) -> list[Change]:
     """The changes a public feed lists: items added, status changes and decisions."""
-    return recent_changes(Proposal.plan_id == plan.id, kinds=PUBLIC_KINDS)
+    return recent_changes(Item.plan_id == plan.id, kinds=PUBLIC_KINDS)
