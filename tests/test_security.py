@@ -108,10 +108,29 @@ EXPECTED = {
     ("admin.calendar", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
     ("admin.delete_calendar_day", "POST"): expect(LOGIN, 403, 403, 403, 403, 404),
     ("admin.runs", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    # Calendar feeds: one's own, on the account page (feed 1 does not exist); at a secret URL
+    # without a login, a forged token is a 404 for everyone (tests/test_feeds.py).
+    ("auth.account_feeds", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    ("auth.account_feeds", "POST"): expect(LOGIN, 400, 400, 400, 400, 400),
+    ("auth.revoke_feed", "POST"): expect(LOGIN, 404, 404, 404, 404, 404),
+    ("feeds.calendar", "GET"): expect(404, 404, 404, 404, 404, 404),
+    ("feeds.token_changes", "GET"): expect(404, 404, 404, 404, 404, 404),
+    ("feeds.plan_changes", "GET"): expect(LOGIN, 200, 200, 403, 200, 200),
+    # The public pages: no login; a plan nobody published is a 404 (tests/test_public.py).
+    ("public.plan", "GET"): expect(404, 404, 404, 404, 404, 404),
+    ("public.plan_csv", "GET"): expect(404, 404, 404, 404, 404, 404),
+    ("public.plan_json", "GET"): expect(404, 404, 404, 404, 404, 404),
+    ("public.plan_changes", "GET"): expect(404, 404, 404, 404, 404, 404),
+    ("public.table_schema", "GET"): expect(200, 200, 200, 200, 200, 200),
+    ("public.json_schema", "GET"): expect(200, 200, 200, 200, 200, 200),
+    ("public.publish_plan", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
+    ("public.publish_plan", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
+    ("public.unpublish_plan", "POST"): expect(LOGIN, 403, 403, 403, 302, 302),
 }
 URL_ARGS = {"plan_id": 1, "item_id": 1, "code": "vi", "filename": "app.css", "token": "forged",
             "day": "2020-01-01", "message_id": 999, "user_id": 1, "agency_id": 1, "fmt": "docx",
-            "draft_id": 1, "attachment_id": 1, "job_id": 1}
+            "draft_id": 1, "attachment_id": 1, "job_id": 1, "feed_id": 1,
+            "slug": "chua-cong-bo"}
 
 
 def routes(app) -> set[tuple[str, str]]:

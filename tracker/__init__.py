@@ -202,9 +202,11 @@ def register_blueprints(app: Flask) -> None:
     from tracker.admin import bp as admin_bp
     from tracker.appendix.pages import bp as appendix_bp
     from tracker.auth import bp as auth_bp
+    from tracker.feeds import bp as feeds_bp
     from tracker.health import bp as health_bp
     from tracker.items import bp as items_bp
     from tracker.plans import bp as plans_bp
+    from tracker.public import bp as public_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
@@ -212,6 +214,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(items_bp, url_prefix="/items")
     app.register_blueprint(appendix_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(feeds_bp)
+    app.register_blueprint(public_bp)
 
     @app.get("/")
     def index():

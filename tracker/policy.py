@@ -118,3 +118,36 @@ def can_merge_agencies(actor: Actor, *, merged_sees_every_plan: bool,
     """Merge one agency into another (a typo into the agency it stands for). A consolidating
     office is merged only into another one: its users keep seeing every plan."""
     return can_administer(actor) and (kept_sees_every_plan or not merged_sees_every_plan)
+
+
+# --- Feeds and the public progress pages -------------------------------------------------
+
+# The pages anyone reaches without signing in, each guarding itself: a feed by the secret
+# in its URL (a 404 unless the feed is live), a published plan by its publication (a 404
+# unless a manager published it). They show nothing a visitor could not otherwise get.
+PUBLIC_ENDPOINTS = frozenset({
+    "feeds.calendar", "feeds.token_changes",
+    "public.plan", "public.plan_csv", "public.plan_json", "public.plan_changes",
+    "public.table_schema", "public.json_schema",
+})
+
+
+def is_public(endpoint: str) -> bool:
+    return endpoint in PUBLIC_ENDPOINTS
+
+
+def can_read_published_plan(published: bool) -> bool:
+    """Anyone, signed in or not, reads the progress page and open data of a published plan;
+    nobody reads those of an unpublished one (the plan's own pages need a login)."""
+    return published
+
+
+def can_publish_plan(actor: Actor, owner_agency_id: int) -> bool:
+    """Publish a plan's progress (opt-in) or take it down: whoever manages the plan."""
+    return can_manage_plan(actor, owner_agency_id)
+
+
+def can_subscribe_agency(actor: Actor, agency_id: int) -> bool:
+    """A calendar of the items an agency leads: one's own agency, or any agency for those
+    who see every plan. A feed shows only what its owner may read when it is fetched."""
+    return _is(actor, *Role) and (actor.agency_id == agency_id or sees_every_plan(actor))

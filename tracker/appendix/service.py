@@ -6,6 +6,7 @@ the note of each item's latest status change), whatever the number of rows.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -147,8 +148,11 @@ def filters_subtitle(filters: ItemFilters, lead_agency_name: str | None) -> str:
 def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, title: str,
                    attached_to: str, today: date, lead_agency_name: str | None = None,
                    label: str = "", owner_name: str | None = None,
-                   plan: Plan | None = None, subtitle: str = "") -> AppendixTable:
+                   plan: Plan | None = None, subtitle: str = "",
+                   public_text: Callable[[str], str] | None = None) -> AppendixTable:
     """The table of the items in `scope` (a condition on Item) that pass the filters.
+
+    `public_text`, when given, makes the public table: see tracker/public/service.py.
 
     `subtitle`, when given, is printed under the title instead of the lines the tracker
     writes there (the list's owner, the filters, the date of the progress).
@@ -199,6 +203,14 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
              requested_due_period, withdrawal_requested, plan_title, number_text, lead_text,
              extra, sub_rows, section_id) in rows
     ]
+    if public_text is not None:
+        # The public progress page (tracker/public): the items' own notes stay inside, and
+        # the documents and reasons it prints pass through `public_text`.
+        for snapshot in snapshots:
+            snapshot.notes = ""
+            snapshot.last_status_note = public_text(snapshot.last_status_note)
+            snapshot.submission_ref = public_text(snapshot.submission_ref or "") or None
+            snapshot.outcome_ref = public_text(snapshot.outcome_ref or "") or None
     subtitle_parts = [f"Đơn vị lập danh mục: {owner_name}" if owner_name else "",
                       filters_subtitle(options.filters, lead_agency_name)]
     if options.with_status:

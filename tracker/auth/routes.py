@@ -1,5 +1,6 @@
 """Signing in and out, the language, invitation and reset links, and one's own account
-(password, e-mails); and the app-wide rule that every other page needs a login."""
+(password, e-mails, calendar links); and the app-wide rule that every other page needs a
+login."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from tracker import policy
 from tracker.auth import bp
 from tracker.auth.forms import (
     ChangePasswordForm,
@@ -37,8 +39,11 @@ from tracker.auth.throttle import (
 )
 from tracker.auth.tokens import consume_token, read_token
 from tracker.extensions import db, login_manager
-from tracker.models import User
+from tracker.feeds import service as feeds
+from tracker.feeds.forms import NewFeedForm
+from tracker.models import Agency, FeedScope, FeedToken, User
 from tracker.notices import NoticeKind
+from tracker.outbox.links import external_url
 from tracker.web import require_button
 
 # What anyone may reach without signing in (static files too): the sign-in pages, the
@@ -50,9 +55,11 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "auth.forgot_pa
 
 @bp.before_app_request
 def require_login():
-    """Every page needs a login, except PUBLIC_ENDPOINTS and static files."""
+    """Every page needs a login, except PUBLIC_ENDPOINTS, the public pages of the policy
+    (published plans, feeds at secret URLs) and static files."""
     endpoint = request.endpoint or ""
-    if endpoint in PUBLIC_ENDPOINTS or endpoint.endswith("static"):
+    if (endpoint in PUBLIC_ENDPOINTS or policy.is_public(endpoint)
+            or endpoint.endswith("static")):
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
@@ -230,3 +237,55 @@ def account_notifications():
         flash(_("Saved."), "success")
         return redirect(url_for("auth.account_notifications"))
     return render_template("auth/notifications.html", form=form), 400 if form.errors else 200
+
+
+def _agency_choices(form: NewFeedForm) -> None:
+    """One's own agency; every agency for those who see every plan."""
+    if policy.sees_every_plan(current_user):
+        agencies = db.session.execute(
+            db.select(Agency.id, Agency.name).order_by(Agency.name)).all()
+    else:
+        agencies = [(current_user.agency_id, current_user.agency.name)]
+    form.agency_id.choices = [(agency_id, name) for agency_id, name in agencies]
+
+
+@bp.route("/account/feeds", methods=["GET", "POST"])
+def account_feeds():
+    """One's calendar feeds: make one (its secret URL is shown once), copy it, revoke it."""
+    form = NewFeedForm()
+    _agency_choices(form)
+    if form.is_submitted() and not form.validate():
+        return render_template("auth/feeds.html", form=form, feeds=feeds.user_feeds(current_user.id),
+                               new_url=None), 400
+    if form.is_submitted():
+        kind = FeedScope(form.kind.data)
+        scope_id = {FeedScope.MINE: None, FeedScope.AGENCY: form.agency_id.data,
+                    FeedScope.PLAN: form.plan_id.data}[kind]
+        label = feeds.feed_label(kind, scope_id, current_user)
+        if label is None:
+            abort(403)
+        _feed, secret = feeds.create_feed(current_user, kind, scope_id, label)
+        db.session.commit()
+        # Shown on this page only, never flashed (the session cookie is signed, not secret).
+        return render_template("auth/feeds.html", form=NewFeedForm(formdata=None),
+                               feeds=feeds.user_feeds(current_user.id), new_label=label,
+                               new_url=external_url("feeds.calendar", token=secret),
+                               new_atom=external_url("feeds.token_changes", token=secret))
+    return render_template("auth/feeds.html", form=form, feeds=feeds.user_feeds(current_user.id),
+                           new_url=None)
+
+
+@bp.post("/account/feeds/<int:feed_id>/revoke")
+def revoke_feed(feed_id: int):
+    """Revoke one of one's feeds: its URL answers 404 from now on.
+
+    :raise 404: no such feed of this user.
+    """
+    feed = db.session.get(FeedToken, feed_id)
+    if feed is None or feed.user_id != current_user.id or feed.revoked:
+        abort(404)
+    require_button()
+    feeds.revoke_feed(feed)
+    db.session.commit()
+    flash(_("The calendar link was revoked: it no longer works."), "success")
+    return redirect(url_for("auth.account_feeds"))

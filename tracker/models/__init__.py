@@ -3,6 +3,7 @@ from tracker.models.agency import Agency
 from tracker.models.attachment import Attachment
 from tracker.models.audit import AuditEntry, ThrottleCounter, UsedToken
 from tracker.models.export import ExportJob, ExportState
+from tracker.models.feeds import FeedScope, FeedToken
 from tracker.models.imports import ImportDraft
 from tracker.models.outbox import MessageKind, MessageStatus, OutboxMessage
 from tracker.models.plan import (
@@ -24,7 +25,8 @@ from tracker.models.reminders import (
 from tracker.models.user import Role, User
 
 __all__ = [
-    "Agency", "Attachment", "AuditEntry", "ExportJob", "ExportState", "ImportDraft",
+    "Agency", "Attachment", "AuditEntry", "ExportJob", "ExportState", "FeedScope", "FeedToken",
+    "ImportDraft",
     "JournalEntry", "JournalKind",
     "MessageKind", "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Item", "Role",
     "ThrottleCounter", "UsedToken", "User", "item_coordinators", "item_leads",

@@ -45,6 +45,10 @@ class Plan(db.Model):
     # the tracker (the seed's six columns): see `tracker.appendix.layout.PlanLayout`.
     layout: so.Mapped[dict | None] = so.mapped_column(sa.JSON(none_as_null=True))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # The public progress page /public/plans/<public_slug>: shown while `published_at` is
+    # set (a manager's opt-in); unpublishing clears the date and keeps the slug for next time.
+    public_slug: so.Mapped[str | None] = so.mapped_column(sa.String(80), unique=True)
+    published_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     version: so.Mapped[int] = so.mapped_column(default=1)
 
     owner_agency: so.Mapped[Agency] = so.relationship(lazy="joined")  # noqa: F821

@@ -380,14 +380,21 @@ def my_items_query(agency_id: int, manages_owned_plans: bool, sees_every_plan: b
     query = (sa.select(Item)
              .join(Plan, Plan.id == Item.plan_id)
              .options(so.joinedload(Item.lead_agency), so.contains_eager(Item.plan))
-             .where(is_open())
+             .where(is_open(), mine(agency_id, manages_owned_plans, sees_every_plan))
              .order_by(Item.due_date.is_(None), Item.due_date, Item.id))
-    if not (manages_owned_plans and sees_every_plan):
-        mine = sa.or_(led_by(agency_id), coordinated_by(agency_id))
-        if manages_owned_plans:
-            mine = sa.or_(mine, Plan.owner_agency_id == agency_id)
-        query = query.where(mine)
     return (filters or ItemFilters()).apply(query, today)
+
+
+def mine(agency_id: int, manages_owned_plans: bool, sees_every_plan: bool
+         ) -> sa.ColumnElement[bool]:
+    """Condition on Item (with Plan joined): the items of "My items", whatever their
+    status (see my_items_query)."""
+    if manages_owned_plans and sees_every_plan:
+        return sa.true()
+    condition = sa.or_(led_by(agency_id), coordinated_by(agency_id))
+    if manages_owned_plans:
+        condition = sa.or_(condition, Plan.owner_agency_id == agency_id)
+    return condition
 
 
 def coordinated_by(agency_id: int) -> sa.ColumnElement[bool]:

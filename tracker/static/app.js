@@ -186,3 +186,19 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// "Copy" beside a calendar link (the account page): copies the link; without this script
+// the button stays hidden and the link can be selected by hand.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    const input = document.getElementById(button.dataset.copy);
+    if (!input || !navigator.clipboard) continue;
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      input.select();
+      navigator.clipboard.writeText(input.value).then(() => {
+        button.textContent = button.dataset.copied || button.textContent;
+      });
+    });
+  }
+});
