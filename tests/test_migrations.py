@@ -102,8 +102,8 @@ def _rename_check(url: str) -> None:
 
 
 def test_renaming_proposal_to_item_keeps_every_row_on_sqlite(tmp_path):
-    """The rename migration (d2f6a8c3e915) moves tables, columns and indexes and loses no
-    row or link, both ways, on SQLite."""
+    """The rename migration (d2f6a8c3e915) and every later one lose no row or link, both
+    ways, on SQLite (where a batch table rebuild must not cascade-delete: migrations/env.py)."""
     _rename_check(f"sqlite:///{tmp_path}/rename.sqlite")
 
 
