@@ -112,6 +112,7 @@ def test_postponement_moves_the_event_with_the_same_uid_and_a_higher_sequence(
 
 
 def test_revoked_or_unknown_feed_is_404(app, client, auth, manager, plan):
+    """A feed link is shown once; once revoked, its calendar and Atom URLs answer 404."""
     auth.login(manager)
     path = new_feed(client, kind="mine")
     assert app.test_client().get(path).status_code == 200
@@ -127,6 +128,7 @@ def test_revoked_or_unknown_feed_is_404(app, client, auth, manager, plan):
 
 
 def test_someone_elses_feed_cannot_be_revoked(app, client, auth, manager, make_user, plan):
+    """Only its owner may revoke a feed link: another user gets a 404 and the link keeps working."""
     auth.login(manager)
     new_feed(client, kind="mine")
     feed = db.session.scalar(sa.select(FeedToken))
@@ -174,6 +176,7 @@ def test_a_feed_shows_only_what_its_owner_may_read(app, client, auth, make_user,
 
 
 def test_a_manager_of_every_plan_may_subscribe_to_any_agency(app, client, auth, make_user, plan):
+    """The consolidating office may take any agency's calendar, with only that agency's items."""
     admin = make_user("admin", "Văn phòng UBND tỉnh")
     auth.login(admin)
     tc = db.session.scalar(sa.select(sa.text("id")).select_from(sa.text("agency"))
@@ -200,6 +203,7 @@ def test_hostile_text_stays_inside_its_property(app, client, auth, manager, plan
 
 
 def test_fold_keeps_lines_short_and_characters_whole():
+    """iCalendar lines fold at 75 octets without splitting a Vietnamese character."""
     line = "SUMMARY:" + "Đề án phát triển công nghiệp hỗ trợ " * 6
     folded = fold(line)
     parts = folded[:-2].split(b"\r\n")

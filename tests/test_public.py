@@ -59,6 +59,7 @@ def publish(client, plan, slug=SLUG):
 
 def test_only_a_published_plan_is_public_and_taking_it_down_is_a_404(app, client, auth,
                                                                        manager, plan):
+    """Only a published plan's page, data and feed are public; taken down, all of them are 404."""
     anonymous = app.test_client()
     assert [anonymous.get(url).status_code for url in PUBLIC_URLS] == [404] * 4
     auth.login(manager)
@@ -74,6 +75,7 @@ def test_only_a_published_plan_is_public_and_taking_it_down_is_a_404(app, client
 
 
 def test_a_bad_or_taken_address_is_refused(app, client, auth, manager, plan):
+    """A public address with diacritics, too short, with a slash or already taken is refused."""
     other = make_plan(1, title="Danh mục khác")
     auth.login(manager)
     publish(client, other, slug=SLUG)
@@ -142,6 +144,7 @@ def test_nothing_private_appears(app, client, auth, manager, plan):
 
 def test_open_data_validates_against_its_published_schemas(app, client, auth, manager, plan,
                                                           tmp_path):
+    """The public CSV and JSON validate against the Table Schema and JSON Schema they link to."""
     make_history(client, auth, manager, plan)
     anonymous = app.test_client()
     json_schema = anonymous.get("/public/schemas/items.schema.json").get_json(force=True)
@@ -181,12 +184,14 @@ def test_open_data_validates_against_its_published_schemas(app, client, auth, ma
 
 
 def test_redactor_hides_emails_and_names():
+    """Public text hides e-mail addresses and users' names, whatever their case, but not other words."""
     redact = redactor(["Nguyễn Văn Bí Mật", "An"])
     assert redact("Theo nguyễn văn bí mật (a.b@x.vn), An ninh") == "Theo … (…), An ninh"
     assert redact("") == ""
 
 
 def test_public_atom_is_well_formed_with_entries(app, client, auth, manager, plan):
+    """The public Atom feed is well-formed XML with one entry per change."""
     auth.login(manager)
     publish(client, plan)
     root = ElementTree.fromstring(app.test_client().get(PUBLIC_URLS[3]).data)
