@@ -48,6 +48,8 @@ NOT_SWEPT = {
     "auth.reset_password": "needs a signed token",
     "appendix.preview": "needs an import draft",
     "admin.outbox_message": "needs a queued e-mail (the demo has none)",
+    **{f"api.{name}": "JSON of the API, not a page" for name in (
+        "openapi", "plans", "plan", "items", "item", "journal", "agencies")},
 }
 
 # Page width against the phone's; the elements sticking out, to say what to fix.

@@ -110,3 +110,10 @@ def can_merge_agencies(actor: Actor, *, merged_sees_every_plan: bool,
     """Merge one agency into another (a typo into the agency it stands for). A consolidating
     office is merged only into another one: its users keep seeing every plan."""
     return can_administer(actor) and (kept_sees_every_plan or not merged_sees_every_plan)
+
+
+def can_revoke_api_token(actor: Actor, token_user_id: int) -> bool:
+    """A token is its owner's: only he revokes it (an admin deactivating the user stops
+    every token of his)."""
+    return bool(getattr(actor, "is_authenticated", False)) and \
+        getattr(actor, "id", None) == token_user_id

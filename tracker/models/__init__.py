@@ -1,5 +1,6 @@
 """All models, imported here so Alembic sees the whole schema."""
 from tracker.models.agency import Agency
+from tracker.models.api_token import ApiToken
 from tracker.models.attachment import Attachment
 from tracker.models.audit import AuditEntry, ThrottleCounter, UsedToken
 from tracker.models.export import ExportJob, ExportState
@@ -24,7 +25,7 @@ from tracker.models.reminders import (
 from tracker.models.user import Role, User
 
 __all__ = [
-    "Agency", "Attachment", "AuditEntry", "ExportJob", "ExportState", "ImportDraft",
+    "Agency", "ApiToken", "Attachment", "AuditEntry", "ExportJob", "ExportState", "ImportDraft",
     "JournalEntry", "JournalKind",
     "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Proposal", "Role", "ThrottleCounter",
     "UsedToken", "User", "proposal_coordinators", "proposal_leads",
