@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import gettext
 
 from tracker.models import Agency, JournalEntry, Plan, Proposal
-from tracker.statuses import LABELS, Status, is_overdue
+from tracker.statuses import LABELS, is_overdue
 
 
 def iso(value: date | datetime | None) -> str | None:
@@ -34,7 +34,19 @@ def plan_json(plan: Plan, items_count: int) -> dict:
 
 
 def status_json(code: str) -> dict:
-    return {"code": code, "label": gettext(LABELS[Status(code)])}
+    """The status and its label in the request's language (translated once per request: a
+    page of items asks for the same few)."""
+    if "api_status_labels" not in g:
+        g.api_status_labels = {status.value: gettext(label) for status, label in LABELS.items()}
+    return {"code": code, "label": g.api_status_labels[code]}
+
+
+def item_url(item_id: int) -> str:
+    """The item's page, from a base built once per request (url_for per row was a fifth of a
+    page of 100 items)."""
+    if "api_item_url" not in g:
+        g.api_item_url = url_for("proposals.show", proposal_id=1, _external=True)[:-len("/1")]
+    return f"{g.api_item_url}/{item_id}"
 
 
 def item_json(item: Proposal, today: date) -> dict:
@@ -57,7 +69,7 @@ def item_json(item: Proposal, today: date) -> dict:
         "overdue": is_overdue(item.status, item.due_date, today),
         "submission_ref": item.submission_ref, "outcome_ref": item.outcome_ref,
         "notes": item.notes, "updated_at": iso(item.updated_at), "version": item.version,
-        "url": url_for("proposals.show", proposal_id=item.id, _external=True),
+        "url": item_url(item.id),
     }
 
 
