@@ -113,9 +113,9 @@ def select_locale() -> str:
     """The user's saved language, else the one chosen this session, else Vietnamese. An API
     request: its Accept-Language, else its token user's language, else Vietnamese."""
     languages = current_app_languages()
-    from tracker.api import is_api_request
+    from tracker.api import PAGE_ENDPOINTS, is_api_request
 
-    if is_api_request(request.path):
+    if is_api_request(request.path) and request.endpoint not in PAGE_ENDPOINTS:
         return api_locale(languages)
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

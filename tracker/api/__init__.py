@@ -10,6 +10,11 @@ bp = Blueprint("api", __name__)
 PREFIX = "/api/v1"
 
 
+# The API's one page for people (the document, readable): in the language the site's
+# switcher chose, as every other page.
+PAGE_ENDPOINTS = frozenset({"api.docs"})
+
+
 def is_api_request(path: str) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
 
