@@ -38,10 +38,10 @@ def bearer_secret() -> str | None:
 def authenticate():
     """Set the acting user from `Authorization: Bearer …`; 401 without a usable token, 429
     past the token's rate. Whatever cookie came along is ignored."""
-    g._login_user = AnonymousUserMixin()   # Flask-Login's current user: not the cookie's
     g.api_token = None
     if request.endpoint in OPEN_ENDPOINTS:
-        return None
+        return None   # nothing private: the docs page keeps the site's header for its reader
+    g._login_user = AnonymousUserMixin()   # Flask-Login's current user: never the cookie's
     secret = bearer_secret()
     token = find_token(secret, tracker_today()) if secret else None
     if token is None:

@@ -168,7 +168,7 @@ def _param(name: str, where: str, schema: dict, description: str, required: bool
             "description": description}
 
 
-PAGING = [
+PAGING = [  # 500: config.API_MAX_LIMIT, whose default the document states
     _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
            "How many at most (500)."),
     _param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 1_000_000,

@@ -104,7 +104,7 @@ class Args:
         if raw is not None and len(raw) > 200:
             self.errors.append((name, _("At most %(n)d characters.", n=200)))
             return None
-        return clean(raw) or None if raw is not None else None
+        return clean(raw) or None
 
     def choice(self, name: str, values: list[str]) -> str | None:
         raw = self._raw(name)
