@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from api_support import Api, make_token
 
 from tracker.extensions import db
-from tracker.models import ApiToken, JournalEntry, Proposal
+from tracker.models import ApiToken, Item, JournalEntry
 
 
 @pytest.fixture
@@ -29,8 +29,8 @@ def officer_api(app, people):
     return Api(app, make_token(people["officer"]))
 
 
-def item_one() -> Proposal:
-    return db.session.get(Proposal, 1)
+def item_one() -> Item:
+    return db.session.get(Item, 1)
 
 
 # -- tokens -----------------------------------------------------------------------------

@@ -17,14 +17,14 @@ from tracker.api.problems import TITLES, ApiProblem, field_errors, from_problem
 from tracker.api.serialize import agency_json, entry_json, item_json, plan_json
 from tracker.api.service import items_page, journal_entry, load_item_lists
 from tracker.extensions import db
-from tracker.models import Proposal
-from tracker.plans.service import ItemFilters, plan_counts, plan_summaries
-from tracker.proposals.service import (
+from tracker.items.service import (
     StatusUpdate,
     early_document_warning,
     journal_of,
     post_status_update,
 )
+from tracker.models import Item
+from tracker.plans.service import ItemFilters, plan_counts, plan_summaries
 from tracker.services import CONFLICTS, FieldError, check_version
 from tracker.statuses import Status
 from tracker.text import clean
@@ -278,7 +278,7 @@ def body_date(body: dict, name: str, problems: list) -> date | None:
     return None
 
 
-def save_update(found: Proposal, update: StatusUpdate, version: int):
+def save_update(found: Item, update: StatusUpdate, version: int):
     """Post the update through the service the item page uses, journaled with the token's
     name; answer the new journal entry and the item."""
     owner = found.plan.owner_agency_id
@@ -306,7 +306,7 @@ def save_update(found: Proposal, update: StatusUpdate, version: int):
     return response
 
 
-def rights_on(item_id: int) -> tuple[Proposal, bool, bool]:
+def rights_on(item_id: int) -> tuple[Item, bool, bool]:
     """The item, and whether the user may change its status, and add a note."""
     found = get_item(item_id)
     leads = {found.lead_agency_id} | {agency.id for agency in found.leads}

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from flask import g, url_for
 from flask_babel import gettext
 
-from tracker.models import Agency, JournalEntry, Plan, Proposal
+from tracker.models import Agency, Item, JournalEntry, Plan
 from tracker.statuses import LABELS, is_overdue
 
 
@@ -45,11 +45,11 @@ def item_url(item_id: int) -> str:
     """The item's page, from a base built once per request (url_for per row was a fifth of a
     page of 100 items)."""
     if "api_item_url" not in g:
-        g.api_item_url = url_for("proposals.show", proposal_id=1, _external=True)[:-len("/1")]
+        g.api_item_url = url_for("items.show", item_id=1, _external=True)[:-len("/1")]
     return f"{g.api_item_url}/{item_id}"
 
 
-def item_json(item: Proposal, today: date) -> dict:
+def item_json(item: Item, today: date) -> dict:
     """An item; its `leads`, `coordinators` and `lead_agency` must be loaded."""
     return {
         "id": item.id, "plan_id": item.plan_id, "position": item.position,
@@ -76,7 +76,7 @@ def item_json(item: Proposal, today: date) -> dict:
 def entry_json(entry: JournalEntry) -> dict:
     """A journal entry; its `user`, `agency` and `attachments` must be loaded."""
     return {
-        "id": entry.id, "item_id": entry.proposal_id, "created_at": iso(entry.created_at),
+        "id": entry.id, "item_id": entry.item_id, "created_at": iso(entry.created_at),
         "kind": entry.kind,
         "user": None if entry.user is None else {"id": entry.user.id, "name": entry.user.name},
         "agency": agency_ref(entry.agency), "api_token_name": entry.api_token_name,
@@ -86,7 +86,7 @@ def entry_json(entry: JournalEntry) -> dict:
         "document_date": iso(entry.document_date), "new_due_period": entry.new_due_period,
         "documents": [{"id": a.id, "name": a.original_name, "media_type": a.media_type,
                        "size": a.size,
-                       "url": url_for("proposals.document", proposal_id=entry.proposal_id,
+                       "url": url_for("items.document", item_id=entry.item_id,
                                       attachment_id=a.id, _external=True)}
                       for a in entry.attachments],
     }

@@ -8,34 +8,34 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from tracker.extensions import db
-from tracker.models import JournalEntry, Proposal
+from tracker.models import Item, JournalEntry
 from tracker.plans.service import ItemFilters, items_query, visible_plans
 
-ITEM_LISTS = (so.joinedload(Proposal.lead_agency), so.selectinload(Proposal.leads),
-              so.selectinload(Proposal.coordinators))
+ITEM_LISTS = (so.joinedload(Item.lead_agency), so.selectinload(Item.leads),
+              so.selectinload(Item.coordinators))
 ENTRY_PARTS = (so.joinedload(JournalEntry.user), so.joinedload(JournalEntry.agency),
                so.selectinload(JournalEntry.attachments))
 
 
 def items_page(plan_id: int | None, filters: ItemFilters, today: date, *, scope_agency: int | None,
-               limit: int, offset: int) -> tuple[int, list[Proposal]]:
+               limit: int, offset: int) -> tuple[int, list[Item]]:
     """(total, page) of the items of one plan, or of every plan the agency may see
     (`scope_agency`; None: every plan), filtered as the plan page filters them."""
     if plan_id is not None:
         query = items_query(plan_id, filters, today)
     else:
-        query = filters.apply(sa.select(Proposal).where(visible_plans(scope_agency))
-                              .order_by(Proposal.plan_id, Proposal.position, Proposal.id), today)
-    total = db.session.scalar(sa.select(sa.func.count(Proposal.id)).where(query.whereclause))
+        query = filters.apply(sa.select(Item).where(visible_plans(scope_agency))
+                              .order_by(Item.plan_id, Item.position, Item.id), today)
+    total = db.session.scalar(sa.select(sa.func.count(Item.id)).where(query.whereclause))
     items = list(db.session.scalars(query.options(*ITEM_LISTS).limit(limit).offset(offset))
                  .unique())
     return total or 0, items
 
 
-def load_item_lists(item: Proposal) -> Proposal:
+def load_item_lists(item: Item) -> Item:
     """The item again with everything its JSON shows (after a write, or for its own page)."""
-    return db.session.scalar(sa.select(Proposal).where(Proposal.id == item.id)
-                             .options(*ITEM_LISTS, so.joinedload(Proposal.plan))
+    return db.session.scalar(sa.select(Item).where(Item.id == item.id)
+                             .options(*ITEM_LISTS, so.joinedload(Item.plan))
                              .execution_options(populate_existing=True))
 
 
