@@ -49,6 +49,10 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = TRACKER_TIMEZONE
     LANGUAGES = ("vi", "en")
     ITEMS_PER_PAGE = 50
+    # The REST API (/api/v1): requests per minute one token may make (then 429), and the
+    # largest page of a list (`limit`).
+    API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "600"))
+    API_MAX_LIMIT = 500
     # Uploads (appendix files) and pasted tables; a larger request is refused with 413.
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 5 * 1024 * 1024

@@ -57,6 +57,8 @@ NOT_SWEPT = {
     "public.plan_changes": "an Atom feed, not a page",
     "public.table_schema": "a JSON document",
     "public.json_schema": "a JSON document",
+    **{f"api.{name}": "JSON of the API, not a page" for name in (
+        "openapi", "plans", "plan", "items", "item", "journal", "agencies")},
 }
 
 # Page width against the phone's; the elements sticking out, to say what to fix.

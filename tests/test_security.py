@@ -42,6 +42,18 @@ EXPECTED = {
     ("auth.account_notifications", "POST"): expect(LOGIN, 302, 302, 302, 302, 302),
     # The viewer sits in the consolidating office (sees every plan); the other officer's
     # agency neither owns plan 1 nor leads or coordinates any of its items.
+    # One's own API tokens; token 1 does not exist (tests/test_api.py revokes real ones).
+    ("auth.account_tokens", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    ("auth.account_tokens", "POST"): expect(LOGIN, 400, 400, 400, 400, 400),
+    ("auth.revoke_token", "POST"): expect(LOGIN, 404, 404, 404, 404, 404),
+    # The API with a session cookie and no token: 401, whoever is signed in (API_EXPECTED
+    # has the same routes with tokens). Its description is open.
+    ("api.openapi", "GET"): expect(200, 200, 200, 200, 200, 200),
+    ("api.docs", "GET"): expect(200, 200, 200, 200, 200, 200),
+    **{route: expect(*[401] * 6) for route in (
+        ("api.plans", "GET"), ("api.plan", "GET"), ("api.items", "GET"), ("api.item", "GET"),
+        ("api.journal", "GET"), ("api.agencies", "GET"), ("api.post_status", "POST"),
+        ("api.post_note", "POST"))},
     ("plans.index", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
     ("plans.mine", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
     ("plans.new", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
@@ -129,7 +141,7 @@ EXPECTED = {
 }
 URL_ARGS = {"plan_id": 1, "item_id": 1, "code": "vi", "filename": "app.css", "token": "forged",
             "day": "2020-01-01", "message_id": 999, "user_id": 1, "agency_id": 1, "fmt": "docx",
-            "draft_id": 1, "attachment_id": 1, "job_id": 1, "feed_id": 1,
+            "draft_id": 1, "attachment_id": 1, "job_id": 1, "feed_id": 1, "token_id": 1,
             "slug": "chua-cong-bo"}
 
 
@@ -180,6 +192,50 @@ def test_route_permissions(app, users, auth, role):
             failures.append(f"{method} {url}: {response.status_code} != {by_role[role]}")
         if response.status_code == 403:
             assert "không có quyền" in response.get_data(as_text=True)
+            assert snapshot() == before, f"{method} {url} changed data while refusing"
+    assert failures == []
+
+
+# The API's routes with a token of each role ("anonymous": no token), and no body: a POST
+# the role may make is a 400 (not JSON), one it may not a 403 before the body is read.
+API_EXPECTED = {
+    ("api.openapi", "GET"): expect(200, 200, 200, 200, 200, 200),
+    ("api.docs", "GET"): expect(200, 200, 200, 200, 200, 200),
+    ("api.plans", "GET"): expect(401, 200, 200, 200, 200, 200),
+    ("api.plan", "GET"): expect(401, 200, 200, 403, 200, 200),
+    # Without `plan`: every plan the role sees (none, for the other officer: an empty list).
+    ("api.items", "GET"): expect(401, 200, 200, 200, 200, 200),
+    ("api.item", "GET"): expect(401, 200, 200, 403, 200, 200),
+    ("api.journal", "GET"): expect(401, 200, 200, 403, 200, 200),
+    ("api.agencies", "GET"): expect(401, 200, 200, 200, 200, 200),
+    ("api.post_status", "POST"): expect(401, 403, 400, 403, 400, 400),
+    ("api.post_note", "POST"): expect(401, 403, 400, 403, 400, 400),
+}
+
+
+def test_every_api_route_has_an_expected_status_with_tokens(app):
+    assert {route for route in routes(app) if route[0].startswith("api.")} == set(API_EXPECTED)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_route_permissions_with_tokens(app, users, role):
+    """A token acts with its user's role and agency: the same answers as the pages give
+    that user, and a refusal changes nothing."""
+    from api_support import check_contract, make_token
+
+    headers = {} if role == "anonymous" else {
+        "Authorization": f"Bearer {make_token(users[role])}"}
+    failures = []
+    for (endpoint, method), by_role in sorted(API_EXPECTED.items()):
+        with app.test_request_context():
+            rule = next(r for r in app.url_map.iter_rules(endpoint))
+            url = url_for(endpoint, **{k: URL_ARGS[k] for k in rule.arguments})
+        before = snapshot()
+        response = app.test_client().open(url, method=method, headers=headers)
+        check_contract(response)
+        if response.status_code != by_role[role]:
+            failures.append(f"{method} {url}: {response.status_code} != {by_role[role]}")
+        if response.status_code >= 400:
             assert snapshot() == before, f"{method} {url} changed data while refusing"
     assert failures == []
 

@@ -110,12 +110,29 @@ def default_trusted_hosts(config) -> list[str]:
 
 
 def select_locale() -> str:
-    """The user's saved language, else the one chosen this session, else Vietnamese."""
+    """The user's saved language, else the one chosen this session, else Vietnamese. An API
+    request: its Accept-Language, else its token user's language, else Vietnamese."""
     languages = current_app_languages()
+    from tracker.api import PAGE_ENDPOINTS, is_api_request
+
+    if is_api_request(request.path) and request.endpoint not in PAGE_ENDPOINTS:
+        return api_locale(languages)
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:
         return session["locale"]
+    return languages[0]
+
+
+def api_locale(languages: tuple[str, ...]) -> str:
+    from flask import g
+
+    chosen = request.accept_languages.best_match(languages)
+    if chosen:
+        return chosen
+    user = g.get("_login_user")
+    if user is not None and getattr(user, "is_authenticated", False) and user.locale in languages:
+        return user.locale
     return languages[0]
 
 
@@ -200,6 +217,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """The pages, one blueprint per feature (auth also requires a login on every other page)."""
     from tracker.admin import bp as admin_bp
+    from tracker.api import PREFIX as API_PREFIX
+    from tracker.api import bp as api_bp
     from tracker.appendix.pages import bp as appendix_bp
     from tracker.auth import bp as auth_bp
     from tracker.feeds import bp as feeds_bp
@@ -216,6 +235,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(public_bp)
+    # Token requests carry no cookie a forged form could ride on: no CSRF token either.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp, url_prefix=API_PREFIX)
 
     @app.get("/")
     def index():

@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(reminders)
     app.cli.add_command(worker_command)
     app.cli.add_command(worker_command, "scheduler")  # its name before `worker`
+    app.cli.add_command(api_token)
 
 
 @click.command("seed-demo")
@@ -276,3 +277,72 @@ def worker_command() -> None:
     # Let a run in progress finish its batch: its commits are what make a resend impossible.
     scheduler.shutdown(wait=True)
     log.info("worker stopped")
+
+
+@click.group("api-token")
+def api_token() -> None:
+    """API tokens: create (the secret is printed once), list, revoke."""
+
+
+def _token_owner(email: str):
+    from tracker.auth.service import find_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account {email}")
+    return user
+
+
+@api_token.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="What uses the token (journaled with its writes).")
+@click.option("--expires", default="", help="The last day it works, D/M/YYYY; default: until revoked.")
+def api_token_create(email: str, name: str, expires: str) -> None:
+    """Create an API token for the account EMAIL and print it (once: only a digest is kept)."""
+    from tracker.auth.api_tokens import create_token
+    from tracker.periods import PeriodError, parse_date
+    from tracker.services import FieldError
+    from tracker.web import tracker_today
+
+    user = _token_owner(email)
+    try:
+        expires_on = parse_date(expires) if expires else None
+        token, secret = create_token(user, name, expires_on, today=tracker_today())
+    except (PeriodError, FieldError) as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(secret)
+    click.echo(f"token {token.id} ({token.prefix}…) for {user.email}: keep it secret, it is "
+               "not shown again", err=True)
+
+
+@api_token.command("list")
+@click.argument("email")
+def api_token_list(email: str) -> None:
+    """List the API tokens of the account EMAIL (never their secrets)."""
+    from tracker.auth.api_tokens import tokens_of
+    from tracker.web import tracker_today
+
+    today = tracker_today()
+    for token in tokens_of(_token_owner(email).id):
+        state = ("revoked" if token.revoked_at else "usable" if token.usable_on(today)
+                 else "expired")
+        until = f"{token.expires_on:%d/%m/%Y}" if token.expires_on else "-"
+        used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+        click.echo(f"{token.id}\t{token.prefix}…\t{state}\tuntil {until}\tused {used}\t{token.name}")
+
+
+@api_token.command("revoke")
+@click.argument("email")
+@click.argument("token_id", type=int)
+def api_token_revoke(email: str, token_id: int) -> None:
+    """Revoke the API token TOKEN_ID of the account EMAIL."""
+    from tracker.auth.api_tokens import revoke
+    from tracker.models import ApiToken
+
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != _token_owner(email).id:
+        raise click.ClickException(f"{email} has no token {token_id}")
+    revoke(token, datetime.now(UTC))
+    db.session.commit()
+    click.echo(f"token {token.id} ({token.prefix}…) revoked")

@@ -1,11 +1,12 @@
 """Error pages: the user's language, the site's layout, never a stack trace."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from tracker.api import is_api_request, problems
 from tracker.extensions import db
 from tracker.web import upload_limit
 
@@ -18,6 +19,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if is_api_request(request.path):
+            return problems.from_http_error(error)
         messages = {
             400: _("The request could not be understood."),
             403: _("You do not have permission to do this."),
@@ -33,5 +36,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()
+        if is_api_request(request.path):
+            return problems.problem_response(500)
         message = _("An unexpected error occurred. Nothing was saved.")
         return render_template("errors/error.html", code=500, message=message), 500

@@ -151,3 +151,8 @@ def can_subscribe_agency(actor: Actor, agency_id: int) -> bool:
     """A calendar of the items an agency leads: one's own agency, or any agency for those
     who see every plan. A feed shows only what its owner may read when it is fetched."""
     return _is(actor, *Role) and (actor.agency_id == agency_id or sees_every_plan(actor))
+def can_revoke_api_token(actor: Actor, token_user_id: int) -> bool:
+    """A token is its owner's: only he revokes it (an admin deactivating the user stops
+    every token of his)."""
+    return bool(getattr(actor, "is_authenticated", False)) and \
+        getattr(actor, "id", None) == token_user_id

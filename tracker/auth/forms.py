@@ -6,7 +6,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, Selec
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tracker.fields import max_length
+from tracker.fields import CleanStringField, VietDateField, max_length
 from tracker.forms import Form as FlaskForm
 from tracker.models import User
 from tracker.notices import NoticeKind
@@ -66,3 +66,12 @@ class NotificationsForm(FlaskForm):
                  SelectChoice(NoticeKind.OVERDUE.value, _l("Overdue alerts")),
                  SelectChoice(NoticeKind.STATUS.value, _l("Status changes"))],
         option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+
+
+class ApiTokenForm(FlaskForm):
+    """A new API token: what it is for, and the last day it works (none: until revoked)."""
+
+    name = CleanStringField(_l("Name (what uses the token)"), validators=[
+        DataRequired(_l("Give the token a name (what uses it).")), max_length(100)])
+    expires_on = VietDateField(_l("Valid until (optional, e.g. 31/12/2026)"),
+                               validators=[max_length(30)])

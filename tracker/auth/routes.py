@@ -11,8 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker import policy
-from tracker.auth import bp
+from tracker.api import is_api_request
+from tracker.auth import api_tokens, bp
 from tracker.auth.forms import (
+    ApiTokenForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
@@ -41,10 +43,12 @@ from tracker.auth.tokens import consume_token, read_token
 from tracker.extensions import db, login_manager
 from tracker.feeds import service as feeds
 from tracker.feeds.forms import NewFeedForm
-from tracker.models import Agency, FeedScope, FeedToken, User
+from tracker.forms import EmptyForm, show_errors
+from tracker.models import Agency, ApiToken, FeedScope, FeedToken, User
 from tracker.notices import NoticeKind
 from tracker.outbox.links import external_url
-from tracker.web import require_button
+from tracker.services import FieldError
+from tracker.web import require_button, tracker_today
 
 # What anyone may reach without signing in (static files too): the sign-in pages, the
 # language switch, the health check and the metrics (which guard themselves).
@@ -61,6 +65,8 @@ def require_login():
     if (endpoint in PUBLIC_ENDPOINTS or policy.is_public(endpoint)
             or endpoint.endswith("static")):
         return None
+    if is_api_request(request.path):
+        return None  # the API authenticates by token, never by this cookie (tracker/api)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     return None
@@ -289,3 +295,39 @@ def revoke_feed(feed_id: int):
     db.session.commit()
     flash(_("The calendar link was revoked: it no longer works."), "success")
     return redirect(url_for("auth.account_feeds"))
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def account_tokens():
+    """One's API tokens: make one (its secret is shown on this answer only), see when each
+    was last used, revoke them."""
+    form = ApiTokenForm()
+    secret = None
+    if form.validate_on_submit():
+        try:
+            token, secret = api_tokens.create_token(
+                current_user, form.name.data or "", form.expires_on.date, today=tracker_today())
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            show_errors(form, error.errors)
+        else:
+            flash(_("The token “%(name)s” was created. Copy it now: it is not shown again.",
+                    name=token.name), "success")
+            form = ApiTokenForm(formdata=None)
+    return render_template("auth/api_tokens.html", form=form, secret=secret,
+                           tokens=api_tokens.tokens_of(current_user.id), button=EmptyForm(),
+                           today=tracker_today()), 400 if form.errors else 200
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    """Revoke one of one's own API tokens (another user's is as missing)."""
+    require_button()
+    token = db.session.get(ApiToken, token_id)
+    if token is None or not policy.can_revoke_api_token(current_user, token.user_id):
+        abort(404)
+    api_tokens.revoke(token, datetime.now(UTC))
+    db.session.commit()
+    flash(_("The token “%(name)s” was revoked.", name=token.name), "success")
+    return redirect(url_for("auth.account_tokens"))

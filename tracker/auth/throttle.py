@@ -143,3 +143,38 @@ def known_device(email: str, address: str, now: datetime) -> bool:
 def forget_old(now: datetime) -> None:
     """Counters left alone for KEEP count for nothing; drop them."""
     db.session.execute(sa.delete(ThrottleCounter).where(ThrottleCounter.updated_at < now - KEEP))
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `requests` per `window` for one key (an API token): a fixed window counted in
+    the same table and with the same compare-and-swap as the sign-in rules. The counter's
+    `updated_at` is where the current window began."""
+
+    name: str
+    requests: int
+    window: timedelta
+
+
+def take_in_window(limit: RateLimit, subject: str, now: datetime) -> timedelta | None:
+    """Count one request under `limit`; past it, how long until the window ends (and nothing
+    is counted)."""
+    key = _key(limit.name, subject)
+    _ensure(key, now)
+    table = ThrottleCounter.__table__
+    for _ in range(50):
+        row = db.session.execute(sa.select(table.c.count, table.c.updated_at)
+                                 .where(table.c.key == key)).one()
+        ends = row.updated_at + limit.window
+        if now >= ends:
+            values = {"count": 1, "updated_at": now, "not_before": EPOCH}
+        elif row.count >= limit.requests:
+            return ends - now
+        else:
+            values = {"count": row.count + 1}
+        won = db.session.execute(
+            sa.update(table).where(table.c.key == key, table.c.count == row.count)
+            .values(**values))
+        if won.rowcount == 1:
+            return None
+    return timedelta(seconds=1)

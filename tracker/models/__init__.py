@@ -1,5 +1,6 @@
 """All models, imported here so Alembic sees the whole schema."""
 from tracker.models.agency import Agency
+from tracker.models.api_token import ApiToken
 from tracker.models.attachment import Attachment
 from tracker.models.audit import AuditEntry, ThrottleCounter, UsedToken
 from tracker.models.export import ExportJob, ExportState
@@ -25,8 +26,8 @@ from tracker.models.reminders import (
 from tracker.models.user import Role, User
 
 __all__ = [
-    "Agency", "Attachment", "AuditEntry", "ExportJob", "ExportState", "FeedScope", "FeedToken",
-    "ImportDraft",
+    "Agency", "ApiToken", "Attachment", "AuditEntry", "ExportJob", "ExportState", "FeedScope",
+    "FeedToken", "ImportDraft",
     "JournalEntry", "JournalKind",
     "MessageKind", "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Item", "Role",
     "ThrottleCounter", "UsedToken", "User", "item_coordinators", "item_leads",

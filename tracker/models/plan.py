@@ -188,6 +188,9 @@ class JournalEntry(db.Model):
     document_ref: so.Mapped[str | None] = so.mapped_column(NFCText)
     document_date: so.Mapped[date | None]
     new_due_period: so.Mapped[str | None] = so.mapped_column(NFCString(200))
+    # The name of the API token the change came through (None: the web pages, a command),
+    # as it was then: the history keeps it when the token is revoked.
+    api_token_name: so.Mapped[str | None] = so.mapped_column(NFCString(100))
 
     item: so.Mapped[Item] = so.relationship(back_populates="journal", lazy="raise_on_sql")
     user: so.Mapped[User | None] = so.relationship(lazy="raise_on_sql")  # noqa: F821
