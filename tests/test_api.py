@@ -55,6 +55,7 @@ def test_cli_creates_a_token_printed_once_and_stored_hashed(app, runner, people)
 
 
 def test_cli_refuses_unknown_accounts_and_bad_dates(runner, people):
+    """api-token create refuses an unknown e-mail and an impossible expiry date (exit 1)."""
     assert runner.invoke(args=["api-token", "create", "nobody@x.vn", "--name", "x"]).exit_code == 1
     bad = runner.invoke(args=["api-token", "create", people["officer"].email, "--name", "x",
                               "--expires", "32/13/2020"])
@@ -78,6 +79,7 @@ def test_account_page_shows_a_new_token_once_and_revokes_it(app, client, auth, p
 
 
 def test_account_page_refuses_a_past_expiry_and_an_empty_name(client, auth, people):
+    """The token form refuses a past expiry and an empty name (400) and makes no token."""
     auth.login(people["officer"])
     response = client.post("/account/tokens", data={"name": "", "expires_on": "1/1/2001"})
     assert response.status_code == 400
@@ -85,6 +87,7 @@ def test_account_page_refuses_a_past_expiry_and_an_empty_name(client, auth, peop
 
 
 def test_nobody_revokes_another_users_token(app, client, auth, people):
+    """A user cannot revoke another user's token: it keeps working."""
     secret = make_token(people["officer"])
     token = db.session.scalar(sa.select(ApiToken))
     auth.login(people["manager"])
@@ -134,6 +137,7 @@ def test_token_requests_need_no_csrf_token(app, people):
 
 
 def test_each_token_is_rate_limited(app, people):
+    """A token over its requests per minute gets 429 problem details."""
     app.config["API_RATE_LIMIT"] = 3
     api = Api(app, make_token(people["officer"]))
     assert [api.get("/agencies").status_code for _ in range(3)] == [200] * 3
@@ -146,6 +150,7 @@ def test_each_token_is_rate_limited(app, people):
 # -- reading ----------------------------------------------------------------------------
 
 def test_plans_and_a_plan_with_its_counts(officer_api, seed_plan):
+    """Plans list what the token's user may read; a plan comes with its status counts."""
     listed = officer_api.get("/plans").get_json()
     assert [p["id"] for p in listed["plans"]] == [seed_plan.id]
     plan = officer_api.get(f"/plans/{seed_plan.id}").get_json()
@@ -177,6 +182,7 @@ def test_items_filters_paging_and_periods(officer_api, seed_plan):
 
 
 def test_etags_answer_304_when_nothing_changed(officer_api, seed_plan):
+    """A repeated GET with the ETag answers 304 until the data changes."""
     listed = officer_api.get(f"/items?plan={seed_plan.id}")
     etag = listed.headers["ETag"]
     again = officer_api.get(f"/items?plan={seed_plan.id}", headers={"If-None-Match": etag})
@@ -188,6 +194,7 @@ def test_etags_answer_304_when_nothing_changed(officer_api, seed_plan):
 
 
 def test_journal_and_agencies(officer_api):
+    """An item's journal and the agencies are served as the document describes."""
     entries = officer_api.get("/items/1/journal").get_json()["entries"]
     assert entries and entries[-1]["kind"] == "created"
     names = [a["name"] for a in officer_api.get("/agencies").get_json()["agencies"]]
@@ -205,6 +212,7 @@ def test_list_queries_do_not_grow_with_rows(app, officer_api, seed_plan, count_q
 
 
 def test_another_agency_cannot_read_a_plan_it_has_no_part_in(app, people, seed_plan):
+    """A token of an agency with no part in a plan gets 404 for it and its items."""
     api = Api(app, make_token(people["other_officer"]))
     assert api.get(f"/plans/{seed_plan.id}").status_code == 403
     assert api.get("/items/1").status_code == 403
@@ -233,6 +241,7 @@ def test_status_update_goes_through_the_service_and_is_journaled_with_the_token(
 
 
 def test_the_item_page_names_the_token(app, client, auth, people, officer_api):
+    """A change made through the API shows the token's name in the item's history."""
     officer_api.post("/items/1/notes", json={"note": "Qua API"},
                      headers={"If-Match": str(item_one().version)})
     auth.login(people["officer"])
@@ -241,6 +250,7 @@ def test_the_item_page_names_the_token(app, client, auth, people, officer_api):
 
 
 def test_if_match_missing_is_428_and_stale_is_412(officer_api):
+    """A write without If-Match is 428, with a stale version 412, and changes nothing."""
     missing = officer_api.post("/items/1/status", json={"status": "in_progress"})
     assert missing.status_code == 428
     version = item_one().version
@@ -271,6 +281,7 @@ def test_refusals_are_problem_details_in_the_requests_language(officer_api):
 
 
 def test_an_officers_postponement_is_a_request(officer_api):
+    """An officer's postponement through the API waits for a manager, as on the pages."""
     response = officer_api.post("/items/1/status", json={
         "status": "postponed", "new_period": "Quý IV/2099", "note": "Chờ ý kiến Bộ"},
         headers={"If-Match": str(item_one().version)})
@@ -293,6 +304,7 @@ def test_another_agencys_token_cannot_write(app, people):
 
 
 def test_bodies_that_are_not_json_objects_are_400(officer_api):
+    """A write that is not JSON is 415, not a JSON object 400, a field of the wrong type 422."""
     headers = {"If-Match": "1"}
     assert officer_api.post("/items/1/notes", data="note=x", headers=headers,
                             content_type="application/x-www-form-urlencoded").status_code == 415
@@ -302,6 +314,7 @@ def test_bodies_that_are_not_json_objects_are_400(officer_api):
 
 
 def test_the_openapi_document_is_valid_and_readable(app):
+    """The OpenAPI document validates as 3.1 and its docs page lists every path."""
     from openapi_spec_validator import validate
 
     api = Api(app)

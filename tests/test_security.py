@@ -214,6 +214,7 @@ API_EXPECTED = {
 
 
 def test_every_api_route_has_an_expected_status_with_tokens(app):
+    """Every API route answers each role's token with the status the table expects."""
     assert {route for route in routes(app) if route[0].startswith("api.")} == set(API_EXPECTED)
 
 
