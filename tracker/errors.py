@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from tracker.api import is_api_request, problems
+from tracker.api import problems
+from tracker.api.paths import is_api_request
 from tracker.extensions import db
 from tracker.web import upload_limit
 

@@ -6,17 +6,8 @@ documents it all beside `routes.py`.
 """
 from flask import Blueprint
 
+from tracker.api.paths import PAGE_ENDPOINTS, PREFIX, is_api_request  # noqa: F401
+
 bp = Blueprint("api", __name__)
-PREFIX = "/api/v1"
 
-
-# The API's one page for people (the document, readable): in the language the site's
-# switcher chose, as every other page.
-PAGE_ENDPOINTS = frozenset({"api.docs"})
-
-
-def is_api_request(path: str) -> bool:
-    return path == PREFIX or path.startswith(PREFIX + "/")
-
-
-from tracker.api import auth, routes  # noqa: E402,F401
+from tracker.api import routes  # noqa: E402,F401

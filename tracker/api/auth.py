@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import AnonymousUserMixin
 
-from tracker.api import bp
 from tracker.api.problems import ApiProblem
 from tracker.auth.api_tokens import find_token, mark_used
 from tracker.auth.throttle import RateLimit, take_in_window
@@ -34,7 +33,6 @@ def bearer_secret() -> str | None:
     return secret.strip() or None if scheme.lower() == "bearer" else None
 
 
-@bp.before_request
 def authenticate():
     """Set the acting user from `Authorization: Bearer …`; 401 without a usable token, 429
     past the token's rate. Whatever cookie came along is ignored."""

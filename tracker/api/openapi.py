@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from functools import cache
 
-from tracker.api import PREFIX
+from tracker.api.paths import PREFIX
 from tracker.statuses import Status
 from tracker.web import MAX_ID
 

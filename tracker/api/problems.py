@@ -6,7 +6,7 @@ from flask import Response, json
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from tracker.api import PREFIX
+from tracker.api.paths import PREFIX
 from tracker.text import N_
 
 MEDIA_TYPE = "application/problem+json"

@@ -12,6 +12,7 @@ from flask_login import current_user
 from tracker import policy
 from tracker.agencies import all_agencies
 from tracker.api import bp
+from tracker.api.auth import authenticate
 from tracker.api.openapi import document
 from tracker.api.problems import TITLES, ApiProblem, field_errors, from_problem
 from tracker.api.serialize import agency_json, entry_json, item_json, plan_json
@@ -29,6 +30,9 @@ from tracker.services import CONFLICTS, FieldError, check_version
 from tracker.statuses import Status
 from tracker.text import clean
 from tracker.web import MAX_ID, due_soon_until, get_item, get_plan, tracker_today
+
+# Every API request names its user by a token first (api/auth.py): cookies never count.
+bp.before_request(authenticate)
 
 JSON = "application/json"
 MAX_OFFSET = 1_000_000

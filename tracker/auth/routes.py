@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker import policy
-from tracker.api import is_api_request
+from tracker.api.paths import is_api_request
 from tracker.auth import api_tokens, bp
 from tracker.auth.forms import (
     ApiTokenForm,
