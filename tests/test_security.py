@@ -108,6 +108,10 @@ EXPECTED = {
     ("admin.calendar", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
     ("admin.delete_calendar_day", "POST"): expect(LOGIN, 403, 403, 403, 403, 404),
     ("admin.runs", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    # The scorecard: managers, the consolidating office (the viewer sits there) and admins.
+    ("scorecard.index", "GET"): expect(LOGIN, 200, 403, 403, 200, 200),
+    ("scorecard.items", "GET"): expect(LOGIN, 200, 403, 403, 200, 200),
+    ("scorecard.download", "GET"): expect(LOGIN, 200, 403, 403, 200, 200),
 }
 URL_ARGS = {"plan_id": 1, "proposal_id": 1, "code": "vi", "filename": "app.css", "token": "forged",
             "day": "2020-01-01", "message_id": 999, "user_id": 1, "agency_id": 1, "fmt": "docx",

@@ -205,6 +205,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.health import bp as health_bp
     from tracker.plans import bp as plans_bp
     from tracker.proposals import bp as proposals_bp
+    from tracker.scorecard import bp as scorecard_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
@@ -212,6 +213,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(proposals_bp, url_prefix="/items")
     app.register_blueprint(appendix_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(scorecard_bp)
 
     @app.get("/")
     def index():

@@ -217,6 +217,10 @@ class ScoreRow:
     def count(self, which: Bucket) -> int:
         return getattr(self, which.value)
 
+    def count_of(self, name: str) -> int:
+        """A count by its field name ("on_time" …), as templates ask."""
+        return getattr(self, Bucket(name).value)
+
     def add(self, which: Bucket, n: int = 1) -> None:
         setattr(self, which.value, getattr(self, which.value) + n)
 
@@ -301,3 +305,22 @@ def days_overdue(item: ScoreItem, as_of: date) -> int:
     if item.due_date is None or as_of <= item.due_date:
         return 0
     return (as_of - item.due_date).days
+
+
+def monthly_totals(items: Iterable[ScoreItem], months: list[tuple[int, int]], today: date,
+                   cutoff_day: int = DEFAULT_CUTOFF_DAY) -> list[tuple[Period, ScoreRow]]:
+    """The totals of each report month, each seen at its own end (or `today` while it runs),
+    in one pass: an item with a deadline is counted in one month only, its deadline's."""
+    periods = {month: month_period(*month, cutoff_day) for month in months}
+    totals = {month: ScoreRow(None, "Tổng cộng") for month in months}
+    for item in items:
+        if item.due_date is None or item.status == Status.WITHDRAWN:
+            continue
+        month = month_of(item.due_date, cutoff_day)
+        if month not in periods:
+            continue
+        period = periods[month]
+        which = bucket(item, period, min(period.end, today))
+        if which is not None:
+            totals[month].add(which)
+    return [(periods[month], totals[month]) for month in months]

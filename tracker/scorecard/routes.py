@@ -1,0 +1,189 @@
+"""The scorecard page, the items behind each of its numbers, and its downloads."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Response, abort, current_app, render_template, request, url_for
+from flask_login import current_user
+
+from tracker import policy
+from tracker.scorecard import bp
+from tracker.scorecard.charts import bar_chart, line_chart
+from tracker.scorecard.exports import FORMATS, render
+from tracker.scorecard.forms import ScorecardForm
+from tracker.scorecard.service import Scope, items_behind, load_items, make_scope, scope_choices
+from tracker.scoring import (
+    COUNT_FIELDS,
+    Bucket,
+    Period,
+    Scorecard,
+    ScoreItem,
+    items_in,
+    month_of,
+    monthly_totals,
+    months_between,
+    scorecard,
+)
+from tracker.web import page_number, tracker_today
+
+SORTS = ("agency", "total", *COUNT_FIELDS, "rate")
+# What a number of a row stands for, as the items list takes it.
+COUNTS = ("total", *COUNT_FIELDS)
+
+
+@dataclass
+class ScorecardRequest:
+    """The page's question, read from the query string: period, as-of date, scope."""
+
+    form: ScorecardForm
+    scope: Scope
+    period: Period | None
+    as_of: object
+    items: list[ScoreItem]
+
+    @classmethod
+    def read(cls) -> ScorecardRequest:
+        if not policy.can_read_scorecard(current_user):
+            abort(403)
+        today = tracker_today()
+        agency_id = None if policy.sees_every_plan(current_user) else current_user.agency_id
+        plans, owners = scope_choices(agency_id)
+        form = ScorecardForm(request.args)
+        form.offer(today, plans, owners)
+        plan, owner = form.chosen(form.plan), form.chosen(form.owner)
+        scope = make_scope(agency_id, plan_id=int(plan) if plan else None,
+                           owner_id=int(owner) if owner else None, plans=plans, owners=owners)
+        period = form.period(today, cutoff_day())
+        as_of = form.as_of_date(period, today) if period is not None else None
+        if as_of is None:
+            period = None
+        items = load_items(scope.where, current_app.config["TRACKER_TIMEZONE"]) \
+            if period is not None else []
+        return cls(form, scope, period, as_of, items)
+
+    def card(self) -> Scorecard | None:
+        return scorecard(self.items, self.period, self.as_of) if self.period else None
+
+    def args(self, **more) -> dict:
+        args = {k: v for k, v in request.args.items() if k not in ("page", *more)}
+        return {**args, **{k: v for k, v in more.items() if v is not None}}
+
+
+@dataclass
+class ListPage:
+    """One page of a list held in memory, shaped as the pager macro reads it."""
+
+    items: list
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def paginate_list(values: list) -> ListPage:
+    per_page = current_app.config["ITEMS_PER_PAGE"]
+    page = page_number()
+    pages = max((len(values) + per_page - 1) // per_page, 1)
+    return ListPage(values[(page - 1) * per_page:page * per_page], page, pages, len(values))
+
+
+def cutoff_day() -> int:
+    return current_app.config["SCORECARD_CUTOFF_DAY"]
+
+
+def chart_months(period: Period) -> list[tuple[int, int]]:
+    """The report months of the period; for one month, the twelve ending with it."""
+    cutoff = cutoff_day()
+    last = month_of(period.end, cutoff)
+    first = month_of(period.start, cutoff) if period.start else last
+    if first == last:
+        year, month = last
+        index = year * 12 + month - 1 - 11
+        first = (index // 12, index % 12 + 1)
+    return months_between(first, last)[-36:]
+
+
+def sorted_rows(card: Scorecard, sort: str, descending: bool):
+    if sort == "agency":
+        key = lambda row: row.agency.casefold()   # noqa: E731
+    elif sort == "rate":
+        key = lambda row: (row.rate is not None, row.rate or 0)   # noqa: E731
+    else:
+        key = lambda row: getattr(row, sort)   # noqa: E731
+    return sorted(card.rows, key=key, reverse=descending)
+
+
+@bp.get("/scorecard")
+def index():
+    """The four counts per lead agency for a period, with the charts and the rules."""
+    asked = ScorecardRequest.read()
+    card = asked.card()
+    sort = request.args.get("sort") if request.args.get("sort") in SORTS else "agency"
+    descending = request.args.get("dir") == "desc"
+    rows, bars, line = [], None, None
+    if card is not None:
+        rows = sorted_rows(card, sort, descending)
+        bars = bar_chart([(row.agency, row.rate) for row in rows])
+        months = monthly_totals(asked.items, chart_months(asked.period), tracker_today(),
+                                cutoff_day())
+        line = line_chart([(period.label.removeprefix("Tháng "), total.rate)
+                           for period, total in months])
+    return render_template("scorecard/index.html", form=asked.form, card=card, rows=rows,
+                           scope=asked.scope, sort=sort, descending=descending,
+                           bars=bars, line=line, args=asked.args(), counts=COUNTS,
+                           formats=FORMATS, frozen=None, report_formats=())
+
+
+@bp.get("/scorecard/items")
+def items():
+    """The items behind one number of the scorecard (an agency's, or the totals')."""
+    asked = ScorecardRequest.read()
+    if asked.period is None:
+        abort(404)
+    count = request.args.get("count")
+    if count not in COUNTS:
+        count = "total"
+    agency = request.args.get("agency", "")
+    agency_id = int(agency) if agency.isdigit() and len(agency) < 10 else None
+    which = None if count == "total" else Bucket(count)
+    chosen = items_in(asked.items, asked.period, asked.as_of, which, agency_id)
+    if count == "total":
+        chosen = [item for item in chosen if item.status != "withdrawn"]
+    page = paginate_list([item.id for item in chosen])
+    shown = items_behind(page.items)
+    scored = {item.id: item for item in chosen}
+    return render_template("scorecard/items.html", form=asked.form, page=page, items=shown,
+                           scored=scored, count=count, as_of=asked.as_of, period=asked.period,
+                           agency=next((i.lead_agency for i in chosen), None) if agency_id else None,
+                           back=url_for("scorecard.index", **asked.args(count=None, agency=None)),
+                           args=asked.args())
+
+
+@bp.get("/scorecard.<fmt>")
+def download(fmt: str):
+    """The scorecard as CSV, XLSX or DOCX (the command line writes the same files)."""
+    if fmt not in FORMATS:
+        abort(404)
+    asked = ScorecardRequest.read()
+    card = asked.card()
+    if card is None:
+        abort(400)
+    body = render(card, fmt, asked.scope.label)
+    name = f"ket-qua-thuc-hien-{card.as_of:%Y-%m-%d}.{fmt}"
+    return Response(body, mimetype=FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

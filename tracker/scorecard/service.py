@@ -1,0 +1,121 @@
+"""The scorecard's queries: the items of a scope as plain values (two queries, whatever the
+number of items), and the scope a user may look at. The counting is tracker/scoring.py."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from tracker.extensions import db
+from tracker.models import Agency, JournalEntry, JournalKind, Plan, Proposal
+from tracker.plans.service import visible_plans
+from tracker.scoring import ScoreItem
+from tracker.statuses import Status
+
+_ENDING = (Status.SUBMITTED.value, Status.APPROVED.value, Status.WITHDRAWN.value)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which items a scorecard counts: a condition on Proposal, and what it is called."""
+
+    where: sa.ColumnElement[bool]
+    label: str
+    plan_id: int | None = None
+    owner_id: int | None = None
+
+    @property
+    def whole_province(self) -> bool:
+        return self.plan_id is None and self.owner_id is None
+
+
+def scope_choices(agency_id: int | None) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The plans and the owner agencies of what `agency_id` may see (everything, for None)."""
+    visible = visible_plans(agency_id)
+    plan_ids = sa.select(Proposal.plan_id).where(visible)
+    plans = [tuple(row) for row in db.session.execute(
+        sa.select(Plan.id, Plan.title).where(Plan.id.in_(plan_ids)).order_by(Plan.id))]
+    owners = [tuple(row) for row in db.session.execute(
+        sa.select(Agency.id, Agency.name)
+        .where(Agency.id.in_(sa.select(Plan.owner_agency_id).where(Plan.id.in_(plan_ids))))
+        .order_by(Agency.name))]
+    return plans, owners
+
+
+def make_scope(agency_id: int | None, *, plan_id: int | None = None,
+               owner_id: int | None = None, plans=(), owners=()) -> Scope:
+    """The items `agency_id` sees (all, for None), cut to one plan or one owner's plans when
+    those are among the choices offered (anything else is ignored)."""
+    where = visible_plans(agency_id)
+    if plan_id is not None and plan_id in dict(plans):
+        return Scope(sa.and_(where, Proposal.plan_id == plan_id), dict(plans)[plan_id],
+                     plan_id=plan_id)
+    if owner_id is not None and owner_id in dict(owners):
+        owned = sa.select(Plan.id).where(Plan.owner_agency_id == owner_id)
+        return Scope(sa.and_(where, Proposal.plan_id.in_(owned)), dict(owners)[owner_id],
+                     owner_id=owner_id)
+    return Scope(where, "")
+
+
+def load_items(where: sa.ColumnElement[bool], tz_name: str) -> list[ScoreItem]:
+    """The items matching `where` as the scorecard takes them: two queries (the items with
+    their lead agency; the dates of the documents that ended them)."""
+    rows = db.session.connection().execute(
+        sa.select(Proposal.id, Proposal.lead_agency_id, Agency.name, Proposal.status,
+                  Proposal.due_date, Proposal.original_due_date)
+        .join(Agency, Agency.id == Proposal.lead_agency_id)
+        .where(where)
+    ).all()
+    ended = ended_dates(sa.select(Proposal.id).where(where), tz_name)
+    return [ScoreItem(item_id, lead_id, lead, status, due, original, ended.get(item_id))
+            for item_id, lead_id, lead, status, due, original in rows]
+
+
+def ended_dates(item_ids: sa.Select, tz_name: str) -> dict[int, date]:
+    """Per item, the date its current ending was documented: the Tờ trình of its latest
+    submission (the Quyết định's date when it was never submitted), or its withdrawal. A
+    change journaled without a document date counts on the day it was recorded."""
+    tz = ZoneInfo(tz_name)
+    entries = db.session.connection().execute(
+        sa.select(JournalEntry.proposal_id, JournalEntry.new_status, JournalEntry.document_date,
+                  JournalEntry.created_at, Proposal.status)
+        .join(Proposal, Proposal.id == JournalEntry.proposal_id)
+        .where(JournalEntry.proposal_id.in_(item_ids),
+               JournalEntry.kind == JournalKind.STATUS.value,
+               JournalEntry.new_status.in_(_ENDING),
+               Proposal.status.in_(_ENDING))
+        .order_by(JournalEntry.id)
+    )
+    found: dict[tuple[int, str], date] = {}
+    statuses: dict[int, str] = {}
+    for item_id, new_status, document_date, created_at, status in entries:
+        if document_date is None:
+            if created_at.tzinfo is None:   # SQLite through Core drops the offset
+                created_at = created_at.replace(tzinfo=ZoneInfo("UTC"))
+            document_date = created_at.astimezone(tz).date()
+        found[item_id, new_status] = document_date
+        statuses[item_id] = status
+    dates = {}
+    for item_id, status in statuses.items():
+        if status == Status.WITHDRAWN:
+            day = found.get((item_id, Status.WITHDRAWN.value))
+        else:
+            day = found.get((item_id, Status.SUBMITTED.value)) or found.get(
+                (item_id, Status.APPROVED.value))
+        if day is not None:
+            dates[item_id] = day
+    return dates
+
+
+def items_behind(ids: list[int]) -> list[Proposal]:
+    """The items behind a number, with their plan and lead agency (one query)."""
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(Proposal).where(Proposal.id.in_(ids))
+        .options(so.joinedload(Proposal.lead_agency), so.joinedload(Proposal.plan))
+        .order_by(Proposal.due_date.is_(None), Proposal.due_date, Proposal.plan_id,
+                  Proposal.position)))
