@@ -21,6 +21,7 @@ from tracker.models.reminders import (
     SchedulerLease,
     SchedulerRun,
 )
+from tracker.models.scorecard import ScorecardSnapshot
 from tracker.models.user import Role, User
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Proposal", "Role", "ThrottleCounter",
     "UsedToken", "User", "proposal_coordinators", "proposal_leads",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
+    "ScorecardSnapshot",
 ]

@@ -7,7 +7,8 @@ from flask import Response, abort, current_app, render_template, request, url_fo
 from flask_login import current_user
 
 from tracker import policy
-from tracker.scorecard import bp
+from tracker.models import ScorecardSnapshot
+from tracker.scorecard import bp, snapshots
 from tracker.scorecard.charts import bar_chart, line_chart
 from tracker.scorecard.exports import FORMATS, render
 from tracker.scorecard.forms import ScorecardForm
@@ -40,6 +41,7 @@ class ScorecardRequest:
     period: Period | None
     as_of: object
     items: list[ScoreItem]
+    frozen: ScorecardSnapshot | None = None
 
     @classmethod
     def read(cls) -> ScorecardRequest:
@@ -57,12 +59,22 @@ class ScorecardRequest:
         as_of = form.as_of_date(period, today) if period is not None else None
         if as_of is None:
             period = None
+        frozen = None
+        if period is not None and agency_id is None and scope.whole_province \
+                and form.as_of.date is None:
+            frozen = snapshots.find(period)
+            if frozen is not None:
+                as_of = frozen.as_of
         items = load_items(scope.where, current_app.config["TRACKER_TIMEZONE"]) \
             if period is not None else []
-        return cls(form, scope, period, as_of, items)
+        return cls(form, scope, period, as_of, items, frozen)
 
     def card(self) -> Scorecard | None:
-        return scorecard(self.items, self.period, self.as_of) if self.period else None
+        if self.period is None:
+            return None
+        if self.frozen is not None:
+            return snapshots.card_of(self.frozen, self.period)
+        return scorecard(self.items, self.period, self.as_of)
 
     def args(self, **more) -> dict:
         args = {k: v for k, v in request.args.items() if k not in ("page", *more)}
@@ -141,12 +153,18 @@ def index():
         bars = bar_chart([(row.agency, row.rate) for row in rows])
         months = monthly_totals(asked.items, chart_months(asked.period), tracker_today(),
                                 cutoff_day())
+        if asked.scope.whole_province and policy.sees_every_plan(current_user):
+            frozen = snapshots.frozen_month_totals([period for period, _total in months])
+            months = [(period, frozen.get((period.start, period.end), total))
+                      for period, total in months]
         line = line_chart([(period.label.removeprefix("Tháng "), total.rate)
                            for period, total in months])
     return render_template("scorecard/index.html", form=asked.form, card=card, rows=rows,
                            scope=asked.scope, sort=sort, descending=descending,
                            bars=bars, line=line, args=asked.args(), counts=COUNTS,
-                           formats=FORMATS, frozen=None, report_formats=())
+                           formats=FORMATS,
+                           frozen=asked.frozen.frozen_at if asked.frozen else None,
+                           report_formats=())
 
 
 @bp.get("/scorecard/items")
@@ -161,9 +179,13 @@ def items():
     agency = request.args.get("agency", "")
     agency_id = int(agency) if agency.isdigit() and len(agency) < 10 else None
     which = None if count == "total" else Bucket(count)
-    chosen = items_in(asked.items, asked.period, asked.as_of, which, agency_id)
-    if count == "total":
-        chosen = [item for item in chosen if item.status != "withdrawn"]
+    if asked.frozen is not None:
+        ids = set(snapshots.ids_behind(asked.frozen, which, agency_id))
+        chosen = [item for item in asked.items if item.id in ids]
+    else:
+        chosen = items_in(asked.items, asked.period, asked.as_of, which, agency_id)
+        if count == "total":
+            chosen = [item for item in chosen if item.status != "withdrawn"]
     page = paginate_list([item.id for item in chosen])
     shown = items_behind(page.items)
     scored = {item.id: item for item in chosen}
