@@ -40,6 +40,7 @@ NOT_SWEPT = {
     "appendix.plan_download": "a download",
     "appendix.consolidated_download": "a download",
     "scorecard.download": "a download",
+    "scorecard.report": "a download",
     "appendix.export_status": "needs a large PDF being made (tests/test_export_jobs.py)",
     "appendix.export_file": "a download",
     "proposals.document": "a download (a document attached to the journal)",

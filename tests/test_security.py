@@ -112,6 +112,7 @@ EXPECTED = {
     ("scorecard.index", "GET"): expect(LOGIN, 200, 403, 403, 200, 200),
     ("scorecard.items", "GET"): expect(LOGIN, 200, 403, 403, 200, 200),
     ("scorecard.download", "GET"): expect(LOGIN, 200, 403, 403, 200, 200),
+    ("scorecard.report", "GET"): expect(LOGIN, 200, 403, 403, 200, 200),
 }
 URL_ARGS = {"plan_id": 1, "proposal_id": 1, "code": "vi", "filename": "app.css", "token": "forged",
             "day": "2020-01-01", "message_id": 999, "user_id": 1, "agency_id": 1, "fmt": "docx",

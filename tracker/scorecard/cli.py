@@ -106,3 +106,71 @@ def freeze_command(day: str | None) -> None:
             raise click.ClickException(f"Kỳ kết thúc ngày {format_date(chosen)} chưa kết thúc.")
     labels = run_freeze(today, datetime.now(UTC), chosen)
     click.echo("Đã chốt: " + ", ".join(labels) if labels else "Không có kỳ nào cần chốt.")
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+def _numbered_period(text: str, option: str, numbers: dict[str, int], example: str):
+    """"3/2026" → (3, 2026) for --month, "I/2026" → (1, 2026) for --quarter …"""
+    number, _slash, year = text.strip().partition("/")
+    value = numbers.get(number.strip().lower())
+    if value is None or not year.strip().isdigit() or len(year.strip()) != 4:
+        raise click.ClickException(f"{option}: viết theo dạng {example}, không phải “{text}”.")
+    return value, int(year)
+
+
+def report_period(month: str | None, quarter: str | None, half: str | None,
+                  year: str | None, cutoff_day: int) -> Period:
+    from tracker.scoring import half_period, month_period, quarter_period, year_period
+
+    given = [name for name, value in (("--month", month), ("--quarter", quarter),
+                                      ("--half", half), ("--year", year)) if value]
+    if len(given) != 1:
+        raise click.ClickException(
+            "Chọn đúng một kỳ báo cáo: --month 3/2026, --quarter I/2026, --half 1/2026 hoặc "
+            "--year 2026.")
+    if month:
+        number, in_year = _numbered_period(month, "--month", {str(m): m for m in range(1, 13)},
+                                           "3/2026")
+        return month_period(in_year, number, cutoff_day)
+    if quarter:
+        number, in_year = _numbered_period(quarter, "--quarter", _ROMAN, "I/2026")
+        return quarter_period(in_year, number, cutoff_day)
+    if half:
+        number, in_year = _numbered_period(half, "--half", {"1": 1, "2": 2}, "1/2026")
+        return half_period(in_year, number, cutoff_day)
+    if not year.strip().isdigit() or len(year.strip()) != 4:
+        raise click.ClickException(f"--year: viết năm có 4 chữ số, ví dụ 2026, không phải "
+                                   f"“{year}”.")
+    return year_period(int(year), cutoff_day)
+
+
+@report.command("periodic")
+@click.option("--month", metavar="M/YYYY", help="A month, e.g. 3/2026 (15/2 to 14/3).")
+@click.option("--quarter", metavar="I/YYYY", help="A quarter, e.g. I/2026.")
+@click.option("--half", metavar="1/YYYY", help="A half-year, 1/2026 or 2/2026.")
+@click.option("--year", metavar="YYYY", help="A year, e.g. 2026.")
+@click.option("-o", "--output", required=True, metavar="FILE", help="FILE.docx or FILE.pdf.")
+@with_appcontext
+def periodic_command(month, quarter, half, year, output) -> None:
+    """Write "Báo cáo tình hình thực hiện" of a period (every plan): the scorecard, the
+    overdue, postponed and withdrawn items; a frozen period from its snapshot."""
+    from tracker.appendix.pdf import PdfUnavailable
+    from tracker.scorecard import snapshots
+    from tracker.scorecard.report import build_report, render_report
+    from tracker.scorecard.service import load_items
+
+    target, fmt = _output(output, ("docx", "pdf"))
+    period = report_period(month, quarter, half, year, current_app.config["SCORECARD_CUTOFF_DAY"])
+    today = today_in(current_app.config["TRACKER_TIMEZONE"])
+    frozen = snapshots.find(period)
+    items = load_items(sa.true(), current_app.config["TRACKER_TIMEZONE"])
+    report_ = build_report(items, period, min(period.end, today), frozen=frozen)
+    try:
+        body = render_report(report_, fmt)
+    except PdfUnavailable as error:
+        raise click.ClickException(str(error)) from None
+    target.write_bytes(body)
+    click.echo(f"{target}: {period.label}, {report_.card.totals.total} đề án"
+               + (" (số liệu đã chốt)" if frozen else ""))

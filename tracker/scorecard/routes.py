@@ -7,11 +7,14 @@ from flask import Response, abort, current_app, render_template, request, url_fo
 from flask_login import current_user
 
 from tracker import policy
+from tracker.appendix.documents import MIMETYPES
+from tracker.appendix.pdf import PdfUnavailable
 from tracker.models import ScorecardSnapshot
 from tracker.scorecard import bp, snapshots
 from tracker.scorecard.charts import bar_chart, line_chart
 from tracker.scorecard.exports import FORMATS, render
 from tracker.scorecard.forms import ScorecardForm
+from tracker.scorecard.report import build_report, render_report
 from tracker.scorecard.service import Scope, items_behind, load_items, make_scope, scope_choices
 from tracker.scoring import (
     COUNT_FIELDS,
@@ -164,7 +167,7 @@ def index():
                            bars=bars, line=line, args=asked.args(), counts=COUNTS,
                            formats=FORMATS,
                            frozen=asked.frozen.frozen_at if asked.frozen else None,
-                           report_formats=())
+                           report_formats=REPORT_FORMATS)
 
 
 @bp.get("/scorecard/items")
@@ -208,4 +211,26 @@ def download(fmt: str):
     body = render(card, fmt, asked.scope.label)
     name = f"ket-qua-thuc-hien-{card.as_of:%Y-%m-%d}.{fmt}"
     return Response(body, mimetype=FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+REPORT_FORMATS = ("docx", "pdf")
+
+
+@bp.get("/scorecard/report.<fmt>")
+def report(fmt: str):
+    """"Báo cáo tình hình thực hiện" of the page's period and scope, as DOCX or PDF."""
+    if fmt not in REPORT_FORMATS:
+        abort(404)
+    asked = ScorecardRequest.read()
+    if asked.period is None or asked.period.start is None:
+        abort(400)
+    built = build_report(asked.items, asked.period, asked.as_of, frozen=asked.frozen,
+                         scope_label=asked.scope.label)
+    try:
+        body = render_report(built, fmt)
+    except PdfUnavailable as error:
+        return Response(str(error), status=503, mimetype="text/plain")
+    name = f"bao-cao-tinh-hinh-thuc-hien-{asked.as_of:%Y-%m-%d}.{fmt}"
+    return Response(body, mimetype=MIMETYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
