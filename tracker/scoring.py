@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from tracker.periods import format_date, quarter_label
 from tracker.statuses import Status, is_overdue
@@ -65,9 +66,9 @@ VI_HEADINGS: dict[Bucket, str] = {
 }
 
 
-@dataclass(frozen=True)
-class ScoreItem:
-    """What the scorecard needs of one item, as plain values."""
+class ScoreItem(NamedTuple):
+    """What the scorecard needs of one item, as plain values (a tuple: 100,000 are built
+    for a year's page)."""
 
     id: int
     lead_agency_id: int

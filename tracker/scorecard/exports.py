@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import csv
 import io
+from xml.sax.saxutils import escape
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
 from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
 from tracker.appendix.export_docx import (
     BODY_SIZE,
+    CELL_STYLE,
     TABLE_SIZE,
     TABLE_STYLE,
     TITLE_SIZE,
     _add_cell_style,
+    _clean,
     _set_fonts,
     _set_up_page,
 )
@@ -132,32 +136,36 @@ def add_centred(document, text: str, *, size: int = BODY_SIZE, bold=False, itali
 
 def add_table(document, headers: list[str] | tuple[str, ...], rows: list[list[str]],
               *, bold_last: bool = False, left_columns: tuple[int, ...] = (1,)) -> None:
-    """A bordered table, header row bold, centred and repeated on every page."""
-    table = document.add_table(rows=1, cols=len(headers))
-    table.style = document.styles[TABLE_STYLE]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    header = table.rows[0]
-    header._tr.get_or_add_trPr().append(
-        header._tr.makeelement("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-                               "tblHeader", {}))
-    for cell, text in zip(header.cells, headers, strict=True):
-        _cell_text(cell, text, bold=True, centred=True)
+    """A bordered table, header row bold, centred and repeated on every page, rows not split.
+
+    Written as one piece of XML: python-docx's add_row is linear in the table's length, so a
+    report of thousands of rows took minutes that way."""
+    style_id = document.styles[TABLE_STYLE].style_id
+    cell_style_id = document.styles[CELL_STYLE].style_id
+    size = f'<w:sz w:val="{TABLE_SIZE * 2}"/><w:szCs w:val="{TABLE_SIZE * 2}"/>'
+
+    def cell(text: str, *, bold: bool, centred: bool) -> str:
+        runs = "<w:b/>" if bold else ""
+        align = '<w:jc w:val="center"/>' if centred else ""
+        return (f'<w:tc><w:tcPr><w:tcW w:w="0" w:type="auto"/></w:tcPr><w:p><w:pPr>'
+                f'<w:pStyle w:val="{cell_style_id}"/>{align}</w:pPr><w:r><w:rPr>{runs}{size}'
+                f'</w:rPr><w:t xml:space="preserve">{escape(_clean(str(text)))}</w:t></w:r>'
+                f'</w:p></w:tc>')
+
+    parts = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style_id}"/>'
+             '<w:tblW w:w="5000" w:type="pct"/><w:jc w:val="center"/></w:tblPr><w:tblGrid>',
+             "<w:gridCol/>" * len(headers), "</w:tblGrid>",
+             '<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>',
+             *(cell(text, bold=True, centred=True) for text in headers), "</w:tr>"]
     for index, values in enumerate(rows):
-        cells = table.add_row().cells
-        last = bold_last and index == len(rows) - 1
-        for column, (cell, text) in enumerate(zip(cells, values, strict=True)):
-            _cell_text(cell, str(text), bold=last, centred=column not in left_columns)
-    document.add_paragraph()
-
-
-def _cell_text(cell, text: str, *, bold: bool, centred: bool) -> None:
-    paragraph = cell.paragraphs[0]
-    paragraph.style = "Appendix Table"
-    if centred:
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = paragraph.add_run(text)
-    run.bold = bold
-    run.font.size = Pt(TABLE_SIZE)
+        bold = bold_last and index == len(rows) - 1
+        parts.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
+        parts.extend(cell(text, bold=bold, centred=column not in left_columns)
+                     for column, text in enumerate(values))
+        parts.append("</w:tr>")
+    parts.append("</w:tbl>")
+    anchor = document.add_paragraph()
+    anchor._p.addprevious(parse_xml("".join(parts)))
 
 
 def add_scorecard_table(document, card: Scorecard) -> None:

@@ -24,6 +24,7 @@ from tracker.scoring import (
     ScoreItem,
     items_in,
     month_of,
+    month_period,
     monthly_totals,
     months_between,
     scorecard,
@@ -47,7 +48,8 @@ class ScorecardRequest:
     frozen: ScorecardSnapshot | None = None
 
     @classmethod
-    def read(cls) -> ScorecardRequest:
+    def read(cls, *, with_chart: bool = False) -> ScorecardRequest:
+        """`with_chart`: also load the items of the months the page's chart shows."""
         if not policy.can_read_scorecard(current_user):
             abort(403)
         today = tracker_today()
@@ -68,8 +70,14 @@ class ScorecardRequest:
             frozen = snapshots.find(period)
             if frozen is not None:
                 as_of = frozen.as_of
-        items = load_items(scope.where, current_app.config["TRACKER_TIMEZONE"]) \
-            if period is not None else []
+        items = []
+        if period is not None:
+            first = period.start
+            if with_chart:
+                first = month_period(*chart_months(period)[0], cutoff_day()).start
+                first = min(first, period.start) if period.start else first
+            items = load_items(scope.where, current_app.config["TRACKER_TIMEZONE"],
+                               due_between=(first, period.end))
         return cls(form, scope, period, as_of, items, frozen)
 
     def card(self) -> Scorecard | None:
@@ -146,7 +154,7 @@ def sorted_rows(card: Scorecard, sort: str, descending: bool):
 @bp.get("/scorecard")
 def index():
     """The four counts per lead agency for a period, with the charts and the rules."""
-    asked = ScorecardRequest.read()
+    asked = ScorecardRequest.read(with_chart=True)
     card = asked.card()
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "agency"
     descending = request.args.get("dir") == "desc"

@@ -3,7 +3,7 @@ number of items), and the scope a user may look at. The counting is tracker/scor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -60,9 +60,20 @@ def make_scope(agency_id: int | None, *, plan_id: int | None = None,
     return Scope(where, "")
 
 
-def load_items(where: sa.ColumnElement[bool], tz_name: str) -> list[ScoreItem]:
+def load_items(where: sa.ColumnElement[bool], tz_name: str,
+               due_between: tuple[date | None, date | None] | None = None) -> list[ScoreItem]:
     """The items matching `where` as the scorecard takes them: two queries (the items with
-    their lead agency; the dates of the documents that ended them)."""
+    their lead agency; the dates of the documents that ended them). `due_between` leaves out,
+    in SQL, the items whose deadline falls outside it (those with none are kept): a period's
+    items are among them, whatever the rule then decides."""
+    if due_between is not None:
+        first, last = due_between
+        within = sa.true()
+        if first is not None:
+            within = sa.and_(within, Proposal.due_date >= first)
+        if last is not None:
+            within = sa.and_(within, Proposal.due_date <= last)
+        where = sa.and_(where, sa.or_(Proposal.due_date.is_(None), within))
     rows = db.session.connection().execute(
         sa.select(Proposal.id, Proposal.lead_agency_id, Agency.name, Proposal.status,
                   Proposal.due_date, Proposal.original_due_date)
@@ -70,7 +81,8 @@ def load_items(where: sa.ColumnElement[bool], tz_name: str) -> list[ScoreItem]:
         .where(where)
     ).all()
     ended = ended_dates(sa.select(Proposal.id).where(where), tz_name)
-    return [ScoreItem(item_id, lead_id, lead, status, due, original, ended.get(item_id))
+    get = ended.get
+    return [ScoreItem(item_id, lead_id, lead, status, due, original, get(item_id))
             for item_id, lead_id, lead, status, due, original in rows]
 
 
@@ -79,9 +91,11 @@ def ended_dates(item_ids: sa.Select, tz_name: str) -> dict[int, date]:
     submission (the Quyết định's date when it was never submitted), or its withdrawal. A
     change journaled without a document date counts on the day it was recorded."""
     tz = ZoneInfo(tz_name)
+    recorded = sa.case((JournalEntry.document_date.is_(None), JournalEntry.created_at),
+                       else_=sa.null())
     entries = db.session.connection().execute(
         sa.select(JournalEntry.proposal_id, JournalEntry.new_status, JournalEntry.document_date,
-                  JournalEntry.created_at, Proposal.status)
+                  recorded, Proposal.status)
         .join(Proposal, Proposal.id == JournalEntry.proposal_id)
         .where(JournalEntry.proposal_id.in_(item_ids),
                JournalEntry.kind == JournalKind.STATUS.value,
@@ -89,22 +103,25 @@ def ended_dates(item_ids: sa.Select, tz_name: str) -> dict[int, date]:
                Proposal.status.in_(_ENDING))
         .order_by(JournalEntry.id)
     )
-    found: dict[tuple[int, str], date] = {}
+    # The latest entry of each (item, status) wins; the status the item has now decides
+    # which of them dates its ending.
+    submitted, approved, withdrawn = {}, {}, {}
     statuses: dict[int, str] = {}
+    by_status = {Status.SUBMITTED.value: submitted, Status.APPROVED.value: approved,
+                 Status.WITHDRAWN.value: withdrawn}
     for item_id, new_status, document_date, created_at, status in entries:
-        if document_date is None:
-            if created_at.tzinfo is None:   # SQLite through Core drops the offset
-                created_at = created_at.replace(tzinfo=ZoneInfo("UTC"))
+        if document_date is None and created_at is not None:
+            if isinstance(created_at, str):   # SQLite may hand back the text of a CASE
+                created_at = datetime.fromisoformat(created_at)
+            if created_at.tzinfo is None:
+                created_at = created_at.replace(tzinfo=UTC)
             document_date = created_at.astimezone(tz).date()
-        found[item_id, new_status] = document_date
+        by_status[new_status][item_id] = document_date
         statuses[item_id] = status
     dates = {}
     for item_id, status in statuses.items():
-        if status == Status.WITHDRAWN:
-            day = found.get((item_id, Status.WITHDRAWN.value))
-        else:
-            day = found.get((item_id, Status.SUBMITTED.value)) or found.get(
-                (item_id, Status.APPROVED.value))
+        day = (withdrawn.get(item_id) if status == Status.WITHDRAWN
+               else submitted.get(item_id) or approved.get(item_id))
         if day is not None:
             dates[item_id] = day
     return dates
