@@ -166,3 +166,29 @@ def test_queries_do_not_grow_with_the_items(client, auth, office_admin, count_qu
         client.get(QUARTER)
     assert len(more) == len(few)
     assert len(ITEMS) >= 40
+
+
+def test_completion_without_a_document_date_counts_on_the_local_day_recorded(app):
+    """A change journaled without a document date is dated by the day it was recorded, in
+    the tracker's time zone: 18:00 UTC on 19/1 is 20/1 in Hà Nội, a day late for 19/1."""
+    from datetime import UTC, date, datetime
+
+    import sqlalchemy as sa
+    from factories import make_plan
+
+    from tracker.extensions import db
+    from tracker.models import JournalEntry, JournalKind, Proposal
+    from tracker.scorecard.service import load_items
+    from tracker.scoring import Bucket, bucket, range_period
+
+    plan = make_plan(1)
+    item = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == plan.id))
+    item.due_period, item.due_date, item.status = "19/1/2026", date(2026, 1, 19), "submitted"
+    db.session.add(JournalEntry(proposal_id=item.id, kind=JournalKind.STATUS.value,
+                                old_status="in_progress", new_status="submitted",
+                                created_at=datetime(2026, 1, 19, 18, tzinfo=UTC)))
+    db.session.commit()
+    (loaded,) = load_items(Proposal.id == item.id, "Asia/Ho_Chi_Minh")
+    assert loaded.ended_on == date(2026, 1, 20)
+    period = range_period(date(2026, 1, 1), date(2026, 1, 31))
+    assert bucket(loaded, period, date(2026, 1, 31)) == Bucket.LATE
