@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.shared import Pt
 from openpyxl import Workbook
@@ -20,6 +21,7 @@ from tracker.appendix.export_docx import (
     TABLE_SIZE,
     TABLE_STYLE,
     TITLE_SIZE,
+    USABLE_WIDTH_TWIPS,
     _add_cell_style,
     _clean,
     _set_fonts,
@@ -34,6 +36,7 @@ CSV_HEADERS = ("Cơ quan chủ trì", "Tổng số", "Hoàn thành đúng hạn"
                "Tỷ lệ đúng hạn (%)")
 # Printed tables add the withdrawn items, counted apart.
 TABLE_HEADERS = ("STT", *CSV_HEADERS[:7], "Đã rút khỏi danh mục", CSV_HEADERS[7])
+SCORECARD_WIDTHS = (4, 22, 8, 9, 9, 10, 10, 9, 10, 9)
 TITLE = "KẾT QUẢ THỰC HIỆN NHIỆM VỤ THEO CƠ QUAN CHỦ TRÌ"
 
 
@@ -135,7 +138,8 @@ def add_centred(document, text: str, *, size: int = BODY_SIZE, bold=False, itali
 
 
 def add_table(document, headers: list[str] | tuple[str, ...], rows: list[list[str]],
-              *, bold_last: bool = False, left_columns: tuple[int, ...] = (1,)) -> None:
+              *, bold_last: bool = False, left_columns: tuple[int, ...] = (1,),
+              widths: tuple[int, ...] | None = None) -> None:
     """A bordered table, header row bold, centred and repeated on every page, rows not split.
 
     Written as one piece of XML: python-docx's add_row is linear in the table's length, so a
@@ -144,34 +148,64 @@ def add_table(document, headers: list[str] | tuple[str, ...], rows: list[list[st
     cell_style_id = document.styles[CELL_STYLE].style_id
     size = f'<w:sz w:val="{TABLE_SIZE * 2}"/><w:szCs w:val="{TABLE_SIZE * 2}"/>'
 
-    def cell(text: str, *, bold: bool, centred: bool) -> str:
+    weights = widths or (1,) * len(headers)
+    twips = [USABLE_WIDTH_TWIPS * weight // sum(weights) for weight in weights]
+
+    def cell(text: str, *, bold: bool, centred: bool, column: int) -> str:
         runs = "<w:b/>" if bold else ""
         align = '<w:jc w:val="center"/>' if centred else ""
-        return (f'<w:tc><w:tcPr><w:tcW w:w="0" w:type="auto"/></w:tcPr><w:p><w:pPr>'
+        return (f'<w:tc><w:tcPr><w:tcW w:w="{twips[column]}" w:type="dxa"/></w:tcPr><w:p><w:pPr>'
                 f'<w:pStyle w:val="{cell_style_id}"/>{align}</w:pPr><w:r><w:rPr>{runs}{size}'
                 f'</w:rPr><w:t xml:space="preserve">{escape(_clean(str(text)))}</w:t></w:r>'
                 f'</w:p></w:tc>')
 
     parts = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style_id}"/>'
              '<w:tblW w:w="5000" w:type="pct"/><w:jc w:val="center"/></w:tblPr><w:tblGrid>',
-             "<w:gridCol/>" * len(headers), "</w:tblGrid>",
+             *(f'<w:gridCol w:w="{width}"/>' for width in twips), "</w:tblGrid>",
              '<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>',
-             *(cell(text, bold=True, centred=True) for text in headers), "</w:tr>"]
+             *(cell(text, bold=True, centred=True, column=column)
+               for column, text in enumerate(headers)), "</w:tr>"]
     for index, values in enumerate(rows):
         bold = bold_last and index == len(rows) - 1
         parts.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
-        parts.extend(cell(text, bold=bold, centred=column not in left_columns)
+        parts.extend(cell(text, bold=bold, centred=column not in left_columns, column=column)
                      for column, text in enumerate(values))
         parts.append("</w:tr>")
     parts.append("</w:tbl>")
-    anchor = document.add_paragraph()
-    anchor._p.addprevious(parse_xml("".join(parts)))
+    # A placeholder paragraph now, the table's XML in its place when saved (`save`): moving
+    # a parsed table of thousands of rows into the document cost seconds.
+    tables = document.__dict__.setdefault("_pending_tables", [])
+    document.add_paragraph(f"{PLACEHOLDER}{len(tables)}§")
+    tables.append("".join(parts))
+    document.add_paragraph()
+
+
+PLACEHOLDER = "TRACKER-SCORECARD-TABLE-"
+_PLACEHOLDER_PARAGRAPH = re.compile(
+    rb"<w:p>(?:(?!</w:p>).)*?" + PLACEHOLDER.encode() + rb"(\d+)\xc2\xa7.*?</w:p>", re.DOTALL)
+
+
+def save(document) -> bytes:
+    """The document's bytes, with each table added by add_table in its place."""
+    skeleton = io.BytesIO()
+    document.save(skeleton)
+    tables = document.__dict__.get("_pending_tables", [])
+    out = io.BytesIO()
+    with zipfile.ZipFile(skeleton) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml":
+                data = _PLACEHOLDER_PARAGRAPH.sub(
+                    lambda match: tables[int(match[1])].encode("utf-8"), data)
+            target.writestr(info, data)
+    return out.getvalue()
 
 
 def add_scorecard_table(document, card: Scorecard) -> None:
     rows = table_rows(card)
     rows[-1][1] = "Tổng cộng"
-    add_table(document, TABLE_HEADERS, rows, bold_last=True)
+    add_table(document, TABLE_HEADERS, rows, bold_last=True, widths=SCORECARD_WIDTHS)
 
 
 def scorecard_docx(card: Scorecard, scope_label: str = "") -> bytes:
@@ -179,9 +213,7 @@ def scorecard_docx(card: Scorecard, scope_label: str = "") -> bytes:
     add_centred(document, TITLE, size=TITLE_SIZE, bold=True)
     add_centred(document, subtitle(card, scope_label), italic=True, after=12)
     add_scorecard_table(document, card)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return save(document)
 
 
 FORMATS = {"csv": "text/csv; charset=utf-8",

@@ -5,7 +5,6 @@ come from the same place as the page: the period's snapshot once frozen, else li
 as DOCX (the appendix's layout) and as PDF (its print view through Chromium)."""
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,10 +22,12 @@ from tracker.models import Agency, JournalEntry, JournalKind, Proposal
 from tracker.periods import format_date
 from tracker.scorecard import snapshots
 from tracker.scorecard.exports import (
+    SCORECARD_WIDTHS,
     TABLE_HEADERS,
     add_centred,
     add_table,
     new_document,
+    save,
     table_rows,
 )
 from tracker.scoring import Bucket, Period, Scorecard, ScoreItem, bucket, days_overdue, scorecard
@@ -115,15 +116,24 @@ def _order(details, item_id):
     return (lead, due or date.max, title)
 
 
+def _among(ids: set[int]) -> sa.ColumnElement[bool]:
+    """Condition on Proposal: one of `ids`. Thousands of them (a year's overdue items) are
+    read as the range they span and picked in Python: a list of 20,000 bound values is
+    slower than the scan."""
+    if len(ids) <= 500:
+        return Proposal.id.in_(ids)
+    return Proposal.id.between(min(ids), max(ids))
+
+
 def _details(ids: set[int]) -> dict[int, tuple]:
     if not ids:
         return {}
-    rows = db.session.execute(
-        sa.select(Proposal.id, Proposal.title, Agency.name, Proposal.due_period,
+    names = dict(db.session.execute(sa.select(Agency.id, Agency.name)).all())
+    rows = db.session.connection().execute(
+        sa.select(Proposal.id, Proposal.title, Proposal.lead_agency_id, Proposal.due_period,
                   Proposal.due_date, Proposal.original_due_period, Proposal.original_due_date)
-        .join(Agency, Agency.id == Proposal.lead_agency_id)
-        .where(Proposal.id.in_(ids)))
-    return {row[0]: tuple(row[1:]) for row in rows}
+        .where(_among(ids)))
+    return {row[0]: (row[1], names[row[2]], *row[3:]) for row in rows if row[0] in ids}
 
 
 def _latest_status_entries(ids: set[int]) -> dict[tuple[int, str], tuple]:
@@ -131,15 +141,17 @@ def _latest_status_entries(ids: set[int]) -> dict[tuple[int, str], tuple]:
     if not ids:
         return {}
     found = {}
-    for item_id, new_status, ref, day, note in db.session.execute(
+    for item_id, new_status, ref, day, note in db.session.connection().execute(
             sa.select(JournalEntry.proposal_id, JournalEntry.new_status,
                       JournalEntry.document_ref, JournalEntry.document_date, JournalEntry.note)
-            .where(JournalEntry.proposal_id.in_(ids),
+            .join(Proposal, Proposal.id == JournalEntry.proposal_id)
+            .where(_among(ids),
                    JournalEntry.kind == JournalKind.STATUS.value,
                    JournalEntry.new_status.in_([Status.POSTPONED.value,
                                                 Status.WITHDRAWN.value]))
             .order_by(JournalEntry.id)):
-        found[item_id, new_status] = (ref, day, note or "")
+        if item_id in ids:
+            found[item_id, new_status] = (ref, day, note or "")
     return found
 
 
@@ -155,6 +167,8 @@ SECTIONS = (
 )
 HEADERS = {"overdue": OVERDUE_HEADERS, "postponed": POSTPONED_HEADERS,
            "withdrawn": WITHDRAWN_HEADERS}
+WIDTHS = {"overdue": (5, 47, 20, 16, 12), "postponed": (5, 35, 16, 13, 13, 18),
+          "withdrawn": (5, 35, 16, 20, 24)}
 
 
 def report_docx(report: PeriodicReport) -> bytes:
@@ -169,16 +183,15 @@ def report_docx(report: PeriodicReport) -> bytes:
         if key is None:
             rows = table_rows(report.card)
             rows[-1][1] = "Tổng cộng"
-            add_table(document, TABLE_HEADERS, rows, bold_last=True)
+            add_table(document, TABLE_HEADERS, rows, bold_last=True, widths=SCORECARD_WIDTHS)
             continue
         lines = getattr(report, key)
         if not lines:
             document.add_paragraph("Không có.")
             continue
-        add_table(document, HEADERS[key], _numbered(lines), left_columns=(1, 2))
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+        add_table(document, HEADERS[key], _numbered(lines), left_columns=(1, 2),
+                  widths=WIDTHS[key])
+    return save(document)
 
 
 def report_html(report: PeriodicReport) -> str:
