@@ -3,7 +3,7 @@ changes, whatever is edited afterwards, and past periods are read from it (page 
 from __future__ import annotations
 
 import csv
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from scorecard_fixture import load_into_database
@@ -101,3 +101,17 @@ def test_scheduler_freezes_after_the_cut_off(app):
     db.session.remove()
     labels = set(db.session.scalars(sa.select(ScorecardSnapshot.period_label)))
     assert labels == {"Tháng 3/2026", "Quý I/2026"}
+
+
+def test_a_frozen_period_whose_months_are_frozen_reads_no_item(app, client, auth, make_user,
+                                                               count_queries):
+    """Quý I/2026 and its three months frozen: the page reads the snapshots only."""
+    load_into_database()
+    for day in (date(2026, 1, 14), date(2026, 2, 14), date(2026, 3, 14)):
+        run_freeze(day + timedelta(days=1), NOW)
+    auth.login(make_user("admin", "Văn phòng UBND tỉnh"))
+    client.get(PAGE)
+    with count_queries() as statements:
+        page = client.get(PAGE).get_data(as_text=True)
+    assert "Đã chốt ngày" in page
+    assert not [s for s in statements if "journal_entry" in s]

@@ -84,8 +84,7 @@ def build_report(items: list[ScoreItem], period: Period, as_of: date, *,
     by_id = {item.id: item for item in items}
     overdue_ids = [i for i, b in in_period.items() if b == Bucket.OVERDUE]
     withdrawn_ids = [i for i, b in in_period.items() if b == Bucket.WITHDRAWN]
-    postponed_ids = [i for i in in_period if i in by_id
-                     and by_id[i].original_due_date != by_id[i].due_date]
+    postponed_ids = _postponed(set(in_period))
     wanted = set(overdue_ids) | set(withdrawn_ids) | set(postponed_ids)
     details = _details(wanted)
     letters = _latest_status_entries(wanted)
@@ -123,6 +122,16 @@ def _among(ids: set[int]) -> sa.ColumnElement[bool]:
     if len(ids) <= 500:
         return Proposal.id.in_(ids)
     return Proposal.id.between(min(ids), max(ids))
+
+
+def _postponed(ids: set[int]) -> list[int]:
+    """Those of `ids` whose deadline in force is not the original one."""
+    if not ids:
+        return []
+    moved = sa.or_(Proposal.due_date != Proposal.original_due_date,
+                   sa.and_(Proposal.original_due_date.is_(None), Proposal.due_date.is_not(None)))
+    return [item_id for item_id in db.session.connection().execute(
+        sa.select(Proposal.id).where(_among(ids), moved)).scalars() if item_id in ids]
 
 
 def _details(ids: set[int]) -> dict[int, tuple]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
@@ -38,18 +39,19 @@ COUNTS = ("total", *COUNT_FIELDS)
 
 @dataclass
 class ScorecardRequest:
-    """The page's question, read from the query string: period, as-of date, scope."""
+    """The page's question, read from the query string: period, as-of date, scope. The
+    items are loaded when first asked for (a frozen period's page may need none)."""
 
     form: ScorecardForm
     scope: Scope
     period: Period | None
     as_of: object
-    items: list[ScoreItem]
     frozen: ScorecardSnapshot | None = None
+    due_from: object = None
 
     @classmethod
     def read(cls, *, with_chart: bool = False) -> ScorecardRequest:
-        """`with_chart`: also load the items of the months the page's chart shows."""
+        """`with_chart`: the items loaded cover the months the page's chart shows too."""
         if not policy.can_read_scorecard(current_user):
             abort(403)
         today = tracker_today()
@@ -70,15 +72,18 @@ class ScorecardRequest:
             frozen = snapshots.find(period)
             if frozen is not None:
                 as_of = frozen.as_of
-        items = []
-        if period is not None:
-            first = period.start
-            if with_chart:
-                first = month_period(*chart_months(period)[0], cutoff_day()).start
-                first = min(first, period.start) if period.start else first
-            items = load_items(scope.where, current_app.config["TRACKER_TIMEZONE"],
-                               due_between=(first, period.end))
-        return cls(form, scope, period, as_of, items, frozen)
+        first = period.start if period is not None else None
+        if period is not None and with_chart:
+            first = month_period(*chart_months(period)[0], cutoff_day()).start
+            first = min(first, period.start) if period.start else first
+        return cls(form, scope, period, as_of, frozen, first)
+
+    @cached_property
+    def items(self) -> list[ScoreItem]:
+        if self.period is None:
+            return []
+        return load_items(self.scope.where, current_app.config["TRACKER_TIMEZONE"],
+                          due_between=(self.due_from, self.period.end))
 
     def card(self) -> Scorecard | None:
         if self.period is None:
@@ -162,14 +167,20 @@ def index():
     if card is not None:
         rows = sorted_rows(card, sort, descending)
         bars = bar_chart([(row.agency, row.rate) for row in rows])
-        months = monthly_totals(asked.items, chart_months(asked.period), tracker_today(),
-                                cutoff_day())
+        months = chart_months(asked.period)
+        periods = [month_period(*month, cutoff_day()) for month in months]
+        frozen = {}
         if asked.scope.whole_province and policy.sees_every_plan(current_user):
-            frozen = snapshots.frozen_month_totals([period for period, _total in months])
-            months = [(period, frozen.get((period.start, period.end), total))
-                      for period, total in months]
-        line = line_chart([(period.label.removeprefix("Tháng "), total.rate)
-                           for period, total in months])
+            frozen = snapshots.frozen_month_totals(periods)
+        # Only the months not frozen are counted (and need the items).
+        live = [month for month, period in zip(months, periods, strict=True)
+                if (period.start, period.end) not in frozen]
+        counted = dict(zip(live, (total for _period, total in monthly_totals(
+            asked.items, live, tracker_today(), cutoff_day())), strict=True)) if live else {}
+        line = line_chart([
+            (period.label.removeprefix("Tháng "),
+             (frozen.get((period.start, period.end)) or counted[month]).rate)
+            for month, period in zip(months, periods, strict=True)])
     return render_template("scorecard/index.html", form=asked.form, card=card, rows=rows,
                            scope=asked.scope, sort=sort, descending=descending,
                            bars=bars, line=line, args=asked.args(), counts=COUNTS,

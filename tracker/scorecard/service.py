@@ -78,14 +78,15 @@ def load_items(where: sa.ColumnElement[bool], tz_name: str,
             where = sa.and_(where, due <= last)
     connection = db.session.connection()
     rows = connection.execute(
-        sa.select(Proposal.id, Proposal.lead_agency_id, Proposal.status, Proposal.due_date,
-                  Proposal.original_due_date).where(where)
+        sa.select(Proposal.id, Proposal.lead_agency_id, Proposal.status, Proposal.due_date)
+        .where(where)
     ).all()
     names = dict(connection.execute(sa.select(Agency.id, Agency.name)).all())
     ended = ended_dates(where, tz_name)
     get = ended.get
-    return [ScoreItem(item_id, lead_id, names[lead_id], status, due, original, get(item_id))
-            for item_id, lead_id, status, due, original in rows]
+    # The original deadline is not needed to count (the lists behind the numbers read it).
+    return [ScoreItem(item_id, lead_id, names[lead_id], status, due, None, get(item_id))
+            for item_id, lead_id, status, due in rows]
 
 
 def ended_dates(where: sa.ColumnElement[bool], tz_name: str) -> dict[int, date]:

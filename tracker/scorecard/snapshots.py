@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from tracker.extensions import db
 from tracker.models import ScorecardSnapshot
@@ -91,9 +92,11 @@ def freeze(day: date, cutoff_day: int, tz_name: str,
 def find(period: Period) -> ScorecardSnapshot | None:
     if period.start is None or period.end is None:
         return None
+    # The ids behind the numbers are read only when a list of items asks for them.
     return db.session.scalar(sa.select(ScorecardSnapshot).where(
         ScorecardSnapshot.period_start == period.start,
-        ScorecardSnapshot.period_end == period.end))
+        ScorecardSnapshot.period_end == period.end)
+        .options(so.defer(ScorecardSnapshot.items)))
 
 
 def card_of(snapshot: ScorecardSnapshot, period: Period) -> Scorecard:
@@ -131,7 +134,8 @@ def frozen_month_totals(periods: list[Period]) -> dict[tuple[date, date], ScoreR
     found = {}
     for snapshot in db.session.scalars(sa.select(ScorecardSnapshot).where(
             ScorecardSnapshot.period_kind == "month",
-            ScorecardSnapshot.period_start.in_(starts))):
+            ScorecardSnapshot.period_start.in_(starts))
+            .options(so.defer(ScorecardSnapshot.items))):
         found[snapshot.period_start, snapshot.period_end] = card_of(
             snapshot, Period(snapshot.period_start, snapshot.period_end)).totals
     return found
