@@ -82,7 +82,7 @@ class ScoreItem(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Period:
+class ReportPeriod:
     """A closed range of days; `start` None is "since the beginning", `end` None "no end"."""
 
     start: date | None
@@ -114,28 +114,28 @@ def _months_back(year: int, month: int, months: int) -> tuple[int, int]:
 
 
 def _report_range(year: int, first_month: int, last_month: int, cutoff_day: int,
-                  label: str) -> Period:
+                  label: str) -> ReportPeriod:
     """From the day after the cut-off of the month before `first_month` to the cut-off of
     `last_month` (Nghị định 09/2019 Điều 12)."""
     before = _months_back(year, first_month, 1)
-    return Period(_cutoff(*before, cutoff_day) + _ONE_DAY, _cutoff(year, last_month, cutoff_day),
+    return ReportPeriod(_cutoff(*before, cutoff_day) + _ONE_DAY, _cutoff(year, last_month, cutoff_day),
                   label)
 
 
-def month_period(year: int, month: int, cutoff_day: int = DEFAULT_CUTOFF_DAY) -> Period:
+def month_period(year: int, month: int, cutoff_day: int = DEFAULT_CUTOFF_DAY) -> ReportPeriod:
     """"Tháng 3/2026": 15/2/2026 – 14/3/2026 with the default cut-off."""
     if not 1 <= month <= 12:
         raise ValueError(f"month {month}")
     return _report_range(year, month, month, cutoff_day, f"Tháng {month}/{year}")
 
 
-def quarter_period(year: int, quarter: int, cutoff_day: int = DEFAULT_CUTOFF_DAY) -> Period:
+def quarter_period(year: int, quarter: int, cutoff_day: int = DEFAULT_CUTOFF_DAY) -> ReportPeriod:
     """"Quý I/2026": 15/12/2025 – 14/3/2026."""
     return _report_range(year, quarter * 3 - 2, quarter * 3, cutoff_day,
                          quarter_label(year, quarter))
 
 
-def half_period(year: int, half: int, cutoff_day: int = DEFAULT_CUTOFF_DAY) -> Period:
+def half_period(year: int, half: int, cutoff_day: int = DEFAULT_CUTOFF_DAY) -> ReportPeriod:
     """"6 tháng đầu năm 2026": 15/12/2025 – 14/6/2026; the second half 15/6 – 14/12."""
     if half not in (1, 2):
         raise ValueError(f"half {half}")
@@ -143,19 +143,19 @@ def half_period(year: int, half: int, cutoff_day: int = DEFAULT_CUTOFF_DAY) -> P
     return _report_range(year, half * 6 - 5, half * 6, cutoff_day, label)
 
 
-def year_period(year: int, cutoff_day: int = DEFAULT_CUTOFF_DAY) -> Period:
+def year_period(year: int, cutoff_day: int = DEFAULT_CUTOFF_DAY) -> ReportPeriod:
     """"Năm 2026": 15/12/2025 – 14/12/2026."""
     return _report_range(year, 1, 12, cutoff_day, f"Năm {year}")
 
 
-def range_period(start: date | None, end: date | None) -> Period:
+def range_period(start: date | None, end: date | None) -> ReportPeriod:
     """Any range of days, e.g. a calendar month; `start` after `end` is an error."""
     if start and end and start > end:
         raise ValueError("start after end")
     label = (f"Từ {format_date(start)} đến {format_date(end)}" if start and end
              else f"Đến {format_date(end)}" if end
              else f"Từ {format_date(start)}" if start else "Tất cả")
-    return Period(start, end, label)
+    return ReportPeriod(start, end, label)
 
 
 def month_of(day: date, cutoff_day: int = DEFAULT_CUTOFF_DAY) -> tuple[int, int]:
@@ -181,7 +181,7 @@ def completed_by(item: ScoreItem, as_of: date) -> bool:
             and item.ended_on <= as_of)
 
 
-def bucket(item: ScoreItem, period: Period, as_of: date) -> Bucket | None:
+def bucket(item: ScoreItem, period: ReportPeriod, as_of: date) -> Bucket | None:
     """Where the item falls in the period's scorecard at `as_of`; None if not in the period."""
     if item.status == Status.WITHDRAWN or item.due_date is None:
         ended_before = (item.ended_on is not None and period.start is not None
@@ -264,13 +264,13 @@ COUNT_FIELDS = ("on_time", "late", "open_in_time", "overdue", "no_deadline", "wi
 class Scorecard:
     """One row per lead agency (by name), and the totals."""
 
-    period: Period
+    period: ReportPeriod
     as_of: date
     rows: list[ScoreRow] = field(default_factory=list)
     totals: ScoreRow = field(default_factory=lambda: ScoreRow(None, "Tổng cộng"))
 
 
-def scorecard(items: Iterable[ScoreItem], period: Period, as_of: date) -> Scorecard:
+def scorecard(items: Iterable[ScoreItem], period: ReportPeriod, as_of: date) -> Scorecard:
     """Count the items in the period, at `as_of`, per lead agency."""
     rows: dict[int, ScoreRow] = {}
     card = Scorecard(period, as_of)
@@ -287,7 +287,7 @@ def scorecard(items: Iterable[ScoreItem], period: Period, as_of: date) -> Scorec
     return card
 
 
-def items_in(items: Iterable[ScoreItem], period: Period, as_of: date, which: Bucket | None,
+def items_in(items: Iterable[ScoreItem], period: ReportPeriod, as_of: date, which: Bucket | None,
              agency_id: int | None = None) -> list[ScoreItem]:
     """The items behind one number of the scorecard (`which` None: every item counted)."""
     chosen = []
@@ -309,7 +309,7 @@ def days_overdue(item: ScoreItem, as_of: date) -> int:
 
 
 def monthly_totals(items: Iterable[ScoreItem], months: list[tuple[int, int]], today: date,
-                   cutoff_day: int = DEFAULT_CUTOFF_DAY) -> list[tuple[Period, ScoreRow]]:
+                   cutoff_day: int = DEFAULT_CUTOFF_DAY) -> list[tuple[ReportPeriod, ScoreRow]]:
     """The totals of each report month, each seen at its own end (or `today` while it runs),
     in one pass: an item with a deadline is counted in one month only, its deadline's."""
     periods = {month: month_period(*month, cutoff_day) for month in months}

@@ -13,7 +13,7 @@ from tracker.clock import today_in
 from tracker.extensions import db
 from tracker.models import Plan, Proposal
 from tracker.periods import PeriodError, format_date, parse_date
-from tracker.scoring import Period, range_period, scorecard
+from tracker.scoring import ReportPeriod, range_period, scorecard
 
 
 @click.group("report")
@@ -74,10 +74,10 @@ def scorecard_command(as_of: str, start: str | None, plan_id: int | None, output
         if plan is None:
             raise click.ClickException(f"Không có danh mục số {plan_id}.")
         where, scope_label = Proposal.plan_id == plan_id, plan.title
-    period = range_period(first, day) if first else Period(None, None, "Tất cả đề án")
+    period = range_period(first, day) if first else ReportPeriod(None, None, "Tất cả đề án")
     frozen = snapshots.find(period) if plan_id is None and first else None
     if frozen is not None and frozen.as_of == day:
-        card = snapshots.card_of(frozen, Period(period.start, period.end, frozen.period_label))
+        card = snapshots.card_of(frozen, ReportPeriod(period.start, period.end, frozen.period_label))
     else:
         card = scorecard(load_items(where, current_app.config["TRACKER_TIMEZONE"]), period, day)
     body = render(card, fmt, scope_label)
@@ -121,7 +121,7 @@ def _numbered_period(text: str, option: str, numbers: dict[str, int], example: s
 
 
 def report_period(month: str | None, quarter: str | None, half: str | None,
-                  year: str | None, cutoff_day: int) -> Period:
+                  year: str | None, cutoff_day: int) -> ReportPeriod:
     from tracker.scoring import half_period, month_period, quarter_period, year_period
 
     given = [name for name, value in (("--month", month), ("--quarter", quarter),

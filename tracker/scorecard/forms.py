@@ -11,7 +11,7 @@ from wtforms import SelectChoice, SelectField
 from tracker.fields import VietDateField
 from tracker.periods import quarter_label
 from tracker.scoring import (
-    Period,
+    ReportPeriod,
     half_period,
     month_of,
     month_period,
@@ -31,7 +31,7 @@ class ScorecardForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = SelectField(_l("Period"), choices=KINDS, coerce=str, default="month")
+    kind = SelectField(_l("ReportPeriod"), choices=KINDS, coerce=str, default="month")
     year = SelectField(_l("Year"), coerce=str)
     month = SelectField(_l("Month"), coerce=str,
                         choices=[SelectChoice(str(m), f"Tháng {m}") for m in range(1, 13)])
@@ -57,7 +57,7 @@ class ScorecardForm(FlaskForm):
         offered = {choice.value for choice in field.choices if choice.value}
         return field.data if field.data in offered else None
 
-    def period(self, today: date, cutoff_day: int) -> Period | None:
+    def period(self, today: date, cutoff_day: int) -> ReportPeriod | None:
         """The period asked for (this report month by default); None when the range is
         wrong (the form then carries the message)."""
         year_now, month_now = month_of(today, cutoff_day)
@@ -81,7 +81,7 @@ class ScorecardForm(FlaskForm):
             return year_period(year, cutoff_day)
         return self._range()
 
-    def as_of_date(self, period: Period, today: date) -> date | None:
+    def as_of_date(self, period: ReportPeriod, today: date) -> date | None:
         """The day the figures are taken: as asked, else the period's end or today while
         it runs. None when the date cannot be read (the form carries the message)."""
         if not self.as_of.validate(self):
@@ -90,7 +90,7 @@ class ScorecardForm(FlaskForm):
             return self.as_of.date
         return min(period.end, today)
 
-    def _range(self) -> Period | None:
+    def _range(self) -> ReportPeriod | None:
         ok = all(field.validate(self) for field in (self.start, self.end))
         if not ok:
             return None

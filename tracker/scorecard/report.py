@@ -30,7 +30,7 @@ from tracker.scorecard.exports import (
     save,
     table_rows,
 )
-from tracker.scoring import Bucket, Period, Scorecard, ScoreItem, bucket, days_overdue, scorecard
+from tracker.scoring import Bucket, ReportPeriod, Scorecard, ScoreItem, bucket, days_overdue, scorecard
 from tracker.statuses import Status
 
 TITLE = "BÁO CÁO TÌNH HÌNH THỰC HIỆN DANH MỤC ĐỀ ÁN, VĂN BẢN TRÌNH ỦY BAN NHÂN DÂN TỈNH"
@@ -69,7 +69,7 @@ class PeriodicReport:
         return lines
 
 
-def build_report(items: list[ScoreItem], period: Period, as_of: date, *,
+def build_report(items: list[ScoreItem], period: ReportPeriod, as_of: date, *,
                  frozen=None, scope_label: str = "") -> PeriodicReport:
     """The report of `items` (a scope's, loaded once) for the period: the snapshot's numbers
     when it is frozen, the lists of the items behind them."""

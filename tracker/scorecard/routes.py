@@ -20,7 +20,7 @@ from tracker.scorecard.service import Scope, items_behind, load_items, make_scop
 from tracker.scoring import (
     COUNT_FIELDS,
     Bucket,
-    Period,
+    ReportPeriod,
     Scorecard,
     ScoreItem,
     items_in,
@@ -44,7 +44,7 @@ class ScorecardRequest:
 
     form: ScorecardForm
     scope: Scope
-    period: Period | None
+    period: ReportPeriod | None
     as_of: object
     frozen: ScorecardSnapshot | None = None
     due_from: object = None
@@ -134,7 +134,7 @@ def cutoff_day() -> int:
     return current_app.config["SCORECARD_CUTOFF_DAY"]
 
 
-def chart_months(period: Period) -> list[tuple[int, int]]:
+def chart_months(period: ReportPeriod) -> list[tuple[int, int]]:
     """The report months of the period; for one month, the twelve ending with it."""
     cutoff = cutoff_day()
     last = month_of(period.end, cutoff)

@@ -15,7 +15,7 @@ from tracker.scorecard.service import load_items
 from tracker.scoring import (
     COUNT_FIELDS,
     Bucket,
-    Period,
+    ReportPeriod,
     Scorecard,
     ScoreItem,
     ScoreRow,
@@ -29,7 +29,7 @@ from tracker.scoring import (
 )
 
 
-def periods_ending(day: date, cutoff_day: int) -> list[tuple[str, Period]]:
+def periods_ending(day: date, cutoff_day: int) -> list[tuple[str, ReportPeriod]]:
     """The report periods whose last day is `day` (none unless `day` is a cut-off)."""
     year, month = month_of(day, cutoff_day)
     candidates = [("month", month_period(year, month, cutoff_day))]
@@ -89,7 +89,7 @@ def freeze(day: date, cutoff_day: int, tz_name: str,
     return added
 
 
-def find(period: Period) -> ScorecardSnapshot | None:
+def find(period: ReportPeriod) -> ScorecardSnapshot | None:
     if period.start is None or period.end is None:
         return None
     # The ids behind the numbers are read only when a list of items asks for them.
@@ -99,7 +99,7 @@ def find(period: Period) -> ScorecardSnapshot | None:
         .options(so.defer(ScorecardSnapshot.items)))
 
 
-def card_of(snapshot: ScorecardSnapshot, period: Period) -> Scorecard:
+def card_of(snapshot: ScorecardSnapshot, period: ReportPeriod) -> Scorecard:
     """The frozen scorecard, as the live one is shaped."""
     card = Scorecard(period, snapshot.as_of)
     for values in snapshot.rows:
@@ -126,7 +126,7 @@ def ids_behind(snapshot: ScorecardSnapshot, which: Bucket | None,
     return ids
 
 
-def frozen_month_totals(periods: list[Period]) -> dict[tuple[date, date], ScoreRow]:
+def frozen_month_totals(periods: list[ReportPeriod]) -> dict[tuple[date, date], ScoreRow]:
     """The totals of the frozen months among `periods` (one query)."""
     starts = [period.start for period in periods if period.start]
     if not starts:
@@ -137,5 +137,5 @@ def frozen_month_totals(periods: list[Period]) -> dict[tuple[date, date], ScoreR
             ScorecardSnapshot.period_start.in_(starts))
             .options(so.defer(ScorecardSnapshot.items))):
         found[snapshot.period_start, snapshot.period_end] = card_of(
-            snapshot, Period(snapshot.period_start, snapshot.period_end)).totals
+            snapshot, ReportPeriod(snapshot.period_start, snapshot.period_end)).totals
     return found
