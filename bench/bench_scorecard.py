@@ -30,7 +30,7 @@ import sqlalchemy as sa  # noqa: E402
 from bench_appendix import bench_app, timed, timed_get  # noqa: E402
 
 from tracker.extensions import db  # noqa: E402
-from tracker.models import Agency, JournalEntry, Plan, Proposal, Role, User  # noqa: E402
+from tracker.models import Agency, Item, JournalEntry, Plan, Role, User  # noqa: E402
 from tracker.scoring import year_period  # noqa: E402
 from tracker.text import name_key  # noqa: E402
 
@@ -57,7 +57,7 @@ def build() -> None:
          "attached_to": "", "appendix_label": "", "created_at": now, "version": 1}
         for n in range(PLANS)])
     plan_ids = list(db.session.scalars(sa.select(Plan.id).order_by(Plan.id)))
-    proposals, journal = [], []
+    items, journal = [], []
     next_id = 1
     for n in range(ITEMS):
         due = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
@@ -68,7 +68,7 @@ def build() -> None:
                   else "not_started")
         no_deadline = n % 20 == 0
         label = "Thường xuyên" if no_deadline else f"{due.day}/{due.month}/{due.year}"
-        proposals.append({
+        items.append({
             "id": next_id, "plan_id": plan_ids[n % PLANS], "position": n // PLANS + 1,
             "title": f"Đề án số {n + 1}", "lead_agency_id": agency_ids[rng.randrange(AGENCIES)],
             "lead_text": "", "number_text": "", "coordination": "", "due_period": label,
@@ -78,20 +78,20 @@ def build() -> None:
             "notes": "", "updated_at": now, "version": 1})
         if status in ("submitted", "approved", "withdrawn"):
             done = due + timedelta(days=rng.randrange(-40, 25))
-            journal.append({"proposal_id": next_id, "created_at": now, "kind": "status",
+            journal.append({"item_id": next_id, "created_at": now, "kind": "status",
                             "old_status": "in_progress",
                             "new_status": "withdrawn" if status == "withdrawn" else "submitted",
                             "note": "", "document_ref": f"{n}/TTr", "document_date": done})
         if original != due:
-            journal.append({"proposal_id": next_id, "created_at": now, "kind": "status",
+            journal.append({"item_id": next_id, "created_at": now, "kind": "status",
                             "old_status": "in_progress", "new_status": "postponed", "note": "",
                             "document_ref": "1/UBND", "document_date": original})
         next_id += 1
-        if len(proposals) >= CHUNK:
-            db.session.execute(sa.insert(Proposal.__table__), proposals)
-            proposals = []
-    if proposals:
-        db.session.execute(sa.insert(Proposal.__table__), proposals)
+        if len(items) >= CHUNK:
+            db.session.execute(sa.insert(Item.__table__), items)
+            items = []
+    if items:
+        db.session.execute(sa.insert(Item.__table__), items)
     for start in range(0, len(journal), CHUNK):
         db.session.execute(sa.insert(JournalEntry.__table__), journal[start:start + CHUNK])
     if db.engine.dialect.name == "postgresql":

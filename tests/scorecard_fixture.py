@@ -113,7 +113,7 @@ def load_into_database(owner: str = "Văn phòng UBND tỉnh") -> dict[int, int]
     from tracker.agencies import AgencyDirectory
     from tracker.extensions import db
     from tracker.models import JournalEntry, JournalKind
-    from tracker.plans.service import ProposalFields, add_proposal, create_plan
+    from tracker.plans.service import ItemFields, add_item, create_plan
 
     directory = AgencyDirectory.load()
     for name in AGENCIES:
@@ -123,7 +123,7 @@ def load_into_database(owner: str = "Văn phòng UBND tỉnh") -> dict[int, int]
     ids = {}
     created = datetime(2025, 11, 1, 3, tzinfo=UTC)
     for n, (agency, filed, postponed, status, ended, _bucket) in enumerate(ITEMS, 1):
-        item = add_proposal(plan, ProposalFields(
+        item = add_item(plan, ItemFields(
             title=f"Nhiệm vụ số {n} của {agency}", lead_agency_name=agency, coordination="",
             due_period=filed, approving_level="UBND tỉnh", position=n), directory)
         db.session.flush()
@@ -149,7 +149,7 @@ def load_into_database(owner: str = "Văn phòng UBND tỉnh") -> dict[int, int]
                                         document_ref="2/UBND-TH",
                                         document_date=parse_date(ended), created_at=created))
         for entry in entries:
-            entry.proposal_id = item.id
+            entry.item_id = item.id
         db.session.add_all(entries)
         item.status = status
         ids[n] = item.id

@@ -10,7 +10,7 @@ from scorecard_fixture import load_into_database
 from test_scorecard_web import table_figures
 
 from tracker.extensions import db
-from tracker.models import JournalEntry, JournalKind, Proposal, ScorecardSnapshot
+from tracker.models import Item, JournalEntry, JournalKind, ScorecardSnapshot
 from tracker.scorecard.jobs import run_freeze
 from tracker.scorecard.snapshots import last_cutoff_before, periods_ending
 
@@ -39,9 +39,9 @@ def test_freeze_once(app):
 def submit_late(item_id: int, on: date) -> None:
     """An edit after the freeze: the item is recorded as submitted, with a Tờ trình dated
     before the cut-off."""
-    item = db.session.get(Proposal, item_id)
+    item = db.session.get(Item, item_id)
     item.status = "submitted"
-    db.session.add(JournalEntry(proposal_id=item_id, kind=JournalKind.STATUS.value,
+    db.session.add(JournalEntry(item_id=item_id, kind=JournalKind.STATUS.value,
                                 old_status="in_progress", new_status="submitted",
                                 document_ref="99/TTr-SCT", document_date=on))
     db.session.commit()

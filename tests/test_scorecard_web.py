@@ -177,18 +177,18 @@ def test_completion_without_a_document_date_counts_on_the_local_day_recorded(app
     from factories import make_plan
 
     from tracker.extensions import db
-    from tracker.models import JournalEntry, JournalKind, Proposal
+    from tracker.models import Item, JournalEntry, JournalKind
     from tracker.scorecard.service import load_items
     from tracker.scoring import Bucket, bucket, range_period
 
     plan = make_plan(1)
-    item = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == plan.id))
+    item = db.session.scalar(sa.select(Item).where(Item.plan_id == plan.id))
     item.due_period, item.due_date, item.status = "19/1/2026", date(2026, 1, 19), "submitted"
-    db.session.add(JournalEntry(proposal_id=item.id, kind=JournalKind.STATUS.value,
+    db.session.add(JournalEntry(item_id=item.id, kind=JournalKind.STATUS.value,
                                 old_status="in_progress", new_status="submitted",
                                 created_at=datetime(2026, 1, 19, 18, tzinfo=UTC)))
     db.session.commit()
-    (loaded,) = load_items(Proposal.id == item.id, "Asia/Ho_Chi_Minh")
+    (loaded,) = load_items(Item.id == item.id, "Asia/Ho_Chi_Minh")
     assert loaded.ended_on == date(2026, 1, 20)
     period = range_period(date(2026, 1, 1), date(2026, 1, 31))
     assert bucket(loaded, period, date(2026, 1, 31)) == Bucket.LATE

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd5a81c3e9f20'
-down_revision = 'c7e3a9d41b28'
+down_revision = 'b3f1d7a2c9e4'
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from tracker.clock import today_in
 from tracker.extensions import db
-from tracker.models import Plan, Proposal
+from tracker.models import Item, Plan
 from tracker.periods import PeriodError, format_date, parse_date
 from tracker.scoring import ReportPeriod, range_period, scorecard
 
@@ -73,7 +73,7 @@ def scorecard_command(as_of: str, start: str | None, plan_id: int | None, output
         plan = db.session.get(Plan, plan_id) if 0 < plan_id < 2**31 else None
         if plan is None:
             raise click.ClickException(f"Không có danh mục số {plan_id}.")
-        where, scope_label = Proposal.plan_id == plan_id, plan.title
+        where, scope_label = Item.plan_id == plan_id, plan.title
     period = range_period(first, day) if first else ReportPeriod(None, None, "Tất cả đề án")
     frozen = snapshots.find(period) if plan_id is None and first else None
     if frozen is not None and frozen.as_of == day:

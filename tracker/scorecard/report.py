@@ -18,7 +18,7 @@ from tracker.appendix.export_docx import BODY_SIZE, TITLE_SIZE
 from tracker.appendix.pdf import find_chromium, html_to_pdf
 from tracker.appendix.service import decision_phrase
 from tracker.extensions import db
-from tracker.models import Agency, JournalEntry, JournalKind, Proposal
+from tracker.models import Agency, Item, JournalEntry, JournalKind
 from tracker.periods import format_date
 from tracker.scorecard import snapshots
 from tracker.scorecard.exports import (
@@ -116,22 +116,22 @@ def _order(details, item_id):
 
 
 def _among(ids: set[int]) -> sa.ColumnElement[bool]:
-    """Condition on Proposal: one of `ids`. Thousands of them (a year's overdue items) are
+    """Condition on Item: one of `ids`. Thousands of them (a year's overdue items) are
     read as the range they span and picked in Python: a list of 20,000 bound values is
     slower than the scan."""
     if len(ids) <= 500:
-        return Proposal.id.in_(ids)
-    return Proposal.id.between(min(ids), max(ids))
+        return Item.id.in_(ids)
+    return Item.id.between(min(ids), max(ids))
 
 
 def _postponed(ids: set[int]) -> list[int]:
     """Those of `ids` whose deadline in force is not the original one."""
     if not ids:
         return []
-    moved = sa.or_(Proposal.due_date != Proposal.original_due_date,
-                   sa.and_(Proposal.original_due_date.is_(None), Proposal.due_date.is_not(None)))
+    moved = sa.or_(Item.due_date != Item.original_due_date,
+                   sa.and_(Item.original_due_date.is_(None), Item.due_date.is_not(None)))
     return [item_id for item_id in db.session.connection().execute(
-        sa.select(Proposal.id).where(_among(ids), moved)).scalars() if item_id in ids]
+        sa.select(Item.id).where(_among(ids), moved)).scalars() if item_id in ids]
 
 
 def _details(ids: set[int]) -> dict[int, tuple]:
@@ -139,8 +139,8 @@ def _details(ids: set[int]) -> dict[int, tuple]:
         return {}
     names = dict(db.session.execute(sa.select(Agency.id, Agency.name)).all())
     rows = db.session.connection().execute(
-        sa.select(Proposal.id, Proposal.title, Proposal.lead_agency_id, Proposal.due_period,
-                  Proposal.due_date, Proposal.original_due_period, Proposal.original_due_date)
+        sa.select(Item.id, Item.title, Item.lead_agency_id, Item.due_period,
+                  Item.due_date, Item.original_due_period, Item.original_due_date)
         .where(_among(ids)))
     return {row[0]: (row[1], names[row[2]], *row[3:]) for row in rows if row[0] in ids}
 
@@ -151,9 +151,9 @@ def _latest_status_entries(ids: set[int]) -> dict[tuple[int, str], tuple]:
         return {}
     found = {}
     for item_id, new_status, ref, day, note in db.session.connection().execute(
-            sa.select(JournalEntry.proposal_id, JournalEntry.new_status,
+            sa.select(JournalEntry.item_id, JournalEntry.new_status,
                       JournalEntry.document_ref, JournalEntry.document_date, JournalEntry.note)
-            .join(Proposal, Proposal.id == JournalEntry.proposal_id)
+            .join(Item, Item.id == JournalEntry.item_id)
             .where(_among(ids),
                    JournalEntry.kind == JournalKind.STATUS.value,
                    JournalEntry.new_status.in_([Status.POSTPONED.value,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from tracker.extensions import db
-from tracker.models import Agency, JournalEntry, JournalKind, Plan, Proposal
+from tracker.models import Agency, Item, JournalEntry, JournalKind, Plan
 from tracker.plans.service import visible_plans
 from tracker.scoring import ScoreItem
 from tracker.statuses import Status
@@ -20,7 +20,7 @@ _ENDING = (Status.SUBMITTED.value, Status.APPROVED.value, Status.WITHDRAWN.value
 
 @dataclass(frozen=True)
 class Scope:
-    """Which items a scorecard counts: a condition on Proposal, and what it is called."""
+    """Which items a scorecard counts: a condition on Item, and what it is called."""
 
     where: sa.ColumnElement[bool]
     label: str
@@ -35,7 +35,7 @@ class Scope:
 def scope_choices(agency_id: int | None) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """The plans and the owner agencies of what `agency_id` may see (everything, for None)."""
     visible = visible_plans(agency_id)
-    plan_ids = sa.select(Proposal.plan_id).where(visible)
+    plan_ids = sa.select(Item.plan_id).where(visible)
     plans = [tuple(row) for row in db.session.execute(
         sa.select(Plan.id, Plan.title).where(Plan.id.in_(plan_ids)).order_by(Plan.id))]
     owners = [tuple(row) for row in db.session.execute(
@@ -51,11 +51,11 @@ def make_scope(agency_id: int | None, *, plan_id: int | None = None,
     those are among the choices offered (anything else is ignored)."""
     where = visible_plans(agency_id)
     if plan_id is not None and plan_id in dict(plans):
-        return Scope(sa.and_(where, Proposal.plan_id == plan_id), dict(plans)[plan_id],
+        return Scope(sa.and_(where, Item.plan_id == plan_id), dict(plans)[plan_id],
                      plan_id=plan_id)
     if owner_id is not None and owner_id in dict(owners):
         owned = sa.select(Plan.id).where(Plan.owner_agency_id == owner_id)
-        return Scope(sa.and_(where, Proposal.plan_id.in_(owned)), dict(owners)[owner_id],
+        return Scope(sa.and_(where, Item.plan_id.in_(owned)), dict(owners)[owner_id],
                      owner_id=owner_id)
     return Scope(where, "")
 
@@ -71,14 +71,14 @@ def load_items(where: sa.ColumnElement[bool], tz_name: str,
         # One range on a coalesced column, not "IS NULL OR BETWEEN": SQLite answers an OR
         # with two index searches and a row lookup each, five times slower than a scan.
         inside = first or last
-        due = sa.func.coalesce(Proposal.due_date, inside)
+        due = sa.func.coalesce(Item.due_date, inside)
         if first is not None:
             where = sa.and_(where, due >= first)
         if last is not None:
             where = sa.and_(where, due <= last)
     connection = db.session.connection()
     rows = connection.execute(
-        sa.select(Proposal.id, Proposal.lead_agency_id, Proposal.status, Proposal.due_date)
+        sa.select(Item.id, Item.lead_agency_id, Item.status, Item.due_date)
         .where(where)
     ).all()
     names = dict(connection.execute(sa.select(Agency.id, Agency.name)).all())
@@ -90,7 +90,7 @@ def load_items(where: sa.ColumnElement[bool], tz_name: str,
 
 
 def ended_dates(where: sa.ColumnElement[bool], tz_name: str) -> dict[int, date]:
-    """Per item matching `where` (a condition on Proposal), the date its current ending was
+    """Per item matching `where` (a condition on Item), the date its current ending was
     documented: the Tờ trình of its latest
     submission (the Quyết định's date when it was never submitted), or its withdrawal. A
     change journaled without a document date counts on the day it was recorded."""
@@ -98,13 +98,13 @@ def ended_dates(where: sa.ColumnElement[bool], tz_name: str) -> dict[int, date]:
     recorded = sa.case((JournalEntry.document_date.is_(None), JournalEntry.created_at),
                        else_=sa.null())
     entries = db.session.connection().execute(
-        sa.select(JournalEntry.proposal_id, JournalEntry.new_status, JournalEntry.document_date,
-                  recorded, Proposal.status)
-        .join(Proposal, Proposal.id == JournalEntry.proposal_id)
+        sa.select(JournalEntry.item_id, JournalEntry.new_status, JournalEntry.document_date,
+                  recorded, Item.status)
+        .join(Item, Item.id == JournalEntry.item_id)
         .where(where,
                JournalEntry.kind == JournalKind.STATUS.value,
                JournalEntry.new_status.in_(_ENDING),
-               Proposal.status.in_(_ENDING))
+               Item.status.in_(_ENDING))
         .order_by(JournalEntry.id)
     )
     # The latest entry of each (item, status) wins; the status the item has now decides
@@ -131,12 +131,12 @@ def ended_dates(where: sa.ColumnElement[bool], tz_name: str) -> dict[int, date]:
     return dates
 
 
-def items_behind(ids: list[int]) -> list[Proposal]:
+def items_behind(ids: list[int]) -> list[Item]:
     """The items behind a number, with their plan and lead agency (one query)."""
     if not ids:
         return []
     return list(db.session.scalars(
-        sa.select(Proposal).where(Proposal.id.in_(ids))
-        .options(so.joinedload(Proposal.lead_agency), so.joinedload(Proposal.plan))
-        .order_by(Proposal.due_date.is_(None), Proposal.due_date, Proposal.plan_id,
-                  Proposal.position)))
+        sa.select(Item).where(Item.id.in_(ids))
+        .options(so.joinedload(Item.lead_agency), so.joinedload(Item.plan))
+        .order_by(Item.due_date.is_(None), Item.due_date, Item.plan_id,
+                  Item.position)))
