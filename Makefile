@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install translations bench bench-reminders bench-appendix bench-published bench-exports bench-feeds bench-api load-test clean
+.PHONY: run test install translations bench bench-reminders bench-appendix bench-published bench-exports bench-feeds bench-api bench-scorecard load-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ bench-appendix: install
 
 bench-published: install
 	$(BIN)/python bench/bench_published.py
+
+bench-scorecard: install
+	$(BIN)/python bench/bench_scorecard.py
 
 bench-exports: install
 	$(BIN)/python bench/bench_exports.py

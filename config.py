@@ -68,6 +68,9 @@ class Config:
     # waits on a page that becomes a download link; the pages and PDFs are kept a day in this
     # folder (default: <instance folder>/exports; shared storage when several machines run).
     TRACKER_PDF_BACKGROUND_ROWS = int(os.environ.get("TRACKER_PDF_BACKGROUND_ROWS", "1000"))
+    # The scorecard's monthly cut-off (Nghị định 09/2019: the 14th); the scheduler freezes the
+    # month's figures that day. 29 or more: the month's last day (calendar months).
+    SCORECARD_CUTOFF_DAY = int(os.environ.get("SCORECARD_CUTOFF_DAY", "14"))
     TRACKER_EXPORT_FOLDER = os.environ.get("TRACKER_EXPORT_FOLDER") or None
 
     SESSION_COOKIE_HTTPONLY = True

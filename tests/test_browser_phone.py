@@ -39,6 +39,8 @@ NOT_SWEPT = {
     "health.metrics": "Prometheus metrics, not a page",
     "appendix.plan_download": "a download",
     "appendix.consolidated_download": "a download",
+    "scorecard.download": "a download",
+    "scorecard.report": "a download",
     "appendix.export_status": "needs a large PDF being made (tests/test_export_jobs.py)",
     "appendix.export_file": "a download",
     "items.document": "a download (a document attached to the journal)",

@@ -147,3 +147,16 @@ def test_a_consolidating_office_is_merged_only_into_another(merged_office, kept_
     assert policy.can_merge_agencies(actor("admin", OFFICE), **rule) is expected
     assert not policy.can_merge_agencies(actor("manager", OFFICE), **rule)
     assert not policy.can_merge_agencies(Anonymous(), **rule)
+
+
+@pytest.mark.parametrize("who,expected", [
+    (actor("admin", STC), True),
+    (actor("manager", STC), True),        # for the plans he sees
+    (actor("viewer", OFFICE), True),      # the consolidating office sees every plan
+    (actor("officer", OFFICE), True),
+    (actor("officer", SCT), False),       # his items are in "Đề án của tôi"
+    (actor("viewer", STC), False),
+    (Anonymous(), False),
+])
+def test_can_read_scorecard(who, expected):
+    assert policy.can_read_scorecard(who) is expected

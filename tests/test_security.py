@@ -138,6 +138,11 @@ EXPECTED = {
     ("public.publish_plan", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
     ("public.publish_plan", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     ("public.unpublish_plan", "POST"): expect(LOGIN, 403, 403, 403, 302, 302),
+    # The scorecard: managers, the consolidating office (the viewer sits there) and admins.
+    ("scorecard.index", "GET"): expect(LOGIN, 200, 403, 403, 200, 200),
+    ("scorecard.items", "GET"): expect(LOGIN, 200, 403, 403, 200, 200),
+    ("scorecard.download", "GET"): expect(LOGIN, 200, 403, 403, 200, 200),
+    ("scorecard.report", "GET"): expect(LOGIN, 200, 403, 403, 200, 200),
 }
 URL_ARGS = {"plan_id": 1, "item_id": 1, "code": "vi", "filename": "app.css", "token": "forged",
             "day": "2020-01-01", "message_id": 999, "user_id": 1, "agency_id": 1, "fmt": "docx",

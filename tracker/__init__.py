@@ -226,6 +226,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.items import bp as items_bp
     from tracker.plans import bp as plans_bp
     from tracker.public import bp as public_bp
+    from tracker.scorecard import bp as scorecard_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
@@ -238,6 +239,7 @@ def register_blueprints(app: Flask) -> None:
     # Token requests carry no cookie a forged form could ride on: no CSRF token either.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix=API_PREFIX)
+    app.register_blueprint(scorecard_bp)
 
     @app.get("/")
     def index():

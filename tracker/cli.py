@@ -27,6 +27,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(worker_command, "scheduler")  # its name before `worker`
     app.cli.add_command(api_token)
 
+    from tracker.scorecard.cli import report
+
+    app.cli.add_command(report)
+
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has a plan or user.")

@@ -102,6 +102,13 @@ def can_decide_request(actor: Actor, owner_agency_id: int) -> bool:
     return can_manage_plan(actor, owner_agency_id)
 
 
+def can_read_scorecard(actor: Actor) -> bool:
+    """The scorecard (/scorecard, its downloads and reports) judges agencies: managers (for
+    the plans they see), the consolidating office and admins (every plan). Not officers, nor
+    viewers outside the consolidating office: their own items are in "Đề án của tôi"."""
+    return _is(actor, Role.ADMIN, Role.MANAGER) or sees_every_plan(actor)
+
+
 def can_administer(actor: Actor) -> bool:
     """Agencies, users, the admin journal and the outbox."""
     return _is(actor, Role.ADMIN)

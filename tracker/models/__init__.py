@@ -23,6 +23,7 @@ from tracker.models.reminders import (
     SchedulerLease,
     SchedulerRun,
 )
+from tracker.models.scorecard import ScorecardSnapshot
 from tracker.models.user import Role, User
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "MessageKind", "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Item", "Role",
     "ThrottleCounter", "UsedToken", "User", "item_coordinators", "item_leads",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
+    "ScorecardSnapshot",
 ]

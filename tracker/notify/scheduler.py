@@ -103,6 +103,11 @@ class ReminderScheduler:
         # Large PDFs asked for on the web (tracker/appendix/jobs.py): each job is claimed, so
         # every process with a scheduler may take them, lease or not.
         self.scheduler.add_job(self.exports, "interval", seconds=5, id="exports", **defaults)
+        # The scorecard's periods are frozen the morning after each cut-off (and at start-up,
+        # after downtime): a period already frozen is left as it is.
+        self.scheduler.add_job(self.freeze, CronTrigger(hour=0, minute=30, timezone=self.tz),
+                               id="freeze-scorecard", **defaults)
+        self.scheduler.add_job(self.freeze, id="freeze-catch-up", **defaults)
         # After downtime: the day's planning runs now if its time has passed unplanned.
         self.scheduler.add_job(self.catch_up, id="catch-up", **defaults)
         self.scheduler.start()
@@ -137,6 +142,14 @@ class ReminderScheduler:
         now = now or datetime.now(UTC)
         with self.app.app_context(), surviving("exports", now):
             run_export_jobs(now)
+
+    def freeze(self, now: datetime | None = None) -> None:
+        from tracker.scorecard.jobs import run_freeze
+
+        now = now or datetime.now(UTC)
+        with self.app.app_context(), surviving("freeze", now):
+            if acquire_lease(self.holder, now):
+                run_freeze(now.astimezone(self.tz).date(), now)
 
     def catch_up(self, now: datetime | None = None) -> None:
         """After downtime: plan today now if its sending time has passed and it is unplanned."""

@@ -1,0 +1,117 @@
+"""Frozen scorecards: the periods ending at a cut-off are frozen once; a frozen figure never
+changes, whatever is edited afterwards, and past periods are read from it (page and CLI)."""
+from __future__ import annotations
+
+import csv
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from scorecard_fixture import load_into_database
+from test_scorecard_web import table_figures
+
+from tracker.extensions import db
+from tracker.models import Item, JournalEntry, JournalKind, ScorecardSnapshot
+from tracker.scorecard.jobs import run_freeze
+from tracker.scorecard.snapshots import last_cutoff_before, periods_ending
+
+NOW = datetime(2026, 3, 15, 0, 30, tzinfo=UTC)
+PAGE = "/scorecard?kind=quarter&year=2026&quarter=1"
+
+
+def test_periods_ending_at_a_cut_off():
+    assert [kind for kind, _p in periods_ending(date(2026, 12, 14), 14)] == [
+        "month", "quarter", "half", "year"]
+    assert [kind for kind, _p in periods_ending(date(2026, 6, 14), 14)] == [
+        "month", "quarter", "half"]
+    assert [kind for kind, _p in periods_ending(date(2026, 4, 14), 14)] == ["month"]
+    assert periods_ending(date(2026, 4, 15), 14) == []
+    assert last_cutoff_before(date(2026, 3, 15), 14) == date(2026, 3, 14)
+    assert last_cutoff_before(date(2026, 3, 14), 14) == date(2026, 2, 14)
+
+
+def test_freeze_once(app):
+    load_into_database()
+    assert run_freeze(date(2026, 3, 15), NOW) == ["Tháng 3/2026", "Quý I/2026"]
+    assert run_freeze(date(2026, 3, 20), NOW) == []    # a second run adds nothing
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ScorecardSnapshot)) == 2
+
+
+def submit_late(item_id: int, on: date) -> None:
+    """An edit after the freeze: the item is recorded as submitted, with a Tờ trình dated
+    before the cut-off."""
+    item = db.session.get(Item, item_id)
+    item.status = "submitted"
+    db.session.add(JournalEntry(item_id=item_id, kind=JournalKind.STATUS.value,
+                                old_status="in_progress", new_status="submitted",
+                                document_ref="99/TTr-SCT", document_date=on))
+    db.session.commit()
+
+
+def test_a_frozen_month_does_not_change_after_an_edit(app, client, auth, make_user, runner,
+                                                      tmp_path):
+    """After the freeze, item 4 (due 2/3, overdue at the cut-off) is recorded as submitted
+    on 13/3:
+    the live figures change, the frozen quarter (page, items behind it, CLI) does not."""
+    ids = load_into_database()
+    run_freeze(date(2026, 3, 15), NOW)
+    admin = make_user("admin", "Văn phòng UBND tỉnh")
+    auth.login(admin)
+    before = table_figures(client.get(PAGE).get_data(as_text=True))
+    live_before = table_figures(client.get(PAGE + "&as_of=14/3/2026").get_data(as_text=True))
+    assert before == live_before       # frozen as the live count was at the cut-off
+
+    submit_late(ids[4], date(2026, 3, 13))
+
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "Đã chốt ngày" in page
+    assert table_figures(page) == before
+    live_after = table_figures(client.get(PAGE + "&as_of=14/3/2026").get_data(as_text=True))
+    assert live_after != before
+    assert live_after[1][1] == before[1][1] + 1     # one more late (due 2/3), live
+    assert live_after[1][3] == before[1][3] - 1     # one fewer overdue, live
+    # The items behind the frozen overdue number still include item 4.
+    behind = client.get(PAGE.replace("/scorecard?", "/scorecard/items?") + "&count=overdue")
+    assert "Nhiệm vụ số 4 của" in behind.get_data(as_text=True)
+
+    out = tmp_path / "q1.csv"
+    result = runner.invoke(args=["report", "scorecard", "--from", "15/12/2025", "--as-of",
+                                 "14/3/2026", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    total = lines[-1]
+    assert total[0] == "Tổng cộng"
+    assert int(total[2]) == before[1][0] and int(total[5]) == before[1][3]
+
+
+def test_freeze_command(app, runner):
+    load_into_database()
+    result = runner.invoke(args=["report", "freeze", "--day", "14/3/2026"])
+    assert result.exit_code == 0 and "Tháng 3/2026" in result.output
+    result = runner.invoke(args=["report", "freeze", "--day", "15/3/2026"])
+    assert result.exit_code != 0 and "không phải ngày chốt" in result.output
+
+
+def test_scheduler_freezes_after_the_cut_off(app):
+    """The scheduler's freeze job (the morning after the cut-off) goes through the lease and
+    the same sweep."""
+    from tracker.notify.scheduler import ReminderScheduler
+
+    load_into_database()
+    ReminderScheduler(app).freeze(NOW)
+    db.session.remove()
+    labels = set(db.session.scalars(sa.select(ScorecardSnapshot.period_label)))
+    assert labels == {"Tháng 3/2026", "Quý I/2026"}
+
+
+def test_a_frozen_period_whose_months_are_frozen_reads_no_item(app, client, auth, make_user,
+                                                               count_queries):
+    """Quý I/2026 and its three months frozen: the page reads the snapshots only."""
+    load_into_database()
+    for day in (date(2026, 1, 14), date(2026, 2, 14), date(2026, 3, 14)):
+        run_freeze(day + timedelta(days=1), NOW)
+    auth.login(make_user("admin", "Văn phòng UBND tỉnh"))
+    client.get(PAGE)
+    with count_queries() as statements:
+        page = client.get(PAGE).get_data(as_text=True)
+    assert "Đã chốt ngày" in page
+    assert not [s for s in statements if "journal_entry" in s]
