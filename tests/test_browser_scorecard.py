@@ -78,6 +78,7 @@ def test_scorecard_page_sorts_and_clicks_through(context, problems, live_url):
 
 
 def test_officer_has_no_scorecard_and_manager_has(context, problems, live_url):
+    """Officers have no scorecard link; a manager reaches the scorecard from the menu."""
     page = context.new_page()
     login(page, live_url, *OFFICER)
     assert page.locator("#site-nav").get_by_role("link", name="Kết quả thực hiện").count() == 0

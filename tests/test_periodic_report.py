@@ -38,6 +38,7 @@ def report_text(path) -> str:
 
 def test_report_has_the_pages_numbers_and_lists(app, client, auth, make_user, runner,
                                                 tmp_path):
+    """The periodic report prints the page's numbers and its overdue, postponed and withdrawn lists."""
     ids = load_into_database()
     auth.login(make_user("admin", "Văn phòng UBND tỉnh"))
     page = table_figures(client.get(PAGE).get_data(as_text=True))
@@ -67,6 +68,7 @@ def test_report_has_the_pages_numbers_and_lists(app, client, auth, make_user, ru
 
 
 def test_a_frozen_period_reports_its_snapshot(app, runner, tmp_path):
+    """A frozen period's report keeps the snapshot's numbers after an item is edited."""
     ids = load_into_database()
     run_freeze(date(2026, 3, 15), datetime(2026, 3, 15, tzinfo=UTC))
     before = tmp_path / "before.docx"
@@ -88,6 +90,7 @@ def test_a_frozen_period_reports_its_snapshot(app, runner, tmp_path):
     ([], "Chọn đúng một kỳ"),
 ])
 def test_bad_periods(app, runner, tmp_path, args, message):
+    """A bad period or file type is refused with a Vietnamese message and no file is written."""
     out = tmp_path / "r.docx"
     result = runner.invoke(args=["report", "periodic", *args, "-o", str(out)])
     assert result.exit_code != 0 and message in result.output
@@ -100,6 +103,7 @@ def test_bad_periods(app, runner, tmp_path, args, message):
 @pytest.mark.skipif(not find_chromium() or not shutil.which("pdftotext"),
                     reason="needs chromium and pdftotext")
 def test_pdf(app, runner, tmp_path):
+    """The periodic report as PDF carries its title and the total line."""
     load_into_database()
     out = tmp_path / "r.pdf"
     result = runner.invoke(args=["report", "periodic", "--quarter", "I/2026", "-o", str(out)])

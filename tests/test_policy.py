@@ -159,4 +159,5 @@ def test_a_consolidating_office_is_merged_only_into_another(merged_office, kept_
     (Anonymous(), False),
 ])
 def test_can_read_scorecard(who, expected):
+    """Managers, the consolidating office and admins read the scorecard; officers do not."""
     assert policy.can_read_scorecard(who) is expected

@@ -71,6 +71,7 @@ def test_csv_of_a_range_gives_the_hand_counts(app, runner, tmp_path):
 
 
 def test_xlsx_and_docx(app, runner, tmp_path):
+    """The scorecard command also writes XLSX and DOCX with the same rows and the total."""
     load_into_database()
     xlsx, docx = tmp_path / "k.xlsx", tmp_path / "k.docx"
     assert runner.invoke(args=[*ARGS, "-o", str(xlsx)]).exit_code == 0

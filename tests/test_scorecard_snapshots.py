@@ -19,6 +19,7 @@ PAGE = "/scorecard?kind=quarter&year=2026&quarter=1"
 
 
 def test_periods_ending_at_a_cut_off():
+    """A cut-off day ends the month, and the quarter, half-year and year at their last month."""
     assert [kind for kind, _p in periods_ending(date(2026, 12, 14), 14)] == [
         "month", "quarter", "half", "year"]
     assert [kind for kind, _p in periods_ending(date(2026, 6, 14), 14)] == [
@@ -30,6 +31,7 @@ def test_periods_ending_at_a_cut_off():
 
 
 def test_freeze_once(app):
+    """Each period is frozen once: a second run on a later day adds nothing."""
     load_into_database()
     assert run_freeze(date(2026, 3, 15), NOW) == ["Tháng 3/2026", "Quý I/2026"]
     assert run_freeze(date(2026, 3, 20), NOW) == []    # a second run adds nothing
@@ -84,6 +86,7 @@ def test_a_frozen_month_does_not_change_after_an_edit(app, client, auth, make_us
 
 
 def test_freeze_command(app, runner):
+    """report freeze freezes on a cut-off day and refuses another day in Vietnamese."""
     load_into_database()
     result = runner.invoke(args=["report", "freeze", "--day", "14/3/2026"])
     assert result.exit_code == 0 and "Tháng 3/2026" in result.output

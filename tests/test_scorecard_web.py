@@ -88,6 +88,7 @@ def test_every_number_links_to_its_items(client, auth, office_admin, fixture_ids
 
 
 def test_csv_download_gives_the_hand_computed_counts(client, auth, office_admin):
+    """The scorecard CSV has the contract's header and the hand-computed counts."""
     auth.login(office_admin)
     response = client.get(QUARTER.replace("/scorecard?", "/scorecard.csv?"))
     assert response.status_code == 200
@@ -125,6 +126,7 @@ def test_scope_one_plan_or_one_owner(client, auth, office_admin, fixture_ids):
 
 
 def test_bad_dates_are_a_message_not_an_error(client, auth, office_admin):
+    """Impossible or reversed dates on the scorecard form give a message, never an error page."""
     auth.login(office_admin)
     for query in ("kind=range&start=31/2/2026&end=1/3/2026", "kind=range&start=1/3/2026",
                   "kind=range&start=2/3/2026&end=1/3/2026", "kind=month&as_of=abc",
@@ -136,6 +138,7 @@ def test_bad_dates_are_a_message_not_an_error(client, auth, office_admin):
 
 
 def test_officers_may_not_see_the_scorecard(client, auth, make_user, fixture_ids):
+    """An officer is refused the scorecard page and its download (403)."""
     officer = make_user("officer", "Sở Công Thương")
     auth.login(officer)
     assert client.get(QUARTER).status_code == 403
@@ -157,6 +160,7 @@ def test_a_manager_sees_his_agencys_plans_only(client, auth, make_user, fixture_
 
 
 def test_queries_do_not_grow_with_the_items(client, auth, office_admin, count_queries):
+    """The scorecard page takes the same number of queries with twice the items."""
     auth.login(office_admin)
     client.get(QUARTER)
     with count_queries() as few:

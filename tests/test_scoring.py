@@ -68,6 +68,7 @@ def test_cut_off_day_is_a_setting():
 
 
 def test_any_range():
+    """A date range includes both ends, is labelled in Vietnamese and may not run backwards."""
     period = range_period(date(2026, 1, 1), date(2026, 1, 31))
     assert date(2026, 1, 31) in period and date(2026, 2, 1) not in period
     assert period.label == "Từ 1/1/2026 đến 31/1/2026"
@@ -101,6 +102,7 @@ def test_the_four_counts_at_the_as_of_date():
 
 
 def test_no_deadline_and_withdrawn_apart():
+    """Items without a deadline and withdrawn items are counted apart, never in the rate."""
     assert bucket(item(due=None), PERIOD, AS_OF) == Bucket.NO_DEADLINE
     assert bucket(item("withdrawn", ended=date(2026, 1, 2)), PERIOD, AS_OF) == Bucket.WITHDRAWN
     # Ended before the period began: not in it.
@@ -118,6 +120,7 @@ def test_rate_is_on_time_over_due():
 
 
 def test_fixture_has_six_agencies_and_forty_items():
+    """The hand-computed fixture has at least 40 items over 6 agencies."""
     assert len(ITEMS) >= 40 and len({row[0] for row in ITEMS}) == 6
 
 
@@ -133,12 +136,14 @@ def test_hand_computed_fixture_quarter():
 
 
 def test_hand_computed_fixture_month():
+    """The fixture's March figures match the hand-computed ones."""
     card = scorecard(score_items(), month_period(2026, 3), AS_OF)
     assert {row.agency: figures(row) for row in card.rows} == EXPECTED_MARCH
     assert figures(card.totals) == EXPECTED_MARCH_TOTAL
 
 
 def test_items_behind_a_number():
+    """The items behind a number are exactly those the number counts."""
     items = score_items()
     overdue = items_in(items, PERIOD, AS_OF, Bucket.OVERDUE, agency_id=1)
     assert [found.id for found in overdue] == [4, 8]
