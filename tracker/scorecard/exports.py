@@ -27,6 +27,7 @@ from tracker.appendix.export_docx import (
     _set_fonts,
     _set_up_page,
 )
+from tracker.appendix.formats import FORMATS as FILE_FORMATS
 from tracker.periods import format_date
 from tracker.scoring import Scorecard, ScoreRow
 
@@ -216,9 +217,8 @@ def scorecard_docx(card: Scorecard, scope_label: str = "") -> bytes:
     return save(document)
 
 
-FORMATS = {"csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+# The scorecard is saved in three of the formats the appendix uses (their media types too).
+FORMATS = {code: FILE_FORMATS[code].media_type for code in ("csv", "xlsx", "docx")}
 
 
 def render(card: Scorecard, fmt: str, scope_label: str = "") -> bytes:

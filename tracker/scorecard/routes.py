@@ -8,7 +8,7 @@ from flask import Response, abort, current_app, render_template, request, url_fo
 from flask_login import current_user
 
 from tracker import policy
-from tracker.appendix.documents import MIMETYPES
+from tracker.appendix.formats import FORMATS as FILE_FORMATS
 from tracker.appendix.pdf import PdfUnavailable
 from tracker.models import ScorecardSnapshot
 from tracker.scorecard import bp, snapshots
@@ -251,5 +251,5 @@ def report(fmt: str):
     except PdfUnavailable as error:
         return Response(str(error), status=503, mimetype="text/plain")
     name = f"bao-cao-tinh-hinh-thuc-hien-{asked.as_of:%Y-%m-%d}.{fmt}"
-    return Response(body, mimetype=MIMETYPES[fmt],
+    return Response(body, mimetype=FILE_FORMATS[fmt].media_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
