@@ -34,7 +34,6 @@ DEMO_ARGS = {"plan_id": 1, "proposal_id": 1, "user_id": 1, "agency_id": 1}
 # A new GET route must be added to the sweep or here: test_every_get_route_is_classified.
 NOT_SWEPT = {
     "static": "an asset",
-    "index": "a redirect to the plans",
     "health.healthz": "a JSON health check for the load balancer, not a page",
     "health.metrics": "Prometheus metrics, not a page",
     "appendix.plan_download": "a download",
@@ -143,7 +142,7 @@ def test_every_get_route_is_classified(live):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
     assert set(NOT_SWEPT) <= endpoints, set(NOT_SWEPT) - endpoints
     pages = swept_pages(app)
-    for expected in ("/plans/1", "/items/1", "/plans/mine", "/consolidated", "/admin/users",
+    for expected in ("/", "/plans/1", "/items/1", "/plans/mine", "/consolidated", "/admin/users",
                      "/login"):
         assert expected in pages
 

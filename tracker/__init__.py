@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -202,21 +202,18 @@ def register_blueprints(app: Flask) -> None:
     from tracker.admin import bp as admin_bp
     from tracker.appendix.pages import bp as appendix_bp
     from tracker.auth import bp as auth_bp
+    from tracker.desk import bp as desk_bp
     from tracker.health import bp as health_bp
     from tracker.plans import bp as plans_bp
     from tracker.proposals import bp as proposals_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(desk_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(plans_bp, url_prefix="/plans")
     app.register_blueprint(proposals_bp, url_prefix="/items")
     app.register_blueprint(appendix_bp)
     app.register_blueprint(health_bp)
-
-    @app.get("/")
-    def index():
-        """Send everyone to the plans list (login first, if needed)."""
-        return redirect(url_for("plans.index"))
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -42,6 +42,11 @@ class ItemFilters:
     # deadline in the reminder window (None: no reminder is set, nothing is due soon).
     due_soon_only: bool = False
     due_soon_until: date | None = None
+    # Items waiting for their lead agency's answer: returned, or a request just refused.
+    answer_only: bool = False
+    # Open items with no change since `quiet_since` (the start of a day, in UTC).
+    quiet_only: bool = False
+    quiet_since: datetime | None = None
 
     def apply(self, query: sa.Select, today: date) -> sa.Select:
         if self.lead_agency_id:
@@ -58,6 +63,10 @@ class ItemFilters:
             query = query.where(due_soon(today, self.due_soon_until))
         if self.pending_only:
             query = query.where(awaiting_decision())
+        if self.answer_only:
+            query = query.where(awaiting_answer())
+        if self.quiet_only:
+            query = query.where(quiet(self.quiet_since))
         return query
 
 
@@ -83,6 +92,31 @@ def awaiting_decision() -> sa.ColumnElement[bool]:
     """Condition on Proposal: a postponement or withdrawal request waits for a manager's
     decision."""
     return sa.or_(Proposal.requested_due_period.is_not(None), Proposal.withdrawal_requested)
+
+
+REFUSALS = (JournalKind.POSTPONEMENT_REFUSED.value, JournalKind.WITHDRAWAL_REFUSED.value)
+
+
+def awaiting_answer() -> sa.ColumnElement[bool]:
+    """Condition on Proposal: open, and its lead agency must answer: the item was returned
+    for revision, or the latest entry of its journal is a refused request."""
+    refusal, later = so.aliased(JournalEntry), so.aliased(JournalEntry)
+    refused = sa.select(refusal.proposal_id).where(
+        refusal.kind.in_(REFUSALS),
+        ~sa.exists().where(later.proposal_id == refusal.proposal_id, later.id > refusal.id))
+    return sa.and_(is_open(), sa.or_(Proposal.status == Status.RETURNED.value,
+                                     Proposal.id.in_(refused)))
+
+
+def quiet(since: datetime | None) -> sa.ColumnElement[bool]:
+    """Condition on Proposal: open, and nothing changed or journaled since `since` (a note
+    counts as an update; statuses.quiet_since). The item's own time is asked first: it rules
+    out most items without a look at the journal."""
+    if since is None:
+        return sa.false()
+    recent = sa.exists().where(JournalEntry.proposal_id == Proposal.id,
+                               JournalEntry.created_at >= since)
+    return sa.and_(is_open(), Proposal.updated_at < since, ~recent)
 
 
 def led_by(agency_id: int) -> sa.ColumnElement[bool]:
