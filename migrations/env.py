@@ -102,6 +102,10 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite's FTS5 search table is not a model; the trigram index is PostgreSQL's only.
+        from tracker.models.search import schema_objects
+
+        conf_args.setdefault("include_object", schema_objects(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -53,6 +53,8 @@ EXPECTED = {
     ("appendix.plan_download", "GET"): expect(LOGIN, 200, 200, 403, 200, 200),
     # The consolidated list is scoped: the other officer sees an empty one, not an error.
     ("appendix.consolidated", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    # Search is scoped like the consolidated list (tests/test_search.py: other agencies' items).
+    ("search.search", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
     ("appendix.consolidated_print", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
     ("appendix.consolidated_download", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
     # Export job 1 does not exist; another user's job is as missing (tests/test_export_jobs.py).

@@ -173,6 +173,7 @@ def register_upload_limits(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from tracker import models  # noqa: F401  (register the tables)
+    from tracker.search import index  # noqa: F401  (keep the search index in step)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
@@ -206,6 +207,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.health import bp as health_bp
     from tracker.plans import bp as plans_bp
     from tracker.proposals import bp as proposals_bp
+    from tracker.search import bp as search_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(desk_bp)
@@ -213,6 +215,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(plans_bp, url_prefix="/plans")
     app.register_blueprint(proposals_bp, url_prefix="/items")
     app.register_blueprint(appendix_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(health_bp)
 
 

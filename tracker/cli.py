@@ -24,6 +24,19 @@ def register(app: Flask) -> None:
     app.cli.add_command(reminders)
     app.cli.add_command(worker_command)
     app.cli.add_command(worker_command, "scheduler")  # its name before `worker`
+    app.cli.add_command(search_index)
+
+
+@click.command("search-index")
+def search_index() -> None:
+    """Rebuild the search index of every item (after restoring a backup or a bulk load that
+    did not go through the application; every write through it keeps the index current)."""
+    from tracker.extensions import db
+    from tracker.search.index import rebuild
+
+    count = rebuild(db.session.connection())
+    db.session.commit()
+    click.echo(f"{count} items indexed")
 
 
 @click.command("seed-demo")

@@ -16,13 +16,14 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from tracker.extensions import db
-from tracker.models import Agency, JournalEntry, Plan, Proposal, proposal_leads
+from tracker.models import Agency, JournalEntry, Proposal, proposal_leads
 from tracker.plans.service import (
     awaiting_answer,
     awaiting_decision,
     coordinated_by,
     decisions_scope,
     due_soon,
+    is_open,
     led_by,
     overdue,
     quiet,
@@ -72,24 +73,31 @@ class DeskCounts:
 
 def desk_counts(desk: Desk, today: date, due_soon_until: date | None,
                 quiet_since: datetime | None) -> DeskCounts:
-    """The counts of the start page, in one query."""
-    row = db.session.execute(
-        sa.select(sa.func.count().filter(overdue(today)),
-                  sa.func.count().filter(due_soon(today, due_soon_until)),
-                  sa.func.count().filter(awaiting_answer()),
-                  sa.func.count().filter(quiet(quiet_since)) if desk.decides is not None
-                  else sa.literal(0))
-        .select_from(Proposal).where(desk.scope)
-    ).one()
-    return DeskCounts(*(n or 0 for n in row))
+    """The counts of the start page: one query each, so that each takes its own index
+    (open items by deadline or by last change) instead of one pass over every item."""
+    def count(condition: sa.ColumnElement[bool]) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)
+                                 .where(desk.scope, condition)) or 0
+
+    return DeskCounts(
+        overdue=count(overdue(today)),
+        due_soon=count(due_soon(today, due_soon_until)) if due_soon_until else 0,
+        answer=count(awaiting_answer()),
+        quiet=count(quiet(quiet_since)) if desk.decides is not None else 0,
+    )
 
 
 def short_list(condition: sa.ColumnElement[bool], *order: sa.ColumnElement) -> list[Proposal]:
-    """The first SHORT_LIST items matching `condition`, with their plan and lead agency."""
-    return list(db.session.scalars(
-        sa.select(Proposal).join(Plan, Plan.id == Proposal.plan_id)
-        .options(so.joinedload(Proposal.lead_agency), so.contains_eager(Proposal.plan))
-        .where(condition).order_by(*order, Proposal.id).limit(SHORT_LIST)))
+    """The first SHORT_LIST items matching `condition`, with their plan and lead agency.
+    The ids are chosen first (sorting narrow rows), then the few items are loaded."""
+    ids = list(db.session.scalars(sa.select(Proposal.id).where(condition)
+                                  .order_by(*order, Proposal.id).limit(SHORT_LIST)))
+    if not ids:
+        return []
+    found = {item.id: item for item in db.session.scalars(
+        sa.select(Proposal).where(Proposal.id.in_(ids))
+        .options(so.joinedload(Proposal.lead_agency), so.joinedload(Proposal.plan)))}
+    return [found[i] for i in ids]
 
 
 @dataclass(frozen=True)
@@ -103,17 +111,18 @@ class DeskLists:
 
 def desk_lists(desk: Desk, today: date, due_soon_until: date | None,
                quiet_since: datetime | None) -> DeskLists:
-    """The items behind the counts, the most urgent first: the latest deadlines missed
-    first, the nearest deadlines, the oldest requests and the longest quiet."""
+    """The items behind the counts: the deadlines missed most recently (still the easiest
+    to catch up), the nearest deadlines, the oldest answers and requests awaited, and the
+    items that went quiet last."""
     managing = desk.decides is not None
     return DeskLists(
-        overdue=short_list(sa.and_(desk.scope, overdue(today)), Proposal.due_date),
+        overdue=short_list(sa.and_(desk.scope, overdue(today)), Proposal.due_date.desc()),
         due_soon=(short_list(sa.and_(desk.scope, due_soon(today, due_soon_until)),
                              Proposal.due_date) if due_soon_until else []),
         answer=short_list(sa.and_(desk.scope, awaiting_answer()), Proposal.updated_at),
         decisions=(short_list(sa.and_(desk.decides, awaiting_decision()), Proposal.updated_at)
                    if managing else []),
-        quiet=(short_list(sa.and_(desk.scope, quiet(quiet_since)), Proposal.updated_at)
+        quiet=(short_list(sa.and_(desk.scope, quiet(quiet_since)), Proposal.updated_at.desc())
                if managing else []),
     )
 
@@ -130,19 +139,27 @@ class AgencyRow:
 
 def agency_table(today: date, due_soon_until: date | None) -> list[AgencyRow]:
     """Per lead agency (each agency an item names as lead, as the lists' lead filter counts
-    it): items due soon, overdue, with a request waiting for a decision, and in all."""
-    rows = db.session.execute(
-        sa.select(Agency.id, Agency.name,
+    it): items due soon, overdue, with a request waiting for a decision, and in all. Two
+    grouped queries: every item counted from the links' index alone, the open ones (the only
+    ones that can be late, due soon or waiting) through the status indexes."""
+    totals = dict(db.session.execute(
+        sa.select(proposal_leads.c.agency_id, sa.func.count())
+        .group_by(proposal_leads.c.agency_id)).all())
+    flags = {row[0]: row[1:] for row in db.session.execute(
+        sa.select(proposal_leads.c.agency_id,
                   sa.func.count().filter(due_soon(today, due_soon_until)),
                   sa.func.count().filter(overdue(today)),
-                  sa.func.count().filter(awaiting_decision()),
-                  sa.func.count())
-        .select_from(proposal_leads)
+                  sa.func.count().filter(awaiting_decision()))
         .join(Proposal, Proposal.id == proposal_leads.c.proposal_id)
-        .join(Agency, Agency.id == proposal_leads.c.agency_id)
-        .group_by(Agency.id, Agency.name)
-        .order_by(Agency.name))
-    return [AgencyRow(*(row[:2]), *(n or 0 for n in row[2:])) for row in rows]
+        .where(is_open())
+        .group_by(proposal_leads.c.agency_id)
+        # SQLite would walk every link and look each item up; from the open items it is 10×
+        # faster (PostgreSQL's planner finds that alone).
+        .with_hint(Proposal, "INDEXED BY ix_proposal_status_due_date", "sqlite"))}
+    names = db.session.execute(sa.select(Agency.id, Agency.name)
+                               .where(Agency.id.in_(list(totals))).order_by(Agency.name))
+    return [AgencyRow(agency_id, name, *(n or 0 for n in flags.get(agency_id, (0, 0, 0))),
+                      totals[agency_id]) for agency_id, name in names]
 
 
 def activity_feed(desk: Desk) -> list[JournalEntry]:

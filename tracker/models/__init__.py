@@ -21,12 +21,14 @@ from tracker.models.reminders import (
     SchedulerLease,
     SchedulerRun,
 )
+from tracker.models.search import ProposalSearch
 from tracker.models.user import Role, User
 
 __all__ = [
     "Agency", "Attachment", "AuditEntry", "ExportJob", "ExportState", "ImportDraft",
     "JournalEntry", "JournalKind",
-    "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Proposal", "Role", "ThrottleCounter",
+    "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Proposal", "ProposalSearch", "Role",
+    "ThrottleCounter",
     "UsedToken", "User", "proposal_coordinators", "proposal_leads",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
 ]

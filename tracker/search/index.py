@@ -1,0 +1,147 @@
+"""Keep the search index in step with the items: every write goes through here.
+
+Items are written in many places (the forms, decisions, imports, the demo, agency merges),
+always through one SQLAlchemy session. A listener on that session notes, at each flush,
+what changed (an item, a journal entry citing a document, a list's reference, an agency's
+name) and, just before the transaction commits, rewrites the index rows of the items
+concerned: a constant number of queries per batch of items, in the same transaction, so
+the index never shows what a rolled-back write would have said.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from tracker.models import (
+    Agency,
+    JournalEntry,
+    Plan,
+    Proposal,
+    ProposalSearch,
+    proposal_coordinators,
+    proposal_leads,
+)
+from tracker.search.text import fold, item_text
+
+BATCH = 500
+_PENDING = "search_index_pending"
+
+
+@dataclass
+class Pending:
+    items: set[int] = field(default_factory=set)
+    plans: set[int] = field(default_factory=set)
+    agencies: set[int] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.items or self.plans or self.agencies)
+
+
+def mark_agency(session: so.Session, agency_id: int) -> None:
+    """Reindex the items of an agency whose links were moved with bulk statements (a merge)."""
+    session.info.setdefault(_PENDING, Pending()).agencies.add(agency_id)
+
+
+def _changed(obj, *names: str) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+@sa.event.listens_for(so.Session, "after_flush")
+def _note_changes(session: so.Session, flush_context) -> None:
+    pending = session.info.setdefault(_PENDING, Pending())
+    for obj in session.new | session.dirty:
+        if isinstance(obj, Proposal):
+            pending.items.add(obj.id)
+        elif isinstance(obj, JournalEntry) and obj.document_ref:
+            pending.items.add(obj.proposal_id)
+        elif isinstance(obj, Plan) and obj.id is not None and _changed(obj, "attached_to"):
+            pending.plans.add(obj.id)
+        elif isinstance(obj, Agency) and obj.id is not None and _changed(obj, "name"):
+            pending.agencies.add(obj.id)
+
+
+@sa.event.listens_for(so.Session, "before_commit")
+def _write_changes(session: so.Session) -> None:
+    session.flush()   # what commit would flush next: noted by _note_changes
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        reindex(session.connection(), pending)
+
+
+@sa.event.listens_for(so.Session, "after_soft_rollback")
+def _forget_changes(session: so.Session, previous_transaction) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def reindex(conn: sa.Connection, pending: Pending) -> None:
+    """Rewrite the index rows of the items `pending` names, directly or by list or agency."""
+    ids = set(pending.items)
+    if pending.plans:
+        ids.update(conn.scalars(sa.select(Proposal.id).where(Proposal.plan_id.in_(pending.plans))))
+    if pending.agencies:
+        agencies = list(pending.agencies)
+        ids.update(conn.scalars(sa.union(
+            sa.select(Proposal.id).where(Proposal.lead_agency_id.in_(agencies)),
+            sa.select(proposal_leads.c.proposal_id).where(proposal_leads.c.agency_id.in_(agencies)),
+            sa.select(proposal_coordinators.c.proposal_id)
+            .where(proposal_coordinators.c.agency_id.in_(agencies)))))
+    ordered = sorted(i for i in ids if i is not None)
+    for start in range(0, len(ordered), BATCH):
+        write_rows(conn, ordered[start:start + BATCH])
+
+
+def rebuild(conn: sa.Connection) -> int:
+    """Index every item again (after a restore, or a bulk load that bypassed the session)."""
+    conn.execute(sa.delete(ProposalSearch))
+    ids = list(conn.scalars(sa.select(Proposal.id).order_by(Proposal.id)))
+    for start in range(0, len(ids), BATCH):
+        write_rows(conn, ids[start:start + BATCH], replace=False)
+    return len(ids)
+
+
+def write_rows(conn: sa.Connection, ids: list[int], *, replace: bool = True) -> None:
+    """The index rows of a batch of items, from four queries whatever the batch's size."""
+    agencies: dict[int, list[str]] = defaultdict(list)
+    links = sa.union(
+        sa.select(Proposal.id.label("item"), Proposal.lead_agency_id.label("agency"))
+        .where(Proposal.id.in_(ids)),
+        sa.select(proposal_leads.c.proposal_id, proposal_leads.c.agency_id)
+        .where(proposal_leads.c.proposal_id.in_(ids)),
+        sa.select(proposal_coordinators.c.proposal_id, proposal_coordinators.c.agency_id)
+        .where(proposal_coordinators.c.proposal_id.in_(ids)),
+    ).subquery()
+    for item, name in conn.execute(sa.select(links.c.item, Agency.name)
+                                   .join(Agency, Agency.id == links.c.agency)
+                                   .order_by(links.c.item, Agency.name)):
+        agencies[item].append(name)
+    documents: dict[int, list[str]] = defaultdict(list)
+    for item, ref in conn.execute(sa.select(JournalEntry.proposal_id, JournalEntry.document_ref)
+                                  .where(JournalEntry.proposal_id.in_(ids),
+                                         JournalEntry.document_ref.is_not(None))
+                                  .order_by(JournalEntry.id)):
+        documents[item].append(ref)
+    rows = [
+        {"proposal_id": row.id, "title": fold(row.title),
+         "body": item_text(title=row.title, notes=row.notes, coordination=row.coordination,
+                           lead_text=row.lead_text, agencies=agencies[row.id],
+                           documents=[row.submission_ref, row.outcome_ref, *documents[row.id]],
+                           list_reference=row.attached_to)}
+        for row in conn.execute(
+            sa.select(Proposal.id, Proposal.title, Proposal.notes, Proposal.coordination,
+                      Proposal.lead_text, Proposal.submission_ref, Proposal.outcome_ref,
+                      Plan.attached_to)
+            .join(Plan, Plan.id == Proposal.plan_id).where(Proposal.id.in_(ids)))
+    ]
+    if replace:
+        conn.execute(sa.delete(ProposalSearch).where(ProposalSearch.proposal_id.in_(ids)))
+    if rows:
+        conn.execute(sa.insert(ProposalSearch), rows)
+
+
+def index_items(conn: sa.Connection, ids: Iterable[int]) -> None:
+    reindex(conn, Pending(items=set(ids)))

@@ -1,0 +1,143 @@
+"""Search the items: the same words, the same matches and the same order on SQLite and
+PostgreSQL, because both compare the folded text of the index (tracker/search/text.py).
+
+An item matches when its folded text contains every word of the query (or every word of
+the query with agency abbreviations spelled out). SQLite looks the words up in the FTS5
+trigram table, PostgreSQL in the trigram index; both with LIKE '%word%', which these
+indexes serve. Results are ranked by where the words were found (the whole phrase in the
+title first), then by deadline.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from tracker.extensions import db
+from tracker.models import Agency, Proposal, ProposalSearch
+from tracker.plans.service import FilterChoices, ItemFilters
+from tracker.search.text import Query
+
+_FULL_TEXT = sa.table("proposal_search_fts", sa.column("rowid", sa.Integer),
+                      sa.column("body", sa.Text))
+
+
+def _like(column: sa.ColumnElement[str], word: str) -> sa.ColumnElement[bool]:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
+
+
+def _holds(column: sa.ColumnElement[str], query: Query) -> sa.ColumnElement[bool]:
+    return sa.or_(*(sa.and_(*(_like(column, word) for word in words))
+                    for words in query.spellings))
+
+
+def matching_ids(query: Query) -> sa.Select:
+    """The ids of the items whose folded text holds the query, through the database's index."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.select(_FULL_TEXT.c.rowid).where(_holds(_FULL_TEXT.c.body, query))
+    return sa.select(ProposalSearch.proposal_id).where(_holds(ProposalSearch.body, query))
+
+
+def matches(query: Query) -> sa.ColumnElement[bool]:
+    """Condition on Proposal: it matches the query."""
+    return Proposal.id.in_(matching_ids(query))
+
+
+def rank(query: Query) -> sa.ColumnElement[int]:
+    """Higher for better places: the phrase in the title (4), every word in the title (2),
+    the phrase anywhere (1)."""
+    typed = query.spellings[0]
+    return (sa.case((_like(ProposalSearch.title, query.phrase), 4), else_=0)
+            + sa.case((sa.and_(*(_like(ProposalSearch.title, w) for w in typed)), 2), else_=0)
+            + sa.case((_like(ProposalSearch.body, query.phrase), 1), else_=0))
+
+
+# A search lists at most this many items, the best first (a query matching more is too
+# broad to read through: the page says so and asks for more words or a filter).
+MAX_RESULTS = 500
+
+
+def ranked_ids(query: Query, scope: sa.ColumnElement[bool], filters: ItemFilters,
+               today: date) -> list[int]:
+    """The ids of the items in `scope` (tracker.plans.service.visible_plans) matching the
+    query and the list filters, best first: one query, at most MAX_RESULTS + 1 ids."""
+    select = (
+        sa.select(Proposal.id)
+        .join(ProposalSearch, ProposalSearch.proposal_id == Proposal.id)
+        .where(matches(query), scope)
+        .order_by(rank(query).desc(), Proposal.due_date.is_(None), Proposal.due_date,
+                  Proposal.id)
+        .limit(MAX_RESULTS + 1)
+    )
+    return list(db.session.scalars(filters.apply(select, today)))
+
+
+def items_in_order(ids: list[int]) -> list[Proposal]:
+    """The items of `ids` in that order, with their plan and lead agency (one query)."""
+    if not ids:
+        return []
+    found = {item.id: item for item in db.session.scalars(
+        sa.select(Proposal).where(Proposal.id.in_(ids))
+        .options(so.joinedload(Proposal.lead_agency), so.joinedload(Proposal.plan)))}
+    return [found[i] for i in ids if i in found]
+
+
+def search_choices(query: Query, scope: sa.ColumnElement[bool]) -> FilterChoices:
+    """The filter values present among the matching items (as the plan page offers those
+    of its items), from one grouped query."""
+    rows = db.session.execute(
+        sa.select(Proposal.lead_agency_id, Agency.name, Proposal.due_period,
+                  sa.func.min(Proposal.due_date), Proposal.approving_level)
+        .join(Agency, Agency.id == Proposal.lead_agency_id)
+        .where(matches(query), scope)
+        .group_by(Proposal.lead_agency_id, Agency.name, Proposal.due_period,
+                  Proposal.approving_level)).all()
+    agencies = sorted({(agency_id, name) for agency_id, name, *_ in rows}, key=lambda a: a[1])
+    deadlines: dict[str, date | None] = {}
+    for _agency, _name, period, deadline, _level in rows:
+        known = deadlines.get(period)
+        deadlines[period] = deadline if known is None else min(known, deadline or known)
+    periods = sorted(deadlines, key=lambda p: (deadlines[p] is None, deadlines[p] or date.min, p))
+    levels = sorted({level for *_, level in rows if level})
+    return FilterChoices(agencies, periods, levels)
+
+
+@dataclass
+class ResultPage:
+    """One page of results, with what the pager reads (as Flask-SQLAlchemy's Pagination)."""
+
+    items: list[Proposal]
+    total: int
+    page: int
+    per_page: int
+    more: bool     # more than MAX_RESULTS matched: only the best are listed
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def result_page(ids: list[int], page: int, per_page: int) -> ResultPage:
+    more = len(ids) > MAX_RESULTS
+    ids = ids[:MAX_RESULTS]
+    start = (page - 1) * per_page
+    return ResultPage(items_in_order(ids[start:start + per_page]), len(ids), page, per_page, more)
