@@ -8,9 +8,9 @@ from wtforms import StringField
 
 from tracker import policy
 from tracker.plans.forms import ItemFilterForm, read_filters
-from tracker.plans.service import visible_plans
+from tracker.plans.service import FilterChoices, visible_plans
 from tracker.search import bp
-from tracker.search.service import ranked_ids, result_page, search_choices
+from tracker.search.service import choices_of, ranked, result_page
 from tracker.search.text import MAX_QUERY_LENGTH, parse_query
 from tracker.web import page_number, tracker_today
 
@@ -32,10 +32,22 @@ def search():
     if not query.empty:
         scope = visible_plans(None if policy.sees_every_plan(current_user)
                               else current_user.agency_id)
-        filters = read_filters(form, search_choices(query, scope))
-        items = result_page(ranked_ids(query, scope, filters, tracker_today()), page_number(),
-                            current_app.config["ITEMS_PER_PAGE"])
+        # The filters as asked (the values offered are those of the results, known after).
+        filters = read_filters(form, asked_values(form))
+        found = ranked(query, scope, filters, tracker_today())
+        read_filters(form, choices_of(found, filters))
+        items = result_page(found, page_number(), current_app.config["ITEMS_PER_PAGE"])
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("search/results.html", form=form, q=text, items=items,
                            today=tracker_today(), args=args)
 
+
+
+def asked_values(form: SearchForm) -> FilterChoices:
+    """The lead, period and level the query string names, as the only values offered: a
+    lead must be a number, the texts are bounded (anything else is ignored, as on a list)."""
+    lead = form.lead.data or ""
+    short = [text for text in (form.period.data, form.level.data) if text and len(text) <= 200]
+    return FilterChoices([(int(lead), "")] if lead.isdigit() and len(lead) < 10 else [],
+                         short[:1] if form.period.data in short else [],
+                         [form.level.data] if form.level.data in short else [])

@@ -34,10 +34,26 @@ def _holds(column: sa.ColumnElement[str], query: Query) -> sa.ColumnElement[bool
                     for words in query.spellings))
 
 
-def matching_ids(query: Query) -> sa.Select:
+def _phrase(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _sqlite_spelling(words: tuple[str, ...]) -> sa.Select:
+    """SQLite: the words of three characters or more through the trigram index (a phrase
+    query matches the same substrings as LIKE, without reading each candidate's text again),
+    shorter ones with LIKE, which the trigram index cannot serve."""
+    long_words = [w for w in words if len(w) >= 3]
+    conditions = [_like(_FULL_TEXT.c.body, w) for w in words if len(w) < 3]
+    if long_words:
+        conditions.insert(0, sa.text("proposal_search_fts MATCH :expression").bindparams(
+            sa.bindparam("expression", " AND ".join(map(_phrase, long_words)), unique=True)))
+    return sa.select(_FULL_TEXT.c.rowid).where(*conditions)
+
+
+def matching_ids(query: Query) -> sa.Select | sa.CompoundSelect:
     """The ids of the items whose folded text holds the query, through the database's index."""
     if db.session.get_bind().dialect.name == "sqlite":
-        return sa.select(_FULL_TEXT.c.rowid).where(_holds(_FULL_TEXT.c.body, query))
+        return sa.union(*(_sqlite_spelling(words) for words in query.spellings))
     return sa.select(ProposalSearch.proposal_id).where(_holds(ProposalSearch.body, query))
 
 
@@ -60,19 +76,31 @@ def rank(query: Query) -> sa.ColumnElement[int]:
 MAX_RESULTS = 500
 
 
-def ranked_ids(query: Query, scope: sa.ColumnElement[bool], filters: ItemFilters,
-               today: date) -> list[int]:
-    """The ids of the items in `scope` (tracker.plans.service.visible_plans) matching the
-    query and the list filters, best first: one query, at most MAX_RESULTS + 1 ids."""
+@dataclass(frozen=True)
+class Found:
+    """What the ranked query returns for each item: enough to offer the filters' values."""
+
+    id: int
+    lead_agency_id: int
+    due_period: str
+    due_date: date | None
+    approving_level: str
+
+
+def ranked(query: Query, scope: sa.ColumnElement[bool], filters: ItemFilters,
+           today: date) -> list[Found]:
+    """The items in `scope` (tracker.plans.service.visible_plans) matching the query and the
+    list filters, best first: one query, at most MAX_RESULTS + 1 rows."""
     select = (
-        sa.select(Proposal.id)
+        sa.select(Proposal.id, Proposal.lead_agency_id, Proposal.due_period, Proposal.due_date,
+                  Proposal.approving_level)
         .join(ProposalSearch, ProposalSearch.proposal_id == Proposal.id)
         .where(matches(query), scope)
         .order_by(rank(query).desc(), Proposal.due_date.is_(None), Proposal.due_date,
                   Proposal.id)
         .limit(MAX_RESULTS + 1)
     )
-    return list(db.session.scalars(filters.apply(select, today)))
+    return [Found(*row) for row in db.session.execute(filters.apply(select, today))]
 
 
 def items_in_order(ids: list[int]) -> list[Proposal]:
@@ -85,23 +113,24 @@ def items_in_order(ids: list[int]) -> list[Proposal]:
     return [found[i] for i in ids if i in found]
 
 
-def search_choices(query: Query, scope: sa.ColumnElement[bool]) -> FilterChoices:
-    """The filter values present among the matching items (as the plan page offers those
-    of its items), from one grouped query."""
-    rows = db.session.execute(
-        sa.select(Proposal.lead_agency_id, Agency.name, Proposal.due_period,
-                  sa.func.min(Proposal.due_date), Proposal.approving_level)
-        .join(Agency, Agency.id == Proposal.lead_agency_id)
-        .where(matches(query), scope)
-        .group_by(Proposal.lead_agency_id, Agency.name, Proposal.due_period,
-                  Proposal.approving_level)).all()
-    agencies = sorted({(agency_id, name) for agency_id, name, *_ in rows}, key=lambda a: a[1])
+def choices_of(found: list[Found], filters: ItemFilters) -> FilterChoices:
+    """The filters' values among the results, and the ones chosen (kept offered even when
+    nothing matches them any more)."""
+    agency_ids = {row.lead_agency_id for row in found} | (
+        {filters.lead_agency_id} if filters.lead_agency_id else set())
+    agencies = [tuple(row) for row in db.session.execute(
+        sa.select(Agency.id, Agency.name).where(Agency.id.in_(agency_ids))
+        .order_by(Agency.name))] if agency_ids else []
     deadlines: dict[str, date | None] = {}
-    for _agency, _name, period, deadline, _level in rows:
-        known = deadlines.get(period)
-        deadlines[period] = deadline if known is None else min(known, deadline or known)
+    for row in found:
+        known = deadlines.get(row.due_period)
+        deadlines[row.due_period] = row.due_date if known is None else \
+            min(known, row.due_date or known)
+    if filters.due_period:
+        deadlines.setdefault(filters.due_period, None)
     periods = sorted(deadlines, key=lambda p: (deadlines[p] is None, deadlines[p] or date.min, p))
-    levels = sorted({level for *_, level in rows if level})
+    levels = sorted({row.approving_level for row in found if row.approving_level}
+                    | ({filters.approving_level} if filters.approving_level else set()))
     return FilterChoices(agencies, periods, levels)
 
 
@@ -136,8 +165,8 @@ class ResultPage:
         return self.page + 1
 
 
-def result_page(ids: list[int], page: int, per_page: int) -> ResultPage:
-    more = len(ids) > MAX_RESULTS
-    ids = ids[:MAX_RESULTS]
+def result_page(found: list[Found], page: int, per_page: int) -> ResultPage:
+    more = len(found) > MAX_RESULTS
+    ids = [row.id for row in found[:MAX_RESULTS]]
     start = (page - 1) * per_page
     return ResultPage(items_in_order(ids[start:start + per_page]), len(ids), page, per_page, more)
