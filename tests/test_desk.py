@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from tracker.agencies import AgencyDirectory
 from tracker.extensions import db
@@ -60,13 +61,15 @@ def desk_data(app):
                                 new_due_period="Quý IV/2030", note="Không đồng ý"))
     add(plan, "Đề án xin lùi của Sở Tài chính", "Sở Tài chính", today + timedelta(days=50),
         requested_due_period="Quý I/2031")
-    long_ago = datetime.now(UTC) - timedelta(days=40)
-    quiet = add(plan, "Đề án lâu không cập nhật", "Sở Công Thương", today + timedelta(days=100),
-                updated_at=long_ago)
-    db.session.flush()
-    for entry in db.session.query(JournalEntry).filter_by(proposal_id=quiet.id):
-        entry.created_at = long_ago
+    quiet = add(plan, "Đề án lâu không cập nhật", "Sở Công Thương", today + timedelta(days=100))
     add(other, "Đề án của Sở Nội vụ", "Sở Nội vụ", today - timedelta(days=10))
+    db.session.commit()
+    # As if nothing had happened to it for 40 days (written past the session's bookkeeping).
+    long_ago = datetime.now(UTC) - timedelta(days=40)
+    db.session.execute(sa.update(JournalEntry).where(JournalEntry.proposal_id == quiet.id)
+                       .values(created_at=long_ago))
+    db.session.execute(sa.update(Proposal).where(Proposal.id == quiet.id)
+                       .values(updated_at=long_ago))
     db.session.commit()
     return {"plan": plan.id, "other": other.id}
 
@@ -196,3 +199,16 @@ def test_quiet_since_counts_working_days_back():
     assert quiet_since(date(2026, 2, 9), 10, calendar) == date(2026, 1, 26)
     assert quiet_since(date(2026, 2, 25), 10, calendar) == date(2026, 2, 4)
     assert quiet_since(date(2026, 2, 9), 0, calendar) == date(2026, 2, 9)
+
+
+def test_a_note_ends_the_quiet(signed_in):
+    """A plain note (no change of the item itself) counts as an update; the item's version,
+    which its forms check, stays as it was."""
+    item = db.session.query(Proposal).filter_by(title="Đề án lâu không cập nhật").one()
+    version = item.version
+    db.session.add(JournalEntry(proposal_id=item.id, kind=JournalKind.COMMENT.value,
+                                note="Đang hoàn thiện dự thảo"))
+    db.session.commit()
+    page = text(signed_in("manager", "Sở Công Thương").get("/"))
+    assert titles(section(page, "quiet")) == set()
+    assert db.session.get(Proposal, item.id).version == version

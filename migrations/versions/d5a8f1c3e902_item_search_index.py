@@ -62,6 +62,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_journal_entry_kind'), ['kind'], unique=False)
         batch_op.create_index('ix_journal_entry_proposal_created', ['proposal_id', 'created_at'],
                               unique=False)
+    # An item's updated_at is now the time of its latest activity, a journal note included.
+    op.execute("UPDATE proposal SET updated_at = (SELECT max(journal_entry.created_at) "
+               "FROM journal_entry WHERE journal_entry.proposal_id = proposal.id) "
+               "WHERE (SELECT max(journal_entry.created_at) FROM journal_entry "
+               "WHERE journal_entry.proposal_id = proposal.id) > proposal.updated_at")
     # The items already there: folded by the application's own rules.
     from tracker.search.index import rebuild
 

@@ -133,6 +133,7 @@ class Proposal(db.Model):
     submission_ref: so.Mapped[str | None] = so.mapped_column(NFCText)
     outcome_ref: so.Mapped[str | None] = so.mapped_column(NFCText)
     notes: so.Mapped[str] = so.mapped_column(NFCText, default="")
+    # The last change or journal entry (a note too: tracker/search/index.py sets it).
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: so.Mapped[int] = so.mapped_column(default=1)
 

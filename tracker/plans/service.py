@@ -119,13 +119,11 @@ def awaiting_answer() -> sa.ColumnElement[bool]:
 
 def quiet(since: datetime | None) -> sa.ColumnElement[bool]:
     """Condition on Proposal: open, and nothing changed or journaled since `since` (a note
-    counts as an update; statuses.quiet_since). The item's own time is asked first: it rules
-    out most items without a look at the journal."""
+    counts as an update: every journal entry sets the item's `updated_at`, see
+    tracker/search/index.py; statuses.quiet_since)."""
     if since is None:
         return sa.false()
-    recent = sa.exists().where(JournalEntry.proposal_id == Proposal.id,
-                               JournalEntry.created_at >= since)
-    return sa.and_(is_open(), Proposal.updated_at < since, ~recent)
+    return sa.and_(is_open(), Proposal.updated_at < since)
 
 
 def led_by(agency_id: int) -> sa.ColumnElement[bool]:

@@ -1,4 +1,5 @@
-"""Keep the search index in step with the items: every write goes through here.
+"""Keep the search index (and each item's time of last activity) in step with the items:
+every write goes through here.
 
 Items are written in many places (the forms, decisions, imports, the demo, agency merges),
 always through one SQLAlchemy session. A listener on that session notes, at each flush,
@@ -25,6 +26,7 @@ from tracker.models import (
     proposal_coordinators,
     proposal_leads,
 )
+from tracker.models._types import utcnow
 from tracker.search.text import fold, item_text
 
 BATCH = 500
@@ -34,11 +36,14 @@ _PENDING = "search_index_pending"
 @dataclass
 class Pending:
     items: set[int] = field(default_factory=set)
+    # Items that got a journal entry: their `updated_at` becomes the time of their latest
+    # activity, a note included (the start page's "no update for N working days").
+    journaled: set[int] = field(default_factory=set)
     plans: set[int] = field(default_factory=set)
     agencies: set[int] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.items or self.plans or self.agencies)
+        return bool(self.items or self.plans or self.agencies or self.journaled)
 
 
 def mark_agency(session: so.Session, agency_id: int) -> None:
@@ -57,8 +62,10 @@ def _note_changes(session: so.Session, flush_context) -> None:
     for obj in session.new | session.dirty:
         if isinstance(obj, Proposal):
             pending.items.add(obj.id)
-        elif isinstance(obj, JournalEntry) and obj.document_ref:
-            pending.items.add(obj.proposal_id)
+        elif isinstance(obj, JournalEntry):
+            pending.journaled.add(obj.proposal_id)
+            if obj.document_ref:
+                pending.items.add(obj.proposal_id)
         elif isinstance(obj, Plan) and obj.id is not None and _changed(obj, "attached_to"):
             pending.plans.add(obj.id)
         elif isinstance(obj, Agency) and obj.id is not None and _changed(obj, "name"):
@@ -70,7 +77,12 @@ def _write_changes(session: so.Session) -> None:
     session.flush()   # what commit would flush next: noted by _note_changes
     pending = session.info.pop(_PENDING, None)
     if pending:
-        reindex(session.connection(), pending)
+        conn = session.connection()
+        if pending.journaled:
+            # A plain UPDATE: the item's version (its forms' conflict check) stays as it is.
+            conn.execute(sa.update(Proposal).where(Proposal.id.in_(pending.journaled))
+                         .values(updated_at=utcnow()))
+        reindex(conn, pending)
 
 
 @sa.event.listens_for(so.Session, "after_soft_rollback")
