@@ -145,17 +145,17 @@ def agency_table(today: date, due_soon_until: date | None) -> list[AgencyRow]:
     totals = dict(db.session.execute(
         sa.select(proposal_leads.c.agency_id, sa.func.count())
         .group_by(proposal_leads.c.agency_id)).all())
+    # Grouped by an expression, not the column: SQLite would otherwise walk every link in
+    # its agency index order and look each item up; from the open items it is 10× faster.
+    agency = (proposal_leads.c.agency_id + 0).label("agency")
     flags = {row[0]: row[1:] for row in db.session.execute(
-        sa.select(proposal_leads.c.agency_id,
+        sa.select(agency,
                   sa.func.count().filter(due_soon(today, due_soon_until)),
                   sa.func.count().filter(overdue(today)),
                   sa.func.count().filter(awaiting_decision()))
         .join(Proposal, Proposal.id == proposal_leads.c.proposal_id)
         .where(is_open())
-        .group_by(proposal_leads.c.agency_id)
-        # SQLite would walk every link and look each item up; from the open items it is 10×
-        # faster (PostgreSQL's planner finds that alone).
-        .with_hint(Proposal, "INDEXED BY ix_proposal_status_due_date", "sqlite"))}
+        .group_by(agency))}
     names = db.session.execute(sa.select(Agency.id, Agency.name)
                                .where(Agency.id.in_(list(totals))).order_by(Agency.name))
     return [AgencyRow(agency_id, name, *(n or 0 for n in flags.get(agency_id, (0, 0, 0))),

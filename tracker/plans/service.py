@@ -109,10 +109,13 @@ def awaiting_answer() -> sa.ColumnElement[bool]:
     """Condition on Proposal: open, and its lead agency must answer: the item was returned
     for revision, or the latest entry of its journal is a refused request."""
     refusal, later = so.aliased(JournalEntry), so.aliased(JournalEntry)
+    refused_kind = refusal.kind.in_(REFUSALS)
+    if db.session.get_bind().dialect.name == "sqlite":
+        # Refusals are rare: told so, SQLite takes the index on kind instead of a scan.
+        refused_kind = sa.func.likelihood(refused_kind, sa.literal_column("0.001"))
     refused = sa.select(refusal.proposal_id).where(
-        refusal.kind.in_(REFUSALS),
-        ~sa.exists().where(later.proposal_id == refusal.proposal_id, later.id > refusal.id)
-    ).with_hint(refusal, "INDEXED BY ix_journal_entry_kind", "sqlite")   # refusals are rare
+        refused_kind,
+        ~sa.exists().where(later.proposal_id == refusal.proposal_id, later.id > refusal.id))
     return sa.and_(is_open(), sa.or_(Proposal.status == Status.RETURNED.value,
                                      Proposal.id.in_(refused)))
 
