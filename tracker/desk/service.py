@@ -16,15 +16,13 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from tracker.extensions import db
-from tracker.models import Agency, JournalEntry, Proposal, proposal_leads
+from tracker.models import Agency, JournalEntry, Proposal, proposal_coordinators, proposal_leads
 from tracker.plans.service import (
     awaiting_answer,
     awaiting_decision,
-    coordinated_by,
     decisions_scope,
     due_soon,
     is_open,
-    led_by,
     overdue,
     quiet,
 )
@@ -56,11 +54,17 @@ def desk_for(agency_id: int, *, decides: bool, sees_every_plan: bool) -> Desk:
     if sees_every_plan:
         return Desk(DeskKind.PROVINCE, sa.true(),
                     decisions_scope(agency_id, True) if decides else None)
-    mine = sa.or_(led_by(agency_id), coordinated_by(agency_id))
+    # The ids in scope as one union (gathered once by the database), not an OR of four
+    # lookups that each count would repeat.
+    mine = [sa.select(Proposal.id).where(Proposal.lead_agency_id == agency_id),
+            sa.select(proposal_leads.c.proposal_id).where(proposal_leads.c.agency_id == agency_id),
+            sa.select(proposal_coordinators.c.proposal_id)
+            .where(proposal_coordinators.c.agency_id == agency_id)]
     if not decides:
-        return Desk(DeskKind.OFFICER, mine, None)
+        return Desk(DeskKind.OFFICER, Proposal.id.in_(sa.union(*mine)), None)
     owned = decisions_scope(agency_id, False)
-    return Desk(DeskKind.MANAGER, sa.or_(mine, owned), owned)
+    mine.append(sa.select(Proposal.id).where(owned))
+    return Desk(DeskKind.MANAGER, Proposal.id.in_(sa.union(*mine)), owned)
 
 
 @dataclass(frozen=True)
