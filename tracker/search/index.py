@@ -51,6 +51,9 @@ def mark_agency(session: so.Session, agency_id: int) -> None:
     session.info.setdefault(_PENDING, Pending()).agencies.add(agency_id)
 
 
+_WATCHED = (Proposal, JournalEntry, Plan, Agency)
+
+
 def _changed(obj, *names: str) -> bool:
     state = sa.inspect(obj)
     return any(state.attrs[name].history.has_changes() for name in names)
@@ -74,6 +77,9 @@ def _note_changes(session: so.Session, flush_context) -> None:
 
 @sa.event.listens_for(so.Session, "before_commit")
 def _write_changes(session: so.Session) -> None:
+    if not session.info.get(_PENDING) and not any(
+            isinstance(obj, _WATCHED) for obj in (*session.new, *session.dirty)):
+        return   # nothing of ours: the commit goes on untouched (its own flush and listeners)
     session.flush()   # what commit would flush next: noted by _note_changes
     pending = session.info.pop(_PENDING, None)
     if pending:
