@@ -70,10 +70,18 @@ class IsolatedClient(FlaskClient):
     """Each request gets its own app context, `g` and session, as in production.
 
     The test's own session is expired afterwards, so it reads what the request wrote.
+    The body is read at once and the response closed, as a server does once it has sent it:
+    a file the view sent (`send_file`: documents, static files) and the temporary file the
+    client wrote a large multipart body to are closed then, not left to the garbage
+    collector (a ResourceWarning, which fails the suite).
     """
 
-    def open(self, *args, **kwargs):
-        response = contextvars.Context().run(super().open, *args, **kwargs)
+    def open(self, *args, buffered: bool = True, **kwargs):
+        response = contextvars.Context().run(super().open, *args, buffered=buffered, **kwargs)
+        if buffered:
+            response.close()
+            # werkzeug attaches this to response.close() only when following redirects.
+            response.request.input_stream.close()
         db.session.expire_all()
         return response
 
@@ -158,6 +166,18 @@ def seed_plan(app):
     plan, _ = load_demo()
     db.session.commit()
     return plan
+
+
+@pytest.fixture
+def officer(make_user, seed_plan) -> User:
+    """An officer of Sở Công Thương, which leads the seed plan's items."""
+    return make_user("officer", "Sở Công Thương")
+
+
+@pytest.fixture
+def manager(make_user, seed_plan) -> User:
+    """A manager of Sở Công Thương, which owns the seed plan."""
+    return make_user("manager", "Sở Công Thương")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from helpers import text
 
 from tracker.extensions import db
 from tracker.models import MessageStatus, OutboxMessage, ThrottleCounter, User
@@ -13,10 +14,6 @@ from tracker.notify.jobs import run_flush
 from tracker.passwords import password_problems
 
 NEW_PASSWORD = "mot-cau-rat-dai-2026"
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def last_message(kind: str) -> OutboxMessage:

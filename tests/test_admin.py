@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import PASSWORD
 from flask import url_for
+from helpers import count, text
 
 from tracker import policy
 from tracker.admin.forms import AgencyForm, InviteForm
@@ -50,14 +51,6 @@ ADMIN_EXPECTED = {
     ("admin.delete_calendar_day", "POST"): 404,
     ("admin.runs", "GET"): 200,
 }
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def count(model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def entries(action: str) -> list[AuditEntry]:

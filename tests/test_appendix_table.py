@@ -1,71 +1,64 @@
 """The appendix table model: wording of every cell, without a database."""
 from datetime import date
 
+from helpers import item_snapshot
+
 from tracker.appendix.table import (
     PLAN_HEADERS,
     STATUS_HEADERS,
     Grouping,
-    ItemSnapshot,
     build_table,
     progress_text,
     remarks_text,
 )
 
 
-def snapshot(**kwargs):
-    values = dict(title="Đề án A", lead_agency="Sở Công Thương", coordination="Các Sở",
-                  original_due_period="Quý III/2020", due_period="Quý III/2020",
-                  due_date=date(2020, 9, 30), approving_level="UBND tỉnh", status="in_progress")
-    values.update(kwargs)
-    return ItemSnapshot(**values)
-
-
 def test_progress_text_for_each_kind_of_status():
-    assert progress_text(snapshot(status="submitted",
+    assert progress_text(item_snapshot(status="submitted",
                                   submission_ref="Tờ trình số 45/TTr-SCT ngày 20/9/2020")) == \
         "Đã trình (Tờ trình số 45/TTr-SCT ngày 20/9/2020)"
-    assert progress_text(snapshot(status="postponed", due_period="Quý IV/2020",
+    assert progress_text(item_snapshot(status="postponed", due_period="Quý IV/2020",
                                   last_status_note="Chờ ý kiến Bộ")) == \
         "Đã được đồng ý lùi sang Quý IV/2020: Chờ ý kiến Bộ"
-    assert progress_text(snapshot(status="withdrawn", last_status_note="Không còn phù hợp")) == \
+    assert progress_text(item_snapshot(status="withdrawn", last_status_note="Không còn phù hợp")) == \
         "Đã rút khỏi danh mục: Không còn phù hợp"
-    assert progress_text(snapshot(status="withdrawn", outcome_ref="Công văn số 7/UBND-KT",
+    assert progress_text(item_snapshot(status="withdrawn", outcome_ref="Công văn số 7/UBND-KT",
                                   last_status_note="Không còn phù hợp")) == \
         "Đã rút khỏi danh mục (Công văn số 7/UBND-KT): Không còn phù hợp"
-    assert progress_text(snapshot(status="in_progress", withdrawal_requested=True)) == \
+    assert progress_text(item_snapshot(status="in_progress", withdrawal_requested=True)) == \
         "Đang xây dựng. Đề nghị rút khỏi danh mục, chờ ý kiến"
-    assert progress_text(snapshot(status="not_started")) == "Chưa triển khai"
-    assert progress_text(snapshot(status="approved", outcome_ref="Quyết định số 9/QĐ-UBND")) == \
+    assert progress_text(item_snapshot(status="not_started")) == "Chưa triển khai"
+    assert progress_text(item_snapshot(status="approved", outcome_ref="Quyết định số 9/QĐ-UBND")) == \
         "Đã ban hành (Quyết định số 9/QĐ-UBND)"
 
 
 def test_progress_text_tells_a_request_from_a_decision():
     """Waiting: the status as it is, then the request; decided: the new period, with the
     document of the decision when it had one."""
-    assert progress_text(snapshot(status="in_progress", requested_due_period="Quý I/2021")) == \
+    assert progress_text(item_snapshot(status="in_progress", requested_due_period="Quý I/2021")) == \
         "Đang xây dựng. Đề nghị lùi sang Quý I/2021, chờ ý kiến"
-    assert progress_text(snapshot(status="postponed", due_period="Quý I/2021")) == \
+    assert progress_text(item_snapshot(status="postponed", due_period="Quý I/2021")) == \
         "Đã được đồng ý lùi sang Quý I/2021"
-    assert progress_text(snapshot(
+    assert progress_text(item_snapshot(
         status="postponed", due_period="Quý I/2021",
         outcome_ref="Công văn số 2345/UBND-KT ngày 5/10/2020")) == \
         "Đã được đồng ý lùi sang Quý I/2021 (Công văn số 2345/UBND-KT ngày 5/10/2020)"
     # Postponed again, and asked once more: both are said, each as what it is.
-    assert progress_text(snapshot(status="postponed", due_period="Quý I/2021",
+    assert progress_text(item_snapshot(status="postponed", due_period="Quý I/2021",
                                   requested_due_period="Quý II/2021")) == \
         "Đã được đồng ý lùi sang Quý I/2021. Đề nghị lùi sang Quý II/2021, chờ ý kiến"
 
 
 def test_remarks_say_late_first_then_notes():
-    late = snapshot(notes="Đang chờ số liệu")
+    late = item_snapshot(notes="Đang chờ số liệu")
     assert remarks_text(late, date(2020, 10, 1)) == "Trễ hạn (hạn 30/9/2020)\nĐang chờ số liệu"
     assert remarks_text(late, date(2020, 9, 30)) == "Đang chờ số liệu"
-    assert remarks_text(snapshot(status="submitted"), date(2021, 1, 1)) == ""
+    assert remarks_text(item_snapshot(status="submitted"), date(2021, 1, 1)) == ""
 
 
 def test_build_table_numbers_rows_and_prints_the_original_period():
     """STT is 1, 2, 3 in order; a postponed item keeps its filed period in "Thời gian trình"."""
-    items = [snapshot(title="A"), snapshot(title="B", status="postponed", due_period="Quý IV/2020")]
+    items = [item_snapshot(title="A"), item_snapshot(title="B", status="postponed", due_period="Quý IV/2020")]
     table = build_table("Danh mục đề án", "Báo cáo số 1/BC-X", items, with_status=True,
                         today=date(2020, 8, 1))
     assert table.title == "DANH MỤC ĐỀ ÁN"
@@ -93,9 +86,9 @@ def test_progress_columns_beside_a_lists_own_progress_and_notes_columns():
 
 def test_line_texts_are_the_texts_of_the_lines():
     """The CSV's shortcut gives what the printed lines hold, grouped or not."""
-    items = [snapshot(title="A"), snapshot(title="B", original_due_period="Quý IV/2020",
+    items = [item_snapshot(title="A"), item_snapshot(title="B", original_due_period="Quý IV/2020",
                                            due_period="Quý IV/2020"),
-             snapshot(title="C", original_due_period="Thường xuyên", due_period="Thường xuyên",
+             item_snapshot(title="C", original_due_period="Thường xuyên", due_period="Thường xuyên",
                       due_date=None)]
     for grouping in Grouping:
         table = build_table("x", "", items, with_status=True, today=date(2020, 8, 1),

@@ -7,15 +7,12 @@ import re
 import pytest
 import sqlalchemy as sa
 from factories import make_plan
+from helpers import text
 
 from tracker.extensions import db
 from tracker.models import JournalEntry, Proposal
 
 MARK = '<span class="badge coordinating">Phối hợp</span>'
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def rows(page: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from helpers import text
 from sqlalchemy.orm.exc import StaleDataError
 from test_documents import HTML, PDF, PNG, word_file
 
@@ -20,10 +21,6 @@ from tracker.models import Attachment, JournalEntry, Proposal
 NAME = "Tờ trình 45-TTr-SCT.pdf"
 SUBMITTED = {"status": "submitted", "document_ref": "45/TTr-SCT", "document_date": "20/9/2020",
              "version": "1"}
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def post(client, url: str, data: dict, file: tuple[bytes, str] | None = None):
@@ -50,16 +47,6 @@ def field_errors(response, name: str = "document_file") -> str:
     match = re.search(rf'id="field-{name}">(.*?)</div>', page, re.S)
     assert match, f"no field {name} on the page"
     return " ".join(re.findall(r'<p class="error"[^>]*>(.*?)</p>', match.group(1)))
-
-
-@pytest.fixture
-def officer(make_user, seed_plan):
-    return make_user("officer", "Sở Công Thương")
-
-
-@pytest.fixture
-def manager(make_user, seed_plan):
-    return make_user("manager", "Sở Công Thương")
 
 
 @pytest.fixture

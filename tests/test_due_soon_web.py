@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from helpers import text
 
 from tracker.agencies import AgencyDirectory
 from tracker.extensions import db
@@ -19,16 +20,12 @@ from tracker.web import tracker_today
 BADGE = '<span class="badge due-soon">Sắp đến hạn</span>'
 
 
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
 def listed(page: str) -> set[str]:
     """The titles of the items a list shows (each links to its item)."""
     return set(re.findall(r'<a href="/items/\d+">([^<]+)</a>', page))
 
 
-def add_item(plan: Plan, title: str, due: date, status: str = "not_started") -> Proposal:
+def add_dated_item(plan: Plan, title: str, due: date, status: str = "not_started") -> Proposal:
     item = add_proposal(plan, ProposalFields(
         title=title, lead_agency_name="Sở Công Thương", coordination="",
         due_period=format_date(due), approving_level="UBND tỉnh"), AgencyDirectory.load())
@@ -43,10 +40,10 @@ def dated(seed_plan):
     but already submitted. A date on a day off moves the deadline to the next working day
     (at most 9 days, over Tết), which these distances allow for."""
     today = tracker_today()
-    add_item(seed_plan, "Đề án sắp đến hạn", today + timedelta(days=3))
-    add_item(seed_plan, "Đề án còn xa", today + timedelta(days=40))
-    add_item(seed_plan, "Đề án mới trễ", today - timedelta(days=20))
-    add_item(seed_plan, "Đề án đã trình", today + timedelta(days=3), status="submitted")
+    add_dated_item(seed_plan, "Đề án sắp đến hạn", today + timedelta(days=3))
+    add_dated_item(seed_plan, "Đề án còn xa", today + timedelta(days=40))
+    add_dated_item(seed_plan, "Đề án mới trễ", today - timedelta(days=20))
+    add_dated_item(seed_plan, "Đề án đã trình", today + timedelta(days=3), status="submitted")
     db.session.commit()
     return seed_plan.id
 

@@ -11,23 +11,15 @@ from datetime import date
 
 import docx
 import openpyxl
-import pytest
 import sqlalchemy as sa
+from helpers import text
 
 from tracker.appendix.documents import file_name
 from tracker.appendix.export_docx import appendix_docx
+from tracker.appendix.formats import DOWNLOADS, EXPORT_FORMATS
 from tracker.appendix.table import Grouping, ItemSnapshot, build_table
 from tracker.extensions import db
 from tracker.models import Agency
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def manager(make_user, seed_plan):
-    return make_user("manager", "Sở Công Thương")
 
 
 def test_filter_selects_start_at_all(client, auth, make_user, seed_plan):
@@ -104,6 +96,26 @@ def test_the_pdf_button_carries_its_busy_words(client, auth, manager):
                        re.S).group(0)
     assert 'data-busy-label="Đang tạo PDF…"' in button
     assert '<span class="download-status" role="status"></span>' in page
+
+
+def test_the_download_buttons_and_routes_follow_the_one_list_of_formats(client, auth, manager):
+    """Every download format of appendix/formats.py has its button, in order, on the plan page
+    and the consolidated list, and its route answers with its media type and a file name
+    with its extension; the HTML is the print view, not a download."""
+    auth.login(manager)
+    for page, prefix in ((text(client.get("/plans/1")), "/plans/1/appendix"),
+                         (text(client.get("/consolidated")), "/consolidated/appendix")):
+        buttons = re.findall(rf'formaction="{prefix}\.(\w+)"[^>]*>([^<]+)</button>', page)
+        assert buttons == [(fmt.code, fmt.label) for fmt in DOWNLOADS]
+    for fmt in DOWNLOADS:
+        if fmt.slow:
+            continue  # the PDF (Chromium): tests/test_pdf_export.py
+        response = client.get(f"/plans/1/appendix.{fmt.code}")
+        assert response.mimetype == fmt.media_type
+        assert response.headers["Content-Disposition"].endswith(f'{fmt.extension}"')
+    assert [fmt.code for fmt in EXPORT_FORMATS if fmt not in DOWNLOADS] == ["html"]
+    assert client.get("/plans/1/appendix.html").status_code == 404
+    assert client.get("/consolidated/appendix.odt").status_code == 404
 
 
 def test_file_names_say_whether_the_progress_columns_are_in(client, auth, manager):

@@ -11,6 +11,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from docx.table import _Cell
+from helpers import item_snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -18,29 +19,21 @@ from openpyxl import load_workbook
 from tracker.appendix.export_csv import FORMULA_PREFIXES, appendix_csv
 from tracker.appendix.export_docx import USABLE_WIDTH_TWIPS, appendix_docx
 from tracker.appendix.export_xlsx import appendix_xlsx, sheet_names
-from tracker.appendix.table import CENTRED_COLUMNS, Grouping, ItemSnapshot, build_table
+from tracker.appendix.table import CENTRED_COLUMNS, Grouping, build_table
 
 TODAY = date(2020, 10, 1)
 
 
-def snapshot(**kwargs):
-    values = dict(title="Đề án A", lead_agency="Sở Công Thương", coordination="Các Sở",
-                  original_due_period="Quý III/2020", due_period="Quý III/2020",
-                  due_date=date(2020, 9, 30), approving_level="UBND tỉnh", status="in_progress")
-    values.update(kwargs)
-    return ItemSnapshot(**values)
-
-
 ITEMS = [
-    snapshot(title="Đề án phát triển nguồn nhân lực chất lượng cao giai đoạn 2021–2025",
+    item_snapshot(title="Đề án phát triển nguồn nhân lực chất lượng cao giai đoạn 2021–2025",
              coordination="Sở Tài chính, Sở Nội vụ\nUBND các huyện, thị xã",
              notes="Đang chờ số liệu"),
-    snapshot(title="<script>alert('x')</script> & \"trích dẫn\"", lead_agency="Sở Y tế",
+    item_snapshot(title="<script>alert('x')</script> & \"trích dẫn\"", lead_agency="Sở Y tế",
              original_due_period="Quý IV/2020", status="submitted",
              submission_ref="Tờ trình số 45/TTr-SYT ngày 20/9/2020"),
-    snapshot(title="=1+1", coordination="-", lead_agency="@Sở Tư pháp",
+    item_snapshot(title="=1+1", coordination="-", lead_agency="@Sở Tư pháp",
              original_due_period="Quý IV/2020", approving_level="+84 HĐND tỉnh"),
-    snapshot(title="#N/A", coordination="\tthụt đầu dòng", original_due_period="Quý III/2020"),
+    item_snapshot(title="#N/A", coordination="\tthụt đầu dòng", original_due_period="Quý III/2020"),
 ]
 
 
@@ -231,7 +224,7 @@ def test_sheet_names_are_valid_and_unique():
 
 def test_xlsx_and_docx_drop_characters_xml_cannot_carry():
     table = plan_table(grouping=Grouping.NONE,
-                       items=[snapshot(title="Đề\x00 án\x07 A\x1b\ufffe", notes="x\x0by",
+                       items=[item_snapshot(title="Đề\x00 án\x07 A\x1b\ufffe", notes="x\x0by",
                                        status="submitted")])
     ws = load_workbook(io.BytesIO(appendix_xlsx(table))).active
     assert ws["B6"].value == "Đề án A" and ws["H6"].value == "xy"
@@ -321,7 +314,7 @@ def test_docx_table_cells_rows_and_widths():
 
 def test_docx_keeps_markup_literally_and_reads_crlf_as_line_break():
     table = plan_table(grouping=Grouping.NONE, with_status=False,
-                       items=[ITEMS[1], snapshot(title="Dòng một\r\nDòng hai\rDòng ba\tcột")])
+                       items=[ITEMS[1], item_snapshot(title="Dòng một\r\nDòng hai\rDòng ba\tcột")])
     lines = docx_lines(Document(io.BytesIO(appendix_docx(table))))
     assert lines[1][1] == "<script>alert('x')</script> & \"trích dẫn\""
     assert lines[2][1] == "Dòng một\nDòng hai\nDòng ba\tcột"
@@ -341,7 +334,7 @@ TEXT = st.text(
 
 @st.composite
 def tables(draw):
-    items = [snapshot(title=draw(TEXT), lead_agency=draw(TEXT), coordination=draw(TEXT),
+    items = [item_snapshot(title=draw(TEXT), lead_agency=draw(TEXT), coordination=draw(TEXT),
                       notes=draw(TEXT), original_due_period=draw(st.sampled_from(
                           ["Quý III/2020", "Quý IV/2020", "Năm 2021", "Thường xuyên"])))
              for _ in range(draw(st.integers(1, 4)))]
@@ -377,9 +370,9 @@ def test_random_texts_survive_every_format(table):
 def test_xlsx_body_rows_are_tall_enough_for_their_wrapped_text():
     """LibreOffice does not fit wrapped rows itself: each row carries a height, taller for a
     long title or a cell with line breaks (the text overlapped the next row without)."""
-    short = snapshot(title="Đề án ngắn")
-    long = snapshot(title="Xây dựng và trình UBND tỉnh dự thảo sửa đổi Quyết định ban hành " * 6)
-    broken = snapshot(coordination="Sở A\nSở B\nSở C\nSở D\nSở E")
+    short = item_snapshot(title="Đề án ngắn")
+    long = item_snapshot(title="Xây dựng và trình UBND tỉnh dự thảo sửa đổi Quyết định ban hành " * 6)
+    broken = item_snapshot(coordination="Sở A\nSở B\nSở C\nSở D\nSở E")
     table = plan_table(grouping=Grouping.NONE, items=[short, long, broken])
     sheet = load_workbook(io.BytesIO(appendix_xlsx(table))).worksheets[0]
     heights = {}

@@ -7,17 +7,13 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-import pytest
 import sqlalchemy as sa
+from helpers import text, version
 
 from tracker.extensions import db
 from tracker.models import Agency, ImportDraft, OutboxMessage, Proposal
 
 NEW_PASSWORD = "mot-cau-rat-dai-2026"
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def errors_of(page: str) -> dict[str, str]:
@@ -30,20 +26,6 @@ def described_by(page: str, name: str) -> list[str]:
     tag = re.search(rf'<(?:input|select|textarea)[^>]*\bname="{name}"[^>]*>', page).group(0)
     found = re.search(r'aria-describedby="([^"]*)"', tag)
     return found.group(1).split() if found else []
-
-
-@pytest.fixture
-def officer(make_user, seed_plan):
-    return make_user("officer", "Sở Công Thương")
-
-
-@pytest.fixture
-def manager(make_user, seed_plan):
-    return make_user("manager", "Sở Công Thương")
-
-
-def version(item_id: int = 1) -> str:
-    return str(db.session.get(Proposal, item_id).version)
 
 
 def test_a_submission_without_number_and_date_shows_both_errors(client, auth, officer):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 import sqlalchemy as sa
 from conftest import PASSWORD
 
@@ -21,11 +20,6 @@ SEED_TEXT = "\n".join([
 def items_in(plan_id: int) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)
                              .where(Proposal.plan_id == plan_id))
-
-
-@pytest.fixture
-def manager(app, make_user, seed_plan):
-    return make_user("manager", "Sở Công Thương")
 
 
 def signed_in(app, user):

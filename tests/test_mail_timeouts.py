@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from helpers import outbox_rows
 from smtp_server import SilentServer
 
 from tracker import create_app
@@ -35,11 +36,6 @@ def queue(count: int, created_at: datetime | None = None) -> None:
                                      created_at=created_at or datetime.now(UTC))
                        for i in range(count))
     db.session.commit()
-
-
-def rows() -> list[OutboxMessage]:
-    db.session.expire_all()
-    return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
 def in_thread(app, job, limit: float = 15.0):
@@ -71,7 +67,7 @@ def test_a_server_that_never_answers_costs_one_timeout(app, greet):
         assert finished, "the sender hung on a server that never answers"
         assert "error" not in outcome
         assert seconds < 4 * TIMEOUT
-    messages = rows()
+    messages = outbox_rows()
     assert {m.status for m in messages} == {MessageStatus.PENDING.value}
     assert {(m.claim_token, m.claimed_until) for m in messages} == {(None, None)}
     first = messages[0]
@@ -115,10 +111,10 @@ def test_web_requests_only_queue_mail(app, client, auth, make_user, seed_plan):
                      data={"decision": "approve", "version": "2"}).status_code == 302
         assert server.connections == 0
     assert all(seconds < 1 for _, seconds in timings), timings
-    kinds = {m.kind for m in rows()}
+    kinds = {m.kind for m in outbox_rows()}
     assert {"password_reset", "invitation", "postponement_requested",
             "postponement_decided"} <= kinds
-    assert {(m.status, m.attempts) for m in rows()} == {(MessageStatus.PENDING.value, 0)}
+    assert {(m.status, m.attempts) for m in outbox_rows()} == {(MessageStatus.PENDING.value, 0)}
 
 
 def test_a_reset_request_does_the_same_work_with_or_without_an_account(app, client, make_user,
@@ -148,7 +144,7 @@ def test_a_reset_request_does_the_same_work_with_or_without_an_account(app, clie
     unknown = work("khong-co-tai-khoan@so.gov.vn", "192.0.2.2")
     assert known == unknown
     assert known[1] == ["email/password_reset.txt", "email/password_reset.html"]
-    assert [m.recipient for m in rows()] == [user.email]
+    assert [m.recipient for m in outbox_rows()] == [user.email]
 
 
 def test_the_scheduler_survives_a_failing_job(tmp_path, caplog):
@@ -172,7 +168,7 @@ def test_the_scheduler_survives_a_failing_job(tmp_path, caplog):
         other.rollback()
         other.close()
         scheduler.flush()
-        assert {m.status for m in rows()} == {MessageStatus.HELD.value}
+        assert {m.status for m in outbox_rows()} == {MessageStatus.HELD.value}
         db.session.remove()
         db.engine.dispose()
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from helpers import outbox_rows
 
 from tracker.extensions import db
 from tracker.models import MessageStatus, OutboxMessage, SchedulerLease
@@ -23,11 +24,6 @@ def queue(count: int) -> None:
                                      status=MessageStatus.PENDING.value)
                        for i in range(count))
     db.session.commit()
-
-
-def rows() -> list[OutboxMessage]:
-    db.session.expire_all()
-    return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
 def drain_in_threads(app, senders: int) -> list:
@@ -60,7 +56,7 @@ def test_overlapping_senders_deliver_each_mail_exactly_once(app, smtp_server, se
     received = Counter(m.envelope_to[0] for m in smtp_server.messages)
     assert len(received) == 121 and set(received.values()) == {1}
     assert sum(r.sent for r in results) == 121
-    messages = rows()
+    messages = outbox_rows()
     assert {m.status for m in messages} == {MessageStatus.SENT.value}
     assert {(m.claim_token, m.claimed_until) for m in messages} == {(None, None)}
     # The Message-ID on the wire is the one kept on the row.
@@ -89,7 +85,7 @@ def test_a_crashed_senders_claim_expires_and_the_resend_keeps_its_message_id(app
         sa.event.remove(so.Session, "before_commit", crash)
     db.session.rollback()
     assert len(smtp_server.messages) == 1
-    claimed = rows()
+    claimed = outbox_rows()
     assert all(m.claim_token and m.status == MessageStatus.PENDING.value for m in claimed)
 
     assert drain_outbox(datetime.now(UTC)).sent == 0      # the claim is still alive
@@ -100,7 +96,7 @@ def test_a_crashed_senders_claim_expires_and_the_resend_keeps_its_message_id(app
     assert sorted(received.values()) == [1, 1, 2]
     [twice] = [mid for mid, n in received.items() if n == 2]
     assert twice == claimed[0].message_id_header
-    assert {m.status for m in rows()} == {MessageStatus.SENT.value}
+    assert {m.status for m in outbox_rows()} == {MessageStatus.SENT.value}
 
 
 # Row locks are PostgreSQL's (SQLite re-checks the claim in its UPDATE): PostgreSQL only.
@@ -143,4 +139,4 @@ def test_the_scheduler_renews_its_lease_during_a_long_flush(app):
     ReminderScheduler(app).flush(started)
     lease = db.session.get(SchedulerLease, "reminders")
     assert lease.expires_at > before
-    assert {m.status for m in rows()} == {MessageStatus.HELD.value}
+    assert {m.status for m in outbox_rows()} == {MessageStatus.HELD.value}

@@ -12,11 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tracker.models import User
+from tracker.notices import NoticeKind, format_muted, parse_muted
 from tracker.notify import planner
 from tracker.notify.planner import (
     AgencyFacts,
     ItemFacts,
-    Notice,
+    PlannedNotice,
     ReminderRules,
     UserFacts,
     plan_notices,
@@ -367,7 +369,8 @@ def test_notice_fields_and_dedupe_key():
     """The notice carries what the digest needs; the key is kind:item:stage:lower-case e-mail."""
     user = replace(OFFICER_A, email="An.Tran@SCT.local", locale="en")
     [notice] = plan_notices([item()], [user], [], DEFAULT, D(2020, 9, 25))
-    assert notice == Notice("due_soon", 1, "An.Tran@SCT.local", OFFICER_A.name, OFFICER_A.id, "en", 3, 5)
+    assert notice == PlannedNotice("due_soon", 1, "An.Tran@SCT.local", OFFICER_A.name, OFFICER_A.id, "en",
+                                   3, 5)
     assert notice.dedupe_key == "due_soon:1:3:an.tran@sct.local"
     [late] = plan_notices([item()], [user], [], DEFAULT, D(2020, 10, 8))
     assert (late.kind, late.stage, late.days_left) == ("overdue", 2, -8)
@@ -409,6 +412,19 @@ def test_rules_refuse_nonsense(bad):
     """Settings that would plan nothing or loop forever are refused at once."""
     with pytest.raises(ValueError):
         ReminderRules(**bad)
+
+
+def test_muted_notices_are_parsed_in_one_place():
+    """`User.muted_notices` is read as NoticeKinds (unknown words ignored) and written in the
+    kinds' order, whatever order the settings form gave."""
+    assert parse_muted("status,,due_soon,nonsense") == {NoticeKind.STATUS, NoticeKind.DUE_SOON}
+    assert parse_muted(None) == parse_muted("") == frozenset()
+    assert format_muted(["status", NoticeKind.DUE_SOON]) == "due_soon,status"
+    assert parse_muted(format_muted(NoticeKind)) == set(NoticeKind)
+    user = User(muted_notices="overdue")
+    assert user.muted_kinds == {NoticeKind.OVERDUE}
+    user.muted_kinds = [NoticeKind.STATUS]
+    assert user.muted_notices == "status"
 
 
 def test_planner_needs_neither_flask_nor_a_database():

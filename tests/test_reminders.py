@@ -5,6 +5,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from helpers import count
 
 from tracker.extensions import db
 from tracker.models import MessageStatus, Notice, OutboxMessage, Proposal, SchedulerRun, User
@@ -17,10 +18,6 @@ MANAGER = "lanhdao@demo.local"
 def at(day: date, hour: int = 1) -> datetime:
     """An instant on `day` in Hà Nội time (UTC+7): 01:00 UTC is 08:00 there."""
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
-
-
-def count(model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def test_dry_run_prints_and_writes_nothing(runner, seed_plan):

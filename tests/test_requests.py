@@ -1,33 +1,14 @@
 """Postponement requests and decisions, as every list and the printed report show them."""
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from helpers import text, titles_listed
 
 from tracker.extensions import db
 from tracker.models import Plan, Proposal
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def titles_listed(page: str) -> set[int]:
-    """The ids of the items a list page links to."""
-    return {int(n) for n in re.findall(r'href="/items/(\d+)"', page)}
-
-
-@pytest.fixture
-def officer(make_user, seed_plan):
-    return make_user("officer", "Sở Công Thương")
-
-
-@pytest.fixture
-def manager(make_user, seed_plan):
-    return make_user("manager", "Sở Công Thương")
 
 
 def request_postponement(client, auth, officer, item_id=1, period="Quý IV/2020"):

@@ -4,13 +4,10 @@ import re
 import pytest
 import sqlalchemy as sa
 from factories import make_plan
+from helpers import text
 
 from tracker.extensions import db
 from tracker.models import JournalEntry, Plan, Proposal
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 @pytest.fixture

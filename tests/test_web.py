@@ -8,13 +8,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm
+from helpers import text
 
 from tracker.extensions import db
 from tracker.models import Agency, JournalEntry, OutboxMessage, Plan, Proposal
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def items(plan_id=None):
@@ -24,16 +21,6 @@ def items(plan_id=None):
 
 def journal_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry))
-
-
-@pytest.fixture
-def officer(make_user, seed_plan):
-    return make_user("officer", "Sở Công Thương")
-
-
-@pytest.fixture
-def manager(make_user, seed_plan):
-    return make_user("manager", "Sở Công Thương")
 
 
 def test_every_page_needs_a_login(client, seed_plan):

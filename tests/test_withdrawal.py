@@ -1,36 +1,11 @@
 """Withdrawal is a request: it waits for a manager, is decided, and can be reversed."""
 from __future__ import annotations
 
-import re
-
-import pytest
 import sqlalchemy as sa
+from helpers import text, titles_listed, version
 
 from tracker.extensions import db
 from tracker.models import JournalEntry, OutboxMessage, Proposal
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def titles_listed(page: str) -> set[int]:
-    return {int(n) for n in re.findall(r'href="/items/(\d+)"', page)}
-
-
-@pytest.fixture
-def officer(make_user, seed_plan):
-    return make_user("officer", "Sở Công Thương")
-
-
-@pytest.fixture
-def manager(make_user, seed_plan):
-    return make_user("manager", "Sở Công Thương")
-
-
-def version(item_id: int = 1) -> str:
-    db.session.expire_all()
-    return str(db.session.get(Proposal, item_id).version)
 
 
 def ask_to_withdraw(client, auth, officer, item_id=1, reason="Không còn phù hợp với Luật mới"):

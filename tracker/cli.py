@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from tracker.appendix.formats import FORMATS
 from tracker.appendix.table import Grouping, Numbering
 from tracker.extensions import db
 from tracker.models import Plan
@@ -148,14 +149,11 @@ def import_appendix(path: Path, title: str, owner: str, attached_to: str, label:
     click.echo(f"plan {saved.id}: {len(plan.result.rows)} items")
 
 
-EXPORT_FORMATS = ("html", "docx", "xlsx", "csv", "pdf")  # documents.MIMETYPES
-
-
 @click.command("export-appendix")
 @click.argument("plan_id", type=int, required=False)
 @click.option("--all", "consolidated", is_flag=True,
               help="The consolidated list of every plan instead of one plan.")
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default=None,
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=None,
               help="Default: from the output file's extension.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--with-status", is_flag=True, help="Add the progress columns.")
@@ -173,7 +171,7 @@ def export_appendix(plan_id: int | None, consolidated: bool, fmt: str | None, ou
     from tracker.web import tracker_today
 
     fmt = fmt or output.suffix.lstrip(".").lower()
-    if fmt not in EXPORT_FORMATS:
+    if fmt not in FORMATS:
         raise click.ClickException(f"unknown format {fmt!r}: use --format")
     options = AppendixOptions(with_status=with_status, grouping=Grouping(group),
                               numbering=Numbering(numbering))

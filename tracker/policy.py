@@ -12,9 +12,17 @@ owns (every plan, in the consolidating office).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from enum import StrEnum
 from typing import Protocol
 
-from tracker.models.user import Role
+
+class Role(StrEnum):
+    """A user's role (`User.role`); defined here, with the rules, so they need no model."""
+
+    ADMIN = "admin"
+    MANAGER = "manager"
+    OFFICER = "officer"
+    VIEWER = "viewer"
 
 
 class Actor(Protocol):

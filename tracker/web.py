@@ -13,11 +13,13 @@ from wtforms import SelectChoice
 
 from tracker import policy
 from tracker.agencies import all_agencies
+from tracker.appendix.formats import DOWNLOADS
 from tracker.clock import local_datetime, today_in
 from tracker.documents import FORM_ALLOWANCE_BYTES, format_size
 from tracker.extensions import db
 from tracker.forms import EmptyForm
-from tracker.models import Plan, Proposal
+from tracker.models import MessageStatus, Plan, Proposal
+from tracker.notices import NoticeKind
 from tracker.outbox.labels import error_label, kind_label
 from tracker.periods import format_date
 from tracker.statuses import LABELS, Status, is_due_soon, is_overdue
@@ -96,7 +98,8 @@ def register(app: Flask) -> None:
                                  mail_error=error_label)
     app.jinja_env.globals.update(policy=policy, tracker_today=tracker_today, is_overdue=is_overdue,
                                  is_due_soon=due_soon,
-                                 Status=Status, get_locale=get_locale,
+                                 Status=Status, NoticeKind=NoticeKind, MessageStatus=MessageStatus,
+                                 download_formats=DOWNLOADS, get_locale=get_locale,
                                  waiting_decisions_count=waiting_decisions_count,
                                  waiting_decisions_url=waiting_decisions_url)
 

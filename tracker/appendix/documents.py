@@ -13,17 +13,10 @@ from tracker.appendix.export_csv import appendix_csv
 from tracker.appendix.export_docx import appendix_docx
 from tracker.appendix.export_html import body_rows
 from tracker.appendix.export_xlsx import appendix_xlsx
+from tracker.appendix.formats import FORMATS
 from tracker.appendix.pdf import find_chromium, html_to_pdf
 from tracker.appendix.table import AppendixTable
 from tracker.text import without_diacritics
-
-MIMETYPES = {
-    "html": "text/html",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv",  # Flask adds "; charset=utf-8" to text types
-    "pdf": "application/pdf",
-}
 
 
 @functools.cache
@@ -48,7 +41,7 @@ def standalone_page(table: AppendixTable) -> str:
 
 
 def render_file(table: AppendixTable, fmt: str, *, sheet_per_group: bool = False) -> bytes:
-    """The table as a file of `fmt` (a key of MIMETYPES). Raises PdfUnavailable for a PDF
+    """The table as a file of `fmt` (a code of formats.EXPORT_FORMATS). Raises PdfUnavailable for a PDF
     when Chromium is missing or fails."""
     if fmt in ("html", "pdf"):
         html = standalone_page(table)
@@ -75,4 +68,5 @@ def file_name(name: str, fmt: str, limit: int = 60, *, with_status: bool = False
     ascii_name = without_diacritics(name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     slug = slug[:limit].rstrip("-") or "phu-luc"
-    return f"{slug}-{PROGRESS_SUFFIX}.{fmt}" if with_status else f"{slug}.{fmt}"
+    extension = FORMATS[fmt].extension
+    return f"{slug}-{PROGRESS_SUFFIX}{extension}" if with_status else f"{slug}{extension}"

@@ -235,13 +235,20 @@ def _write_sheet(ws, table: AppendixTable, lines: Iterable[BodyLine]) -> tuple[i
     ws.append([styles.cell(ws, styles.header, header) for header in table.headers])
     row_number += 1
 
-    centred_columns = table.centred
-    aligned = [styles.body_centred if index in centred_columns else styles.body_left
+    body_start = row_number + 1
+    ws.append([PLACEHOLDER])
+    return body_start, _body_xml(ws, table, lines, styles, units, body_start)
+
+
+def _body_xml(ws, table: AppendixTable, lines: Iterable[BodyLine], styles: _Styles,
+              units: list[float], body_start: int) -> str:
+    """The body rows as the sheet's XML, from row `body_start`; their merged cells are
+    recorded on `ws`."""
+    columns = len(table.headers)
+    aligned = [styles.body_centred if index in table.centred else styles.body_left
                for index in range(columns)]
     prototype_of = {"heading": styles.heading, "header": styles.header_line,
                     "count": styles.count, "total": styles.count}
-    body_start = row_number + 1
-    ws.append([PLACEHOLDER])
     letters = [get_column_letter(index + 1) for index in range(columns)]
     rows = []
     for row_number, line in enumerate(lines, start=body_start):
@@ -277,7 +284,7 @@ def _write_sheet(ws, table: AppendixTable, lines: Iterable[BodyLine]) -> tuple[i
             rows.append(f'<row r="{row_number}">')
         rows.append("".join(cells))
         rows.append("</row>")
-    return body_start, "".join(rows)
+    return "".join(rows)
 
 
 def _escaped(text: str) -> str:

@@ -370,7 +370,9 @@ class _Interpreter:
 
     # --- rows ------------------------------------------------------------------------------
 
-    def _read_row(self, index: int, row: list[str]) -> str:
+    # C901: one row's kind, decided by checks whose order is the rule (the signature block
+    # before a heading, the total line before a count …); split up, the order would hide.
+    def _read_row(self, index: int, row: list[str]) -> str:  # noqa: C901
         line = index + 1
         filled = [(i, cell) for i, cell in enumerate(row) if cell]
         if not filled:
@@ -540,23 +542,32 @@ class _Interpreter:
         self.section = len(self.result.sections) - 1
         self.previous = None    # a heading also ends merged cells
 
-    def _add_item(self, index: int, values: dict[str, str]) -> None:
-        line = index + 1
-        result = self.result
-        errors, warnings = result.errors, result.warnings
+    def _merged_up(self, index: int, values: dict[str, str]) -> list[str]:
+        """The columns of the row merged with the row above (a spreadsheet's merged cells),
+        or, in a table without them, left empty and taken from the row above (with a
+        warning each, written into `values`)."""
+        if self.previous is None:
+            return []
+        if self.merged is not None:
+            return [key for i, key in enumerate(self.column_keys)
+                    if (index, i) in self.merged and key not in ("title", "position")]
         merged_up = []
-        if self.merged is not None and self.previous is not None:
-            merged_up = [key for i, key in enumerate(self.column_keys)
-                         if (index, i) in self.merged and key not in ("title", "position")]
-        elif values.get("title") and self.previous is not None:
+        if values.get("title"):
             for key in FILLED_DOWN:
                 if key in self.index_of and not values.get(key) and getattr(self.previous, key):
                     values[key] = (self.previous.lead_text if key == "lead_agency"
                                    else getattr(self.previous, key))
                     merged_up.append(key)
-                    warnings.append(RowError(line, self._column(key), _(
+                    self.result.warnings.append(RowError(index + 1, self._column(key), _(
                         "empty, taken from the row above: “%(text)s”.",
                         text=_shorten(values[key])), key))
+        return merged_up
+
+    def _add_item(self, index: int, values: dict[str, str]) -> None:
+        line = index + 1
+        result = self.result
+        errors, warnings = result.errors, result.warnings
+        merged_up = self._merged_up(index, values)
         if not values.get("due_period") and self.group:
             period = _period_of(self.group)
             if period:
@@ -567,28 +578,9 @@ class _Interpreter:
         for key in ("title", "lead_agency"):
             if not values.get(key):
                 errors.append(RowError(line, self._column(key), _("must not be empty."), key))
-        period_text = values.get("due_period", "")
-        if period_text:
-            try:
-                period = parse_period(period_text)
-            except PeriodError as error:
-                errors.append(RowError(line, self._column("due_period"), str(error), "due_period"))
-            else:
-                if not period.has_deadline and not _KNOWN_OPEN.match(fold(period_text)):
-                    self.open_text_lines.append(line)
-        elif "due_period" in self.index_of:
-            self.open_text_lines.append(line)
+        self._check_period(line, values.get("due_period", ""))
         lead_text = values.get("lead_agency", "")
-        for key, limit in LIMITS.items():
-            if len(values.get(key, "")) > limit:
-                errors.append(RowError(line, self._column(key), _(
-                    "longer than %(limit)d characters.", limit=limit), key))
-        extra = {key: values[key] for key in self.column_keys
-                 if key not in CORE_COLUMNS and values.get(key)}
-        for key, text in extra.items():
-            if len(text) > EXTRA_LIMIT:
-                errors.append(RowError(line, self.header_texts[int(key[1:])], _(
-                    "longer than %(limit)d characters.", limit=EXTRA_LIMIT)))
+        extra = self._check_lengths(line, values)
         progress_at = self.index_of.get("progress")
         item = ImportedRow(
             line=line, position=len(result.rows) + 1, title=values.get("title", ""),
@@ -605,6 +597,37 @@ class _Interpreter:
         if self.group and self.group not in result.groups:
             result.groups.append(self.group)
         self.previous = item
+
+    def _check_period(self, line: int, period_text: str) -> None:
+        """An error for a time that is no period; an open text ("Thường xuyên") or none is
+        noted for the warning that it gets no reminder."""
+        if period_text:
+            try:
+                period = parse_period(period_text)
+            except PeriodError as error:
+                self.result.errors.append(RowError(line, self._column("due_period"), str(error),
+                                                   "due_period"))
+            else:
+                if not period.has_deadline and not _KNOWN_OPEN.match(fold(period_text)):
+                    self.open_text_lines.append(line)
+        elif "due_period" in self.index_of:
+            self.open_text_lines.append(line)
+
+    def _check_lengths(self, line: int, values: dict[str, str]) -> dict[str, str]:
+        """An error for each cell longer than its column takes; returns the cells of the
+        columns the tracker has no field for (kept as published)."""
+        errors = self.result.errors
+        for key, limit in LIMITS.items():
+            if len(values.get(key, "")) > limit:
+                errors.append(RowError(line, self._column(key), _(
+                    "longer than %(limit)d characters.", limit=limit), key))
+        extra = {key: values[key] for key in self.column_keys
+                 if key not in CORE_COLUMNS and values.get(key)}
+        for key, text in extra.items():
+            if len(text) > EXTRA_LIMIT:
+                errors.append(RowError(line, self.header_texts[int(key[1:])], _(
+                    "longer than %(limit)d characters.", limit=EXTRA_LIMIT)))
+        return extra
 
     def _finish(self) -> None:
         result = self.result

@@ -124,13 +124,7 @@ def read_upload(data: bytes, filename: str) -> list[SourceTable]:
         raise ReadError(_("The file “%(name)s” has a password or is an old Word/Excel format. "
                           "Open it, remove the password (if any), save it as .docx (Word) or "
                           ".xlsx (Excel) and upload it again.", name=name))
-    if kind == "zip":
-        archive = _open_zip(data, name)
-        members = set(archive.namelist())
-        if "word/document.xml" in members:
-            kind = "docx"
-        elif "xl/workbook.xml" in members:
-            kind = "xlsx"
+    kind = _office_kind(data, name, kind)
     if extension:
         expected = {".docx": "docx", ".xlsx": "xlsx"}.get(extension, "text")
     else:   # no extension (a name the browser lost): go by the content
@@ -144,6 +138,18 @@ def read_upload(data: bytes, filename: str) -> list[SourceTable]:
     text = decode(data)
     rows = parse_delimited(text, _sniff_delimiter(text, ("\t", ";", ",")))
     return [SourceTable(_("File “%(name)s” (%(rows)d rows)", name=name, rows=len(rows)), rows)]
+
+
+def _office_kind(data: bytes, name: str, kind: str) -> str:
+    """A zip archive is "docx" or "xlsx" by the part it holds; other kinds stay as sniffed."""
+    if kind != "zip":
+        return kind
+    members = set(_open_zip(data, name).namelist())
+    if "word/document.xml" in members:
+        return "docx"
+    if "xl/workbook.xml" in members:
+        return "xlsx"
+    return kind
 
 
 def read_pasted(text: str) -> SourceTable:
@@ -723,14 +729,11 @@ def _fill_merged(rows: list[list[str]], ranges: list[tuple[int, int, int, int]],
                  * (min(last_col, MAX_COLUMNS) - first_col + 1))
         if work > budget:
             raise ReadError(damaged)
-        if first_row <= len(rows):
-            for index in range(first_row - 1, min(last_row, len(rows))):
-                if last_col > first_col:
-                    spans[(index, first_col - 1)] = last_col - first_col + 1
-                if index > first_row - 1:
-                    merged.add((index, first_col - 1))
-        if first_row > len(rows):
-            continue
+        for index in range(first_row - 1, min(last_row, len(rows))):
+            if last_col > first_col:
+                spans[(index, first_col - 1)] = last_col - first_col + 1
+            if index > first_row - 1:
+                merged.add((index, first_col - 1))
         top = rows[first_row - 1]
         value = top[first_col - 1] if first_col - 1 < len(top) else ""
         for index in range(first_row - 1, min(last_row, len(rows))):

@@ -9,6 +9,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from tracker.fields import max_length
 from tracker.forms import Form as FlaskForm
 from tracker.models import User
+from tracker.notices import NoticeKind
 from tracker.passwords import password_problems
 
 
@@ -61,7 +62,7 @@ class NotificationsForm(FlaskForm):
 
     kinds = SelectMultipleField(
         _l("E-mails I receive"),
-        choices=[SelectChoice("due_soon", _l("Reminders before a deadline")),
-                 SelectChoice("overdue", _l("Overdue alerts")),
-                 SelectChoice("status", _l("Status changes"))],
+        choices=[SelectChoice(NoticeKind.DUE_SOON.value, _l("Reminders before a deadline")),
+                 SelectChoice(NoticeKind.OVERDUE.value, _l("Overdue alerts")),
+                 SelectChoice(NoticeKind.STATUS.value, _l("Status changes"))],
         option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))

@@ -38,7 +38,7 @@ from tracker.auth.throttle import (
 from tracker.auth.tokens import consume_token, read_token
 from tracker.extensions import db, login_manager
 from tracker.models import User
-from tracker.notify.service import MUTABLE_KINDS
+from tracker.notices import NoticeKind
 from tracker.web import require_button
 
 # What anyone may reach without signing in (static files too): the sign-in pages, the
@@ -222,11 +222,10 @@ def account_password():
 @login_required
 def account_notifications():
     """Choose which e-mails to receive (managers always get overdue alerts for their scope)."""
-    muted = {k for k in (current_user.muted_notices or "").split(",") if k}
-    form = NotificationsForm(kinds=[k for k in MUTABLE_KINDS if k not in muted])
+    form = NotificationsForm(kinds=[k for k in NoticeKind if k not in current_user.muted_kinds])
     if form.validate_on_submit():
         wanted = set(form.kinds.data or [])
-        current_user.muted_notices = ",".join(k for k in MUTABLE_KINDS if k not in wanted)
+        current_user.muted_kinds = [k for k in NoticeKind if k not in wanted]
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("auth.account_notifications"))

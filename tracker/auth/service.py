@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.auth.tokens import make_token
 from tracker.extensions import db
-from tracker.models import OutboxMessage, User
+from tracker.models import MessageKind, OutboxMessage, User
 from tracker.outbox.links import external_url
 from tracker.outbox.queue import queue_for_active_account, queue_message, render_message
 
@@ -61,7 +61,7 @@ def send_invitation(user: User) -> OutboxMessage:
     with force_locale(user.locale or "vi"):
         subject = _("[Proposal tracker] Your account is ready: choose a password")
     link = external_url("auth.accept_invitation", token=make_token(user, "invite"))
-    return queue_message("invitation", user.email, subject, "invitation",
+    return queue_message(MessageKind.INVITATION, user.email, subject, "invitation",
                          recipient_name=user.name, locale=user.locale, user=user, link=link)
 
 
@@ -85,5 +85,5 @@ def request_password_reset(email: str) -> None:
         subject = _("[Proposal tracker] Choose a new password")
     link = external_url("auth.reset_password", token=make_token(user, "reset"))
     queue_for_active_account(user.id, render_message(
-        "password_reset", user.email, subject, "password_reset", recipient_name=user.name,
+        MessageKind.PASSWORD_RESET, user.email, subject, "password_reset", recipient_name=user.name,
         locale=user.locale, user_id=user.id, link=link))

@@ -138,18 +138,18 @@ def load_current_plan(today: date, directory: AgencyDirectory) -> Plan | None:
     listed_on = today - timedelta(days=45)
     plan = create_plan(title, directory.find_or_create(LEAD),
                        f"Báo cáo số 215/BC-SCT ngày {format_date(listed_on)} của {LEAD}")
-    for position, item in enumerate(CURRENT_ITEMS, start=1):
-        due = _due_day(today, item.days_left)
+    for position, demo_item in enumerate(CURRENT_ITEMS, start=1):
+        due = _due_day(today, demo_item.days_left)
         proposal = add_proposal(plan, ProposalFields(
-            title=item.title.format(year=today.year, next=today.year + 1),
-            lead_agency_name=item.lead, coordination=item.coordination,
+            title=demo_item.title.format(year=today.year, next=today.year + 1),
+            lead_agency_name=demo_item.lead, coordination=demo_item.coordination,
             due_period=format_date(due), approving_level="UBND tỉnh", position=position),
             directory)
         db.session.flush()
-        actor = other if item.lead == OTHER else officer
-        for update, by in _updates(item, proposal, today, actor, manager):
+        actor = other if demo_item.lead == OTHER else officer
+        for update, by in _updates(demo_item, proposal, today, actor, manager):
             post_status_update(proposal, update, actor=by, expected_version=proposal.version,
-                               needs_approval=item.state == "requested",
+                               needs_approval=demo_item.state == "requested",
                                today=today)
             db.session.flush()
     return plan
@@ -166,24 +166,24 @@ def _due_day(today: date, days_left: int) -> date:
     return day
 
 
-def _updates(item: CurrentItem, proposal: Proposal, today: date, officer: User, manager: User):
+def _updates(demo: CurrentItem, proposal: Proposal, today: date, officer: User, manager: User):
     """The status updates that bring an item to its demo state, each with who posts it."""
     from tracker.proposals.service import StatusUpdate
 
-    if item.state is None:
+    if demo.state is None:
         return []
-    if item.state == "requested":
+    if demo.state == "requested":
         later = proposal.due_date + timedelta(days=100)
-        return [(StatusUpdate(Status.POSTPONED.value, note=item.note,
+        return [(StatusUpdate(Status.POSTPONED.value, note=demo.note,
                               new_period=quarter_label(later.year, (later.month - 1) // 3 + 1)),
                  officer)]
-    if item.state == Status.SUBMITTED:
+    if demo.state == Status.SUBMITTED:
         return [(StatusUpdate(Status.IN_PROGRESS.value), officer),
                 (StatusUpdate(Status.SUBMITTED.value, document_ref="98/TTr-SCT",
                               document_date=today - timedelta(days=5)), officer)]
-    if item.state == Status.APPROVED:
+    if demo.state == Status.APPROVED:
         return [(StatusUpdate(Status.SUBMITTED.value, document_ref="61/TTr-SCT",
                               document_date=today - timedelta(days=30)), officer),
                 (StatusUpdate(Status.APPROVED.value, document_ref="1234/QĐ-UBND",
                               document_date=today - timedelta(days=8)), manager)]
-    return [(StatusUpdate(item.state.value, note=item.note), officer)]
+    return [(StatusUpdate(demo.state.value, note=demo.note), officer)]

@@ -4,7 +4,7 @@ from tracker.models.attachment import Attachment
 from tracker.models.audit import AuditEntry, ThrottleCounter, UsedToken
 from tracker.models.export import ExportJob, ExportState
 from tracker.models.imports import ImportDraft
-from tracker.models.outbox import MessageStatus, OutboxMessage
+from tracker.models.outbox import MessageKind, MessageStatus, OutboxMessage
 from tracker.models.plan import (
     JournalEntry,
     JournalKind,
@@ -27,8 +27,8 @@ from tracker.models.user import Role, User
 __all__ = [
     "Agency", "Attachment", "AuditEntry", "ExportJob", "ExportState", "ImportDraft",
     "JournalEntry", "JournalKind",
-    "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Proposal", "ProposalSearch", "Role",
-    "ThrottleCounter",
-    "UsedToken", "User", "proposal_coordinators", "proposal_leads",
+    "MessageKind", "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Proposal",
+    "ProposalSearch", "Role", "ThrottleCounter", "UsedToken", "User", "proposal_coordinators",
+    "proposal_leads",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
 ]

@@ -10,6 +10,19 @@ from tracker.extensions import db
 from tracker.models._types import NFCString, NFCText, UTCDateTime, utcnow
 
 
+class MessageKind(StrEnum):
+    """What an e-mail is about; each but the digest is written from templates/email/<kind>."""
+
+    DIGEST = "digest"   # the day's notices of one recipient (notify/sender.py writes it)
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"
+    POSTPONEMENT_REQUESTED = "postponement_requested"
+    POSTPONEMENT_DECIDED = "postponement_decided"
+    WITHDRAWAL_REQUESTED = "withdrawal_requested"
+    WITHDRAWAL_DECIDED = "withdrawal_decided"
+    REINSTATED = "reinstated"
+
+
 class MessageStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -25,7 +38,7 @@ class OutboxMessage(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
-    kind: so.Mapped[str] = so.mapped_column(sa.String(40))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(40))  # a MessageKind
     # "digest:<day>:<recipient>" for the daily digest, so planning twice makes one e-mail.
     dedupe_key: so.Mapped[str | None] = so.mapped_column(sa.String(400), unique=True)
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -12,15 +12,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.extensions import db
 from tracker.models._types import NFCString, UTCDateTime, utcnow
+from tracker.notices import NoticeKind, format_muted, parse_muted
+from tracker.policy import Role
 from tracker.text import N_
 
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    MANAGER = "manager"
-    OFFICER = "officer"
-    VIEWER = "viewer"
-
+__all__ = ["ROLE_LABELS", "Role", "User"]
 
 ROLE_LABELS = {
     Role.ADMIN: N_("Administrator"),
@@ -43,7 +39,8 @@ class User(UserMixin, db.Model):
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
     # Part of the login cookie: bumping it (new password, deactivation) ends every session.
     session_version: so.Mapped[int] = so.mapped_column(default=1)
-    # Notice kinds the user turned off ("due_soon", "overdue", "status"), comma-separated.
+    # The notice kinds the user turned off, comma-separated: read and written through
+    # `muted_kinds` (tracker/notices.py parses it).
     muted_notices: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
@@ -61,6 +58,15 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return self.has_usable_password() and check_password_hash(self.password_hash, password)
+
+    @property
+    def muted_kinds(self) -> frozenset[NoticeKind]:
+        """The notice kinds the user turned off."""
+        return parse_muted(self.muted_notices)
+
+    @muted_kinds.setter
+    def muted_kinds(self, kinds: Iterable[str]) -> None:
+        self.muted_notices = format_muted(kinds)
 
     @property
     def role_label(self) -> str:

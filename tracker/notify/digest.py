@@ -15,14 +15,15 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from tracker.extensions import db
-from tracker.models import Notice, OutboxMessage, Proposal, User
+from tracker.models import MessageKind, Notice, OutboxMessage, Proposal, User
+from tracker.notices import DIGEST_ORDER, NoticeKind
 from tracker.outbox import composers
 from tracker.outbox.labels import NOTHING_LEFT
 from tracker.outbox.links import external_url
 from tracker.periods import format_date
 from tracker.statuses import LABELS, Status, is_ended
 
-DIGEST = "digest"
+DIGEST = MessageKind.DIGEST
 
 
 def register(app: Flask) -> None:
@@ -54,7 +55,6 @@ class DigestLine:
     stage: int
 
 
-KIND_ORDER = {"overdue": 0, "due_soon": 1, "status": 2}
 
 
 def digest_lines(message_ids: list[int], today: date) -> dict[int, list[DigestLine]]:
@@ -72,7 +72,8 @@ def digest_lines(message_ids: list[int], today: date) -> dict[int, list[DigestLi
     by_message: dict[int, dict[tuple[str, int], DigestLine]] = defaultdict(dict)
     for message_id, kind, proposal_id, stage in notices:
         proposal = proposals.get(proposal_id)
-        if proposal is None or (kind in ("due_soon", "overdue") and is_ended(proposal.status)):
+        if proposal is None or (kind in (NoticeKind.DUE_SOON, NoticeKind.OVERDUE)
+                                and is_ended(proposal.status)):
             continue
         days = (proposal.due_date - today).days if proposal.due_date else 0
         lines = by_message[message_id]
@@ -80,7 +81,7 @@ def digest_lines(message_ids: list[int], today: date) -> dict[int, list[DigestLi
             lines[(kind, proposal_id)] = DigestLine(kind, proposal, days, stage)
     return {
         message_id: sorted(lines.values(), key=lambda line: (
-            KIND_ORDER[line.kind], line.proposal.due_date or today, line.proposal.id))
+            DIGEST_ORDER[line.kind], line.proposal.due_date or today, line.proposal.id))
         for message_id, lines in by_message.items()
     }
 
@@ -102,7 +103,7 @@ class LineView:
 
 def _line_view(line: DigestLine) -> LineView:
     proposal = line.proposal
-    if line.kind == "status":
+    if line.kind == NoticeKind.STATUS:
         when = _(LABELS[Status(proposal.status)])
     elif line.days < 0:
         when = ngettext("%(num)d day late", "%(num)d days late", -line.days)
@@ -112,7 +113,7 @@ def _line_view(line: DigestLine) -> LineView:
         when = ngettext("%(num)d day left", "%(num)d days left", line.days)
     return LineView(line.kind, proposal.title, proposal.lead_agency.name, proposal.due_period,
                     format_date(proposal.due_date) if proposal.due_date else "", when,
-                    line.days <= 0 and line.kind != "status",
+                    line.days <= 0 and line.kind != NoticeKind.STATUS,
                     external_url("proposals.show", proposal_id=proposal.id))
 
 
@@ -139,8 +140,8 @@ def render_digest(message: OutboxMessage, user: User | None, lines: list[DigestL
 
 def digest_subject(groups: dict[str, list], lines: list[DigestLine]) -> str:
     """`[Nhắc việc] 3 đề án đến hạn trình trong 7 ngày`, or the overdue count first."""
-    overdue, changes = groups.get("overdue", []), groups.get("status", [])
-    soon = [line for line in lines if line.kind == "due_soon"]
+    overdue, changes = groups.get(NoticeKind.OVERDUE, []), groups.get(NoticeKind.STATUS, [])
+    soon = [line for line in lines if line.kind == NoticeKind.DUE_SOON]
     parts = []
     if overdue:
         parts.append(ngettext("%(num)d item overdue", "%(num)d items overdue", len(overdue)))

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def run_planning(today: date, now: datetime, *, dry_run: bool = False
-                 ) -> tuple[list[planner.Notice], int]:
+                 ) -> tuple[list[planner.PlannedNotice], int]:
     """Plan `today`; unless `dry_run`, store the notices and digests. Returns (notices, new)."""
     notices = plan_day(today)
     if dry_run:

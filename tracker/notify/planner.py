@@ -3,7 +3,7 @@
 No Flask, no database: `service.py` loads the facts and stores the answer, so the rules
 can be tested in milliseconds and a day can be planned again and again with the same result.
 
-Before a deadline, the lead agency's officers (and its shared mailbox) get one "due_soon"
+Before a deadline, the lead agency's officers (and its shared mailbox) get one "due soon"
 notice per stage; the coordinating agencies only get the first stage. A reminder whose day
 is not worked comes the working day *before*, so it is never late. After the deadline,
 "overdue" alerts go every `overdue_interval` days to the owner agency's managers and the
@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from tracker.notices import DIGEST_ORDER, NoticeKind
 from tracker.outbox.recipients import (
     MANAGER,
     OFFICER,
@@ -32,12 +33,15 @@ from tracker.outbox.recipients import (
 from tracker.statuses import is_ended
 from tracker.workdays import DEFAULT_CALENDAR, WorkCalendar
 
-__all__ = ["DUE_SOON", "OVERDUE", "AgencyFacts", "ItemFacts", "Notice", "ReminderRules",
+__all__ = ["DUE_SOON", "OVERDUE", "AgencyFacts", "ItemFacts", "PlannedNotice", "ReminderRules",
            "UserFacts", "plan_notices"]
 
-DUE_SOON = "due_soon"
+# The kinds as plain strings in the loop below: StrEnum members there (hashed into `seen`,
+# looked up for the sort) made planning 100,000 items take twice as long
+# (bench/bench_planner.py). They compare equal to the members all the same.
+DUE_SOON = NoticeKind.DUE_SOON.value
 
-_KIND_ORDER = {OVERDUE: 0, DUE_SOON: 1}
+_KIND_ORDER = {kind.value: rank for kind, rank in DIGEST_ORDER.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +81,11 @@ class ReminderRules:
 
 
 @dataclass(frozen=True, slots=True)
-class Notice:
-    """One thing to tell one recipient; the digest of the day gathers a recipient's notices."""
+class PlannedNotice:
+    """One thing to tell one recipient; the digest of the day gathers a recipient's notices.
+    `service.write_notices` stores it as a `models.Notice`."""
 
-    kind: str  # "due_soon" | "overdue"
+    kind: str  # NoticeKind.DUE_SOON or NoticeKind.OVERDUE
     item_id: int
     recipient_email: str
     recipient_name: str  # "" for a shared mailbox
@@ -212,7 +217,7 @@ def plan_notices(
     rules: ReminderRules,
     today: date,
     calendar: WorkCalendar = DEFAULT_CALENDAR,
-) -> list[Notice]:
+) -> list[PlannedNotice]:
     """The notices due on `today`: overdue first, then due soon; each by deadline, item, recipient.
 
     The answer depends only on the arguments, so planning a day twice gives the same notices
@@ -222,7 +227,7 @@ def plan_notices(
     schedule = _Schedule(rules, today, calendar)
     ended: dict[str, bool] = {}
     seen: set[tuple[str, int, int, str]] = set()
-    notices: list[Notice] = []
+    notices: list[PlannedNotice] = []
 
     def emit(kind: str, item: ItemFacts, stage: int, days_left: int,
              recipients: Iterable[Recipient]) -> None:
@@ -231,7 +236,8 @@ def plan_notices(
             if key in seen:
                 continue
             seen.add(key)
-            notices.append(Notice(kind, item.id, r.email, r.name, r.user_id, r.locale, stage, days_left))
+            notices.append(PlannedNotice(kind, item.id, r.email, r.name, r.user_id, r.locale,
+                                         stage, days_left))
 
     for item in items:
         due = item.due_date
@@ -254,3 +260,4 @@ def plan_notices(
     notices.sort(key=lambda n: (_KIND_ORDER[n.kind], n.days_left, n.item_id,
                                 n.recipient_email.lower(), n.recipient_email, n.stage))
     return notices
+

@@ -16,6 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from tracker.extensions import db
 from tracker.models import (
     CalendarException,
+    MessageKind,
+    MessageStatus,
     Notice,
     OutboxMessage,
     Plan,
@@ -26,12 +28,11 @@ from tracker.models import (
     proposal_coordinators,
     proposal_leads,
 )
+from tracker.notices import NoticeKind
 from tracker.notify import planner
 from tracker.outbox.queue import Audience, load_agency_facts, load_user_facts, recipients_of
-from tracker.statuses import ENDED, due_soon_until
+from tracker.statuses import ENDED, Status, due_soon_until
 from tracker.workdays import WorkCalendar
-
-MUTABLE_KINDS = ("due_soon", "overdue", "status")
 
 
 def reminder_settings() -> ReminderSettings:
@@ -126,7 +127,7 @@ def load_items() -> list[planner.ItemFacts]:
     ]
 
 
-def plan_day(today: date) -> list[planner.Notice]:
+def plan_day(today: date) -> list[planner.PlannedNotice]:
     """The notices due on `today`, as the pure planner decides them (every user and agency
     is loaded as the recipient rule reads them, the same loaders as for queued mail)."""
     return planner.plan_notices(load_items(), load_user_facts(), load_agency_facts(),
@@ -143,7 +144,7 @@ def _insert_ignoring_duplicates(model, rows: list[dict], key: str) -> None:
     db.session.execute(insert(table).on_conflict_do_nothing(index_elements=[key]), rows)
 
 
-def write_notices(notices: Iterable[planner.Notice], today: date) -> int:
+def write_notices(notices: Iterable[planner.PlannedNotice], today: date) -> int:
     """Store the day's notices (a rerun adds nothing), each already in its recipient's digest
     of the day, and gather the notices still waiting from earlier days into it too.
     Returns how many notices were new.
@@ -171,7 +172,8 @@ def write_notices(notices: Iterable[planner.Notice], today: date) -> int:
 def _todays_digests(today: date) -> sa.ColumnElement[bool]:
     """Today's digests still to be sent (one sent already takes nothing more today)."""
     prefix = digest_key(today, "")
-    return sa.and_(OutboxMessage.kind == "digest", OutboxMessage.status == "pending",
+    return sa.and_(OutboxMessage.kind == MessageKind.DIGEST.value,
+                   OutboxMessage.status == MessageStatus.PENDING.value,
                    OutboxMessage.dedupe_key >= prefix, OutboxMessage.dedupe_key < prefix + "\uffff")
 
 
@@ -188,9 +190,9 @@ def _open_digests(today: date, recipients: dict[str, int | None]) -> dict[str, i
     if not recipients:
         return {}
     _insert_ignoring_duplicates(OutboxMessage, [
-        dict(kind="digest", dedupe_key=digest_key(today, recipient), recipient=recipient,
-             user_id=user_id, recipient_name="", subject="", body_text="", status="pending",
-             attempts=0)
+        dict(kind=MessageKind.DIGEST.value, dedupe_key=digest_key(today, recipient),
+             recipient=recipient, user_id=user_id, recipient_name="", subject="", body_text="",
+             status=MessageStatus.PENDING.value, attempts=0)
         for recipient, user_id in recipients.items()
     ], "dedupe_key")
     if len(recipients) > 1000 and db.session.get_bind().dialect.name == "postgresql":
@@ -208,7 +210,7 @@ def attach_waiting_notices(today: date) -> None:
         .where(Notice.message_id.is_(None), Notice.planned_for <= today,
                OutboxMessage.recipient == Notice.recipient,
                OutboxMessage.dedupe_key == sa.literal(digest_key(today, "")) + Notice.recipient,
-               OutboxMessage.status == "pending")
+               OutboxMessage.status == MessageStatus.PENDING.value)
         .values(message_id=OutboxMessage.id)
         .execution_options(synchronize_session=False)
     )
@@ -227,7 +229,8 @@ def digest_key(day: date, recipient: str) -> str:
 
 
 DECIDING_ROLES = frozenset({Role.MANAGER.value, Role.ADMIN.value})
-STATUS_CHANGES_TOLD = frozenset({"submitted", "approved", "returned", "postponed", "withdrawn"})
+STATUS_CHANGES_TOLD = frozenset({Status.SUBMITTED, Status.APPROVED, Status.RETURNED,
+                                 Status.POSTPONED, Status.WITHDRAWN})
 
 
 def queue_status_notices(proposal: Proposal, entry, today: date) -> int:
@@ -241,7 +244,7 @@ def queue_status_notices(proposal: Proposal, entry, today: date) -> int:
     lead_ids = [proposal.lead_agency_id] + sorted(set(db.session.scalars(
         sa.select(proposal_leads.c.agency_id).where(proposal_leads.c.proposal_id == proposal.id)
     )) - {proposal.lead_agency_id})
-    recipients = recipients_of("status", [
+    recipients = recipients_of(NoticeKind.STATUS, [
         Audience(owner_id, (Role.MANAGER,), with_mailbox=False),
         *(Audience(lead_id, (Role.OFFICER,)) for lead_id in lead_ids)])
     if entry.user_id is not None and db.session.scalar(
@@ -250,7 +253,7 @@ def queue_status_notices(proposal: Proposal, entry, today: date) -> int:
         # changes, as it always has.
         recipients = [r for r in recipients if r.user_id != entry.user_id]
     _insert_ignoring_duplicates(Notice, [
-        dict(dedupe_key=f"status:{entry.id}:{r.email.lower()}", kind="status",
+        dict(dedupe_key=f"status:{entry.id}:{r.email.lower()}", kind=NoticeKind.STATUS.value,
              proposal_id=proposal.id, recipient=r.email, user_id=r.user_id, stage=0,
              planned_for=today)
         for r in recipients

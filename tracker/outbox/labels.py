@@ -6,6 +6,7 @@ import re
 
 from flask_babel import gettext as _
 
+from tracker.models.outbox import MessageKind
 from tracker.text import N_
 
 # What the outbox stores in `last_error` (and the run log in `error`) when the reason is
@@ -20,14 +21,14 @@ _SERVER_ANSWER = re.compile(r"\d{3} ")
 # The kinds of e-mail, as the outbox page names them: one per template under
 # templates/email/ (tests/test_admin_words.py checks every template has its label).
 KIND_LABELS = {
-    "invitation": N_("Invitation"),
-    "password_reset": N_("Password reset"),
-    "digest": N_("Daily reminders"),
-    "postponement_requested": N_("Postponement request"),
-    "postponement_decided": N_("Postponement decision"),
-    "withdrawal_requested": N_("Withdrawal request"),
-    "withdrawal_decided": N_("Withdrawal decision"),
-    "reinstated": N_("Back on the list"),
+    MessageKind.INVITATION: N_("Invitation"),
+    MessageKind.PASSWORD_RESET: N_("Password reset"),
+    MessageKind.DIGEST: N_("Daily reminders"),
+    MessageKind.POSTPONEMENT_REQUESTED: N_("Postponement request"),
+    MessageKind.POSTPONEMENT_DECIDED: N_("Postponement decision"),
+    MessageKind.WITHDRAWAL_REQUESTED: N_("Withdrawal request"),
+    MessageKind.WITHDRAWAL_DECIDED: N_("Withdrawal decision"),
+    MessageKind.REINSTATED: N_("Back on the list"),
 }
 
 

@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from tracker.extensions import db
 from tracker.models import Agency, MessageStatus, OutboxMessage, Role, User
 from tracker.models._types import utcnow
+from tracker.notices import parse_muted
 from tracker.outbox.recipients import AgencyFacts, Recipient, UserFacts, agency_audience, merge
 
 
@@ -89,18 +90,13 @@ def recipients_of(kind: str, audiences: Iterable[Audience]) -> list[Recipient]:
                  for audience in audiences)
 
 
-def muted_kinds(text: str | None) -> frozenset[str]:
-    """The kinds a user turned off, from `User.muted_notices` ("due_soon,status")."""
-    return frozenset(kind for kind in (text or "").split(",") if kind)
-
-
 def load_user_facts(*where: sa.ColumnElement[bool]) -> list[UserFacts]:
     """Users as the recipient rule reads them, by e-mail; one query, only the columns needed."""
     rows = db.session.execute(
         sa.select(User.id, User.email, User.name, User.role, User.agency_id, User.active,
                   User.locale, User.muted_notices).where(*where).order_by(User.email))
     return [UserFacts(id=r.id, email=r.email, name=r.name, role=r.role, agency_id=r.agency_id,
-                      active=r.active, locale=r.locale or "vi", muted=muted_kinds(r.muted_notices))
+                      active=r.active, locale=r.locale or "vi", muted=parse_muted(r.muted_notices))
             for r in rows]
 
 

@@ -18,9 +18,12 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-OFFICER = "officer"
-MANAGER = "manager"
-OVERDUE = "overdue"
+from tracker.notices import NoticeKind
+from tracker.policy import Role
+
+OFFICER = Role.OFFICER.value
+MANAGER = Role.MANAGER.value
+OVERDUE = NoticeKind.OVERDUE.value
 MAILBOX_LOCALE = "vi"  # a shared mailbox has no preferences: the official language
 # (role, kind) pairs a user cannot turn off.
 ALWAYS_SENT = frozenset({(MANAGER, OVERDUE)})

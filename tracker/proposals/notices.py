@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from tracker.models import JournalEntry, JournalKind, OutboxMessage, Proposal, Role
+from tracker.models import JournalEntry, JournalKind, MessageKind, OutboxMessage, Proposal, Role
 from tracker.outbox.links import external_url
 from tracker.outbox.queue import agency_recipients, queue_message
 from tracker.statuses import Status
 
 
-def _queue_for(recipients, kind: str, subject_of, template: str, **context) -> list[OutboxMessage]:
+def _queue_for(recipients, kind: MessageKind, subject_of, **context) -> list[OutboxMessage]:
+    """Queue templates/email/<kind> for each recipient but the one who acted."""
     messages = []
     actor_id = context["entry"].user_id
     for recipient in recipients:
@@ -19,7 +20,7 @@ def _queue_for(recipients, kind: str, subject_of, template: str, **context) -> l
             continue  # nobody is mailed about what he did himself
         with force_locale(recipient.locale or "vi"):
             subject = subject_of()
-        messages.append(queue_message(kind, recipient.email, subject, template,
+        messages.append(queue_message(kind, recipient.email, subject, kind.value,
                                       recipient_name=recipient.name, locale=recipient.locale,
                                       user_id=recipient.user_id, **context))
     return messages
@@ -29,14 +30,14 @@ def request_made(proposal: Proposal, entry: JournalEntry, requester: str) -> lis
     """Tell the managers of the plan's owner agency that a request waits for them."""
     link = external_url("proposals.show", proposal_id=proposal.id)
     postponing = entry.kind == JournalKind.POSTPONEMENT_REQUESTED
-    kind = "postponement_requested" if postponing else "withdrawal_requested"
+    kind = MessageKind.POSTPONEMENT_REQUESTED if postponing else MessageKind.WITHDRAWAL_REQUESTED
     return _queue_for(
         agency_recipients(kind, proposal.plan.owner_agency_id, roles=(Role.MANAGER,)),
         kind,
         lambda: (_("[Proposal tracker] Postponement request: %(title)s", title=_short(proposal.title))
                  if postponing else
                  _("[Proposal tracker] Withdrawal request: %(title)s", title=_short(proposal.title))),
-        kind, proposal=proposal, entry=entry, requester=requester, link=link,
+        proposal=proposal, entry=entry, requester=requester, link=link,
     )
 
 
@@ -53,8 +54,9 @@ def request_decided(proposal: Proposal, entry: JournalEntry, asked: Status, appr
         (Status.WITHDRAWN, False): lambda: _("[Proposal tracker] Withdrawal refused: %(title)s",
                                              title=_short(proposal.title)),
     }
-    kind = "postponement_decided" if asked == Status.POSTPONED else "withdrawal_decided"
-    return _queue_for(_lead_recipients(proposal, kind), kind, subjects[asked, approved], kind,
+    kind = MessageKind.POSTPONEMENT_DECIDED if asked == Status.POSTPONED \
+        else MessageKind.WITHDRAWAL_DECIDED
+    return _queue_for(_lead_recipients(proposal, kind), kind, subjects[asked, approved],
                       proposal=proposal, entry=entry, approved=approved, decider=decider,
                       link=external_url("proposals.show", proposal_id=proposal.id))
 
@@ -62,9 +64,9 @@ def request_decided(proposal: Proposal, entry: JournalEntry, asked: Status, appr
 def reinstated(proposal: Proposal, entry: JournalEntry, decider: str) -> list[OutboxMessage]:
     """Tell the lead agency that its withdrawn item is back on the list."""
     return _queue_for(
-        _lead_recipients(proposal, "reinstated"), "reinstated",
+        _lead_recipients(proposal, MessageKind.REINSTATED), MessageKind.REINSTATED,
         lambda: _("[Proposal tracker] Back on the list: %(title)s", title=_short(proposal.title)),
-        "reinstated", proposal=proposal, entry=entry, decider=decider,
+        proposal=proposal, entry=entry, decider=decider,
         link=external_url("proposals.show", proposal_id=proposal.id))
 
 

@@ -12,12 +12,12 @@ from wtforms import SelectChoice
 
 from tracker import policy
 from tracker.appendix.documents import (
-    MIMETYPES,
     file_name,
     print_page,
     render_file,
     standalone_page,
 )
+from tracker.appendix.formats import DOWNLOADS, FORMATS
 from tracker.appendix.jobs import goes_to_background, job_of, pdf_path, queue_pdf
 from tracker.appendix.pages import bp
 from tracker.appendix.pages.forms import ConsolidatedOptionsForm
@@ -34,10 +34,6 @@ from tracker.models import ExportState, Plan, Proposal
 from tracker.plans.forms import AppendixOptionsForm, read_filters
 from tracker.plans.service import filter_choices, filter_choices_where
 from tracker.web import get_plan, paginate, tracker_today
-
-# The download buttons' formats (the print view is the HTML one).
-DOWNLOADS = ("docx", "xlsx", "csv", "pdf")
-
 
 # ---------------------------------------------------------------- output
 
@@ -110,7 +106,7 @@ def download(table: AppendixTable, fmt: str, name: str) -> Response:
     except PdfUnavailable as error:
         return Response(render_template("errors/error.html", code=503, message=str(error)),
                         status=503)
-    response = Response(data, mimetype=MIMETYPES[fmt])
+    response = Response(data, mimetype=FORMATS[fmt].media_type)
     saved_as = file_name(name, fmt, with_status=table.with_status)
     response.headers["Content-Disposition"] = f'attachment; filename="{saved_as}"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -130,7 +126,7 @@ def plan_print(plan_id: int):
 def plan_download(plan_id: int, fmt: str):
     """The plan's appendix as DOCX, XLSX, CSV or PDF."""
     plan = get_plan(plan_id)
-    if fmt not in DOWNLOADS:
+    if FORMATS.get(fmt) not in DOWNLOADS:
         abort(404)
     table, _form = plan_appendix(plan)
     return download(table, fmt, f"phu-luc-{plan.id}-{plan.title}")
@@ -158,7 +154,7 @@ def consolidated_print():
 
 @bp.get("/consolidated/appendix.<fmt>")
 def consolidated_download(fmt: str):
-    if fmt not in DOWNLOADS:
+    if FORMATS.get(fmt) not in DOWNLOADS:
         abort(404)
     table = ConsolidatedRequest.read().table()
     return download(table, fmt, f"danh-muc-tong-hop-{tracker_today():%Y-%m-%d}")
@@ -179,7 +175,7 @@ def export_file(job_id: int):
     job = job_of(job_id, current_user.id)
     if job is None or job.state != ExportState.DONE or not pdf_path(job.id).exists():
         abort(404)
-    response = send_file(pdf_path(job.id), mimetype=MIMETYPES["pdf"], as_attachment=True,
+    response = send_file(pdf_path(job.id), mimetype=FORMATS["pdf"].media_type, as_attachment=True,
                          download_name=job.file_name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
