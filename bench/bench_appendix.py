@@ -35,8 +35,8 @@ from tracker.appendix.export_docx import appendix_docx  # noqa: E402
 from tracker.appendix.pdf import find_chromium  # noqa: E402
 from tracker.appendix.service import AppendixOptions, appendix_table  # noqa: E402
 from tracker.extensions import db  # noqa: E402
-from tracker.models import ImportDraft, Proposal, Role, User  # noqa: E402
-from tracker.plans.service import ProposalFields, add_proposal, create_plan  # noqa: E402
+from tracker.models import ImportDraft, Item, Role, User  # noqa: E402
+from tracker.plans.service import ItemFields, add_item, create_plan  # noqa: E402
 
 PLANS = int(os.environ.get("BENCH_PLANS", "10"))
 ITEMS_PER_PLAN = int(os.environ.get("BENCH_ITEMS_PER_PLAN", "1000"))
@@ -55,7 +55,7 @@ def build_plan(directory: AgencyDirectory, number: int, items: int):
                        f"Báo cáo số {number}/BC ngày 29/5/2020")
     db.session.flush()
     for i in range(items):
-        add_proposal(plan, ProposalFields(
+        add_item(plan, ItemFields(
             title=TITLE.format(n=i + 1), lead_agency_name=LEADS[i % len(LEADS)],
             coordination="Các Sở, ban ngành, địa phương, đơn vị liên quan;\nUBND các huyện",
             due_period=PERIODS[i % len(PERIODS)],
@@ -123,10 +123,10 @@ def main() -> None:
         user.set_password("bench-password-1")
         db.session.add(user)
         db.session.commit()
-        docx = appendix_docx(appendix_table(Proposal.plan_id == source.id, AppendixOptions(),
+        docx = appendix_docx(appendix_table(Item.plan_id == source.id, AppendixOptions(),
                                             title=source.title, attached_to=source.attached_to,
                                             today=date.today()))
-        db.session.execute(sa.delete(Proposal).where(Proposal.plan_id == source_id))
+        db.session.execute(sa.delete(Item).where(Item.plan_id == source_id))
         db.session.commit()
         print(f"database: {db.engine.url.render_as_string(hide_password=True)}")
         print(f"built {PLANS} plans × {ITEMS_PER_PLAN} items in {time.perf_counter() - started:.1f} s")
@@ -165,10 +165,10 @@ def main() -> None:
         response = client.post(preview, data={"action": "save"})
         assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
         with app.app_context():
-            count = db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)
-                                      .where(Proposal.plan_id == source_id))
+            count = db.session.scalar(sa.select(sa.func.count()).select_from(Item)
+                                      .where(Item.plan_id == source_id))
             assert count == IMPORT_ROWS, count
-            db.session.execute(sa.delete(Proposal).where(Proposal.plan_id == source_id))
+            db.session.execute(sa.delete(Item).where(Item.plan_id == source_id))
             db.session.execute(sa.delete(ImportDraft))
             db.session.commit()
         return len(docx)

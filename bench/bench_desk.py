@@ -32,13 +32,13 @@ from tracker import create_app  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.models import (  # noqa: E402
     Agency,
+    Item,
     JournalEntry,
     Plan,
-    Proposal,
     Role,
     User,
-    proposal_coordinators,
-    proposal_leads,
+    item_coordinators,
+    item_leads,
 )
 from tracker.periods import quarter_label  # noqa: E402
 from tracker.search.index import rebuild  # noqa: E402
@@ -150,13 +150,13 @@ def load(rng: random.Random) -> None:
             "status": status, "submission_ref": ref, "outcome_ref": None,
             "notes": rng.choice(["", "", "Đang lấy ý kiến các sở, ngành", "Chờ hướng dẫn của Bộ"]),
             "updated_at": now - timedelta(days=rng.randrange(120)), "version": 1})
-        leads.append({"proposal_id": n + 1, "agency_id": lead})
+        leads.append({"item_id": n + 1, "agency_id": lead})
         for agency_id in {rng.choice(ids) for _ in range(rng.randrange(3))} - {lead}:
-            coordinators.append({"proposal_id": n + 1, "agency_id": agency_id})
+            coordinators.append({"item_id": n + 1, "agency_id": agency_id})
     for batch in range(0, ITEMS, 10_000):
-        conn.execute(sa.insert(Proposal), items[batch:batch + 10_000])
-    conn.execute(sa.insert(proposal_leads), leads)
-    conn.execute(sa.insert(proposal_coordinators), coordinators)
+        conn.execute(sa.insert(Item), items[batch:batch + 10_000])
+    conn.execute(sa.insert(item_leads), leads)
+    conn.execute(sa.insert(item_coordinators), coordinators)
     journal = []
 
     def entry(**values) -> dict:
@@ -165,15 +165,15 @@ def load(rng: random.Random) -> None:
 
     for item in items:
         created = item["updated_at"] - timedelta(days=60)
-        journal.append(entry(proposal_id=item["id"], created_at=created, kind="created",
+        journal.append(entry(item_id=item["id"], created_at=created, kind="created",
                              new_status="not_started"))
         if item["status"] != "not_started":
-            journal.append(entry(proposal_id=item["id"], created_at=item["updated_at"],
+            journal.append(entry(item_id=item["id"], created_at=item["updated_at"],
                                  kind="status", old_status="not_started",
                                  new_status=item["status"], note="Cập nhật tiến độ",
                                  document_ref=item["submission_ref"]))
         if rng.random() < 0.01:
-            journal.append(entry(proposal_id=item["id"], created_at=item["updated_at"],
+            journal.append(entry(item_id=item["id"], created_at=item["updated_at"],
                                  kind="postponement_refused", new_due_period="Quý IV/2027",
                                  note="Không đồng ý"))
     for batch in range(0, len(journal), 20_000):
@@ -219,8 +219,8 @@ def main() -> None:
     logging.getLogger("tracker.request").setLevel(logging.WARNING)
     with app.app_context():
         print(f"database: {db.engine.url.render_as_string(hide_password=True)}")
-        if os.environ.get("BENCH_REUSE") and sa.inspect(db.engine).has_table("proposal") \
-                and db.session.scalar(sa.select(sa.func.count(Proposal.id))):
+        if os.environ.get("BENCH_REUSE") and sa.inspect(db.engine).has_table("item") \
+                and db.session.scalar(sa.select(sa.func.count(Item.id))):
             print("reusing the items already there (BENCH_REUSE)")
         else:
             db.create_all()

@@ -42,7 +42,7 @@ RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 
 COLUMNS = """p.position, p.title, a.name, p.coordination, p.due_period, p.approving_level,
              p.status, p.notes"""
-FLOOR_SQL = f"""SELECT {COLUMNS} FROM proposal p JOIN agency a ON a.id = p.lead_agency_id
+FLOOR_SQL = f"""SELECT {COLUMNS} FROM item p JOIN agency a ON a.id = p.lead_agency_id
                 WHERE p.plan_id = %s ORDER BY p.position, p.id"""
 FLOOR_HTML = jinja2.Environment(autoescape=True).from_string(
     "<table><tbody>{% for r in rows %}<tr>{% for c in r %}<td>{{ c }}</td>{% endfor %}"

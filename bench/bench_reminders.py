@@ -32,7 +32,7 @@ from smtp_server import free_port  # noqa: E402
 
 from tracker import create_app  # noqa: E402
 from tracker.extensions import db, mail  # noqa: E402
-from tracker.models import Agency, Plan, Proposal, User  # noqa: E402
+from tracker.models import Agency, Item, Plan, User  # noqa: E402
 from tracker.notify.jobs import run_flush, run_planning  # noqa: E402
 from tracker.text import name_key  # noqa: E402
 
@@ -69,10 +69,10 @@ def build(rng: random.Random) -> None:
                          approving_level="UBND tỉnh", status="in_progress", notes="",
                          updated_at=datetime.now(UTC), version=1))
         if len(rows) == 10_000:
-            db.session.execute(sa.insert(Proposal), rows)
+            db.session.execute(sa.insert(Item), rows)
             rows = []
     if rows:
-        db.session.execute(sa.insert(Proposal), rows)
+        db.session.execute(sa.insert(Item), rows)
     db.session.commit()
 
 

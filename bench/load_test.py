@@ -46,10 +46,10 @@ from stack import FLASK, Ports, base_env, find_nginx, migrate, production_env, r
 from tracker import create_app  # noqa: E402
 from tracker.agencies import AgencyDirectory  # noqa: E402
 from tracker.extensions import db  # noqa: E402
-from tracker.models import MessageStatus, OutboxMessage, Plan, Proposal, Role, SchedulerRun, User  # noqa: E402
+from tracker.models import Item, MessageStatus, OutboxMessage, Plan, Role, SchedulerRun, User  # noqa: E402
 from tracker.notify.service import reminder_settings  # noqa: E402
 from tracker.periods import format_date, quarter_label  # noqa: E402
-from tracker.plans.service import ProposalFields, add_proposal, create_plan  # noqa: E402
+from tracker.plans.service import ItemFields, add_item, create_plan  # noqa: E402
 from tracker.statuses import ENDED  # noqa: E402
 
 MINUTES = float(os.environ.get("LOAD_MINUTES", "5"))
@@ -107,7 +107,7 @@ def build(tz: ZoneInfo) -> dict:
                            f"{format_date(today - timedelta(days=60))} của {agency.name}")
         others = [name for name in LEADS if name != agency.name]
         for position in range(1, ITEMS + 1):
-            add_proposal(plan, ProposalFields(
+            add_item(plan, ItemFields(
                 title=f"{rng.choice(KINDS)} {rng.choice(SUBJECTS)} trên địa bàn tỉnh "
                       f"giai đoạn {today.year + 1}-{today.year + 5} (mục {position})",
                 lead_agency_name=agency.name,
@@ -126,10 +126,10 @@ def build(tz: ZoneInfo) -> dict:
         officers.append(account)
         by_agency[agency.id].append(account)
     open_items = db.session.execute(
-        sa.select(Proposal.id, Proposal.lead_agency_id, Proposal.plan_id)
-        .where(Proposal.lead_agency_id.in_(by_agency),
-               Proposal.status.not_in([s.value for s in ENDED]))
-        .order_by(Proposal.id)).all()
+        sa.select(Item.id, Item.lead_agency_id, Item.plan_id)
+        .where(Item.lead_agency_id.in_(by_agency),
+               Item.status.not_in([s.value for s in ENDED]))
+        .order_by(Item.id)).all()
     shares = Counter()
     for item_id, agency_id, plan_id in open_items:   # each item to one officer of its agency
         account = by_agency[agency_id][shares[agency_id] % len(by_agency[agency_id])]

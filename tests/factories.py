@@ -4,7 +4,7 @@ from __future__ import annotations
 from tracker.agencies import AgencyDirectory
 from tracker.extensions import db
 from tracker.models import Plan
-from tracker.plans.service import ProposalFields, add_proposal, create_plan
+from tracker.plans.service import ItemFields, add_item, create_plan
 
 PERIODS = ("Quý III/2020", "Quý IV/2020", "Tháng 9/2020", "6 tháng cuối năm 2020", "Thường xuyên")
 LEADS = ("Sở Công Thương", "Sở Tài chính", "Sở Nội vụ", "Sở Tư pháp")
@@ -16,7 +16,7 @@ def make_plan(n_items: int, title: str = "Danh mục thử nghiệm", owner: str
     plan = create_plan(title, directory.find_or_create(owner), attached_to)
     db.session.flush()
     for i in range(n_items):
-        add_proposal(plan, ProposalFields(
+        add_item(plan, ItemFields(
             title=f"Đề án số {i + 1} về phát triển công nghiệp",
             lead_agency_name=LEADS[i % len(LEADS)],
             coordination="Các Sở, ban ngành, địa phương; Sở Tài chính",

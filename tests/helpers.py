@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from tracker.appendix.table import ItemSnapshot
 from tracker.extensions import db
-from tracker.models import OutboxMessage, Proposal
+from tracker.models import Item, OutboxMessage
 
 
 def text(response) -> str:
@@ -29,7 +29,7 @@ def titles_listed(page: str) -> set[int]:
 def version(item_id: int = 1) -> str:
     """The item's version as its forms carry it, read afresh from the database."""
     db.session.expire_all()
-    return str(db.session.get(Proposal, item_id).version)
+    return str(db.session.get(Item, item_id).version)
 
 
 def outbox_rows() -> list[OutboxMessage]:

@@ -16,12 +16,12 @@ from tracker.models import (
     Agency,
     AuditEntry,
     ImportDraft,
+    Item,
     JournalEntry,
     Plan,
-    Proposal,
     User,
-    proposal_coordinators,
-    proposal_leads,
+    item_coordinators,
+    item_leads,
 )
 
 NEW_ITEM = {"title": "Đề án mới", "due_period": "Quý IV/2026", "approving_level": "UBND tỉnh",
@@ -71,7 +71,7 @@ def test_an_unknown_lead_agency_is_a_question_not_a_new_agency(app, manager):
     """A typo ("Sở Tài chánh") finds no agency: the form comes back with "Không có cơ quan này;
     có phải: Sở Tài chính?" and the "Tạo cơ quan mới" box; nothing is created."""
     client = signed_in(app, manager)
-    agencies, items = count(Agency), count(Proposal)
+    agencies, items = count(Agency), count(Item)
     response = client.post("/plans/1/items/new", data={**NEW_ITEM,
                                                        "lead_agency_name": "Sở Tài chánh"})
     assert response.status_code == 400
@@ -80,14 +80,14 @@ def test_an_unknown_lead_agency_is_a_question_not_a_new_agency(app, manager):
     assert 'name="create_agency"' in page and "Tạo cơ quan mới" in page
     assert 'data-value="Sở Tài chính"' in page   # the button that puts it in the field
     assert re.search(r'name="create_agency_for" type="hidden" value="Sở Tài chánh"', page)
-    assert (count(Agency), count(Proposal)) == (agencies, items)
+    assert (count(Agency), count(Item)) == (agencies, items)
 
     # The box ticked for another text is asked again, for the new text.
     response = client.post("/plans/1/items/new", data={
         **NEW_ITEM, "lead_agency_name": "Sở Tài chánh tỉnh", "create_agency": "y",
         "create_agency_for": "Sở Tài chánh"})
     assert response.status_code == 400 and "Không có cơ quan này" in text(response)
-    assert (count(Agency), count(Proposal)) == (agencies, items)
+    assert (count(Agency), count(Item)) == (agencies, items)
 
     # The existing name, as the suggestion gives it: saved with no question.
     response = client.post("/plans/1/items/new", data={**NEW_ITEM,
@@ -133,7 +133,7 @@ def test_an_edit_asks_only_about_a_changed_lead(app, manager):
     """Saving an item with its lead as it is asks nothing; a new unknown lead is asked about
     (and with no close name, says so)."""
     client = signed_in(app, manager)
-    item = db.session.get(Proposal, 1)
+    item = db.session.get(Item, 1)
     data = {"title": item.title, "lead_agency_name": "Sở Công Thương",
             "coordination": item.coordination, "due_period": item.due_period,
             "approving_level": item.approving_level, "version": str(item.version)}
@@ -234,21 +234,21 @@ def test_an_agency_in_use_is_not_deleted(app, admin, reference):
     agency = Agency("Sở Tài chánh")
     db.session.add(agency)
     db.session.flush()
-    item = db.session.get(Proposal, 2)
+    item = db.session.get(Item, 2)
     if reference == "user":
         db.session.add(User(email="x@so.gov.vn", name="X", role="officer", agency=agency,
                             password_hash="!"))
     elif reference == "lead":
         item.lead_agency_id = agency.id
     elif reference == "co-lead":
-        db.session.execute(proposal_leads.insert().values(proposal_id=2, agency_id=agency.id))
+        db.session.execute(item_leads.insert().values(item_id=2, agency_id=agency.id))
     elif reference == "coordinator":
-        db.session.execute(proposal_coordinators.insert().values(proposal_id=2,
+        db.session.execute(item_coordinators.insert().values(item_id=2,
                                                                  agency_id=agency.id))
     elif reference == "owner":
         db.session.get(Plan, 1).owner_agency_id = agency.id
     else:
-        db.session.add(JournalEntry(proposal_id=2, agency_id=agency.id, kind="comment",
+        db.session.add(JournalEntry(item_id=2, agency_id=agency.id, kind="comment",
                                     note="Ghi chú"))
     db.session.commit()
     client = signed_in(app, admin)
@@ -277,26 +277,26 @@ def typo(app, admin):
     plan = Plan(title="Danh mục của Sở Tài chánh", owner_agency_id=agency.id)
     db.session.add(plan)
     db.session.flush()
-    led = Proposal(plan_id=plan.id, position=1, title="Đề án A", lead_agency_id=agency.id,
+    led = Item(plan_id=plan.id, position=1, title="Đề án A", lead_agency_id=agency.id,
                    due_period="Quý IV/2026", original_due_period="Quý IV/2026")
     db.session.add(led)
     db.session.flush()
-    db.session.execute(proposal_leads.insert(), [
-        {"proposal_id": led.id, "agency_id": agency.id},
-        {"proposal_id": 2, "agency_id": agency.id}, {"proposal_id": 2, "agency_id": kept.id}])
-    db.session.execute(proposal_coordinators.insert(), [
-        {"proposal_id": 1, "agency_id": agency.id}, {"proposal_id": 3, "agency_id": agency.id},
-        {"proposal_id": 3, "agency_id": kept.id}])
-    db.session.add(JournalEntry(proposal_id=led.id, user_id=user.id, agency_id=agency.id,
+    db.session.execute(item_leads.insert(), [
+        {"item_id": led.id, "agency_id": agency.id},
+        {"item_id": 2, "agency_id": agency.id}, {"item_id": 2, "agency_id": kept.id}])
+    db.session.execute(item_coordinators.insert(), [
+        {"item_id": 1, "agency_id": agency.id}, {"item_id": 3, "agency_id": agency.id},
+        {"item_id": 3, "agency_id": kept.id}])
+    db.session.add(JournalEntry(item_id=led.id, user_id=user.id, agency_id=agency.id,
                                 kind="comment", note="Đang soạn"))
     db.session.add(ImportDraft(user_id=admin.id, owner_agency_id=agency.id, tables=[]))
     db.session.commit()
     return agency.id, kept.id, user.id, plan.id, led.id
 
 
-def links(table, proposal_id: int) -> list[int]:
+def links(table, item_id: int) -> list[int]:
     return sorted(db.session.scalars(sa.select(table.c.agency_id)
-                                     .where(table.c.proposal_id == proposal_id)))
+                                     .where(table.c.item_id == item_id)))
 
 
 def test_merging_moves_everything_to_the_agency_kept(app, admin, typo):
@@ -314,15 +314,15 @@ def test_merging_moves_everything_to_the_agency_kept(app, admin, typo):
     assert response.status_code == 302 and response.location.endswith(f"/admin/agencies/{kept_id}")
 
     assert db.session.get(Agency, typo_id) is None
-    assert db.session.get(Proposal, led_id).lead_agency_id == kept_id
-    assert links(proposal_leads, led_id) == [kept_id]
-    for table, item_id in ((proposal_leads, 2), (proposal_coordinators, 1),
-                           (proposal_coordinators, 3)):
+    assert db.session.get(Item, led_id).lead_agency_id == kept_id
+    assert links(item_leads, led_id) == [kept_id]
+    for table, item_id in ((item_leads, 2), (item_coordinators, 1),
+                           (item_coordinators, 3)):
         assert kept_id in links(table, item_id) and typo_id not in links(table, item_id)
     assert db.session.get(Plan, plan_id).owner_agency_id == kept_id
     assert db.session.get(User, user_id).agency_id == kept_id
     assert db.session.scalar(sa.select(JournalEntry.agency_id)
-                             .where(JournalEntry.proposal_id == led_id)) == kept_id
+                             .where(JournalEntry.item_id == led_id)) == kept_id
     assert db.session.scalar(sa.select(ImportDraft.owner_agency_id)) == kept_id
     assert db.session.get(Agency, kept_id).shared_mailbox == "vanthu@stc.gov.vn"
     [entry] = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "agency.merge"))

@@ -15,7 +15,7 @@ import sqlalchemy.orm as so
 from factories import make_plan
 
 from tracker.extensions import db
-from tracker.models import Agency, ImportDraft, JournalEntry, Plan, Proposal
+from tracker.models import Agency, ImportDraft, Item, JournalEntry, Plan
 
 SEED = Path(__file__).resolve().parent.parent / "tracker" / "demo" / "appendix-351-BC-SCT-2020.tsv"
 SEED_TEXT = SEED.read_text(encoding="utf-8")
@@ -23,16 +23,16 @@ SEED_ROWS = [line.split("\t") for line in SEED_TEXT.splitlines()[1:] if line.str
 
 
 def items_of(plan_id: int) -> list[tuple]:
-    proposals = db.session.scalars(sa.select(Proposal).where(Proposal.plan_id == plan_id)
-                                   .options(so.joinedload(Proposal.lead_agency))
-                                   .order_by(Proposal.position, Proposal.id))
+    items = db.session.scalars(sa.select(Item).where(Item.plan_id == plan_id)
+                                   .options(so.joinedload(Item.lead_agency))
+                                   .order_by(Item.position, Item.id))
     return [(str(p.position), p.title, p.lead_agency.name, p.coordination, p.due_period,
-             p.approving_level) for p in proposals]
+             p.approving_level) for p in items]
 
 
 def counts() -> tuple[int, int, int, int]:
     return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                 for model in (Plan, Proposal, Agency, JournalEntry))
+                 for model in (Plan, Item, Agency, JournalEntry))
 
 
 @pytest.fixture

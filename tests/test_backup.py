@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from tracker import create_app
 from tracker.extensions import db
-from tracker.models import JournalEntry, OutboxMessage, Plan, Proposal
+from tracker.models import Item, JournalEntry, OutboxMessage, Plan
 
 REQUIRE_PG = os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1"
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -74,9 +74,9 @@ def fill_through_the_app(client, auth, make_user, runner) -> None:
     auth.logout()
 
     auth.login(officer)
-    for proposal_id in (1, 2):
-        response = client.post(f"/items/{proposal_id}/status", data={
-            "status": "submitted", "document_ref": f"{40 + proposal_id}/TTr-SCT",
+    for item_id in (1, 2):
+        response = client.post(f"/items/{item_id}/status", data={
+            "status": "submitted", "document_ref": f"{40 + item_id}/TTr-SCT",
             "document_date": "20/9/2020", "note": "Đã trình UBND tỉnh", "version": "1"})
         assert response.status_code == 302, response.get_data(as_text=True)
     response = client.post("/items/3/status", data={
@@ -116,8 +116,8 @@ def test_a_dump_restored_into_an_empty_database_has_everything(
         missing("pg_dump/pg_restore are not installed (Debian package postgresql-client)")
     fill_through_the_app(client, auth, make_user, runner)
     counts = {model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-              for model in (Plan, Proposal, JournalEntry, OutboxMessage)}
-    assert counts["plan"] >= 2 and counts["proposal"] >= 5
+              for model in (Plan, Item, JournalEntry, OutboxMessage)}
+    assert counts["plan"] >= 2 and counts["item"] >= 5
     assert counts["journal_entry"] >= 3 and counts["outbox_message"] >= 3, counts
     db.session.remove()
 
@@ -151,7 +151,7 @@ def test_a_dump_restored_into_an_empty_database_has_everything(
             email = db.session.scalar(sa.text("SELECT email FROM user_account WHERE id = :id"),
                                       {"id": officer})
             last = db.session.scalar(sa.select(sa.func.max(JournalEntry.id)))
-            version = db.session.get(Proposal, 1).version
+            version = db.session.get(Item, 1).version
             browser = copy.test_client()
             assert browser.post("/login", data={"email": email, "password": "mat-khau-thu-nghiem"}
                                 ).status_code == 302

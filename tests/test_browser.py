@@ -49,12 +49,12 @@ def build_app(db_path: Path, *, big_plan_items: int = 0):
     with app.app_context():
         from tracker.agencies import AgencyDirectory
         from tracker.demo import load_demo
-        from tracker.plans.service import ProposalFields, add_proposal
+        from tracker.plans.service import ItemFields, add_item
 
         db.create_all()
         plan, _ = load_demo()
         # Sở Tài chính leads one item of the seed plan, so its officer may read the plan.
-        add_proposal(plan, ProposalFields(
+        add_item(plan, ItemFields(
             title="Đề án của Sở Tài chính", lead_agency_name="Sở Tài chính", coordination="",
             due_period="Quý IV/2020", approving_level="UBND tỉnh", position=4,
         ), AgencyDirectory.load())

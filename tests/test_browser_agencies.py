@@ -31,13 +31,13 @@ def live(tmp_path):
     app = build_app(tmp_path / "agencies.sqlite")
     with app.app_context():
         from tracker.agencies import new_agency
-        from tracker.plans.service import get_proposal
+        from tracker.plans.service import load_item
 
         typo = new_agency("Sở Tài chánh", actor_id=None)
         user = User(email=TYPO_USER[0], name="Lê Văn An", role="officer", agency=typo)
         user.set_password(TYPO_USER[1])
         db.session.add(user)
-        item = get_proposal(3)
+        item = load_item(3)
         item.lead_agency, item.leads = typo, [typo]
         db.session.commit()
         db.session.remove()

@@ -22,7 +22,7 @@ from browser_support import login, serve
 from test_browser import MANAGER, build_app, dispose
 
 from tracker.extensions import db
-from tracker.models import ImportDraft, Plan, Proposal
+from tracker.models import ImportDraft, Item, Plan
 
 # test_browser.py's fixtures, reused as they are: pytest registers a fixture it finds on
 # the module, whatever the name it is bound to (here the same names).
@@ -70,7 +70,7 @@ def db_counts(app) -> tuple[int, int, int]:
     with app.app_context():
         try:
             return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                         for model in (Plan, Proposal, ImportDraft))
+                         for model in (Plan, Item, ImportDraft))
         finally:
             db.session.remove()
 
@@ -351,8 +351,8 @@ def test_a_table_pasted_from_word_keeps_its_merged_cells(context, problems, live
     plan_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     with app.app_context():
         try:
-            items = db.session.scalars(sa.select(Proposal).where(Proposal.plan_id == plan_id)
-                                       .order_by(Proposal.position)).all()
+            items = db.session.scalars(sa.select(Item).where(Item.plan_id == plan_id)
+                                       .order_by(Item.position)).all()
             assert [item.coordination for item in items[1:]] == ["Các sở, ngành liên quan"] * 2
             assert items[0].sub_rows == [{"lead_agency": "Ủy ban nhân dân các tỉnh",
                                           "coordination": "Đài địa phương"}]

@@ -22,9 +22,9 @@ from test_browser import OFFICER, OTHER_OFFICER, build_app, dispose
 
 from tracker.agencies import AgencyDirectory
 from tracker.extensions import db
-from tracker.models import Plan, Proposal
+from tracker.models import Item, Plan
 from tracker.periods import format_date
-from tracker.plans.service import ProposalFields, add_proposal
+from tracker.plans.service import ItemFields, add_item
 from tracker.web import tracker_today
 
 browser = test_browser.browser
@@ -40,7 +40,7 @@ def build_dated_app(db_path: Path):
     app = build_app(db_path)
     with app.app_context():
         plan = db.session.get(Plan, 1)
-        add_proposal(plan, ProposalFields(
+        add_item(plan, ItemFields(
             title=DUE_SOON_TITLE, lead_agency_name="Sở Công Thương", coordination="Sở Tài chính",
             due_period=format_date(tracker_today() + timedelta(days=3)),
             approving_level="UBND tỉnh"), AgencyDirectory.load())
@@ -51,7 +51,7 @@ def build_dated_app(db_path: Path):
 
 def due_soon_item_id(app) -> int:
     with app.app_context():
-        item_id = db.session.scalar(sa.select(Proposal.id).where(Proposal.title == DUE_SOON_TITLE))
+        item_id = db.session.scalar(sa.select(Item.id).where(Item.title == DUE_SOON_TITLE))
         db.session.remove()
     return item_id
 

@@ -29,7 +29,7 @@ MIN_TARGET = 44
 
 # The demo's ids for the pages that take one: plan 1 and its item 1, the admin user 1,
 # agency 1.
-DEMO_ARGS = {"plan_id": 1, "proposal_id": 1, "user_id": 1, "agency_id": 1}
+DEMO_ARGS = {"plan_id": 1, "item_id": 1, "user_id": 1, "agency_id": 1}
 # GET routes that are not pages to lay out on a phone, or that need what the demo lacks.
 # A new GET route must be added to the sweep or here: test_every_get_route_is_classified.
 NOT_SWEPT = {
@@ -40,7 +40,7 @@ NOT_SWEPT = {
     "appendix.consolidated_download": "a download",
     "appendix.export_status": "needs a large PDF being made (tests/test_export_jobs.py)",
     "appendix.export_file": "a download",
-    "proposals.document": "a download (a document attached to the journal)",
+    "items.document": "a download (a document attached to the journal)",
     "appendix.plan_print": "the print view: a document that may scroll (its nav is tested)",
     "appendix.consolidated_print": "the print view: a document that may scroll (its nav is tested)",
     "auth.accept_invitation": "needs a signed token",

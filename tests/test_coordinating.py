@@ -10,7 +10,7 @@ from factories import make_plan
 from helpers import text
 
 from tracker.extensions import db
-from tracker.models import JournalEntry, Proposal
+from tracker.models import Item, JournalEntry
 
 MARK = '<span class="badge coordinating">Phối hợp</span>'
 
@@ -46,8 +46,8 @@ def test_the_lead_officer_sees_no_mark_and_ended_items_stay_out(client, auth, ma
     page = text(client.get("/plans/mine"))
     assert len(rows(page)) == 4 and MARK not in page
     auth.logout()
-    db.session.scalars(sa.select(Proposal).where(Proposal.plan_id == plan.id)
-                       .order_by(Proposal.position)).all()[2].status = "submitted"
+    db.session.scalars(sa.select(Item).where(Item.plan_id == plan.id)
+                       .order_by(Item.position)).all()[2].status = "submitted"
     db.session.commit()
     auth.login(make_user("officer", "Sở Tài chính"))
     assert len(rows(text(client.get("/plans/mine")))) == 3
@@ -68,8 +68,8 @@ def test_my_items_query_count_does_not_grow(client, auth, make_user, count_queri
 @pytest.fixture
 def coordinated_item(plan) -> int:
     """Item 1 of Sở Nội vụ's plan: led by Sở Công Thương, coordinated by Sở Tài chính."""
-    return db.session.scalar(sa.select(Proposal.id).where(Proposal.plan_id == plan.id)
-                             .order_by(Proposal.position).limit(1))
+    return db.session.scalar(sa.select(Item.id).where(Item.plan_id == plan.id)
+                             .order_by(Item.position).limit(1))
 
 
 def test_coordinating_officer_gets_a_note_form_in_its_own_words(client, auth, make_user,

@@ -11,16 +11,16 @@ import sqlalchemy.orm as so
 
 from tracker.demo import current_title, load_demo
 from tracker.extensions import db
-from tracker.models import JournalEntry, Plan, Proposal
+from tracker.models import Item, JournalEntry, Plan
 from tracker.notify.service import reminder_settings
 from tracker.statuses import is_ended, is_overdue
 from tracker.web import tracker_today
 
 
-def current_items(today: date) -> list[Proposal]:
+def current_items(today: date) -> list[Item]:
     return list(db.session.scalars(
-        sa.select(Proposal).join(Plan).where(Plan.title == current_title(today))
-        .options(so.joinedload(Proposal.lead_agency)).order_by(Proposal.position)))
+        sa.select(Item).join(Plan).where(Plan.title == current_title(today))
+        .options(so.joinedload(Item.lead_agency)).order_by(Item.position)))
 
 
 @pytest.mark.parametrize("today", [date(2026, 11, 30), date(2027, 2, 8), date(2026, 12, 31),

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from tracker.agencies import AgencyDirectory
 from tracker.extensions import db
-from tracker.models import Agency, JournalEntry, JournalKind, Plan, Proposal
+from tracker.models import Agency, Item, JournalEntry, JournalKind, Plan
 from tracker.periods import format_date
-from tracker.plans.service import ProposalFields, add_proposal, create_plan
+from tracker.plans.service import ItemFields, add_item, create_plan
 from tracker.statuses import quiet_since
 from tracker.web import tracker_today
 from tracker.workdays import WorkCalendar
@@ -33,8 +33,8 @@ def titles(html: str) -> set[str]:
     return set(re.findall(r'<a href="/items/\d+">([^<]+)</a>', html))
 
 
-def add(plan: Plan, title: str, lead: str, due: date, **fields) -> Proposal:
-    item = add_proposal(plan, ProposalFields(
+def add(plan: Plan, title: str, lead: str, due: date, **fields) -> Item:
+    item = add_item(plan, ItemFields(
         title=title, lead_agency_name=lead, coordination="", due_period=format_date(due),
         approving_level="UBND tỉnh"), AgencyDirectory.load())
     for key, value in fields.items():
@@ -57,7 +57,7 @@ def desk_data(app):
     add(plan, "Đề án sắp đến hạn", "Sở Công Thương", today + timedelta(days=3))
     add(plan, "Đề án bị trả lại", "Sở Công Thương", today + timedelta(days=40), status="returned")
     refused = add(plan, "Đề án bị từ chối lùi hạn", "Sở Công Thương", today + timedelta(days=60))
-    db.session.add(JournalEntry(proposal_id=refused.id, kind=JournalKind.POSTPONEMENT_REFUSED.value,
+    db.session.add(JournalEntry(item_id=refused.id, kind=JournalKind.POSTPONEMENT_REFUSED.value,
                                 new_due_period="Quý IV/2030", note="Không đồng ý"))
     add(plan, "Đề án xin lùi của Sở Tài chính", "Sở Tài chính", today + timedelta(days=50),
         requested_due_period="Quý I/2031")
@@ -66,9 +66,9 @@ def desk_data(app):
     db.session.commit()
     # As if nothing had happened to it for 40 days (written past the session's bookkeeping).
     long_ago = datetime.now(UTC) - timedelta(days=40)
-    db.session.execute(sa.update(JournalEntry).where(JournalEntry.proposal_id == quiet.id)
+    db.session.execute(sa.update(JournalEntry).where(JournalEntry.item_id == quiet.id)
                        .values(created_at=long_ago))
-    db.session.execute(sa.update(Proposal).where(Proposal.id == quiet.id)
+    db.session.execute(sa.update(Item).where(Item.id == quiet.id)
                        .values(updated_at=long_ago))
     db.session.commit()
     return {"plan": plan.id, "other": other.id}
@@ -184,8 +184,8 @@ def test_answer_and_quiet_filters_on_the_lists(signed_in, desk_data):
 
 def test_an_answer_after_a_refusal_ends_the_wait(signed_in, desk_data):
     """Once the lead agency writes again after a refused request, it no longer waits."""
-    item = db.session.query(Proposal).filter_by(title="Đề án bị từ chối lùi hạn").one()
-    db.session.add(JournalEntry(proposal_id=item.id, kind=JournalKind.COMMENT.value,
+    item = db.session.query(Item).filter_by(title="Đề án bị từ chối lùi hạn").one()
+    db.session.add(JournalEntry(item_id=item.id, kind=JournalKind.COMMENT.value,
                                 note="Sẽ trình đúng hạn"))
     db.session.commit()
     page = text(signed_in("officer", "Sở Công Thương").get("/"))
@@ -204,11 +204,11 @@ def test_quiet_since_counts_working_days_back():
 def test_a_note_ends_the_quiet(signed_in):
     """A plain note (no change of the item itself) counts as an update; the item's version,
     which its forms check, stays as it was."""
-    item = db.session.query(Proposal).filter_by(title="Đề án lâu không cập nhật").one()
+    item = db.session.query(Item).filter_by(title="Đề án lâu không cập nhật").one()
     version = item.version
-    db.session.add(JournalEntry(proposal_id=item.id, kind=JournalKind.COMMENT.value,
+    db.session.add(JournalEntry(item_id=item.id, kind=JournalKind.COMMENT.value,
                                 note="Đang hoàn thiện dự thảo"))
     db.session.commit()
     page = text(signed_in("manager", "Sở Công Thương").get("/"))
     assert titles(section(page, "quiet")) == set()
-    assert db.session.get(Proposal, item.id).version == version
+    assert db.session.get(Item, item.id).version == version

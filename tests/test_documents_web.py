@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from test_documents import HTML, PDF, PNG, word_file
 
 from tracker.extensions import db
-from tracker.models import Attachment, JournalEntry, Proposal
+from tracker.models import Attachment, Item, JournalEntry
 
 NAME = "Tờ trình 45-TTr-SCT.pdf"
 SUBMITTED = {"status": "submitted", "document_ref": "45/TTr-SCT", "document_date": "20/9/2020",
@@ -63,13 +63,13 @@ def test_a_submission_carries_its_document(app, client, officer, submitted):
     the user's name, size, type and SHA-256 with the journal entry; the journal links it."""
     entry = db.session.scalars(sa.select(JournalEntry).order_by(JournalEntry.id.desc())).first()
     assert (entry.new_status, entry.document_ref) == ("submitted", "45/TTr-SCT")
-    assert (submitted.journal_entry_id, submitted.proposal_id) == (entry.id, 1)
+    assert (submitted.journal_entry_id, submitted.item_id) == (entry.id, 1)
     assert (submitted.original_name, submitted.media_type, submitted.size, submitted.sha256) == \
         (NAME, "application/pdf", len(PDF), hashlib.sha256(PDF).hexdigest())
     assert stored_files(app) == [submitted.stored_name]
     assert re.fullmatch(r"[0-9a-f]{32}\.pdf", submitted.stored_name)
     assert (folder(app) / submitted.stored_name).read_bytes() == PDF
-    assert db.session.get(Proposal, 1).status == "submitted"
+    assert db.session.get(Item, 1).status == "submitted"
 
     journal = text(client.get("/items/1")).split('id="journal"')[1]
     link = f'<a href="/items/1/documents/{submitted.id}" download>{NAME}</a>'
@@ -118,7 +118,7 @@ def test_a_web_page_named_pdf_is_refused_and_nothing_is_written(app, client, aut
     assert "có đuôi .pdf nhưng nội dung là trang web (HTML)" in field_errors(response)
     assert counts() == before
     assert stored_files(app) == []
-    assert db.session.get(Proposal, 1).status == "not_started"
+    assert db.session.get(Item, 1).status == "not_started"
 
 
 def test_a_file_over_the_limit_is_refused_on_the_form(app, client, auth, officer):
@@ -210,7 +210,7 @@ def test_a_folder_that_cannot_take_the_file_saves_nothing(app, client, auth, off
     assert response.status_code == 400
     assert "Máy chủ không lưu được tệp" in field_errors(response)
     assert counts() == before
-    assert db.session.get(Proposal, 1).status == "not_started"
+    assert db.session.get(Item, 1).status == "not_started"
 
 
 def test_a_postponement_decision_carries_its_letter(app, client, auth, officer, manager):
@@ -228,7 +228,7 @@ def test_a_postponement_decision_carries_its_letter(app, client, auth, officer, 
     attachment = db.session.scalars(sa.select(Attachment)).one()
     entry = db.session.get(JournalEntry, attachment.journal_entry_id)
     assert (entry.new_status, entry.document_ref) == ("postponed", "2345/UBND-KT")
-    assert (attachment.proposal_id, attachment.media_type) == (2, "image/png")
+    assert (attachment.item_id, attachment.media_type) == (2, "image/png")
     assert "Công văn 2345.png" in text(client.get("/items/2")).split('id="journal"')[1]
     download = client.get(f"/items/2/documents/{attachment.id}")
     assert download.status_code == 200 and download.data == PNG
@@ -247,7 +247,7 @@ def test_a_decision_with_a_fake_file_is_refused(app, client, auth, officer, mana
     assert response.status_code == 400
     assert "trang web (HTML)" in field_errors(response, "decision_document_file")
     assert counts() == before and stored_files(app) == []
-    assert db.session.get(Proposal, 2).requested_due_period == "Quý I/2021"
+    assert db.session.get(Item, 2).requested_due_period == "Quý I/2021"
 
 
 def test_a_note_may_carry_a_word_file(app, client, auth, officer):

@@ -12,9 +12,9 @@ from helpers import text
 
 from tracker.agencies import AgencyDirectory
 from tracker.extensions import db
-from tracker.models import Plan, Proposal, ReminderSettings
+from tracker.models import Item, Plan, ReminderSettings
 from tracker.periods import format_date
-from tracker.plans.service import ProposalFields, add_proposal
+from tracker.plans.service import ItemFields, add_item
 from tracker.web import tracker_today
 
 BADGE = '<span class="badge due-soon">Sắp đến hạn</span>'
@@ -25,8 +25,8 @@ def listed(page: str) -> set[str]:
     return set(re.findall(r'<a href="/items/\d+">([^<]+)</a>', page))
 
 
-def add_dated_item(plan: Plan, title: str, due: date, status: str = "not_started") -> Proposal:
-    item = add_proposal(plan, ProposalFields(
+def add_dated_item(plan: Plan, title: str, due: date, status: str = "not_started") -> Item:
+    item = add_item(plan, ItemFields(
         title=title, lead_agency_name="Sở Công Thương", coordination="",
         due_period=format_date(due), approving_level="UBND tỉnh"), AgencyDirectory.load())
     item.status = status
@@ -99,8 +99,8 @@ def test_the_filter_box_and_the_appendix_carry_due_soon(officer, dated):
 
 
 def test_item_page_badges_due_soon(officer, dated):
-    soon = db.session.scalar(sa.select(Proposal.id).where(Proposal.title == "Đề án sắp đến hạn"))
-    far = db.session.scalar(sa.select(Proposal.id).where(Proposal.title == "Đề án còn xa"))
+    soon = db.session.scalar(sa.select(Item.id).where(Item.title == "Đề án sắp đến hạn"))
+    far = db.session.scalar(sa.select(Item.id).where(Item.title == "Đề án còn xa"))
     assert BADGE in text(officer.get(f"/items/{soon}"))
     assert BADGE not in text(officer.get(f"/items/{far}"))
 

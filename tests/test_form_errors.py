@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from helpers import text, version
 
 from tracker.extensions import db
-from tracker.models import Agency, ImportDraft, OutboxMessage, Proposal
+from tracker.models import Agency, ImportDraft, Item, OutboxMessage
 
 NEW_PASSWORD = "mot-cau-rat-dai-2026"
 
@@ -57,7 +57,7 @@ def test_an_unreadable_date_and_a_missing_number_show_together(client, auth, off
     assert errors["document_ref-error-1"] == "Nhập số văn bản."
     assert "tháng 2 năm 2020 chỉ có 29 ngày" in errors["document_date-error-1"]
     assert "document_date-error-2" not in errors
-    assert db.session.get(Proposal, 1).status == "not_started"
+    assert db.session.get(Item, 1).status == "not_started"
 
 
 def test_a_postponement_with_a_future_date_and_no_period_shows_both(client, auth, officer):
@@ -94,7 +94,7 @@ def test_a_refusal_without_reason_and_with_a_future_date_shows_both(client, auth
     errors = errors_of(text(response))
     assert errors["reason-error-1"] == "Nêu lý do không đồng ý."
     assert "document_date-error-1" in errors and "document_date-error-2" not in errors
-    assert db.session.get(Proposal, 1).requested_due_period == "Quý IV/2020"
+    assert db.session.get(Item, 1).requested_due_period == "Quý IV/2020"
 
 
 def test_changing_the_password_shows_a_wrong_current_and_a_weak_new_one_at_once(

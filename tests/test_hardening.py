@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from tracker import create_app
 from tracker.extensions import db
-from tracker.models import Proposal, User
+from tracker.models import Item, User
 
 BIG = 2**31   # one past PostgreSQL's integer
 
@@ -76,7 +76,7 @@ def test_a_stale_status_form_is_a_conflict_not_an_invalid_choice(client, seed_pl
     page = stale.get_data(as_text=True)
     assert "Người khác vừa thay đổi" in page and "Lựa chọn không hợp lệ" not in page
     assert "Ghi chú tôi vừa gõ" in page
-    assert db.session.get(Proposal, 1).version == 2
+    assert db.session.get(Item, 1).version == 2
     # A bad choice on a current page is still a plain 400.
     assert client.post("/items/1/status", data={"status": "in_progress", "version": "2"}
                        ).status_code == 400

@@ -4,7 +4,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tracker.extensions import db
-from tracker.models import Agency, JournalEntry, Plan, Proposal
+from tracker.models import Agency, Item, JournalEntry, Plan
 
 SEED = Path(__file__).resolve().parent.parent / "tracker" / "demo" / "appendix-351-BC-SCT-2020.tsv"
 SHARED_SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "appendix-351-BC-SCT-2020.tsv"
@@ -28,10 +28,10 @@ def test_import_seed_creates_plan_with_three_items(runner, app):
     ])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "plan 1: 3 items"
-    proposals = db.session.scalars(sa.select(Proposal).order_by(Proposal.position)).all()
-    assert [p.position for p in proposals] == [1, 2, 3]
-    assert [p.due_period for p in proposals] == ["Quý III/2020", "Quý IV/2020", "Quý III/2020"]
-    assert str(proposals[0].due_date) == "2020-09-30"
+    items = db.session.scalars(sa.select(Item).order_by(Item.position)).all()
+    assert [p.position for p in items] == [1, 2, 3]
+    assert [p.due_period for p in items] == ["Quý III/2020", "Quý IV/2020", "Quý III/2020"]
+    assert str(items[0].due_date) == "2020-09-30"
     # The owner written in another case and spacing is the same agency as the lead.
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Agency)) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)) == 3
@@ -92,7 +92,7 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(runner, app, tmp_path)
     assert any("dòng 4" in line and "Tên đề án" in line for line in lines)
     # "x" in the STT column is kept as published (lists number rows "1.1", "a)", "I" …).
     assert any("dòng 5" in line and "31/11/2020" in line for line in lines)
-    for model in (Plan, Proposal, Agency, JournalEntry):
+    for model in (Plan, Item, Agency, JournalEntry):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
 
 
@@ -117,7 +117,7 @@ def test_csv_with_quoted_line_breaks(runner, app, tmp_path):
     )
     result = runner.invoke(args=["import-appendix", str(path), "--title", "T", "--owner", "Sở Tư pháp"])
     assert result.exit_code == 0, result.output
-    item = db.session.scalar(sa.select(Proposal))
+    item = db.session.scalar(sa.select(Item))
     assert item.title == "Đề án hai dòng\nphần sau"
     assert item.due_period == "Thường xuyên" and item.due_date is None
 
@@ -128,7 +128,7 @@ def test_seed_demo_is_idempotent(runner, app):
     assert "chuyenvien@demo.local" in first.output and "chuyenvien-demo-2020" in first.output
     second = runner.invoke(args=["seed-demo"])
     assert "already there" in second.output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)) == 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == 3
     assert runner.invoke(args=["seed-demo", "--if-empty"]).output.startswith("database not empty")
 
 
@@ -155,6 +155,6 @@ def test_import_appendix_reads_docx_and_xlsx(runner, app, tmp_path):
                                      "--owner", "Sở Công Thương"])
         assert result.exit_code == 0, result.output
         assert result.output.splitlines()[-1] == f"plan {number}: 3 items"
-        titles = db.session.scalars(sa.select(Proposal.title).where(Proposal.plan_id == number)
-                                    .order_by(Proposal.position)).all()
+        titles = db.session.scalars(sa.select(Item.title).where(Item.plan_id == number)
+                                    .order_by(Item.position)).all()
         assert titles == [row[1] for row in rows[1:]]

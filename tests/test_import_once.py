@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from conftest import PASSWORD
 
 from tracker.extensions import db
-from tracker.models import ImportDraft, Proposal
+from tracker.models import ImportDraft, Item
 
 SEED_TEXT = "\n".join([
     "STT\tTên đề án\tCơ quan chủ trì\tCơ quan phối hợp\tThời gian trình\tCấp trình",
@@ -18,8 +18,8 @@ SEED_TEXT = "\n".join([
 
 
 def items_in(plan_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)
-                             .where(Proposal.plan_id == plan_id))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Item)
+                             .where(Item.plan_id == plan_id))
 
 
 def signed_in(app, user):

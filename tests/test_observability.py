@@ -198,17 +198,17 @@ def test_metrics_count_requests_by_route_not_by_path(app, client, auth, make_use
     series, an unknown path is `none`, an unknown method `other` (bounded cardinality)."""
     auth.login(make_user("admin", "Văn phòng UBND tỉnh"))
     before = scrape(client)[1]
-    for proposal_id in (1, 2, 3):
-        assert client.get(f"/items/{proposal_id}").status_code == 200
+    for item_id in (1, 2, 3):
+        assert client.get(f"/items/{item_id}").status_code == 200
     client.get("/no/such/page/12345")
     client.open("/login", method="BREW")
     status, after = scrape(client)
     assert status == 200
-    assert requests_of(after, "proposals.show") - requests_of(before, "proposals.show") == 3
+    assert requests_of(after, "items.show") - requests_of(before, "items.show") == 3
     assert requests_of(after, "none", "404") - requests_of(before, "none", "404") == 1
     assert any(name.startswith("tracker_http_requests_total{") and 'method="other"' in name
                for name in after)
-    count = 'tracker_http_request_duration_seconds_count{endpoint="proposals.show",method="GET"}'
+    count = 'tracker_http_request_duration_seconds_count{endpoint="items.show",method="GET"}'
     assert after[count] - before.get(count, 0) == 3
     assert not [name for name in after if "/items/" in name or "12345" in name]
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from tracker.appendix.importer import interpret_table
 from tracker.appendix.readers import read_pasted_html
 from tracker.extensions import db
-from tracker.models import Agency, Proposal
+from tracker.models import Agency, Item
 
 # As Word puts a table on the clipboard (trimmed): MsoNormal paragraphs, &nbsp;, spans.
 WORD_HTML = """<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><style>
@@ -73,7 +73,7 @@ def test_the_import_page_reads_the_clipboard_html(client, auth, make_user):
     choices = {f"agency-{i}": "new" for i in range(page.count('name="agency-'))}
     saved = client.post(response.location, data=choices)
     assert saved.status_code == 302
-    third = db.session.scalars(sa.select(Proposal).order_by(Proposal.position)).all()[2]
+    third = db.session.scalars(sa.select(Item).order_by(Item.position)).all()[2]
     assert third.coordination == "Các sở, ngành liên quan"
     assert third.extra == {"_merged_up": ["coordination"]}
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from tracker.extensions import db
-from tracker.models import Agency, JournalEntry, PlanSection, Proposal
+from tracker.models import Agency, Item, JournalEntry, PlanSection
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real_appendices"
 SECOND_LEAD = "Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương"
@@ -25,9 +25,9 @@ def import_set(runner, name: str) -> int:
 
 def test_every_named_lead_agency_may_update_the_item(runner, client, auth, make_user):
     plan_id = import_set(runner, "chinh-phu-394-2025")
-    first = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == plan_id)
-                              .order_by(Proposal.position)
-                              .options(so.joinedload(Proposal.lead_agency)))
+    first = db.session.scalar(sa.select(Item).where(Item.plan_id == plan_id)
+                              .order_by(Item.position)
+                              .options(so.joinedload(Item.lead_agency)))
     assert first.lead_agency.name == "Trung ương Mặt trận Tổ quốc Việt Nam"
     second_lead = db.session.scalar(sa.select(Agency).where(Agency.name == SECOND_LEAD))
     auth.login(make_user("officer", second_lead))
@@ -36,7 +36,7 @@ def test_every_named_lead_agency_may_update_the_item(runner, client, auth, make_
         "status": "in_progress", "note": "Đang xây dựng dự thảo", "version": "1"})
     assert response.status_code == 302
     db.session.expire_all()
-    assert db.session.get(Proposal, first.id).status == "in_progress"
+    assert db.session.get(Item, first.id).status == "in_progress"
     # "Đề án của tôi" lists it; an officer of an agency the cell does not name may not update.
     assert "Đề án triển khai phong trào" in client.get("/plans/mine").get_data(as_text=True)
     auth.logout()
@@ -58,9 +58,9 @@ def test_an_item_added_to_an_imported_list_takes_its_shape(runner, client, auth,
         "lead_agency_name": "Sở Xây dựng; UBND các phường, xã", "coordination": "",
         "due_period": "2026 - 2030", "approving_level": "", "extra_c5": "Kế hoạch"})
     assert response.status_code == 302, response.get_data(as_text=True)
-    added = db.session.scalar(sa.select(Proposal).where(Proposal.title == "Nhiệm vụ bổ sung về "
+    added = db.session.scalar(sa.select(Item).where(Item.title == "Nhiệm vụ bổ sung về "
                                                         "hạ tầng số")
-                              .options(so.selectinload(Proposal.leads)))
+                              .options(so.selectinload(Item.leads)))
     # After 2.1 … 2.9 of its section; its period kept as typed; both agencies linked (the
     # second to the list's own "UBND các phường xã": the same name but for a comma).
     assert (added.number_text, added.section_id, added.original_due_period) == \
@@ -80,7 +80,7 @@ def test_an_item_added_to_an_imported_list_takes_its_shape(runner, client, auth,
         "approving_level": "", "extra_c5": "Kế hoạch và báo cáo", "version": "1"})
     assert response.status_code == 302, response.get_data(as_text=True)
     entry = db.session.scalars(sa.select(JournalEntry).where(
-        JournalEntry.proposal_id == added.id, JournalEntry.kind == "edit")).one()
+        JournalEntry.item_id == added.id, JournalEntry.kind == "edit")).one()
     assert (entry.field, entry.old_value, entry.new_value) == ("extra", "Kế hoạch",
                                                                "Kế hoạch và báo cáo")
     page = client.get(f"/items/{added.id}").get_data(as_text=True)

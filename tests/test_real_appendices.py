@@ -19,7 +19,7 @@ import sqlalchemy.orm as so
 from tracker.appendix.importer import joined_table, pick_table
 from tracker.appendix.readers import SourceTable, read_upload
 from tracker.extensions import db
-from tracker.models import Agency, Plan, PlanSection, Proposal
+from tracker.models import Agency, Item, Plan, PlanSection
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real_appendices"
 # Set → (items, sections) as published.
@@ -64,8 +64,8 @@ def test_each_real_list_imports_and_prints_back_as_published(runner, tmp_path, n
     plan_id, output = import_cli(runner, name, fmt)
     items, sections = SETS[name]
     assert output[0] == f"plan {plan_id}: {items} items"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)
-                             .where(Proposal.plan_id == plan_id)) == items
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)
+                             .where(Item.plan_id == plan_id)) == items
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanSection)
                              .where(PlanSection.plan_id == plan_id)) == sections
 
@@ -100,9 +100,9 @@ def test_a_list_prints_back_with_progress_columns_on_the_right(runner, tmp_path)
 
 def test_published_cells_are_kept_and_computed_values_stored_beside_them(runner):
     chinh_phu, _ = import_cli(runner, "chinh-phu-394-2025", "docx")
-    first = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == chinh_phu)
-                              .order_by(Proposal.position)
-                              .options(so.selectinload(Proposal.leads)))
+    first = db.session.scalar(sa.select(Item).where(Item.plan_id == chinh_phu)
+                              .order_by(Item.position)
+                              .options(so.selectinload(Item.leads)))
     # One proposal led by two agencies, each with its own coordinating agencies.
     assert [agency.name for agency in first.leads] == [
         "Trung ương Mặt trận Tổ quốc Việt Nam",
@@ -113,8 +113,8 @@ def test_published_cells_are_kept_and_computed_values_stored_beside_them(runner)
     assert (first.original_due_period, first.due_date) == ("2030", date(2030, 12, 31))
 
     vpcp, _ = import_cli(runner, "vpcp-624-2025", "xlsx")
-    item = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == vpcp)
-                             .order_by(Proposal.position))
+    item = db.session.scalar(sa.select(Item).where(Item.plan_id == vpcp)
+                             .order_by(Item.position))
     # "18/10/2025" is a Saturday: due the next working day (Bộ luật Dân sự, Điều 148).
     assert (item.number_text, item.original_due_period, item.due_date) == \
         ("1.", "18/10/2025", date(2025, 10, 20))
@@ -125,9 +125,9 @@ def test_published_cells_are_kept_and_computed_values_stored_beside_them(runner)
         "chưa hoàn thành"]
 
     bac_ninh, _ = import_cli(runner, "bac-ninh-144-2025", "tsv")
-    second = db.session.scalars(sa.select(Proposal).where(Proposal.plan_id == bac_ninh)
-                                .order_by(Proposal.position)
-                                .options(so.selectinload(Proposal.leads))).all()[1]
+    second = db.session.scalars(sa.select(Item).where(Item.plan_id == bac_ninh)
+                                .order_by(Item.position)
+                                .options(so.selectinload(Item.leads))).all()[1]
     # The lead cell is printed as published; the agencies it names are linked, roles cut off.
     assert second.lead_text.startswith("Sở KH&CN chủ trì hướng dẫn, tổng hợp; Các sở")
     assert sorted(agency.name for agency in second.leads) == [
@@ -174,8 +174,8 @@ def test_each_real_list_imports_through_the_web(client, signed_in_manager, name,
     assert saved.status_code == 302, saved.get_data(as_text=True)
     plan_id = int(saved.location.rsplit("/", 1)[1])
     items, _ = SETS[name]
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)
-                             .where(Proposal.plan_id == plan_id)) == items
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)
+                             .where(Item.plan_id == plan_id)) == items
     printed = client.get(f"/plans/{plan_id}/appendix.docx")
     assert printed.status_code == 200
     assert table_of(printed.data, "printed.docx").rows == published(name).rows

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 
 from tracker.extensions import db
-from tracker.models import Proposal
+from tracker.models import Item
 
 OFFICER = "chuyenvien@demo.local"     # Sở Công Thương, leads the three items
 MANAGER = "lanhdao@demo.local"        # Sở Công Thương, owns the plan
@@ -55,7 +55,7 @@ def test_a_season_of_reminders(app, seed_plan, smtp_server):
     while day <= date(2021, 3, 31):
         if day == date(2020, 9, 24):
             # Item 1 is submitted on 24/9: from 25/9 on, only item 3 is reminded.
-            db.session.execute(sa.update(Proposal).where(Proposal.position == 1)
+            db.session.execute(sa.update(Item).where(Item.position == 1)
                                .values(status="submitted", submission_ref="Tờ trình số 1/TTr"))
             db.session.commit()
         run_planning(day, at(day))

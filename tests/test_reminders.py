@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from helpers import count
 
 from tracker.extensions import db
-from tracker.models import MessageStatus, Notice, OutboxMessage, Proposal, SchedulerRun, User
+from tracker.models import Item, MessageStatus, Notice, OutboxMessage, SchedulerRun, User
 from tracker.notify.jobs import run_flush, run_planning
 
 OFFICER = "chuyenvien@demo.local"
@@ -151,8 +151,8 @@ def test_451_is_retried_and_550_fails_and_shows_on_the_outbox_page(app, client, 
 def test_deactivated_recipient_and_ended_items_cancel_the_digest(app, seed_plan, smtp_server):
     day = date(2020, 9, 16)
     run_planning(day, at(day))
-    for proposal in db.session.scalars(sa.select(Proposal).where(Proposal.id.in_([1, 3]))):
-        proposal.status = "submitted"
+    for item in db.session.scalars(sa.select(Item).where(Item.id.in_([1, 3]))):
+        item.status = "submitted"
     db.session.commit()
     result = run_flush(at(day))
     assert result.cancelled == 1 and smtp_server.messages == []
@@ -220,7 +220,7 @@ def test_a_day_whose_notices_were_all_planned_before_opens_no_digest(app, seed_p
     digests = db.session.scalars(sa.select(OutboxMessage.dedupe_key)).all()
     assert digests == [f"digest:{first.isoformat()}:{OFFICER}"]
     # A status change waiting from the day before does open the next day's digest.
-    db.session.add(Notice(dedupe_key="status:1:x", kind="status", proposal_id=1,
+    db.session.add(Notice(dedupe_key="status:1:x", kind="status", item_id=1,
                           recipient=OFFICER, user_id=None, stage=0, planned_for=second))
     db.session.commit()
     write_notices(notices, second)

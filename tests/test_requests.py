@@ -8,14 +8,14 @@ import sqlalchemy as sa
 from helpers import text, titles_listed
 
 from tracker.extensions import db
-from tracker.models import Plan, Proposal
+from tracker.models import Item, Plan
 
 
 def request_postponement(client, auth, officer, item_id=1, period="Quý IV/2020"):
     auth.login(officer)
     response = client.post(f"/items/{item_id}/status", data={
         "status": "postponed", "new_period": period, "note": "Chờ ý kiến của Bộ",
-        "version": str(db.session.get(Proposal, item_id).version)})
+        "version": str(db.session.get(Item, item_id).version)})
     assert response.status_code == 302
     auth.logout()
 
@@ -87,7 +87,7 @@ def test_a_postponement_must_move_the_deadline_later(client, auth, officer, mana
         assert response.status_code == 400
         page = text(response)
         assert "phải muộn hơn hạn hiện tại" in page and "31/12/2020" in page
-        item = db.session.get(Proposal, 2)
+        item = db.session.get(Item, 2)
         assert (item.status, item.due_period, item.requested_due_period) == \
             ("not_started", "Quý IV/2020", None)
         auth.logout()
@@ -98,7 +98,7 @@ def test_a_request_overtaken_by_a_new_deadline_cannot_be_approved(client, auth, 
     """The deadline moved after the request (the manager corrected the item): approving a
     period no longer later is refused, and nothing changes."""
     request_postponement(client, auth, officer, item_id=1, period="Quý IV/2020")
-    item = db.session.get(Proposal, 1)
+    item = db.session.get(Item, 1)
     item.due_period, item.due_date = "Quý I/2021", item.due_date.replace(year=2021, month=3,
                                                                          day=31)
     db.session.commit()
@@ -106,7 +106,7 @@ def test_a_request_overtaken_by_a_new_deadline_cannot_be_approved(client, auth, 
     response = client.post("/items/1/decision", data={"decision": "approve",
                                                           "version": str(item.version)})
     assert response.status_code == 400 and "phải muộn hơn hạn hiện tại" in text(response)
-    item = db.session.get(Proposal, 1)
+    item = db.session.get(Item, 1)
     assert (item.status, item.requested_due_period) == ("not_started", "Quý IV/2020")
 
 
@@ -126,7 +126,7 @@ def test_pending_and_decided_read_differently_on_screen_and_in_print(client, aut
 
     response = client.post("/items/1/decision", data={
         "decision": "approve", "document_ref": "2345/UBND-KT", "document_date": "5/10/2020",
-        "version": str(db.session.get(Proposal, 1).version)})
+        "version": str(db.session.get(Item, 1).version)})
     assert response.status_code == 302
     printed = text(client.get("/plans/1/appendix?progress=1"))
     assert "<td>Đã được đồng ý lùi sang Quý IV/2020 (Công văn số 2345/UBND-KT ngày 5/10/2020)" \
@@ -143,7 +143,7 @@ def test_a_decision_letter_that_names_its_kind_prints_as_typed(client, auth, off
     auth.login(manager)
     client.post("/items/1/decision", data={
         "decision": "approve", "document_ref": "Thông báo số 77/TB-UBND",
-        "document_date": "5/10/2020", "version": str(db.session.get(Proposal, 1).version)})
+        "document_date": "5/10/2020", "version": str(db.session.get(Item, 1).version)})
     printed = text(client.get("/plans/1/appendix?progress=1"))
     assert "Đã được đồng ý lùi sang Quý IV/2020 (Thông báo số 77/TB-UBND ngày 5/10/2020)" \
         in printed
@@ -164,7 +164,7 @@ def test_a_document_dated_after_today_is_refused(client, auth, officer, manager)
         "document_date": format_date(tomorrow), "version": "1"})
     assert response.status_code == 400
     assert "Ngày văn bản không được sau hôm nay" in text(response)
-    assert db.session.get(Proposal, 1).status == "not_started"
+    assert db.session.get(Item, 1).status == "not_started"
     response = client.post("/items/1/status", data={
         "status": "submitted", "document_ref": "45/TTr-SCT",
         "document_date": format_date(today), "version": "1"})
@@ -176,10 +176,10 @@ def test_a_document_dated_after_today_is_refused(client, auth, officer, manager)
     response = client.post("/items/2/decision", data={
         "decision": "approve", "document_ref": "12/UBND-KT",
         "document_date": format_date(tomorrow),
-        "version": str(db.session.get(Proposal, 2).version)})
+        "version": str(db.session.get(Item, 2).version)})
     assert response.status_code == 400
     assert "Ngày văn bản không được sau hôm nay" in text(response)
-    assert db.session.get(Proposal, 2).requested_due_period == "Quý I/2021"
+    assert db.session.get(Item, 2).requested_due_period == "Quý I/2021"
 
 
 def test_a_document_dated_before_the_list_is_saved_with_a_warning(client, auth, officer):
@@ -193,7 +193,7 @@ def test_a_document_dated_before_the_list_is_saved_with_a_warning(client, auth, 
     page = text(client.get(response.location))
     assert "flash-warning" in page
     assert "20/5/2020, trước ngày của danh mục (29/5/2020)" in page
-    assert db.session.get(Proposal, 1).submission_ref == "Tờ trình số 45/TTr-SCT ngày 20/5/2020"
+    assert db.session.get(Item, 1).submission_ref == "Tờ trình số 45/TTr-SCT ngày 20/5/2020"
     response = client.post("/items/2/status", data={
         "status": "submitted", "document_ref": "46/TTr-SCT", "document_date": "20/9/2020",
         "version": "1"})
@@ -202,7 +202,7 @@ def test_a_document_dated_before_the_list_is_saved_with_a_warning(client, auth, 
 
 
 def test_the_lists_own_date_is_in_its_attached_line_or_its_entry(app):
-    from tracker.proposals.service import plan_date
+    from tracker.items.service import plan_date
 
     plan = Plan(title="x", attached_to="Báo cáo số 351/BC-SCT ngày 29/5/2020 của Sở Công Thương",
                 created_at=datetime(2026, 11, 29, 18, 0, tzinfo=UTC))
@@ -222,7 +222,7 @@ def test_a_manager_is_not_told_of_his_own_decision(client, auth, officer, manage
     request_postponement(client, auth, officer)
     auth.login(manager)
     assert client.post("/items/1/decision", data={
-        "decision": "approve", "version": str(db.session.get(Proposal, 1).version)}
+        "decision": "approve", "version": str(db.session.get(Item, 1).version)}
     ).status_code == 302
     mailed = set(db.session.scalars(sa.select(OutboxMessage.recipient).where(
         OutboxMessage.kind == "postponement_decided")))

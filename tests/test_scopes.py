@@ -7,7 +7,7 @@ from factories import make_plan
 from helpers import text
 
 from tracker.extensions import db
-from tracker.models import JournalEntry, Plan, Proposal
+from tracker.models import Item, JournalEntry, Plan
 
 
 @pytest.fixture
@@ -51,15 +51,15 @@ def test_managers_manage_only_their_agencys_plans(client, auth, make_user, plans
     auth.logout()
     auth.login(make_user("manager", "Văn phòng UBND tỉnh"))
     assert client.get(f"/plans/{snv}/edit").status_code == 200     # consolidating office
-    item = db.session.scalar(sa.select(Proposal.id).where(Proposal.plan_id == snv))
+    item = db.session.scalar(sa.select(Item.id).where(Item.plan_id == snv))
     assert client.get(f"/items/{item}/edit").status_code == 200
 
 
 def test_coordinating_officer_comments_but_cannot_change_status(client, auth, make_user, plans):
     _, snv = plans
-    item = db.session.scalars(sa.select(Proposal).where(Proposal.plan_id == snv)
-                              .options(sa.orm.joinedload(Proposal.lead_agency))
-                              .order_by(Proposal.position)).first()
+    item = db.session.scalars(sa.select(Item).where(Item.plan_id == snv)
+                              .options(sa.orm.joinedload(Item.lead_agency))
+                              .order_by(Item.position)).first()
     assert item.lead_agency.name == "Sở Công Thương"   # led by SCT, coordinated by STC
     auth.login(make_user("officer", "Sở Tài chính"))
     page = text(client.get(f"/items/{item.id}"))
@@ -68,7 +68,7 @@ def test_coordinating_officer_comments_but_cannot_change_status(client, auth, ma
     before = db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry))
     response = client.post(f"/items/{item.id}/status", data={
         "status": "submitted", "document_ref": "1/TTr", "document_date": "1/1/2021", "version": "1"})
-    assert response.status_code == 400 and db.session.get(Proposal, item.id).status == "not_started"
+    assert response.status_code == 400 and db.session.get(Item, item.id).status == "not_started"
     assert client.post(f"/items/{item.id}/notes", data={"notes": "x", "version": "1"}).status_code == 403
     assert client.post(f"/items/{item.id}/status", data={"note": "Sở Tài chính đã góp ý",
                                                          "version": "1"}).status_code == 302
@@ -79,7 +79,7 @@ def test_lead_officer_keeps_the_notes_column(client, auth, make_user, plans):
     auth.login(make_user("officer", "Sở Công Thương"))
     response = client.post("/items/1/notes", data={"notes": "Đang chờ số liệu", "version": "1"})
     assert response.status_code == 302
-    assert db.session.get(Proposal, 1).notes == "Đang chờ số liệu"
+    assert db.session.get(Item, 1).notes == "Đang chờ số liệu"
     entry = db.session.scalars(sa.select(JournalEntry).order_by(JournalEntry.id.desc())).first()
     assert (entry.field, entry.new_value) == ("notes", "Đang chờ số liệu")
     assert "Đang chờ số liệu" in text(client.get("/plans/1/appendix?progress=1"))
@@ -96,5 +96,5 @@ def test_forged_update_on_another_agencys_item_changes_nothing(client, auth, mak
                       ("/items/1/decision", {"decision": "approve", "version": "1"})):
         assert client.post(url, data=data).status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)) == before
-    assert db.session.get(Proposal, 1).status == "not_started"
+    assert db.session.get(Item, 1).status == "not_started"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Plan)) == 2

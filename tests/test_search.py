@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from tracker.agencies import AgencyDirectory
 from tracker.extensions import db
-from tracker.models import Agency, JournalEntry, JournalKind, Plan, Proposal, ProposalSearch
-from tracker.plans.service import ProposalFields, add_proposal, create_plan
+from tracker.models import Agency, Item, ItemSearch, JournalEntry, JournalKind, Plan
+from tracker.plans.service import ItemFields, add_item, create_plan
 from tracker.search.text import document_numbers, fold, item_text, parse_query, terms
 
 # ------------------------------------------------------------------ folding, no database
@@ -59,8 +59,8 @@ def titles(response) -> list[str]:
     return re.findall(r'<td><a href="/items/\d+">([^<]+)</a>', response.get_data(as_text=True))
 
 
-def add(plan: Plan, title: str, lead: str, **fields) -> Proposal:
-    item = add_proposal(plan, ProposalFields(
+def add(plan: Plan, title: str, lead: str, **fields) -> Item:
+    item = add_item(plan, ItemFields(
         title=title, lead_agency_name=lead, coordination=fields.pop("coordination", ""),
         due_period=fields.pop("due_period", "Quý IV/2020"), approving_level="UBND tỉnh",
         notes=fields.pop("notes", "")), AgencyDirectory.load())
@@ -171,19 +171,19 @@ def test_odd_input_is_never_an_error(sign_in):
     assert "Tìm kiếm" in admin.get("/search").get_data(as_text=True)
 
 
-def indexed(proposal_id: int) -> str:
-    return db.session.scalar(sa.select(ProposalSearch.body)
-                             .where(ProposalSearch.proposal_id == proposal_id)) or ""
+def indexed(item_id: int) -> str:
+    return db.session.scalar(sa.select(ItemSearch.body)
+                             .where(ItemSearch.item_id == item_id)) or ""
 
 
 def test_the_index_follows_every_write(searchable):
     """An edited title, a document cited in the journal, a list's new reference and a
     renamed agency reach the index at commit; a rolled-back write does not."""
-    item = db.session.scalar(sa.select(Proposal).where(Proposal.title == CHUYEN_DOI))
+    item = db.session.scalar(sa.select(Item).where(Item.title == CHUYEN_DOI))
     item.title = "Chương trình chuyển đổi số tỉnh Đắk Nông"
     db.session.commit()
     assert indexed(item.id).startswith("chuong trinh chuyen doi so tinh dak nong")
-    db.session.add(JournalEntry(proposal_id=item.id, kind=JournalKind.COMMENT.value,
+    db.session.add(JournalEntry(item_id=item.id, kind=JournalKind.COMMENT.value,
                                 document_ref="Công văn số 77/SKHCN-VP"))
     db.session.commit()
     assert "77/skhcn-vp" in indexed(item.id)
@@ -204,7 +204,7 @@ def test_the_index_follows_every_write(searchable):
 def test_every_item_has_its_row_after_an_update_through_the_forms(sign_in, searchable):
     """A status update posted from the item's page indexes the Tờ trình it cites."""
     officer = sign_in("officer", "Sở Công Thương")
-    item = db.session.scalar(sa.select(Proposal).where(Proposal.title == CHUYEN_DOI))
+    item = db.session.scalar(sa.select(Item).where(Item.title == CHUYEN_DOI))
     item.lead_agency_id = db.session.scalar(sa.select(Agency.id).where(
         Agency.name == "Sở Công Thương"))
     db.session.commit()

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from tracker.extensions import db
-from tracker.models import ImportDraft, JournalEntry, Plan, Proposal
+from tracker.models import ImportDraft, Item, JournalEntry, Plan
 
 ROLES = ("anonymous", "viewer", "officer", "other_officer", "manager", "admin")
 LOGIN = 302  # anonymous users are sent to the login page
@@ -73,16 +73,16 @@ EXPECTED = {
     ("appendix.choose_table", "POST"): expect(LOGIN, 302, 302, 302, 302, 302),
     ("plans.new_item", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
     ("plans.new_item", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
-    ("proposals.show", "GET"): expect(LOGIN, 200, 200, 403, 200, 200),
-    ("proposals.update_status", "POST"): expect(LOGIN, 403, 400, 403, 400, 400),
-    ("proposals.update_notes", "POST"): expect(LOGIN, 403, 400, 403, 400, 400),
-    ("proposals.decide", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
-    ("proposals.reinstate_item", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
+    ("items.show", "GET"): expect(LOGIN, 200, 200, 403, 200, 200),
+    ("items.update_status", "POST"): expect(LOGIN, 403, 400, 403, 400, 400),
+    ("items.update_notes", "POST"): expect(LOGIN, 403, 400, 403, 400, 400),
+    ("items.decide", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
+    ("items.reinstate_item", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     # Attachment 1 does not exist: a reader gets 404, the other officer is refused before
     # (tests/test_documents_web.py downloads real ones).
-    ("proposals.document", "GET"): expect(LOGIN, 404, 404, 403, 404, 404),
-    ("proposals.edit", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
-    ("proposals.edit", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
+    ("items.document", "GET"): expect(LOGIN, 404, 404, 403, 404, 404),
+    ("items.edit", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
+    ("items.edit", "POST"): expect(LOGIN, 403, 403, 403, 400, 400),
     # User 1 is the demo admin, not the signed-in one: the buttons act on another account.
     ("admin.users", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
     ("admin.invite_user", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
@@ -111,7 +111,7 @@ EXPECTED = {
     ("admin.delete_calendar_day", "POST"): expect(LOGIN, 403, 403, 403, 403, 404),
     ("admin.runs", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
 }
-URL_ARGS = {"plan_id": 1, "proposal_id": 1, "code": "vi", "filename": "app.css", "token": "forged",
+URL_ARGS = {"plan_id": 1, "item_id": 1, "code": "vi", "filename": "app.css", "token": "forged",
             "day": "2020-01-01", "message_id": 999, "user_id": 1, "agency_id": 1, "fmt": "docx",
             "draft_id": 1, "attachment_id": 1, "job_id": 1}
 
@@ -141,7 +141,7 @@ def snapshot():
     return (db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)),
             db.session.scalar(sa.select(sa.func.count()).select_from(Plan)),
             db.session.scalar(sa.select(sa.func.count()).select_from(ImportDraft)),
-            tuple(db.session.scalars(sa.select(Proposal.version).order_by(Proposal.id))))
+            tuple(db.session.scalars(sa.select(Item.version).order_by(Item.id))))
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -230,7 +230,7 @@ def test_hostile_text_is_inert_in_every_page(app, client, auth, users, runner, t
                        ).status_code == 302
     assert client.post(item_url + "/status", data={"status": "postponed", "new_period": "Quý II/2021",
                                                    "note": payload, "version": "2"}).status_code == 302
-    stored = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == plan_id))
+    stored = db.session.scalar(sa.select(Item).where(Item.plan_id == plan_id))
     assert stored.title == payload and stored.coordination == payload  # stored as typed
     out = tmp_path / "appendix.html"
     assert runner.invoke(args=["export-appendix", str(plan_id), "-o", str(out), "--with-status"]

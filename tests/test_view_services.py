@@ -16,18 +16,18 @@ from tracker.appendix.service import consolidated_scope
 from tracker.auth.forms import ChangePasswordForm, SetPasswordForm
 from tracker.demo import SEED_TSV
 from tracker.extensions import db
+from tracker.items.service import StatusUpdate, decide_request, post_status_update
 from tracker.models import (
     Agency,
     CalendarException,
+    Item,
     MessageStatus,
     Notice,
     OutboxMessage,
-    Proposal,
     User,
 )
 from tracker.notify.service import calendar_days, remove_calendar_day, set_calendar_day
 from tracker.passwords import password_problems
-from tracker.proposals.service import StatusUpdate, decide_request, post_status_update
 from tracker.services import FieldError
 
 SEED_ROWS = parse_delimited(SEED_TSV.read_text(encoding="utf-8"), "\t")
@@ -89,12 +89,12 @@ def test_the_consolidated_scope_is_cut_to_one_owner_among_those_seen(app, seed_p
     finance, home = agency_id("Sở Tài chính"), agency_id("Văn phòng UBND tỉnh")
     everything = consolidated_scope(None, None)
     assert {name for _id, name in everything.owners} == {"Sở Công Thương", "Sở Tài chính"}
-    assert count(Proposal, everything.scope) == count(Proposal)
+    assert count(Item, everything.scope) == count(Item)
     finances = consolidated_scope(None, str(finance))
     assert finances.owner_name == "Sở Tài chính"
-    assert count(Proposal, finances.scope) == 2
+    assert count(Item, finances.scope) == 2
     outsider = consolidated_scope(home, str(finance))
-    assert (outsider.owners, outsider.owner_id, count(Proposal, outsider.scope)) == ([], None, 0)
+    assert (outsider.owners, outsider.owner_id, count(Item, outsider.scope)) == ([], None, 0)
 
 
 def test_a_draft_takes_the_title_lines_and_refuses_what_is_not_an_appendix(app, make_user):
@@ -122,16 +122,16 @@ def test_a_request_and_its_decision_queue_their_own_notices(app, seed_plan, make
     """Posted through the services alone: the request mails the owner's managers, the
     approval mails the lead agency and puts the new status in the next digests."""
     officer, manager = make_user("officer"), make_user("manager")
-    proposal = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == seed_plan.id)
-                                 .order_by(Proposal.position))
-    post_status_update(proposal, StatusUpdate("postponed", note="Chờ số liệu",
+    item = db.session.scalar(sa.select(Item).where(Item.plan_id == seed_plan.id)
+                                 .order_by(Item.position))
+    post_status_update(item, StatusUpdate("postponed", note="Chờ số liệu",
                                               new_period="Quý IV/2020"),
                        actor=officer, expected_version=None, needs_approval=True,
                        today=date(2020, 9, 1))
     db.session.commit()
     assert count(OutboxMessage, OutboxMessage.kind == "postponement_requested",
                  OutboxMessage.recipient == manager.email) == 1
-    decide_request(proposal, approve=True, reason="", actor=manager, expected_version=None,
+    decide_request(item, approve=True, reason="", actor=manager, expected_version=None,
                    today=date(2020, 9, 2))
     db.session.commit()
     assert count(OutboxMessage, OutboxMessage.kind == "postponement_decided",

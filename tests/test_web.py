@@ -11,11 +11,11 @@ import sqlalchemy.orm
 from helpers import text
 
 from tracker.extensions import db
-from tracker.models import Agency, JournalEntry, OutboxMessage, Plan, Proposal
+from tracker.models import Agency, Item, JournalEntry, OutboxMessage, Plan
 
 
 def items(plan_id=None):
-    query = sa.select(Proposal).order_by(Proposal.position)
+    query = sa.select(Item).order_by(Item.position)
     return db.session.scalars(query).all()
 
 
@@ -102,7 +102,7 @@ def test_officer_posts_submitted_and_sees_it_in_the_appendix(client, auth, offic
         "version": "1",
     })
     assert response.status_code == 302
-    item = db.session.get(Proposal, 1)
+    item = db.session.get(Item, 1)
     assert item.status == "submitted"
     assert item.submission_ref == "Tờ trình số 45/TTr-SCT ngày 20/9/2020"
     entry = db.session.scalars(sa.select(JournalEntry).order_by(JournalEntry.id.desc())).first()
@@ -127,7 +127,7 @@ def test_submitted_needs_document_number_and_date(client, auth, officer):
         "status": "submitted", "document_ref": "45/TTr-SCT", "document_date": "31/11/2020",
         "version": "1"})
     assert response.status_code == 400 and "31/11/2020" in text(response)
-    assert journal_count() == before and db.session.get(Proposal, 1).status == "not_started"
+    assert journal_count() == before and db.session.get(Item, 1).status == "not_started"
 
 
 def test_an_officers_postponement_is_a_request_until_a_manager_approves(client, auth, officer,
@@ -141,7 +141,7 @@ def test_an_officers_postponement_is_a_request_until_a_manager_approves(client, 
         "status": "postponed", "new_period": "quý 4 năm 2020", "note": "Chờ ý kiến của Bộ",
         "version": "1"})
     assert response.status_code == 302
-    item = db.session.get(Proposal, 1)
+    item = db.session.get(Item, 1)
     assert (item.status, item.due_period, item.requested_due_period) == \
         ("not_started", "Quý III/2020", "Quý IV/2020")
     page = text(client.get("/items/1"))
@@ -167,7 +167,7 @@ def test_an_officers_postponement_is_a_request_until_a_manager_approves(client, 
     assert 'action="/items/1/decision"' in page
     response = client.post("/items/1/decision", data={"decision": "approve", "version": "2"})
     assert response.status_code == 302
-    item = db.session.get(Proposal, 1)
+    item = db.session.get(Item, 1)
     assert (item.status, item.due_period, item.due_date) == ("postponed", "Quý IV/2020",
                                                             date(2020, 12, 31))
     assert (item.original_due_period, item.original_due_date) == ("Quý III/2020", date(2020, 9, 30))
@@ -194,7 +194,7 @@ def test_a_refusal_needs_a_reason_and_clears_the_request(client, auth, officer, 
     response = client.post("/items/2/decision", data={
         "decision": "refuse", "reason": "Đề nghị trình đúng hạn", "version": "2"})
     assert response.status_code == 302
-    item = db.session.get(Proposal, 2)
+    item = db.session.get(Item, 2)
     assert (item.status, item.due_period, item.requested_due_period) == \
         ("not_started", "Quý IV/2020", None)
     refusal = db.session.scalars(sa.select(JournalEntry).where(
@@ -207,7 +207,7 @@ def test_a_manager_postpones_at_once(client, auth, manager):
     response = client.post("/items/1/status", data={
         "status": "postponed", "new_period": "Quý IV/2020", "note": "Theo chỉ đạo", "version": "1"})
     assert response.status_code == 302
-    item = db.session.get(Proposal, 1)
+    item = db.session.get(Item, 1)
     assert (item.status, item.due_period) == ("postponed", "Quý IV/2020")
     printed = text(client.get("/plans/1/appendix?progress=1"))
     assert "<td>Đã được đồng ý lùi sang Quý IV/2020: Theo chỉ đạo</td>" in printed
@@ -226,7 +226,7 @@ def test_withdrawal_needs_a_reason(client, auth, officer):
     assert client.post("/items/1/status", data={"status": "withdrawn", "version": "1"}).status_code == 400
     assert client.post("/items/1/status", data={"status": "withdrawn", "note": "Không còn phù hợp",
                                                 "version": "1"}).status_code == 302
-    item = db.session.get(Proposal, 1)
+    item = db.session.get(Item, 1)
     assert (item.status, item.withdrawal_requested) == ("not_started", True)
 
 
@@ -236,7 +236,7 @@ def test_a_transition_the_model_refuses_is_a_form_error(client, auth, officer):
         "status": "approved", "document_ref": "1/QĐ-UBND", "document_date": "1/10/2020",
         "version": "1"})
     assert response.status_code == 400
-    assert db.session.get(Proposal, 1).status == "not_started"
+    assert db.session.get(Item, 1).status == "not_started"
 
 
 def test_a_note_without_status_change_is_journaled(client, auth, officer):
@@ -246,7 +246,7 @@ def test_a_note_without_status_change_is_journaled(client, auth, officer):
     assert client.post("/items/1/status", data={"note": "Đã họp tổ soạn thảo", "version": "1"}
                        ).status_code == 302
     assert journal_count() == before + 1
-    assert db.session.get(Proposal, 1).status == "not_started"
+    assert db.session.get(Item, 1).status == "not_started"
 
 
 def test_stale_version_is_refused_and_nothing_is_overwritten(client, auth, officer, manager):
@@ -259,7 +259,7 @@ def test_stale_version_is_refused_and_nothing_is_overwritten(client, auth, offic
     assert response.status_code == 409
     assert "Người khác vừa thay đổi" in text(response)
     assert "Tôi chưa thấy cập nhật trước" in text(response)  # what the user typed is kept
-    assert db.session.get(Proposal, 1).status == "in_progress"
+    assert db.session.get(Item, 1).status == "in_progress"
     # Editing fields with a stale version: same rule.
     auth.logout()
     auth.login(manager)
@@ -267,7 +267,7 @@ def test_stale_version_is_refused_and_nothing_is_overwritten(client, auth, offic
         "title": "Tên mới", "lead_agency_name": "Sở Công Thương", "due_period": "Quý III/2020",
         "version": "1"})
     assert response.status_code == 409
-    assert db.session.get(Proposal, 1).title.startswith("Xây dựng và trình")
+    assert db.session.get(Item, 1).title.startswith("Xây dựng và trình")
 
 
 def test_officer_of_another_agency_cannot_update(client, auth, make_user, seed_plan):
@@ -322,8 +322,8 @@ def test_manager_creates_a_plan_and_an_item(client, auth, manager):
     response = client.post(f"/plans/{plan.id}/items/new", data={
         **item, "create_agency": "y", "create_agency_for": "sở  nội vụ"})
     assert response.status_code == 302
-    item = db.session.scalar(sa.select(Proposal).where(Proposal.plan_id == plan.id).options(
-        sa.orm.selectinload(Proposal.coordinators), sa.orm.joinedload(Proposal.lead_agency)))
+    item = db.session.scalar(sa.select(Item).where(Item.plan_id == plan.id).options(
+        sa.orm.selectinload(Item.coordinators), sa.orm.joinedload(Item.lead_agency)))
     assert item.due_date == date(2023, 1, 3)   # 31/12/2022 is a Saturday; 2/1/2023 a holiday
     assert item.position == 1
     assert [a.name for a in item.coordinators] == ["Sở Công Thương"]
@@ -337,14 +337,14 @@ def test_manager_edits_an_item_field_by_field(client, auth, manager):
     auth.login(manager)
     assert client.get("/items/3/edit").status_code == 200
     response = client.post("/items/3/edit", data={
-        "title": db.session.get(Proposal, 3).title, "lead_agency_name": "Sở Công Thương",
+        "title": db.session.get(Item, 3).title, "lead_agency_name": "Sở Công Thương",
         "coordination": "UBND các huyện, thị xã, thành phố", "due_period": "Quý IV/2020",
         "approving_level": "Chủ tịch UBND tỉnh", "position": "3", "version": "1"})
     assert response.status_code == 302
-    item = db.session.get(Proposal, 3)
+    item = db.session.get(Item, 3)
     assert (item.due_period, item.original_due_period) == ("Quý IV/2020", "Quý IV/2020")
     fields = db.session.scalars(sa.select(JournalEntry.field).where(
-        JournalEntry.proposal_id == 3, JournalEntry.kind == "edit")).all()
+        JournalEntry.item_id == 3, JournalEntry.kind == "edit")).all()
     assert sorted(fields) == ["approving_level", "due_period"]
 
 

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from helpers import text, titles_listed, version
 
 from tracker.extensions import db
-from tracker.models import JournalEntry, OutboxMessage, Proposal
+from tracker.models import Item, JournalEntry, OutboxMessage
 
 
 def ask_to_withdraw(client, auth, officer, item_id=1, reason="Không còn phù hợp với Luật mới"):
@@ -18,7 +18,7 @@ def ask_to_withdraw(client, auth, officer, item_id=1, reason="Không còn phù h
 
 def kinds(item_id: int = 1) -> list[str]:
     return list(db.session.scalars(sa.select(JournalEntry.kind).where(
-        JournalEntry.proposal_id == item_id).order_by(JournalEntry.id)))
+        JournalEntry.item_id == item_id).order_by(JournalEntry.id)))
 
 
 def test_an_officers_withdrawal_waits_for_a_manager(client, auth, officer, manager):
@@ -29,7 +29,7 @@ def test_an_officers_withdrawal_waits_for_a_manager(client, auth, officer, manag
     assert "Xin rút khỏi danh mục (lãnh đạo quyết định)" in page
     auth.logout()
     ask_to_withdraw(client, auth, officer)
-    item = db.session.get(Proposal, 1)
+    item = db.session.get(Item, 1)
     assert (item.status, item.withdrawal_requested) == ("not_started", True)
     assert kinds()[-1] == "withdrawal_requested"
     mailed = set(db.session.scalars(sa.select(OutboxMessage.recipient).where(
@@ -56,7 +56,7 @@ def test_only_one_request_waits_at_a_time(client, auth, officer):
     response = client.post("/items/1/status", data={
         "status": "postponed", "new_period": "Quý IV/2020", "note": "x", "version": version()})
     assert response.status_code == 400
-    assert db.session.get(Proposal, 1).requested_due_period is None
+    assert db.session.get(Item, 1).requested_due_period is None
 
 
 def test_an_approved_withdrawal_prints_with_its_reason_and_letter(client, auth, officer, manager):
@@ -66,7 +66,7 @@ def test_an_approved_withdrawal_prints_with_its_reason_and_letter(client, auth, 
         "decision": "approve", "document_ref": "3456/UBND-KT", "document_date": "5/10/2020",
         "version": version()})
     assert response.status_code == 302
-    item = db.session.get(Proposal, 1)
+    item = db.session.get(Item, 1)
     assert (item.status, item.withdrawal_requested) == ("withdrawn", False)
     printed = text(client.get("/plans/1/appendix?progress=1"))
     assert ("<td>Đã rút khỏi danh mục (Công văn số 3456/UBND-KT ngày 5/10/2020): "
@@ -88,11 +88,11 @@ def test_a_refused_withdrawal_needs_a_reason_and_leaves_the_item(client, auth, o
     auth.login(manager)
     assert client.post("/items/1/decision", data={
         "decision": "refuse", "version": version()}).status_code == 400
-    assert db.session.get(Proposal, 1).withdrawal_requested is True
+    assert db.session.get(Item, 1).withdrawal_requested is True
     assert client.post("/items/1/decision", data={
         "decision": "refuse", "reason": "Vẫn cần trình trong năm", "version": version()}
     ).status_code == 302
-    item = db.session.get(Proposal, 1)
+    item = db.session.get(Item, 1)
     assert (item.status, item.withdrawal_requested) == ("not_started", False)
     assert kinds()[-1] == "withdrawal_refused"
     assert "Đã từ chối đề nghị rút" in text(client.get("/items/1"))
@@ -114,15 +114,15 @@ def test_a_manager_reverses_a_withdrawal_to_the_status_before(client, auth, offi
     assert client.post("/items/1/reinstate", data={"reason": "x", "version": version()}
                        ).status_code == 400  # not withdrawn yet
     client.post("/items/1/decision", data={"decision": "approve", "version": version()})
-    assert db.session.get(Proposal, 1).status == "withdrawn"
+    assert db.session.get(Item, 1).status == "withdrawn"
     assert 'action="/items/1/reinstate"' in text(client.get("/items/1"))
     assert client.post("/items/1/reinstate", data={"version": version()}).status_code == 400
     response = client.post("/items/1/reinstate", data={
         "reason": "UBND tỉnh giao lại nhiệm vụ", "version": version()})
     assert response.status_code == 302
-    item = db.session.get(Proposal, 1)
+    item = db.session.get(Item, 1)
     assert item.status == "in_progress"
-    entry = db.session.scalars(sa.select(JournalEntry).where(JournalEntry.proposal_id == 1)
+    entry = db.session.scalars(sa.select(JournalEntry).where(JournalEntry.item_id == 1)
                                .order_by(JournalEntry.id.desc())).first()
     assert (entry.kind, entry.old_status, entry.new_status, entry.note) == (
         "reinstated", "withdrawn", "in_progress", "UBND tỉnh giao lại nhiệm vụ")
@@ -140,7 +140,7 @@ def test_a_manager_withdraws_at_once(client, auth, manager):
     assert client.post("/items/1/status", data={
         "status": "withdrawn", "note": "Đã lồng ghép vào đề án khác", "version": version()}
     ).status_code == 302
-    item = db.session.get(Proposal, 1)
+    item = db.session.get(Item, 1)
     assert (item.status, item.withdrawal_requested) == ("withdrawn", False)
     printed = text(client.get("/plans/1/appendix?progress=1"))
     assert "<td>Đã rút khỏi danh mục: Đã lồng ghép vào đề án khác</td>" in printed

@@ -205,15 +205,15 @@ def register_blueprints(app: Flask) -> None:
     from tracker.auth import bp as auth_bp
     from tracker.desk import bp as desk_bp
     from tracker.health import bp as health_bp
+    from tracker.items import bp as items_bp
     from tracker.plans import bp as plans_bp
-    from tracker.proposals import bp as proposals_bp
     from tracker.search import bp as search_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(plans_bp, url_prefix="/plans")
-    app.register_blueprint(proposals_bp, url_prefix="/items")
+    app.register_blueprint(items_bp, url_prefix="/items")
     app.register_blueprint(appendix_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(health_bp)

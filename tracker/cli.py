@@ -167,7 +167,7 @@ def export_appendix(plan_id: int | None, consolidated: bool, fmt: str | None, ou
     from tracker.appendix.documents import render_file
     from tracker.appendix.pdf import PdfUnavailable
     from tracker.appendix.service import CONSOLIDATED_TITLE, AppendixOptions, appendix_table
-    from tracker.models import Proposal
+    from tracker.models import Item
     from tracker.web import tracker_today
 
     fmt = fmt or output.suffix.lstrip(".").lower()
@@ -182,7 +182,7 @@ def export_appendix(plan_id: int | None, consolidated: bool, fmt: str | None, ou
         plan = db.session.get(Plan, plan_id) if plan_id is not None else None
         if plan is None:
             raise click.ClickException(f"no plan {plan_id}" if plan_id else "give a PLAN_ID or --all")
-        table = appendix_table(Proposal.plan_id == plan.id, options, title=plan.title,
+        table = appendix_table(Item.plan_id == plan.id, options, title=plan.title,
                                attached_to=plan.attached_to, today=tracker_today(),
                                label=plan.appendix_label, plan=plan)
     try:
@@ -224,12 +224,12 @@ def _plan(day, dry_run: bool) -> None:
 
 
 def _titles(ids: set[int]) -> dict[int, str]:
-    from tracker.models import Proposal
+    from tracker.models import Item
 
     if not ids:
         return {}
-    return dict(db.session.execute(sa.select(Proposal.id, Proposal.title)
-                                   .where(Proposal.id.in_(ids))).all())
+    return dict(db.session.execute(sa.select(Item.id, Item.title)
+                                   .where(Item.id.in_(ids))).all())
 
 
 @reminders.command("send")

@@ -34,10 +34,10 @@ LABELS: dict[Status, str] = {
     Status.APPROVED: N_("Issued / approved"),
     Status.RETURNED: N_("Returned for revision"),
     # Set only by a decision: a request waiting for one leaves the status as it was
-    # (Proposal.requested_due_period says it waits).
+    # (Item.requested_due_period says it waits).
     Status.POSTPONED: N_("Postponement approved"),
     # Decided as well: a withdrawal request leaves the status as it was until a manager
-    # approves it (Proposal.withdrawal_requested says it waits).
+    # approves it (Item.withdrawal_requested says it waits).
     Status.WITHDRAWN: N_("Withdrawn from the list"),
 }
 

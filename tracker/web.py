@@ -18,7 +18,7 @@ from tracker.clock import local_datetime, today_in
 from tracker.documents import FORM_ALLOWANCE_BYTES, format_size
 from tracker.extensions import db
 from tracker.forms import EmptyForm
-from tracker.models import MessageStatus, Plan, Proposal
+from tracker.models import Item, MessageStatus, Plan
 from tracker.notices import NoticeKind
 from tracker.outbox.labels import error_label, kind_label
 from tracker.periods import format_date
@@ -150,22 +150,22 @@ def get_plan(plan_id: int, *, manage: bool = False) -> Plan:
     return plan
 
 
-def get_item(proposal_id: int) -> Proposal:
+def get_item(item_id: int) -> Item:
     """The item with its plan and agencies.
 
     :raise 404: no such item.
     :raise 403: the user may not read its plan.
     """
-    from tracker.plans.service import agency_involved, get_proposal
+    from tracker.plans.service import agency_involved, load_item
 
-    proposal = get_proposal(proposal_id)
-    if proposal is None:
+    item = load_item(item_id)
+    if item is None:
         abort(404)
-    owner = proposal.plan.owner_agency_id
+    owner = item.plan.owner_agency_id
     if not policy.can_read_plan(current_user, owner,
-                                lambda: agency_involved(current_user.agency_id, proposal.plan_id)):
+                                lambda: agency_involved(current_user.agency_id, item.plan_id)):
         abort(403)
-    return proposal
+    return item
 
 
 def owner_choices(form) -> None:

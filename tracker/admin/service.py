@@ -23,16 +23,16 @@ from tracker.models import (
     Agency,
     AuditEntry,
     ImportDraft,
+    Item,
     JournalEntry,
     MessageStatus,
     OutboxMessage,
     Plan,
-    Proposal,
     Role,
     SchedulerRun,
     User,
-    proposal_coordinators,
-    proposal_leads,
+    item_coordinators,
+    item_leads,
 )
 from tracker.search.index import mark_agency
 from tracker.services import FieldError
@@ -310,11 +310,11 @@ def _count(query) -> int:
 
 def agency_usage(agency_id: int) -> AgencyUsage:
     """Four counting queries."""
-    items = (sa.select(Proposal.id).where(Proposal.lead_agency_id == agency_id)
-             .union(sa.select(proposal_leads.c.proposal_id)
-                    .where(proposal_leads.c.agency_id == agency_id),
-                    sa.select(proposal_coordinators.c.proposal_id)
-                    .where(proposal_coordinators.c.agency_id == agency_id)))
+    items = (sa.select(Item.id).where(Item.lead_agency_id == agency_id)
+             .union(sa.select(item_leads.c.item_id)
+                    .where(item_leads.c.agency_id == agency_id),
+                    sa.select(item_coordinators.c.item_id)
+                    .where(item_coordinators.c.agency_id == agency_id)))
     return AgencyUsage(
         items=_count(items),
         plans=_count(sa.select(Plan.id).where(Plan.owner_agency_id == agency_id)),
@@ -347,8 +347,8 @@ def delete_agency(actor: User, agency: Agency) -> None:
 
 # Every reference to an agency, which a merge moves (tests/test_agency_lifecycle.py checks the
 # schema has no other): the item links, then the columns.
-MERGED_LINKS = (proposal_leads, proposal_coordinators)
-MERGED_COLUMNS = (Proposal.lead_agency_id, Plan.owner_agency_id, User.agency_id,
+MERGED_LINKS = (item_leads, item_coordinators)
+MERGED_COLUMNS = (Item.lead_agency_id, Plan.owner_agency_id, User.agency_id,
                   JournalEntry.agency_id, ImportDraft.owner_agency_id)
 
 
@@ -377,9 +377,9 @@ def merge_agencies(actor: User, merged: Agency, kept: Agency) -> AgencyUsage:
     usage = agency_usage(merged.id)
     for links in MERGED_LINKS:
         # An item naming both: one link, the kept agency's.
-        both = sa.select(links.c.proposal_id).where(links.c.agency_id == kept.id)
+        both = sa.select(links.c.item_id).where(links.c.agency_id == kept.id)
         db.session.execute(sa.delete(links).where(links.c.agency_id == merged.id,
-                                                  links.c.proposal_id.in_(both)))
+                                                  links.c.item_id.in_(both)))
         db.session.execute(sa.update(links).where(links.c.agency_id == merged.id)
                            .values(agency_id=kept.id))
     for column in MERGED_COLUMNS:

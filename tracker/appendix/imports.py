@@ -22,12 +22,12 @@ from tracker.appendix.layout import PlanLayout
 from tracker.audit import SOURCE_COMMAND, SOURCE_IMPORT
 from tracker.extensions import db
 from tracker.i18n import _
-from tracker.models import Agency, ImportDraft, Plan, PlanSection, Proposal
+from tracker.models import Agency, ImportDraft, Item, Plan, PlanSection
 from tracker.models._types import utcnow
 from tracker.plans.service import (
-    ProposalFields,
+    ItemFields,
     PublishedCells,
-    add_proposal,
+    add_item,
     create_plan,
     next_position,
     strip_attached_to,
@@ -212,7 +212,7 @@ def import_plan_of(draft: ImportDraft) -> ImportPlan:
     existing = {}
     if draft.plan_id is not None:
         existing = {name_key(title): position for title, position in db.session.execute(
-            sa.select(Proposal.title, Proposal.position).where(Proposal.plan_id == draft.plan_id))}
+            sa.select(Item.title, Item.position).where(Item.plan_id == draft.plan_id))}
     return ImportPlan.build(result, AgencyDirectory.load(), existing)
 
 
@@ -323,7 +323,7 @@ def save_import(plan: ImportPlan, choices: Mapping[str, int | None], *, target: 
         else:
             notes = "\n".join(f"{headers.get(key, '')}: {text}"
                                for key, text in row.extra.items())
-        proposal = add_proposal(target, ProposalFields(
+        item = add_item(target, ItemFields(
             title=row.title,
             lead_agency_name=names.get(row.lead_agency, row.lead_agency),
             coordination=row.coordination, due_period=row.due_period,
@@ -331,7 +331,7 @@ def save_import(plan: ImportPlan, choices: Mapping[str, int | None], *, target: 
             published=published,
         ), directory, actor_user_id=actor_user_id, actor_agency_id=actor_agency_id)
         if row.progress:
-            proposal.journal[-1].note = f"Tình hình thực hiện khi nhập: {row.progress}"
+            item.journal[-1].note = f"Tình hình thực hiện khi nhập: {row.progress}"
     return target
 
 

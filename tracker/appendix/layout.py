@@ -6,7 +6,7 @@ published; a plan made in the tracker has none and prints the seed's six columns
 Column keys: the six the tracker understands ("position", "title", "lead_agency",
 "coordination", "due_period", "approving_level") and "c<N>" for the list's own columns
 ("Sản phẩm đầu ra", "Kết quả", "Nguồn kinh phí", "Ghi chú" …), whose cells are kept in
-`Proposal.extra`.
+`Item.extra`.
 """
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from tracker.appendix.table import (
     build_table,
 )
 from tracker.extensions import db
-from tracker.models import Agency, JournalEntry, JournalKind, Plan, PlanSection, Proposal
+from tracker.models import Agency, Item, JournalEntry, JournalKind, Plan, PlanSection
 from tracker.periods import format_date
 from tracker.plans.service import ItemFilters, plan_owners_where, visible_plans
 from tracker.statuses import VI_LABELS, Status, document_phrase
@@ -46,9 +46,9 @@ def consolidated_items_query(scope: sa.ColumnElement[bool], filters: ItemFilters
                              today: date) -> sa.Select:
     """The consolidated page's items, by deadline (open texts last), with lead agency and plan."""
     query = (
-        sa.select(Proposal).join(Plan, Plan.id == Proposal.plan_id).where(scope)
-        .options(so.joinedload(Proposal.lead_agency), so.contains_eager(Proposal.plan))
-        .order_by(Proposal.due_date.is_(None), Proposal.due_date, Plan.id, Proposal.position)
+        sa.select(Item).join(Plan, Plan.id == Item.plan_id).where(scope)
+        .options(so.joinedload(Item.lead_agency), so.contains_eager(Item.plan))
+        .order_by(Item.due_date.is_(None), Item.due_date, Plan.id, Item.position)
     )
     return filters.apply(query, today)
 
@@ -57,7 +57,7 @@ def consolidated_items_query(scope: sa.ColumnElement[bool], filters: ItemFilters
 class ConsolidatedScope:
     """Which items the consolidated list holds, and the agencies whose lists it may be cut to."""
 
-    scope: sa.ColumnElement[bool]               # a condition on Proposal
+    scope: sa.ColumnElement[bool]               # a condition on Item
     owners: list[tuple[int, str]]               # (id, name) of the owners of the lists seen
     owner_id: int | None = None                 # the one chosen, if any
 
@@ -73,7 +73,7 @@ def consolidated_scope(agency_id: int | None, owner: str | None) -> Consolidated
     owners = plan_owners_where(scope)
     owner_id = next((i for i, _name in owners if str(i) == owner), None)
     if owner_id is not None:
-        scope = sa.and_(scope, Proposal.plan_id.in_(
+        scope = sa.and_(scope, Item.plan_id.in_(
             sa.select(Plan.id).where(Plan.owner_agency_id == owner_id)))
     return ConsolidatedScope(scope, owners, owner_id)
 
@@ -92,18 +92,18 @@ def last_statuses(item_ids: sa.Select) -> dict[int, LastStatus]:
     there, not its withdrawal)."""
     latest = (
         sa.select(sa.func.max(JournalEntry.id))
-        .join(Proposal, Proposal.id == JournalEntry.proposal_id)
-        .where(JournalEntry.proposal_id.in_(item_ids),
+        .join(Item, Item.id == JournalEntry.item_id)
+        .where(JournalEntry.item_id.in_(item_ids),
                JournalEntry.kind == JournalKind.STATUS.value,
-               JournalEntry.new_status == Proposal.status)
-        .group_by(JournalEntry.proposal_id)
+               JournalEntry.new_status == Item.status)
+        .group_by(JournalEntry.item_id)
     )
     rows = db.session.execute(
-        sa.select(JournalEntry.proposal_id, JournalEntry.note, JournalEntry.document_ref,
+        sa.select(JournalEntry.item_id, JournalEntry.note, JournalEntry.document_ref,
                   JournalEntry.document_date).where(JournalEntry.id.in_(latest))
     )
-    return {proposal_id: LastStatus(note or "", decision_phrase(ref, issued_on))
-            for proposal_id, note, ref, issued_on in rows}
+    return {item_id: LastStatus(note or "", decision_phrase(ref, issued_on))
+            for item_id, note, ref, issued_on in rows}
 
 
 # A postponed or withdrawn item prints the document of the decision that made it so.
@@ -152,7 +152,7 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
                    attached_to: str, today: date, lead_agency_name: str | None = None,
                    label: str = "", owner_name: str | None = None,
                    plan: Plan | None = None, subtitle: str = "") -> AppendixTable:
-    """The table of the items in `scope` (a condition on Proposal) that pass the filters.
+    """The table of the items in `scope` (a condition on Item) that pass the filters.
 
     `subtitle`, when given, is printed under the title instead of the lines the tracker
     writes there (the list's owner, the filters, the date of the progress).
@@ -161,21 +161,21 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
     imported `plan` prints as published (its columns, headings, STT) unless regrouped;
     a consolidated list prints the columns its plans have in common.
     """
-    # Plain columns, not ORM entities: building 5,000 Proposal objects cost more than
+    # Plain columns, not ORM entities: building 5,000 Item objects cost more than
     # printing them (bench/bench_published.py).
     query = (
-        sa.select(Proposal.id, Proposal.title, Agency.name.label("lead_agency"),
-                  Proposal.coordination, Proposal.original_due_period, Proposal.due_period,
-                  Proposal.due_date, Proposal.approving_level, Proposal.status,
-                  Proposal.submission_ref, Proposal.outcome_ref, Proposal.notes,
-                  Proposal.requested_due_period, Proposal.withdrawal_requested,
+        sa.select(Item.id, Item.title, Agency.name.label("lead_agency"),
+                  Item.coordination, Item.original_due_period, Item.due_period,
+                  Item.due_date, Item.approving_level, Item.status,
+                  Item.submission_ref, Item.outcome_ref, Item.notes,
+                  Item.requested_due_period, Item.withdrawal_requested,
                   Plan.title.label("plan_title"),
-                  Proposal.number_text, Proposal.lead_text, Proposal.extra, Proposal.sub_rows,
-                  Proposal.section_id)
-        .join(Plan, Plan.id == Proposal.plan_id)
-        .join(Agency, Agency.id == Proposal.lead_agency_id)
+                  Item.number_text, Item.lead_text, Item.extra, Item.sub_rows,
+                  Item.section_id)
+        .join(Plan, Plan.id == Item.plan_id)
+        .join(Agency, Agency.id == Item.lead_agency_id)
         .where(scope)
-        .order_by(Plan.id, Proposal.position, Proposal.id)
+        .order_by(Plan.id, Item.position, Item.id)
     )
     query = options.filters.apply(query, today)
     # On the session's connection (Core), not through the ORM: the rows are plain values
@@ -184,7 +184,7 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
     notes = {}
     if options.with_status and rows:
         item_ids = options.filters.apply(
-            sa.select(Proposal.id).join(Plan, Plan.id == Proposal.plan_id).where(scope), today)
+            sa.select(Item.id).join(Plan, Plan.id == Item.plan_id).where(scope), today)
         notes = last_statuses(item_ids)
     # Positional: a Row's attribute lookup, 20 per item, cost more than building the item.
     snapshots = [
@@ -235,7 +235,7 @@ def common_columns(scope: sa.ColumnElement[bool]) -> list[tuple[str, str]]:
     """The columns of a list across plans: the seed's six, without "Cấp trình" when none of
     the plans has it (imported lists without that column). One query on the plans."""
     layouts = db.session.scalars(
-        sa.select(Plan.layout).where(Plan.id.in_(sa.select(Proposal.plan_id).where(scope))))
+        sa.select(Plan.layout).where(Plan.id.in_(sa.select(Item.plan_id).where(scope))))
     shapes = [PlanLayout.from_json(data) for data in layouts]
     with_level = not shapes or any(layout is None or layout.has("approving_level")
                                    for layout in shapes)

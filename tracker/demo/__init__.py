@@ -14,7 +14,7 @@ from tracker.appendix.imports import import_source
 from tracker.appendix.readers import SourceTable, parse_delimited
 from tracker.audit import SOURCE_DEMO
 from tracker.extensions import db
-from tracker.models import Plan, Proposal, Role, User
+from tracker.models import Item, Plan, Role, User
 from tracker.periods import format_date, parse_period, quarter_label
 from tracker.statuses import Status
 
@@ -125,8 +125,8 @@ def load_current_plan(today: date, directory: AgencyDirectory) -> Plan | None:
     """Sở Công Thương's list of `today`'s year, its deadlines counted from `today`: items
     overdue, due within the reminder window, one with a postponement request waiting, one
     submitted, one approved. None if it is there already (it is made once a year)."""
-    from tracker.plans.service import ProposalFields, add_proposal, create_plan
-    from tracker.proposals.service import post_status_update
+    from tracker.items.service import post_status_update
+    from tracker.plans.service import ItemFields, add_item, create_plan
 
     title = current_title(today)
     if db.session.scalar(sa.select(Plan.id).where(Plan.title == title)) is not None:
@@ -140,15 +140,15 @@ def load_current_plan(today: date, directory: AgencyDirectory) -> Plan | None:
                        f"Báo cáo số 215/BC-SCT ngày {format_date(listed_on)} của {LEAD}")
     for position, demo_item in enumerate(CURRENT_ITEMS, start=1):
         due = _due_day(today, demo_item.days_left)
-        proposal = add_proposal(plan, ProposalFields(
+        item = add_item(plan, ItemFields(
             title=demo_item.title.format(year=today.year, next=today.year + 1),
             lead_agency_name=demo_item.lead, coordination=demo_item.coordination,
             due_period=format_date(due), approving_level="UBND tỉnh", position=position),
             directory)
         db.session.flush()
         actor = other if demo_item.lead == OTHER else officer
-        for update, by in _updates(demo_item, proposal, today, actor, manager):
-            post_status_update(proposal, update, actor=by, expected_version=proposal.version,
+        for update, by in _updates(demo_item, item, today, actor, manager):
+            post_status_update(item, update, actor=by, expected_version=item.version,
                                needs_approval=demo_item.state == "requested",
                                today=today)
             db.session.flush()
@@ -166,14 +166,14 @@ def _due_day(today: date, days_left: int) -> date:
     return day
 
 
-def _updates(demo: CurrentItem, proposal: Proposal, today: date, officer: User, manager: User):
+def _updates(demo: CurrentItem, item: Item, today: date, officer: User, manager: User):
     """The status updates that bring an item to its demo state, each with who posts it."""
-    from tracker.proposals.service import StatusUpdate
+    from tracker.items.service import StatusUpdate
 
     if demo.state is None:
         return []
     if demo.state == "requested":
-        later = proposal.due_date + timedelta(days=100)
+        later = item.due_date + timedelta(days=100)
         return [(StatusUpdate(Status.POSTPONED.value, note=demo.note,
                               new_period=quarter_label(later.year, (later.month - 1) // 3 + 1)),
                  officer)]

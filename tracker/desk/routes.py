@@ -14,7 +14,7 @@ from tracker.desk.service import (
     desk_for,
     desk_lists,
 )
-from tracker.proposals.service import FIELD_LABELS
+from tracker.items.service import FIELD_LABELS
 from tracker.web import due_soon_until, quiet_since, tracker_today
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from tracker.extensions import db
-from tracker.models import Agency, JournalEntry, Proposal, proposal_coordinators, proposal_leads
+from tracker.models import Agency, Item, JournalEntry, item_coordinators, item_leads
 from tracker.plans.service import (
     awaiting_answer,
     awaiting_decision,
@@ -40,7 +40,7 @@ class DeskKind(StrEnum):
 
 @dataclass(frozen=True)
 class Desk:
-    """Whose start page: which items its counts cover (`scope`, a condition on Proposal) and
+    """Whose start page: which items its counts cover (`scope`, a condition on Item) and
     whose requests the user decides (`decides`, None when he decides none)."""
 
     kind: DeskKind
@@ -56,15 +56,15 @@ def desk_for(agency_id: int, *, decides: bool, sees_every_plan: bool) -> Desk:
                     decisions_scope(agency_id, True) if decides else None)
     # The ids in scope as one union (gathered once by the database), not an OR of four
     # lookups that each count would repeat.
-    mine = [sa.select(Proposal.id).where(Proposal.lead_agency_id == agency_id),
-            sa.select(proposal_leads.c.proposal_id).where(proposal_leads.c.agency_id == agency_id),
-            sa.select(proposal_coordinators.c.proposal_id)
-            .where(proposal_coordinators.c.agency_id == agency_id)]
+    mine = [sa.select(Item.id).where(Item.lead_agency_id == agency_id),
+            sa.select(item_leads.c.item_id).where(item_leads.c.agency_id == agency_id),
+            sa.select(item_coordinators.c.item_id)
+            .where(item_coordinators.c.agency_id == agency_id)]
     if not decides:
-        return Desk(DeskKind.OFFICER, Proposal.id.in_(sa.union(*mine)), None)
+        return Desk(DeskKind.OFFICER, Item.id.in_(sa.union(*mine)), None)
     owned = decisions_scope(agency_id, False)
-    mine.append(sa.select(Proposal.id).where(owned))
-    return Desk(DeskKind.MANAGER, Proposal.id.in_(sa.union(*mine)), owned)
+    mine.append(sa.select(Item.id).where(owned))
+    return Desk(DeskKind.MANAGER, Item.id.in_(sa.union(*mine)), owned)
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def desk_counts(desk: Desk, today: date, due_soon_until: date | None,
     """The counts of the start page: one query each, so that each takes its own index
     (open items by deadline or by last change) instead of one pass over every item."""
     def count(condition: sa.ColumnElement[bool]) -> int:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Item)
                                  .where(desk.scope, condition)) or 0
 
     return DeskCounts(
@@ -91,26 +91,26 @@ def desk_counts(desk: Desk, today: date, due_soon_until: date | None,
     )
 
 
-def short_list(condition: sa.ColumnElement[bool], *order: sa.ColumnElement) -> list[Proposal]:
+def short_list(condition: sa.ColumnElement[bool], *order: sa.ColumnElement) -> list[Item]:
     """The first SHORT_LIST items matching `condition`, with their plan and lead agency.
     The ids are chosen first (sorting narrow rows), then the few items are loaded."""
-    ids = list(db.session.scalars(sa.select(Proposal.id).where(condition)
-                                  .order_by(*order, Proposal.id).limit(SHORT_LIST)))
+    ids = list(db.session.scalars(sa.select(Item.id).where(condition)
+                                  .order_by(*order, Item.id).limit(SHORT_LIST)))
     if not ids:
         return []
     found = {item.id: item for item in db.session.scalars(
-        sa.select(Proposal).where(Proposal.id.in_(ids))
-        .options(so.joinedload(Proposal.lead_agency), so.joinedload(Proposal.plan)))}
+        sa.select(Item).where(Item.id.in_(ids))
+        .options(so.joinedload(Item.lead_agency), so.joinedload(Item.plan)))}
     return [found[i] for i in ids]
 
 
 @dataclass(frozen=True)
 class DeskLists:
-    overdue: list[Proposal]
-    due_soon: list[Proposal]
-    answer: list[Proposal]
-    decisions: list[Proposal]
-    quiet: list[Proposal]
+    overdue: list[Item]
+    due_soon: list[Item]
+    answer: list[Item]
+    decisions: list[Item]
+    quiet: list[Item]
 
 
 def desk_lists(desk: Desk, today: date, due_soon_until: date | None,
@@ -120,13 +120,13 @@ def desk_lists(desk: Desk, today: date, due_soon_until: date | None,
     items that went quiet last."""
     managing = desk.decides is not None
     return DeskLists(
-        overdue=short_list(sa.and_(desk.scope, overdue(today)), Proposal.due_date.desc()),
+        overdue=short_list(sa.and_(desk.scope, overdue(today)), Item.due_date.desc()),
         due_soon=(short_list(sa.and_(desk.scope, due_soon(today, due_soon_until)),
-                             Proposal.due_date) if due_soon_until else []),
-        answer=short_list(sa.and_(desk.scope, awaiting_answer()), Proposal.updated_at),
-        decisions=(short_list(sa.and_(desk.decides, awaiting_decision()), Proposal.updated_at)
+                             Item.due_date) if due_soon_until else []),
+        answer=short_list(sa.and_(desk.scope, awaiting_answer()), Item.updated_at),
+        decisions=(short_list(sa.and_(desk.decides, awaiting_decision()), Item.updated_at)
                    if managing else []),
-        quiet=(short_list(sa.and_(desk.scope, quiet(quiet_since)), Proposal.updated_at.desc())
+        quiet=(short_list(sa.and_(desk.scope, quiet(quiet_since)), Item.updated_at.desc())
                if managing else []),
     )
 
@@ -147,17 +147,17 @@ def agency_table(today: date, due_soon_until: date | None) -> list[AgencyRow]:
     grouped queries: every item counted from the links' index alone, the open ones (the only
     ones that can be late, due soon or waiting) through the status indexes."""
     totals = dict(db.session.execute(
-        sa.select(proposal_leads.c.agency_id, sa.func.count())
-        .group_by(proposal_leads.c.agency_id)).all())
+        sa.select(item_leads.c.agency_id, sa.func.count())
+        .group_by(item_leads.c.agency_id)).all())
     # Grouped by an expression, not the column: SQLite would otherwise walk every link in
     # its agency index order and look each item up; from the open items it is 10× faster.
-    agency = (proposal_leads.c.agency_id + 0).label("agency")
+    agency = (item_leads.c.agency_id + 0).label("agency")
     flags = {row[0]: row[1:] for row in db.session.execute(
         sa.select(agency,
                   sa.func.count().filter(due_soon(today, due_soon_until)),
                   sa.func.count().filter(overdue(today)),
                   sa.func.count().filter(awaiting_decision()))
-        .join(Proposal, Proposal.id == proposal_leads.c.proposal_id)
+        .join(Item, Item.id == item_leads.c.item_id)
         .where(is_open())
         .group_by(agency))}
     names = db.session.execute(sa.select(Agency.id, Agency.name)
@@ -170,8 +170,8 @@ def activity_feed(desk: Desk) -> list[JournalEntry]:
     """The latest journal entries of the items in the desk's scope, newest first, with who
     wrote them and their item."""
     return list(db.session.scalars(
-        sa.select(JournalEntry).join(Proposal, Proposal.id == JournalEntry.proposal_id)
+        sa.select(JournalEntry).join(Item, Item.id == JournalEntry.item_id)
         .options(so.joinedload(JournalEntry.user), so.joinedload(JournalEntry.agency),
-                 so.contains_eager(JournalEntry.proposal))
+                 so.contains_eager(JournalEntry.item))
         .where(desk.scope)
         .order_by(JournalEntry.id.desc()).limit(FEED_LENGTH)))

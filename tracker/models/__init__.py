@@ -6,13 +6,13 @@ from tracker.models.export import ExportJob, ExportState
 from tracker.models.imports import ImportDraft
 from tracker.models.outbox import MessageKind, MessageStatus, OutboxMessage
 from tracker.models.plan import (
+    Item,
     JournalEntry,
     JournalKind,
     Plan,
     PlanSection,
-    Proposal,
-    proposal_coordinators,
-    proposal_leads,
+    item_coordinators,
+    item_leads,
 )
 from tracker.models.reminders import (
     CalendarException,
@@ -21,14 +21,14 @@ from tracker.models.reminders import (
     SchedulerLease,
     SchedulerRun,
 )
-from tracker.models.search import ProposalSearch
+from tracker.models.search import ItemSearch
 from tracker.models.user import Role, User
 
 __all__ = [
     "Agency", "Attachment", "AuditEntry", "ExportJob", "ExportState", "ImportDraft",
     "JournalEntry", "JournalKind",
-    "MessageKind", "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Proposal",
-    "ProposalSearch", "Role", "ThrottleCounter", "UsedToken", "User", "proposal_coordinators",
-    "proposal_leads",
+    "MessageKind", "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Item",
+    "ItemSearch", "Role", "ThrottleCounter", "UsedToken", "User", "item_coordinators",
+    "item_leads",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
 ]

@@ -20,8 +20,8 @@ class Attachment(db.Model):
     __tablename__ = "attachment"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    proposal_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    item_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("item.id", ondelete="CASCADE"), index=True)
     journal_entry_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("journal_entry.id", ondelete="CASCADE"), index=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

@@ -10,19 +10,19 @@ from tracker.extensions import db
 from tracker.models._types import NFCString, NFCText, UTCDateTime, utcnow
 from tracker.statuses import Status
 
-proposal_coordinators = sa.Table(
-    "proposal_coordinator",
+item_coordinators = sa.Table(
+    "item_coordinator",
     db.metadata,
-    sa.Column("proposal_id", sa.ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("item_id", sa.ForeignKey("item.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("agency_id", sa.ForeignKey("agency.id"), primary_key=True, index=True),
 )
 
 # Every agency a lead cell names ("Bộ CHQS tỉnh; UBND cấp xã"), the first one being
-# `Proposal.lead_agency`: all of them may update the item and are reminded.
-proposal_leads = sa.Table(
-    "proposal_lead_agency",
+# `Item.lead_agency`: all of them may update the item and are reminded.
+item_leads = sa.Table(
+    "item_lead_agency",
     db.metadata,
-    sa.Column("proposal_id", sa.ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("item_id", sa.ForeignKey("item.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("agency_id", sa.ForeignKey("agency.id"), primary_key=True, index=True),
 )
 
@@ -48,8 +48,8 @@ class Plan(db.Model):
     version: so.Mapped[int] = so.mapped_column(default=1)
 
     owner_agency: so.Mapped[Agency] = so.relationship(lazy="joined")  # noqa: F821
-    proposals: so.Mapped[list[Proposal]] = so.relationship(
-        back_populates="plan", order_by="Proposal.position", lazy="raise_on_sql",
+    items: so.Mapped[list[Item]] = so.relationship(
+        back_populates="plan", order_by="Item.position", lazy="raise_on_sql",
         cascade="all, delete-orphan",
     )
     sections: so.Mapped[list[PlanSection]] = so.relationship(
@@ -84,18 +84,18 @@ class PlanSection(db.Model):
     plan: so.Mapped[Plan] = so.relationship(back_populates="sections", lazy="raise_on_sql")
 
 
-class Proposal(db.Model):
+class Item(db.Model):
     """One row of a plan: a proposal or document an agency will submit."""
 
-    __tablename__ = "proposal"
+    __tablename__ = "item"
     __table_args__ = (
-        sa.Index("ix_proposal_plan_position", "plan_id", "position"),
+        sa.Index("ix_item_plan_position", "plan_id", "position"),
         # The start page's counts and lists: open items by deadline, and by last change.
-        sa.Index("ix_proposal_status_due_date", "status", "due_date"),
-        sa.Index("ix_proposal_status_updated_at", "status", "updated_at"),
+        sa.Index("ix_item_status_due_date", "status", "due_date"),
+        sa.Index("ix_item_status_updated_at", "status", "updated_at"),
         # The requests waiting for a decision (counted on every page of those who decide).
-        sa.Index("ix_proposal_requested_due_period", "requested_due_period"),
-        sa.Index("ix_proposal_withdrawal_requested", "withdrawal_requested"),
+        sa.Index("ix_item_requested_due_period", "requested_due_period"),
+        sa.Index("ix_item_withdrawal_requested", "withdrawal_requested"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -137,24 +137,24 @@ class Proposal(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: so.Mapped[int] = so.mapped_column(default=1)
 
-    plan: so.Mapped[Plan] = so.relationship(back_populates="proposals", lazy="raise_on_sql")
+    plan: so.Mapped[Plan] = so.relationship(back_populates="items", lazy="raise_on_sql")
     lead_agency: so.Mapped[Agency] = so.relationship(lazy="raise_on_sql")  # noqa: F821
     coordinators: so.Mapped[list[Agency]] = so.relationship(  # noqa: F821
-        secondary=proposal_coordinators, lazy="raise_on_sql", order_by="Agency.name"
+        secondary=item_coordinators, lazy="raise_on_sql", order_by="Agency.name"
     )
     leads: so.Mapped[list[Agency]] = so.relationship(  # noqa: F821
-        secondary=proposal_leads, lazy="raise_on_sql", order_by="Agency.name"
+        secondary=item_leads, lazy="raise_on_sql", order_by="Agency.name"
     )
     section: so.Mapped[PlanSection | None] = so.relationship(lazy="raise_on_sql")
     journal: so.Mapped[list[JournalEntry]] = so.relationship(
-        back_populates="proposal", lazy="raise_on_sql", cascade="all, delete-orphan",
+        back_populates="item", lazy="raise_on_sql", cascade="all, delete-orphan",
         order_by="desc(JournalEntry.id)",
     )
 
     __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
-        return f"<Proposal {self.id} #{self.position} {self.status}>"
+        return f"<Item {self.id} #{self.position} {self.status}>"
 
 
 class JournalKind(StrEnum):
@@ -175,11 +175,11 @@ class JournalEntry(db.Model):
 
     __tablename__ = "journal_entry"
     # An item's latest entries (is it quiet? what did the last one say?), from the index alone.
-    __table_args__ = (sa.Index("ix_journal_entry_proposal_created", "proposal_id", "created_at"),)
+    __table_args__ = (sa.Index("ix_journal_entry_item_created", "item_id", "created_at"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    proposal_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    item_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("item.id", ondelete="CASCADE"), index=True
     )
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     # Null for changes made from the command line (an import).
@@ -197,7 +197,7 @@ class JournalEntry(db.Model):
     document_date: so.Mapped[date | None]
     new_due_period: so.Mapped[str | None] = so.mapped_column(NFCString(200))
 
-    proposal: so.Mapped[Proposal] = so.relationship(back_populates="journal", lazy="raise_on_sql")
+    item: so.Mapped[Item] = so.relationship(back_populates="journal", lazy="raise_on_sql")
     user: so.Mapped[User | None] = so.relationship(lazy="raise_on_sql")  # noqa: F821
     agency: so.Mapped[Agency | None] = so.relationship(lazy="raise_on_sql")  # noqa: F821
     # The files of the documents it cites (see Attachment), loaded with the journal.

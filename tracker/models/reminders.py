@@ -48,8 +48,8 @@ class Notice(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     dedupe_key: so.Mapped[str] = so.mapped_column(sa.String(400), unique=True)
     kind: so.Mapped[str] = so.mapped_column(sa.String(20))  # a NoticeKind (tracker/notices.py)
-    proposal_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    item_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("item.id", ondelete="CASCADE"), index=True)
     recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     stage: so.Mapped[int]

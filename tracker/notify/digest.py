@@ -15,7 +15,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from tracker.extensions import db
-from tracker.models import MessageKind, Notice, OutboxMessage, Proposal, User
+from tracker.models import Item, MessageKind, Notice, OutboxMessage, User
 from tracker.notices import DIGEST_ORDER, NoticeKind
 from tracker.outbox import composers
 from tracker.outbox.labels import NOTHING_LEFT
@@ -50,7 +50,7 @@ def compose_digests(messages: list[OutboxMessage], users: dict[int, User], today
 @dataclass
 class DigestLine:
     kind: str
-    proposal: Proposal
+    item: Item
     days: int  # days left (negative: late)
     stage: int
 
@@ -61,27 +61,27 @@ def digest_lines(message_ids: list[int], today: date) -> dict[int, list[DigestLi
     """Each digest's notices still worth sending: overdue first, then due soon, then changes,
     each group by due date. Items that have ended since planning are dropped."""
     notices = db.session.execute(
-        sa.select(Notice.message_id, Notice.kind, Notice.proposal_id, Notice.stage)
+        sa.select(Notice.message_id, Notice.kind, Notice.item_id, Notice.stage)
         .where(Notice.message_id.in_(message_ids))
     ).all()
-    proposal_ids = {n.proposal_id for n in notices}
-    proposals = {p.id: p for p in db.session.scalars(
-        sa.select(Proposal).where(Proposal.id.in_(proposal_ids))
-        .options(so.joinedload(Proposal.lead_agency))
-    )} if proposal_ids else {}
+    item_ids = {n.item_id for n in notices}
+    items = {p.id: p for p in db.session.scalars(
+        sa.select(Item).where(Item.id.in_(item_ids))
+        .options(so.joinedload(Item.lead_agency))
+    )} if item_ids else {}
     by_message: dict[int, dict[tuple[str, int], DigestLine]] = defaultdict(dict)
-    for message_id, kind, proposal_id, stage in notices:
-        proposal = proposals.get(proposal_id)
-        if proposal is None or (kind in (NoticeKind.DUE_SOON, NoticeKind.OVERDUE)
-                                and is_ended(proposal.status)):
+    for message_id, kind, item_id, stage in notices:
+        item = items.get(item_id)
+        if item is None or (kind in (NoticeKind.DUE_SOON, NoticeKind.OVERDUE)
+                                and is_ended(item.status)):
             continue
-        days = (proposal.due_date - today).days if proposal.due_date else 0
+        days = (item.due_date - today).days if item.due_date else 0
         lines = by_message[message_id]
-        if (kind, proposal_id) not in lines or stage < lines[(kind, proposal_id)].stage:
-            lines[(kind, proposal_id)] = DigestLine(kind, proposal, days, stage)
+        if (kind, item_id) not in lines or stage < lines[(kind, item_id)].stage:
+            lines[(kind, item_id)] = DigestLine(kind, item, days, stage)
     return {
         message_id: sorted(lines.values(), key=lambda line: (
-            DIGEST_ORDER[line.kind], line.proposal.due_date or today, line.proposal.id))
+            DIGEST_ORDER[line.kind], line.item.due_date or today, line.item.id))
         for message_id, lines in by_message.items()
     }
 
@@ -102,19 +102,19 @@ class LineView:
 
 
 def _line_view(line: DigestLine) -> LineView:
-    proposal = line.proposal
+    item = line.item
     if line.kind == NoticeKind.STATUS:
-        when = _(LABELS[Status(proposal.status)])
+        when = _(LABELS[Status(item.status)])
     elif line.days < 0:
         when = ngettext("%(num)d day late", "%(num)d days late", -line.days)
     elif line.days == 0:
         when = _("due today")
     else:
         when = ngettext("%(num)d day left", "%(num)d days left", line.days)
-    return LineView(line.kind, proposal.title, proposal.lead_agency.name, proposal.due_period,
-                    format_date(proposal.due_date) if proposal.due_date else "", when,
+    return LineView(line.kind, item.title, item.lead_agency.name, item.due_period,
+                    format_date(item.due_date) if item.due_date else "", when,
                     line.days <= 0 and line.kind != NoticeKind.STATUS,
-                    external_url("proposals.show", proposal_id=proposal.id))
+                    external_url("items.show", item_id=item.id))
 
 
 def render_digest(message: OutboxMessage, user: User | None, lines: list[DigestLine],
@@ -125,7 +125,7 @@ def render_digest(message: OutboxMessage, user: User | None, lines: list[DigestL
     with force_locale(locale):
         groups: dict[str, list[LineView]] = defaultdict(list)
         for line in lines:
-            key = (locale, line.kind, line.proposal.id, line.days)
+            key = (locale, line.kind, line.item.id, line.days)
             if key not in views:
                 views[key] = _line_view(line)
             groups[line.kind].append(views[key])

@@ -16,17 +16,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from tracker.extensions import db
 from tracker.models import (
     CalendarException,
+    Item,
     MessageKind,
     MessageStatus,
     Notice,
     OutboxMessage,
     Plan,
-    Proposal,
     ReminderSettings,
     Role,
     User,
-    proposal_coordinators,
-    proposal_leads,
+    item_coordinators,
+    item_leads,
 )
 from tracker.notices import NoticeKind
 from tracker.notify import planner
@@ -97,24 +97,24 @@ def due_soon_window(today: date) -> date | None:
 def load_items() -> list[planner.ItemFacts]:
     """Every open item with a deadline, with its coordinators: two queries. Only the columns
     the planner reads are loaded (titles are read for the notices kept, when printed)."""
-    open_items = (sa.select(Proposal.id, Proposal.status, Proposal.due_date,
-                            Proposal.lead_agency_id, Plan.owner_agency_id)
-                  .join(Plan, Plan.id == Proposal.plan_id)
-                  .where(Proposal.status.not_in([s.value for s in ENDED]),
-                         Proposal.due_date.is_not(None)))
+    open_items = (sa.select(Item.id, Item.status, Item.due_date,
+                            Item.lead_agency_id, Plan.owner_agency_id)
+                  .join(Plan, Plan.id == Item.plan_id)
+                  .where(Item.status.not_in([s.value for s in ENDED]),
+                         Item.due_date.is_not(None)))
     coordinators: dict[int, set[int]] = defaultdict(set)
-    open_ids = open_items.with_only_columns(Proposal.id).scalar_subquery()
-    for proposal_id, agency_id in db.session.execute(
-        sa.select(proposal_coordinators.c.proposal_id, proposal_coordinators.c.agency_id)
-        .where(proposal_coordinators.c.proposal_id.in_(open_ids))
+    open_ids = open_items.with_only_columns(Item.id).scalar_subquery()
+    for item_id, agency_id in db.session.execute(
+        sa.select(item_coordinators.c.item_id, item_coordinators.c.agency_id)
+        .where(item_coordinators.c.item_id.in_(open_ids))
     ):
-        coordinators[proposal_id].add(agency_id)
+        coordinators[item_id].add(agency_id)
     leads: dict[int, set[int]] = defaultdict(set)
-    for proposal_id, agency_id in db.session.execute(
-        sa.select(proposal_leads.c.proposal_id, proposal_leads.c.agency_id)
-        .where(proposal_leads.c.proposal_id.in_(open_ids))
+    for item_id, agency_id in db.session.execute(
+        sa.select(item_leads.c.item_id, item_leads.c.agency_id)
+        .where(item_leads.c.item_id.in_(open_ids))
     ):
-        leads[proposal_id].add(agency_id)
+        leads[item_id].add(agency_id)
     no_one = frozenset()
     return [
         planner.ItemFacts(id=item_id, title="", status=status, due_date=due_date, due_period="",
@@ -154,7 +154,7 @@ def write_notices(notices: Iterable[planner.PlannedNotice], today: date) -> int:
     """
     notices = list(notices)
     digests = _open_digests(today, {n.recipient_email: n.recipient_user_id for n in notices})
-    rows = [dict(dedupe_key=n.dedupe_key, kind=n.kind, proposal_id=n.item_id,
+    rows = [dict(dedupe_key=n.dedupe_key, kind=n.kind, item_id=n.item_id,
                  recipient=n.recipient_email, user_id=n.recipient_user_id, stage=n.stage,
                  planned_for=today, message_id=digests.get(n.recipient_email)) for n in notices]
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Notice))
@@ -233,17 +233,17 @@ STATUS_CHANGES_TOLD = frozenset({Status.SUBMITTED, Status.APPROVED, Status.RETUR
                                  Status.POSTPONED, Status.WITHDRAWN})
 
 
-def queue_status_notices(proposal: Proposal, entry, today: date) -> int:
+def queue_status_notices(item: Item, entry, today: date) -> int:
     """A change that matters becomes a notice for the owner agency's managers and the lead
     agencies' officers (and their mailboxes: the recipient rule of outbox/recipients.py),
     except the manager who made it; it travels in their next digest, once per change."""
     if entry.new_status not in STATUS_CHANGES_TOLD:
         return 0
     db.session.flush()  # the journal entry's id is part of the dedupe key
-    owner_id = db.session.scalar(sa.select(Plan.owner_agency_id).where(Plan.id == proposal.plan_id))
-    lead_ids = [proposal.lead_agency_id] + sorted(set(db.session.scalars(
-        sa.select(proposal_leads.c.agency_id).where(proposal_leads.c.proposal_id == proposal.id)
-    )) - {proposal.lead_agency_id})
+    owner_id = db.session.scalar(sa.select(Plan.owner_agency_id).where(Plan.id == item.plan_id))
+    lead_ids = [item.lead_agency_id] + sorted(set(db.session.scalars(
+        sa.select(item_leads.c.agency_id).where(item_leads.c.item_id == item.id)
+    )) - {item.lead_agency_id})
     recipients = recipients_of(NoticeKind.STATUS, [
         Audience(owner_id, (Role.MANAGER,), with_mailbox=False),
         *(Audience(lead_id, (Role.OFFICER,)) for lead_id in lead_ids)])
@@ -254,7 +254,7 @@ def queue_status_notices(proposal: Proposal, entry, today: date) -> int:
         recipients = [r for r in recipients if r.user_id != entry.user_id]
     _insert_ignoring_duplicates(Notice, [
         dict(dedupe_key=f"status:{entry.id}:{r.email.lower()}", kind=NoticeKind.STATUS.value,
-             proposal_id=proposal.id, recipient=r.email, user_id=r.user_id, stage=0,
+             item_id=item.id, recipient=r.email, user_id=r.user_id, stage=0,
              planned_for=today)
         for r in recipients
     ], "dedupe_key")

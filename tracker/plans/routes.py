@@ -9,6 +9,12 @@ from flask_login import current_user
 from tracker import policy
 from tracker.agencies import all_agencies
 from tracker.extensions import db
+from tracker.items.forms import (
+    ItemForm,
+    item_fields,
+    item_form_class,
+    submitted_item,
+)
 from tracker.models import Agency
 from tracker.periods import PeriodError
 from tracker.plans import bp
@@ -21,7 +27,7 @@ from tracker.plans.forms import (
 )
 from tracker.plans.service import (
     ItemFilters,
-    add_proposal,
+    add_item,
     create_plan,
     filter_choices,
     items_query,
@@ -30,12 +36,6 @@ from tracker.plans.service import (
     plan_counts,
     plan_summaries,
     update_plan,
-)
-from tracker.proposals.forms import (
-    ProposalForm,
-    item_form_class,
-    proposal_fields,
-    submitted_item,
 )
 from tracker.services import CONFLICTS
 from tracker.web import (
@@ -140,12 +140,12 @@ def show(plan_id: int):
 def new_item(plan_id: int):
     """Add one item to a plan."""
     plan = get_plan(plan_id, manage=True)
-    form = item_form_class(plan, ProposalForm)()
+    form = item_form_class(plan, ItemForm)()
     directory = submitted_item(form, actor_id=current_user.id)
     if directory is not None:
         try:
-            proposal = add_proposal(
-                plan, proposal_fields(form, plan), directory,
+            item = add_item(
+                plan, item_fields(form, plan), directory,
                 actor_user_id=current_user.id, actor_agency_id=current_user.agency_id,
             )
         except PeriodError as error:  # the field validated it; kept for safety
@@ -153,7 +153,7 @@ def new_item(plan_id: int):
         else:
             db.session.commit()
             flash(_("The item was added."), "success")
-            return redirect(url_for("proposals.show", proposal_id=proposal.id))
-    return render_template("proposals/form.html", form=form, plan=plan, proposal=None,
+            return redirect(url_for("items.show", item_id=item.id))
+    return render_template("items/form.html", form=form, plan=plan, item=None,
                            agencies=all_agencies()), 400 if form.errors else 200
 

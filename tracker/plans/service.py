@@ -14,13 +14,13 @@ from tracker.appendix.layout import next_number
 from tracker.extensions import db
 from tracker.models import (
     Agency,
+    Item,
     JournalEntry,
     JournalKind,
     Plan,
     PlanSection,
-    Proposal,
-    proposal_coordinators,
-    proposal_leads,
+    item_coordinators,
+    item_leads,
 )
 from tracker.periods import parse_period
 from tracker.services import check_version
@@ -52,11 +52,11 @@ class ItemFilters:
         if self.lead_agency_id:
             query = query.where(led_by(self.lead_agency_id))
         if self.due_period:
-            query = query.where(Proposal.due_period == self.due_period)
+            query = query.where(Item.due_period == self.due_period)
         if self.status:
-            query = query.where(Proposal.status == self.status)
+            query = query.where(Item.status == self.status)
         if self.approving_level:
-            query = query.where(Proposal.approving_level == self.approving_level)
+            query = query.where(Item.approving_level == self.approving_level)
         if self.overdue_only:
             query = query.where(overdue(today))
         if self.due_soon_only:
@@ -74,100 +74,100 @@ OPEN = tuple(status.value for status in Status if status not in ENDED)
 
 
 def is_open() -> sa.ColumnElement[bool]:
-    """Condition on Proposal: its status does not end the tracking (as IN, which the
+    """Condition on Item: its status does not end the tracking (as IN, which the
     status indexes serve)."""
-    return Proposal.status.in_(OPEN)
+    return Item.status.in_(OPEN)
 
 
 def overdue(today: date) -> sa.ColumnElement[bool]:
-    """Condition on Proposal: statuses.is_overdue."""
-    return sa.and_(is_open(), Proposal.due_date.is_not(None), Proposal.due_date < today)
+    """Condition on Item: statuses.is_overdue."""
+    return sa.and_(is_open(), Item.due_date.is_not(None), Item.due_date < today)
 
 
 def due_soon(today: date, until: date | None) -> sa.ColumnElement[bool]:
-    """Condition on Proposal: statuses.is_due_soon."""
+    """Condition on Item: statuses.is_due_soon."""
     if until is None:
         return sa.false()
-    return sa.and_(is_open(), Proposal.due_date.is_not(None),
-                   Proposal.due_date.between(today, until))
+    return sa.and_(is_open(), Item.due_date.is_not(None),
+                   Item.due_date.between(today, until))
 
 
 def awaiting_decision() -> sa.ColumnElement[bool]:
-    """Condition on Proposal: a postponement or withdrawal request waits for a manager's
+    """Condition on Item: a postponement or withdrawal request waits for a manager's
     decision."""
     # Two selects, each served by its own index (an OR of the columns scanned every item).
     waiting = sa.union(
-        sa.select(Proposal.id).where(Proposal.requested_due_period.is_not(None)),
-        sa.select(Proposal.id).where(Proposal.withdrawal_requested.is_(True)))
-    return Proposal.id.in_(waiting)
+        sa.select(Item.id).where(Item.requested_due_period.is_not(None)),
+        sa.select(Item.id).where(Item.withdrawal_requested.is_(True)))
+    return Item.id.in_(waiting)
 
 
 REFUSALS = (JournalKind.POSTPONEMENT_REFUSED.value, JournalKind.WITHDRAWAL_REFUSED.value)
 
 
 def awaiting_answer() -> sa.ColumnElement[bool]:
-    """Condition on Proposal: open, and its lead agency must answer: the item was returned
+    """Condition on Item: open, and its lead agency must answer: the item was returned
     for revision, or the latest entry of its journal is a refused request."""
     refusal, later = so.aliased(JournalEntry), so.aliased(JournalEntry)
     refused_kind = refusal.kind.in_(REFUSALS)
     if db.session.get_bind().dialect.name == "sqlite":
         # Refusals are rare: told so, SQLite takes the index on kind instead of a scan.
         refused_kind = sa.func.likelihood(refused_kind, sa.literal_column("0.001"))
-    refused = sa.select(refusal.proposal_id).where(
+    refused = sa.select(refusal.item_id).where(
         refused_kind,
-        ~sa.exists().where(later.proposal_id == refusal.proposal_id, later.id > refusal.id))
-    return sa.and_(is_open(), sa.or_(Proposal.status == Status.RETURNED.value,
-                                     Proposal.id.in_(refused)))
+        ~sa.exists().where(later.item_id == refusal.item_id, later.id > refusal.id))
+    return sa.and_(is_open(), sa.or_(Item.status == Status.RETURNED.value,
+                                     Item.id.in_(refused)))
 
 
 def quiet(since: datetime | None) -> sa.ColumnElement[bool]:
-    """Condition on Proposal: open, and nothing changed or journaled since `since` (a note
+    """Condition on Item: open, and nothing changed or journaled since `since` (a note
     counts as an update: every journal entry sets the item's `updated_at`, see
     tracker/search/index.py; statuses.quiet_since)."""
     if since is None:
         return sa.false()
-    return sa.and_(is_open(), Proposal.updated_at < since)
+    return sa.and_(is_open(), Item.updated_at < since)
 
 
 def led_by(agency_id: int) -> sa.ColumnElement[bool]:
-    """Condition on Proposal: the agency leads the item, alone or with others."""
-    co_led = sa.select(proposal_leads.c.proposal_id).where(proposal_leads.c.agency_id == agency_id)
-    return sa.or_(Proposal.lead_agency_id == agency_id, Proposal.id.in_(co_led))
+    """Condition on Item: the agency leads the item, alone or with others."""
+    co_led = sa.select(item_leads.c.item_id).where(item_leads.c.agency_id == agency_id)
+    return sa.or_(Item.lead_agency_id == agency_id, Item.id.in_(co_led))
 
 
 def involved_plan_ids(agency_id: int) -> sa.Select:
     """Plans in which the agency leads or coordinates at least one item."""
-    led = sa.select(Proposal.plan_id).where(led_by(agency_id))
+    led = sa.select(Item.plan_id).where(led_by(agency_id))
     coordinated = (
-        sa.select(Proposal.plan_id)
-        .join(proposal_coordinators, proposal_coordinators.c.proposal_id == Proposal.id)
-        .where(proposal_coordinators.c.agency_id == agency_id)
+        sa.select(Item.plan_id)
+        .join(item_coordinators, item_coordinators.c.item_id == Item.id)
+        .where(item_coordinators.c.agency_id == agency_id)
     )
     return led.union(coordinated)
 
 
 def agency_involved(agency_id: int, plan_id: int) -> bool:
     """Does the agency lead or coordinate an item of this plan?"""
-    led = sa.exists().where(Proposal.plan_id == plan_id, led_by(agency_id))
+    led = sa.exists().where(Item.plan_id == plan_id, led_by(agency_id))
     coordinated = sa.exists().where(
-        Proposal.plan_id == plan_id,
-        proposal_coordinators.c.proposal_id == Proposal.id,
-        proposal_coordinators.c.agency_id == agency_id,
+        Item.plan_id == plan_id,
+        item_coordinators.c.item_id == Item.id,
+        item_coordinators.c.agency_id == agency_id,
     )
     return bool(db.session.scalar(sa.select(sa.or_(led, coordinated))))
 
 
-def get_proposal(proposal_id: int) -> Proposal | None:
+def load_item(item_id: int) -> Item | None:
     """One item with its plan, section and agencies (its page, its forms)."""
     return db.session.scalar(
-        sa.select(Proposal)
-        .where(Proposal.id == proposal_id)
+        sa.select(Item)
+        .where(Item.id == item_id)
         .options(
-            so.joinedload(Proposal.lead_agency),
-            so.joinedload(Proposal.plan),
-            so.selectinload(Proposal.coordinators),
-            so.selectinload(Proposal.leads),
-            so.joinedload(Proposal.section),
+            so.joinedload(Item.lead_agency),
+            so.joinedload(Item.plan),
+            so.selectinload(Item.coordinators),
+            so.selectinload(Item.leads),
+            so.joinedload(Item.section),
         )
     )
 
@@ -175,8 +175,8 @@ def get_proposal(proposal_id: int) -> Proposal | None:
 def plan_summaries(agency_id: int | None) -> list[tuple[Plan, int]]:
     """The plans an agency may see (all, for None), with their number of items, newest first."""
     counts = (
-        sa.select(Proposal.plan_id, sa.func.count().label("n"))
-        .group_by(Proposal.plan_id)
+        sa.select(Item.plan_id, sa.func.count().label("n"))
+        .group_by(Item.plan_id)
         .subquery()
     )
     query = (
@@ -192,10 +192,10 @@ def plan_summaries(agency_id: int | None) -> list[tuple[Plan, int]]:
 
 def items_query(plan_id: int, filters: ItemFilters, today: date) -> sa.Select:
     query = (
-        sa.select(Proposal)
-        .where(Proposal.plan_id == plan_id)
-        .options(so.joinedload(Proposal.lead_agency))
-        .order_by(Proposal.position, Proposal.id)
+        sa.select(Item)
+        .where(Item.plan_id == plan_id)
+        .options(so.joinedload(Item.lead_agency))
+        .order_by(Item.position, Item.id)
     )
     return filters.apply(query, today)
 
@@ -213,12 +213,12 @@ class PlanCounts:
 def plan_counts(plan_id: int, today: date, due_soon_until: date | None) -> PlanCounts:
     """Every count of the plan page in one query (grouped by status, flags counted beside)."""
     rows = db.session.execute(
-        sa.select(Proposal.status, sa.func.count(),
+        sa.select(Item.status, sa.func.count(),
                   sa.func.count().filter(overdue(today)),
                   sa.func.count().filter(due_soon(today, due_soon_until)),
                   sa.func.count().filter(awaiting_decision()))
-        .where(Proposal.plan_id == plan_id)
-        .group_by(Proposal.status)
+        .where(Item.plan_id == plan_id)
+        .group_by(Item.status)
     ).all()
     statuses = {status.value: 0 for status in Status}
     statuses.update({status: n for status, n, *_ in rows})
@@ -234,45 +234,45 @@ class FilterChoices:
 
 def filter_choices(plan_id: int) -> FilterChoices:
     """The values present in the plan, so filters offer only what can match."""
-    return filter_choices_where(Proposal.plan_id == plan_id)
+    return filter_choices_where(Item.plan_id == plan_id)
 
 
 def filter_choices_where(scope: sa.ColumnElement[bool]) -> FilterChoices:
     """The values present among the items in `scope` (a plan, or every visible plan)."""
     agencies = db.session.execute(
         sa.select(Agency.id, Agency.name)
-        .where(Agency.id.in_(sa.select(Proposal.lead_agency_id).where(scope)))
+        .where(Agency.id.in_(sa.select(Item.lead_agency_id).where(scope)))
         .order_by(Agency.name)
     ).all()
     periods = db.session.execute(
-        sa.select(Proposal.due_period, sa.func.min(Proposal.due_date))
+        sa.select(Item.due_period, sa.func.min(Item.due_date))
         .where(scope)
-        .group_by(Proposal.due_period)
+        .group_by(Item.due_period)
     ).all()
     # Dated periods in deadline order, open texts ("Thường xuyên") last.
     periods.sort(key=lambda row: (row[1] is None, row[1] or date.min, row[0]))
     levels = db.session.scalars(
-        sa.select(Proposal.approving_level)
-        .where(scope, Proposal.approving_level != "")
+        sa.select(Item.approving_level)
+        .where(scope, Item.approving_level != "")
         .distinct()
-        .order_by(Proposal.approving_level)
+        .order_by(Item.approving_level)
     ).all()
     return FilterChoices([tuple(a) for a in agencies], [p for p, _ in periods], list(levels))
 
 
 def plan_owners_where(scope: sa.ColumnElement[bool]) -> list[tuple[int, str]]:
     """(id, name) of the agencies owning the plans of the items in `scope`, by name."""
-    owners = sa.select(Plan.owner_agency_id).join(Proposal, Proposal.plan_id == Plan.id).where(scope)
+    owners = sa.select(Plan.owner_agency_id).join(Item, Item.plan_id == Plan.id).where(scope)
     return [tuple(row) for row in db.session.execute(
         sa.select(Agency.id, Agency.name).where(Agency.id.in_(owners)).order_by(Agency.name))]
 
 
 def visible_plans(agency_id: int | None) -> sa.ColumnElement[bool]:
-    """Condition on Proposal: the item belongs to a plan the agency may see (every plan, for None)."""
+    """Condition on Item: the item belongs to a plan the agency may see (every plan, for None)."""
     if agency_id is None:
         return sa.true()
     owned = sa.select(Plan.id).where(Plan.owner_agency_id == agency_id)
-    return sa.or_(Proposal.plan_id.in_(owned), Proposal.plan_id.in_(involved_plan_ids(agency_id)))
+    return sa.or_(Item.plan_id.in_(owned), Item.plan_id.in_(involved_plan_ids(agency_id)))
 
 
 def create_plan(title: str, owner: Agency, attached_to: str = "", appendix_label: str = "",
@@ -304,12 +304,12 @@ def strip_attached_to(text: str) -> str:
 
 
 def next_position(plan_id: int) -> int:
-    last = db.session.scalar(sa.select(sa.func.max(Proposal.position)).where(Proposal.plan_id == plan_id))
+    last = db.session.scalar(sa.select(sa.func.max(Item.position)).where(Item.plan_id == plan_id))
     return (last or 0) + 1
 
 
 @dataclass
-class ProposalFields:
+class ItemFields:
     """What a manager types for one item (the appendix's six columns, plus notes)."""
 
     title: str
@@ -325,7 +325,7 @@ class ProposalFields:
 
 @dataclass
 class PublishedCells:
-    """What a row of a published list says beyond the six columns (see Proposal)."""
+    """What a row of a published list says beyond the six columns (see Item)."""
 
     lead_text: str = ""
     lead_names: list[str] = field(default_factory=list)   # the agencies the lead cell names
@@ -354,18 +354,18 @@ def typed_published_cells(plan: Plan, *, lead_text: str, number_text: str,
         section = None
     if not number_text and not keep_number:
         numbers = db.session.scalars(
-            sa.select(Proposal.number_text).where(
-                Proposal.plan_id == plan.id,
-                Proposal.section_id == section.id if section else Proposal.section_id.is_(None))
-            .order_by(Proposal.position, Proposal.id)).all()
+            sa.select(Item.number_text).where(
+                Item.plan_id == plan.id,
+                Item.section_id == section.id if section else Item.section_id.is_(None))
+            .order_by(Item.position, Item.id)).all()
         number_text = next_number(numbers)
     return PublishedCells(lead_text=lead_text, lead_names=lead_names(lead_text),
                           number_text=number_text, extra={k: v for k, v in extra.items() if v},
                           section=section)
 
 
-def add_proposal(plan: Plan, fields: ProposalFields, directory: AgencyDirectory,
-                 actor_user_id: int | None = None, actor_agency_id: int | None = None) -> Proposal:
+def add_item(plan: Plan, fields: ItemFields, directory: AgencyDirectory,
+                 actor_user_id: int | None = None, actor_agency_id: int | None = None) -> Item:
     """Create an item; raises PeriodError for a bad due period. The journal records its creation.
 
     A typed period is stored in its canonical form ("quý 3/2020" → "Quý III/2020"); a
@@ -385,7 +385,7 @@ def add_proposal(plan: Plan, fields: ProposalFields, directory: AgencyDirectory,
     extra = dict(published.extra) if published else {}
     if published and published.merged_up:
         extra["_merged_up"] = list(published.merged_up)
-    proposal = Proposal(
+    item = Item(
         plan=plan,
         position=fields.position or next_position(plan.id),
         title=fields.title,
@@ -408,12 +408,12 @@ def add_proposal(plan: Plan, fields: ProposalFields, directory: AgencyDirectory,
         notes=fields.notes,
         status=Status.NOT_STARTED.value,
     )
-    db.session.add(proposal)
-    proposal.journal.append(JournalEntry(
+    db.session.add(item)
+    item.journal.append(JournalEntry(
         user_id=actor_user_id, agency_id=actor_agency_id, kind=JournalKind.CREATED.value,
         new_status=Status.NOT_STARTED.value,
     ))
-    return proposal
+    return item
 
 
 def my_items_query(agency_id: int, manages_owned_plans: bool, sees_every_plan: bool,
@@ -421,11 +421,11 @@ def my_items_query(agency_id: int, manages_owned_plans: bool, sees_every_plan: b
     """Open items the user's agency must act on: those it leads or coordinates (its officers
     are reminded of both), and (for a manager) those of the plans it owns, or of every plan
     in the consolidating office. By deadline."""
-    query = (sa.select(Proposal)
-             .join(Plan, Plan.id == Proposal.plan_id)
-             .options(so.joinedload(Proposal.lead_agency), so.contains_eager(Proposal.plan))
+    query = (sa.select(Item)
+             .join(Plan, Plan.id == Item.plan_id)
+             .options(so.joinedload(Item.lead_agency), so.contains_eager(Item.plan))
              .where(is_open())
-             .order_by(Proposal.due_date.is_(None), Proposal.due_date, Proposal.id))
+             .order_by(Item.due_date.is_(None), Item.due_date, Item.id))
     if not (manages_owned_plans and sees_every_plan):
         mine = sa.or_(led_by(agency_id), coordinated_by(agency_id))
         if manages_owned_plans:
@@ -435,9 +435,9 @@ def my_items_query(agency_id: int, manages_owned_plans: bool, sees_every_plan: b
 
 
 def coordinated_by(agency_id: int) -> sa.ColumnElement[bool]:
-    """Condition on Proposal: the agency is linked as a coordinating agency."""
-    return Proposal.id.in_(sa.select(proposal_coordinators.c.proposal_id)
-                           .where(proposal_coordinators.c.agency_id == agency_id))
+    """Condition on Item: the agency is linked as a coordinating agency."""
+    return Item.id.in_(sa.select(item_coordinators.c.item_id)
+                           .where(item_coordinators.c.agency_id == agency_id))
 
 
 def only_coordinated(agency_id: int, item_ids: Collection[int]) -> set[int]:
@@ -445,19 +445,19 @@ def only_coordinated(agency_id: int, item_ids: Collection[int]) -> set[int]:
     query, for their "Phối hợp" mark."""
     if not item_ids:
         return set()
-    return set(db.session.scalars(sa.select(Proposal.id).where(
-        Proposal.id.in_(list(item_ids)), coordinated_by(agency_id), ~led_by(agency_id))))
+    return set(db.session.scalars(sa.select(Item.id).where(
+        Item.id.in_(list(item_ids)), coordinated_by(agency_id), ~led_by(agency_id))))
 
 
 def decisions_scope(agency_id: int, sees_every_plan: bool) -> sa.ColumnElement[bool]:
-    """Condition on Proposal: the items whose requests a manager of `agency_id` decides
+    """Condition on Item: the items whose requests a manager of `agency_id` decides
     (those of the plans it owns; every plan, for the consolidating office or an admin)."""
     if sees_every_plan:
         return sa.true()
-    return Proposal.plan_id.in_(sa.select(Plan.id).where(Plan.owner_agency_id == agency_id))
+    return Item.plan_id.in_(sa.select(Plan.id).where(Plan.owner_agency_id == agency_id))
 
 
 def waiting_decisions(scope: sa.ColumnElement[bool]) -> int:
     """How many postponement requests in `scope` wait for a decision."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Item)
                              .where(scope, awaiting_decision())) or 0

@@ -19,12 +19,12 @@ import sqlalchemy.orm as so
 
 from tracker.models import (
     Agency,
+    Item,
+    ItemSearch,
     JournalEntry,
     Plan,
-    Proposal,
-    ProposalSearch,
-    proposal_coordinators,
-    proposal_leads,
+    item_coordinators,
+    item_leads,
 )
 from tracker.models._types import utcnow
 from tracker.search.text import fold, item_text
@@ -51,7 +51,7 @@ def mark_agency(session: so.Session, agency_id: int) -> None:
     session.info.setdefault(_PENDING, Pending()).agencies.add(agency_id)
 
 
-_WATCHED = (Proposal, JournalEntry, Plan, Agency)
+_WATCHED = (Item, JournalEntry, Plan, Agency)
 
 
 def _changed(obj, *names: str) -> bool:
@@ -63,12 +63,12 @@ def _changed(obj, *names: str) -> bool:
 def _note_changes(session: so.Session, flush_context) -> None:
     pending = session.info.setdefault(_PENDING, Pending())
     for obj in session.new | session.dirty:
-        if isinstance(obj, Proposal):
+        if isinstance(obj, Item):
             pending.items.add(obj.id)
         elif isinstance(obj, JournalEntry):
-            pending.journaled.add(obj.proposal_id)
+            pending.journaled.add(obj.item_id)
             if obj.document_ref:
-                pending.items.add(obj.proposal_id)
+                pending.items.add(obj.item_id)
         elif isinstance(obj, Plan) and obj.id is not None and _changed(obj, "attached_to"):
             pending.plans.add(obj.id)
         elif isinstance(obj, Agency) and obj.id is not None and _changed(obj, "name"):
@@ -86,7 +86,7 @@ def _write_changes(session: so.Session) -> None:
         conn = session.connection()
         if pending.journaled:
             # A plain UPDATE: the item's version (its forms' conflict check) stays as it is.
-            conn.execute(sa.update(Proposal).where(Proposal.id.in_(pending.journaled))
+            conn.execute(sa.update(Item).where(Item.id.in_(pending.journaled))
                          .values(updated_at=utcnow()))
         reindex(conn, pending)
 
@@ -100,14 +100,14 @@ def reindex(conn: sa.Connection, pending: Pending) -> None:
     """Rewrite the index rows of the items `pending` names, directly or by list or agency."""
     ids = set(pending.items)
     if pending.plans:
-        ids.update(conn.scalars(sa.select(Proposal.id).where(Proposal.plan_id.in_(pending.plans))))
+        ids.update(conn.scalars(sa.select(Item.id).where(Item.plan_id.in_(pending.plans))))
     if pending.agencies:
         agencies = list(pending.agencies)
         ids.update(conn.scalars(sa.union(
-            sa.select(Proposal.id).where(Proposal.lead_agency_id.in_(agencies)),
-            sa.select(proposal_leads.c.proposal_id).where(proposal_leads.c.agency_id.in_(agencies)),
-            sa.select(proposal_coordinators.c.proposal_id)
-            .where(proposal_coordinators.c.agency_id.in_(agencies)))))
+            sa.select(Item.id).where(Item.lead_agency_id.in_(agencies)),
+            sa.select(item_leads.c.item_id).where(item_leads.c.agency_id.in_(agencies)),
+            sa.select(item_coordinators.c.item_id)
+            .where(item_coordinators.c.agency_id.in_(agencies)))))
     ordered = sorted(i for i in ids if i is not None)
     for start in range(0, len(ordered), BATCH):
         write_rows(conn, ordered[start:start + BATCH])
@@ -115,8 +115,8 @@ def reindex(conn: sa.Connection, pending: Pending) -> None:
 
 def rebuild(conn: sa.Connection) -> int:
     """Index every item again (after a restore, or a bulk load that bypassed the session)."""
-    conn.execute(sa.delete(ProposalSearch))
-    ids = list(conn.scalars(sa.select(Proposal.id).order_by(Proposal.id)))
+    conn.execute(sa.delete(ItemSearch))
+    ids = list(conn.scalars(sa.select(Item.id).order_by(Item.id)))
     for start in range(0, len(ids), BATCH):
         write_rows(conn, ids[start:start + BATCH], replace=False)
     return len(ids)
@@ -126,39 +126,39 @@ def write_rows(conn: sa.Connection, ids: list[int], *, replace: bool = True) -> 
     """The index rows of a batch of items, from four queries whatever the batch's size."""
     agencies: dict[int, list[str]] = defaultdict(list)
     links = sa.union(
-        sa.select(Proposal.id.label("item"), Proposal.lead_agency_id.label("agency"))
-        .where(Proposal.id.in_(ids)),
-        sa.select(proposal_leads.c.proposal_id, proposal_leads.c.agency_id)
-        .where(proposal_leads.c.proposal_id.in_(ids)),
-        sa.select(proposal_coordinators.c.proposal_id, proposal_coordinators.c.agency_id)
-        .where(proposal_coordinators.c.proposal_id.in_(ids)),
+        sa.select(Item.id.label("item"), Item.lead_agency_id.label("agency"))
+        .where(Item.id.in_(ids)),
+        sa.select(item_leads.c.item_id, item_leads.c.agency_id)
+        .where(item_leads.c.item_id.in_(ids)),
+        sa.select(item_coordinators.c.item_id, item_coordinators.c.agency_id)
+        .where(item_coordinators.c.item_id.in_(ids)),
     ).subquery()
     for item, name in conn.execute(sa.select(links.c.item, Agency.name)
                                    .join(Agency, Agency.id == links.c.agency)
                                    .order_by(links.c.item, Agency.name)):
         agencies[item].append(name)
     documents: dict[int, list[str]] = defaultdict(list)
-    for item, ref in conn.execute(sa.select(JournalEntry.proposal_id, JournalEntry.document_ref)
-                                  .where(JournalEntry.proposal_id.in_(ids),
+    for item, ref in conn.execute(sa.select(JournalEntry.item_id, JournalEntry.document_ref)
+                                  .where(JournalEntry.item_id.in_(ids),
                                          JournalEntry.document_ref.is_not(None))
                                   .order_by(JournalEntry.id)):
         documents[item].append(ref)
     rows = [
-        {"proposal_id": row.id, "title": fold(row.title),
+        {"item_id": row.id, "title": fold(row.title),
          "body": item_text(title=row.title, notes=row.notes, coordination=row.coordination,
                            lead_text=row.lead_text, agencies=agencies[row.id],
                            documents=[row.submission_ref, row.outcome_ref, *documents[row.id]],
                            list_reference=row.attached_to)}
         for row in conn.execute(
-            sa.select(Proposal.id, Proposal.title, Proposal.notes, Proposal.coordination,
-                      Proposal.lead_text, Proposal.submission_ref, Proposal.outcome_ref,
+            sa.select(Item.id, Item.title, Item.notes, Item.coordination,
+                      Item.lead_text, Item.submission_ref, Item.outcome_ref,
                       Plan.attached_to)
-            .join(Plan, Plan.id == Proposal.plan_id).where(Proposal.id.in_(ids)))
+            .join(Plan, Plan.id == Item.plan_id).where(Item.id.in_(ids)))
     ]
     if replace:
-        conn.execute(sa.delete(ProposalSearch).where(ProposalSearch.proposal_id.in_(ids)))
+        conn.execute(sa.delete(ItemSearch).where(ItemSearch.item_id.in_(ids)))
     if rows:
-        conn.execute(sa.insert(ProposalSearch), rows)
+        conn.execute(sa.insert(ItemSearch), rows)
 
 
 def index_items(conn: sa.Connection, ids: Iterable[int]) -> None:

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from tracker.extensions import db
-from tracker.models import Agency, Proposal, ProposalSearch
+from tracker.models import Agency, Item, ItemSearch
 from tracker.plans.service import FilterChoices, ItemFilters
 from tracker.search.text import Query
 
-_FULL_TEXT = sa.table("proposal_search_fts", sa.column("rowid", sa.Integer),
+_FULL_TEXT = sa.table("item_search_fts", sa.column("rowid", sa.Integer),
                       sa.column("body", sa.Text))
 
 
@@ -45,7 +45,7 @@ def _sqlite_spelling(words: tuple[str, ...]) -> sa.Select:
     long_words = [w for w in words if len(w) >= 3]
     conditions = [_like(_FULL_TEXT.c.body, w) for w in words if len(w) < 3]
     if long_words:
-        conditions.insert(0, sa.text("proposal_search_fts MATCH :expression").bindparams(
+        conditions.insert(0, sa.text("item_search_fts MATCH :expression").bindparams(
             sa.bindparam("expression", " AND ".join(map(_phrase, long_words)), unique=True)))
     return sa.select(_FULL_TEXT.c.rowid).where(*conditions)
 
@@ -54,29 +54,29 @@ def matching_ids(query: Query) -> sa.Select | sa.CompoundSelect:
     """The ids of the items whose folded text holds the query, through the database's index."""
     if db.session.get_bind().dialect.name == "sqlite":
         return sa.union(*(_sqlite_spelling(words) for words in query.spellings))
-    return sa.select(ProposalSearch.proposal_id).where(_holds(ProposalSearch.body, query))
+    return sa.select(ItemSearch.item_id).where(_holds(ItemSearch.body, query))
 
 
 def _joined_match(query: Query) -> sa.ColumnElement[bool]:
-    """The match, for a query that joins proposal_search: on PostgreSQL its own column (the
+    """The match, for a query that joins item_search: on PostgreSQL its own column (the
     trigram index serves it, no second pass over the table); on SQLite the FTS5 table."""
     if db.session.get_bind().dialect.name == "sqlite":
         return matches(query)
-    return _holds(ProposalSearch.body, query)
+    return _holds(ItemSearch.body, query)
 
 
 def matches(query: Query) -> sa.ColumnElement[bool]:
-    """Condition on Proposal: it matches the query."""
-    return Proposal.id.in_(matching_ids(query))
+    """Condition on Item: it matches the query."""
+    return Item.id.in_(matching_ids(query))
 
 
 def rank(query: Query) -> sa.ColumnElement[int]:
     """Higher for better places: the phrase in the title (4), every word in the title (2),
     the phrase anywhere (1)."""
     typed = query.spellings[0]
-    return (sa.case((_like(ProposalSearch.title, query.phrase), 4), else_=0)
-            + sa.case((sa.and_(*(_like(ProposalSearch.title, w) for w in typed)), 2), else_=0)
-            + sa.case((_like(ProposalSearch.body, query.phrase), 1), else_=0))
+    return (sa.case((_like(ItemSearch.title, query.phrase), 4), else_=0)
+            + sa.case((sa.and_(*(_like(ItemSearch.title, w) for w in typed)), 2), else_=0)
+            + sa.case((_like(ItemSearch.body, query.phrase), 1), else_=0))
 
 
 # A search lists at most this many items, the best first (a query matching more is too
@@ -100,24 +100,24 @@ def ranked(query: Query, scope: sa.ColumnElement[bool], filters: ItemFilters,
     """The items in `scope` (tracker.plans.service.visible_plans) matching the query and the
     list filters, best first: one query, at most MAX_RESULTS + 1 rows."""
     select = (
-        sa.select(Proposal.id, Proposal.lead_agency_id, Proposal.due_period, Proposal.due_date,
-                  Proposal.approving_level)
-        .join(ProposalSearch, ProposalSearch.proposal_id == Proposal.id)
+        sa.select(Item.id, Item.lead_agency_id, Item.due_period, Item.due_date,
+                  Item.approving_level)
+        .join(ItemSearch, ItemSearch.item_id == Item.id)
         .where(_joined_match(query), scope)
-        .order_by(rank(query).desc(), Proposal.due_date.is_(None), Proposal.due_date,
-                  Proposal.id)
+        .order_by(rank(query).desc(), Item.due_date.is_(None), Item.due_date,
+                  Item.id)
         .limit(MAX_RESULTS + 1)
     )
     return [Found(*row) for row in db.session.execute(filters.apply(select, today))]
 
 
-def items_in_order(ids: list[int]) -> list[Proposal]:
+def items_in_order(ids: list[int]) -> list[Item]:
     """The items of `ids` in that order, with their plan and lead agency (one query)."""
     if not ids:
         return []
     found = {item.id: item for item in db.session.scalars(
-        sa.select(Proposal).where(Proposal.id.in_(ids))
-        .options(so.joinedload(Proposal.lead_agency), so.joinedload(Proposal.plan)))}
+        sa.select(Item).where(Item.id.in_(ids))
+        .options(so.joinedload(Item.lead_agency), so.joinedload(Item.plan)))}
     return [found[i] for i in ids if i in found]
 
 
@@ -146,7 +146,7 @@ def choices_of(found: list[Found], filters: ItemFilters) -> FilterChoices:
 class ResultPage:
     """One page of results, with what the pager reads (as Flask-SQLAlchemy's Pagination)."""
 
-    items: list[Proposal]
+    items: list[Item]
     total: int
     page: int
     per_page: int

@@ -30,7 +30,7 @@ from tracker.appendix.service import (
 )
 from tracker.appendix.table import AppendixTable
 from tracker.extensions import db
-from tracker.models import ExportState, Plan, Proposal
+from tracker.models import ExportState, Item, Plan
 from tracker.plans.forms import AppendixOptionsForm, read_filters
 from tracker.plans.service import filter_choices, filter_choices_where
 from tracker.web import get_plan, paginate, tracker_today
@@ -50,7 +50,7 @@ def read_options(form: AppendixOptionsForm, choices) -> tuple[AppendixOptions, s
 def plan_appendix(plan: Plan) -> tuple[AppendixTable, AppendixOptionsForm]:
     form = AppendixOptionsForm(request.args)
     options, lead_name = read_options(form, filter_choices(plan.id))
-    table = appendix_table(Proposal.plan_id == plan.id, options, title=plan.title,
+    table = appendix_table(Item.plan_id == plan.id, options, title=plan.title,
                            attached_to=plan.attached_to, today=tracker_today(),
                            lead_agency_name=lead_name, label=plan.appendix_label, plan=plan)
     return table, form

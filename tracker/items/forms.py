@@ -30,7 +30,7 @@ from tracker.statuses import NEEDS_DECISION, REQUEST_LABELS, Status, allowed_nex
 from tracker.text import name_key
 
 
-class ProposalForm(FlaskForm):
+class ItemForm(FlaskForm):
     position = IntegerField(
         _l("No."), validators=[Optional(), NumberRange(min=1, max=100000,
                                                        message=_l("Enter a number from 1."))]
@@ -62,15 +62,15 @@ class ProposalForm(FlaskForm):
     unknown_agencies: list = []
 
 
-class EditProposalForm(ProposalForm):
+class EditItemForm(ItemForm):
     version = VersionField()
 
 
 NO_SECTION = 0
 
 
-def published_form(base: type[ProposalForm], columns: list[tuple[str, str]],
-                   sections: list[tuple[int, str]]) -> type[ProposalForm]:
+def published_form(base: type[ItemForm], columns: list[tuple[str, str]],
+                   sections: list[tuple[int, str]]) -> type[ItemForm]:
     """The item form of an imported list: also its STT as printed, its section and a field per
     column of the list's own ("Sản phẩm đầu ra" …), each labelled with the published header;
     the lead cell as published (it may name several agencies)."""
@@ -94,7 +94,7 @@ def published_form(base: type[ProposalForm], columns: list[tuple[str, str]],
     return form
 
 
-def item_form_class(plan, base: type[ProposalForm]) -> type[ProposalForm]:
+def item_form_class(plan, base: type[ItemForm]) -> type[ItemForm]:
     """The item form for this plan: the seed's six columns, or the imported list's shape."""
     from tracker.plans.service import plan_sections
 
@@ -104,18 +104,18 @@ def item_form_class(plan, base: type[ProposalForm]) -> type[ProposalForm]:
     return published_form(base, layout.extra_columns(), plan_sections(plan.id))
 
 
-def item_form_data(proposal) -> dict:
+def item_form_data(item) -> dict:
     """The current values of an item for its form (its published cells included)."""
-    data = {"lead_agency_name": proposal.lead_text or proposal.lead_agency.name,
-            "number_text": proposal.number_text, "section_id": proposal.section_id or NO_SECTION}
-    data.update({f"extra_{key}": value for key, value in (proposal.extra or {}).items()
+    data = {"lead_agency_name": item.lead_text or item.lead_agency.name,
+            "number_text": item.number_text, "section_id": item.section_id or NO_SECTION}
+    data.update({f"extra_{key}": value for key, value in (item.extra or {}).items()
                  if not key.startswith("_")})
     return data
 
 
-def proposal_fields(form: ProposalForm, plan, *, editing: bool = False):
-    """The typed values as ProposalFields (with the published cells of an imported list)."""
-    from tracker.plans.service import ProposalFields, typed_published_cells
+def item_fields(form: ItemForm, plan, *, editing: bool = False):
+    """The typed values as ItemFields (with the published cells of an imported list)."""
+    from tracker.plans.service import ItemFields, typed_published_cells
 
     published = None
     if hasattr(form, "extra_keys"):
@@ -124,7 +124,7 @@ def proposal_fields(form: ProposalForm, plan, *, editing: bool = False):
             section_id=form.section_id.data or None,
             extra={key: getattr(form, f"extra_{key}").data or "" for key in form.extra_keys},
             keep_number=editing)
-    return ProposalFields(
+    return ItemFields(
         title=form.title.data, lead_agency_name=form.lead_agency_name.data,
         coordination=form.coordination.data or "", due_period=form.due_period.data,
         approving_level=form.approving_level.data or "", notes=form.notes.data or "",
@@ -132,7 +132,7 @@ def proposal_fields(form: ProposalForm, plan, *, editing: bool = False):
     )
 
 
-def lead_agencies_known(form: ProposalForm, directory: AgencyDirectory, *,
+def lead_agencies_known(form: ItemForm, directory: AgencyDirectory, *,
                         unchanged: str | None = None) -> bool:
     """Is every agency the lead field names known, or their creation confirmed? A name that
     matches none is a question, not a new agency (a typo would otherwise become one): the
@@ -164,7 +164,7 @@ def lead_agencies_known(form: ProposalForm, directory: AgencyDirectory, *,
     return False
 
 
-def submitted_item(form: ProposalForm, *, actor_id: int,
+def submitted_item(form: ItemForm, *, actor_id: int,
                    unchanged: str | None = None) -> AgencyDirectory | None:
     """The item form sent, valid, and its lead agencies known or their creation confirmed
     (asked alongside the other errors, so the form shows them all at once): the directory to

@@ -13,11 +13,11 @@ from flask_babel import gettext as _
 from tracker.agencies import AgencyDirectory
 from tracker.clock import local_datetime
 from tracker.extensions import db
-from tracker.models import JournalEntry, JournalKind, Plan, Proposal, User
+from tracker.items import notices
+from tracker.models import Item, JournalEntry, JournalKind, Plan, User
 from tracker.notify.service import queue_status_notices
 from tracker.periods import PeriodError, format_date, parse_period
-from tracker.plans.service import ProposalFields
-from tracker.proposals import notices
+from tracker.plans.service import ItemFields
 from tracker.services import FieldError, check_version, raise_field_errors
 from tracker.statuses import (
     NEEDS_DECISION,
@@ -32,11 +32,11 @@ from tracker.statuses import (
 from tracker.text import N_
 
 
-def journal_of(proposal_id: int) -> list[JournalEntry]:
+def journal_of(item_id: int) -> list[JournalEntry]:
     """The item's history, newest first, with who, which agency and the documents' files."""
     return list(db.session.scalars(
         sa.select(JournalEntry)
-        .where(JournalEntry.proposal_id == proposal_id)
+        .where(JournalEntry.item_id == item_id)
         .options(so.joinedload(JournalEntry.user), so.joinedload(JournalEntry.agency),
                  so.selectinload(JournalEntry.attachments))
         .order_by(JournalEntry.id.desc())
@@ -57,7 +57,7 @@ class StatusUpdate:
 REQUESTS = frozenset({JournalKind.POSTPONEMENT_REQUESTED, JournalKind.WITHDRAWAL_REQUESTED})
 
 
-def post_status_update(proposal: Proposal, update: StatusUpdate, *, actor: User,
+def post_status_update(item: Item, update: StatusUpdate, *, actor: User,
                        expected_version: int | None, needs_approval: bool = False,
                        today: date) -> JournalEntry:
     """Apply one update by `actor` and journal it. Raises ConflictError, FieldError.
@@ -68,32 +68,32 @@ def post_status_update(proposal: Proposal, update: StatusUpdate, *, actor: User,
     status change that matters goes into the next digests (`queue_status_notices`).
     """
     if update.new_status:
-        check_version(proposal, expected_version)
+        check_version(item, expected_version)
     entry = JournalEntry(user_id=actor.id, agency_id=actor.agency_id, note=update.note,
                          kind=JournalKind.COMMENT.value)
-    raise_field_errors(status_update_problems(proposal, update, today=today))
+    raise_field_errors(status_update_problems(item, update, today=today))
     if update.new_status:
         new = Status(update.new_status)
         entry.document_ref = update.document_ref or None
         entry.document_date = update.document_date
         if new in NEEDS_DECISION and needs_approval:
-            _record_request(proposal, entry, new, update.new_period)
+            _record_request(item, entry, new, update.new_period)
         else:
-            _apply_status(proposal, entry, new, update.new_period)
+            _apply_status(item, entry, new, update.new_period)
             if new == Status.SUBMITTED:
-                proposal.submission_ref = document_phrase(new, update.document_ref,
+                item.submission_ref = document_phrase(new, update.document_ref,
                                                           update.document_date)
             if new == Status.APPROVED:
-                proposal.outcome_ref = document_phrase(new, update.document_ref,
+                item.outcome_ref = document_phrase(new, update.document_ref,
                                                        update.document_date)
-    _add_to_journal(proposal, [entry])
+    _add_to_journal(item, [entry])
     if entry.kind in REQUESTS:
-        notices.request_made(proposal, entry, actor.name)
-    queue_status_notices(proposal, entry, today)
+        notices.request_made(item, entry, actor.name)
+    queue_status_notices(item, entry, today)
     return entry
 
 
-def status_update_problems(proposal: Proposal, update: StatusUpdate, *,
+def status_update_problems(item: Item, update: StatusUpdate, *,
                            today: date | None = None) -> list[tuple[str, str]]:
     """Every reason to refuse the update, as (form field, message): all of them, so that
     the form shows them at once."""
@@ -101,48 +101,48 @@ def status_update_problems(proposal: Proposal, update: StatusUpdate, *,
         return [] if update.note else [("note", _("Write a note, or choose a new status."))]
     new = Status(update.new_status)
     try:
-        check_transition(proposal.status, new)
+        check_transition(item.status, new)
     except TransitionError:
         return [("status", _("This status cannot follow the current one."))]
-    return [*_evidence_problems(new, update, proposal.due_date),
+    return [*_evidence_problems(new, update, item.due_date),
             *_document_date_problems(update.document_date, today)]
 
 
-def request_waiting(proposal: Proposal) -> Status | None:
+def request_waiting(item: Item) -> Status | None:
     """The change an officer asked for and a manager has not yet decided, if any."""
-    if proposal.withdrawal_requested:
+    if item.withdrawal_requested:
         return Status.WITHDRAWN
-    if proposal.requested_due_period:
+    if item.requested_due_period:
         return Status.POSTPONED
     return None
 
 
-def _record_request(proposal: Proposal, entry: JournalEntry, new: Status, new_period: str) -> None:
+def _record_request(item: Item, entry: JournalEntry, new: Status, new_period: str) -> None:
     """One request at a time: it waits on the item until a manager decides."""
-    if request_waiting(proposal) is not None:
+    if request_waiting(item) is not None:
         raise FieldError("status", _("A request is already waiting for a manager's decision."))
     if new == Status.POSTPONED:
         entry.kind = JournalKind.POSTPONEMENT_REQUESTED.value
-        entry.new_due_period = proposal.requested_due_period = parse_period(new_period).label
+        entry.new_due_period = item.requested_due_period = parse_period(new_period).label
     else:
         entry.kind = JournalKind.WITHDRAWAL_REQUESTED.value
-        proposal.withdrawal_requested = True
+        item.withdrawal_requested = True
 
 
-def _apply_status(proposal: Proposal, entry: JournalEntry, new: Status, new_period: str) -> None:
+def _apply_status(item: Item, entry: JournalEntry, new: Status, new_period: str) -> None:
     entry.kind = JournalKind.STATUS.value
-    entry.old_status, entry.new_status = proposal.status, new.value
+    entry.old_status, entry.new_status = item.status, new.value
     if new in NEEDS_NEW_PERIOD:
         period = parse_period(new_period)
         entry.new_due_period = period.label
-        proposal.due_period, proposal.due_date = period.label, period.deadline()
-        proposal.requested_due_period = None
+        item.due_period, item.due_date = period.label, period.deadline()
+        item.requested_due_period = None
     if new == Status.WITHDRAWN:
-        proposal.withdrawal_requested = False
-    proposal.status = new.value
+        item.withdrawal_requested = False
+    item.status = new.value
 
 
-def decide_request(proposal: Proposal, *, approve: bool, reason: str, actor: User,
+def decide_request(item: Item, *, approve: bool, reason: str, actor: User,
                    expected_version: int | None, document_ref: str = "",
                    document_date: date | None = None, today: date) -> JournalEntry:
     """A manager (`actor`) approves or refuses (with a reason) the waiting request, citing the
@@ -150,8 +150,8 @@ def decide_request(proposal: Proposal, *, approve: bool, reason: str, actor: Use
     (the original stays); an approved withdrawal takes the item off the list, the officer's
     reason with it unless the manager gives his own. The lead agency is mailed the decision;
     the status it sets goes into the next digests."""
-    check_version(proposal, expected_version)
-    asked = request_waiting(proposal)
+    check_version(item, expected_version)
+    asked = request_waiting(item)
     if asked is None:
         raise FieldError("decision", _("There is no request to decide."))
     raise_field_errors(decision_problems(approve=approve, reason=reason,
@@ -159,70 +159,70 @@ def decide_request(proposal: Proposal, *, approve: bool, reason: str, actor: Use
     entry = JournalEntry(user_id=actor.id, agency_id=actor.agency_id, note=reason,
                          document_ref=document_ref or None, document_date=document_date)
     if asked == Status.POSTPONED:
-        entry.new_due_period = proposal.requested_due_period
+        entry.new_due_period = item.requested_due_period
     if approve:
-        _approve(proposal, entry, asked, reason)
+        _approve(item, entry, asked, reason)
     elif asked == Status.POSTPONED:
         entry.kind = JournalKind.POSTPONEMENT_REFUSED.value
-        proposal.requested_due_period = None
+        item.requested_due_period = None
     else:
         entry.kind = JournalKind.WITHDRAWAL_REFUSED.value
-        proposal.withdrawal_requested = False
-    _add_to_journal(proposal, [entry])
-    notices.request_decided(proposal, entry, asked, approve, actor.name)
-    queue_status_notices(proposal, entry, today)
+        item.withdrawal_requested = False
+    _add_to_journal(item, [entry])
+    notices.request_decided(item, entry, asked, approve, actor.name)
+    queue_status_notices(item, entry, today)
     return entry
 
 
-def _approve(proposal: Proposal, entry: JournalEntry, asked: Status, reason: str) -> None:
+def _approve(item: Item, entry: JournalEntry, asked: Status, reason: str) -> None:
     try:
-        check_transition(proposal.status, asked)
+        check_transition(item.status, asked)
     except TransitionError:
         raise FieldError("decision", _("The item can no longer be postponed.")
                          if asked == Status.POSTPONED
                          else _("The item can no longer be withdrawn.")) from None
     if asked == Status.POSTPONED:
         # The deadline may have moved since the request (an edit of the item).
-        requested = parse_period(proposal.requested_due_period)
+        requested = parse_period(item.requested_due_period)
         raise_field_errors(_later_problems(requested.label, requested.deadline(),
-                                           proposal.due_date, "decision"))
+                                           item.due_date, "decision"))
     elif not reason:
-        entry.note = _request_reason(proposal.id)
-    _apply_status(proposal, entry, asked, proposal.requested_due_period or "")
+        entry.note = _request_reason(item.id)
+    _apply_status(item, entry, asked, item.requested_due_period or "")
 
 
-def _request_reason(proposal_id: int) -> str:
+def _request_reason(item_id: int) -> str:
     """The reason the officer gave with his withdrawal request (printed with the decision)."""
     return db.session.scalar(
         sa.select(JournalEntry.note)
-        .where(JournalEntry.proposal_id == proposal_id,
+        .where(JournalEntry.item_id == item_id,
                JournalEntry.kind == JournalKind.WITHDRAWAL_REQUESTED.value)
         .order_by(JournalEntry.id.desc()).limit(1)
     ) or ""
 
 
-def reinstate(proposal: Proposal, *, reason: str, actor: User,
+def reinstate(item: Item, *, reason: str, actor: User,
               expected_version: int | None) -> JournalEntry:
     """A manager (`actor`) reverses a withdrawal: the item is back on the list in the status
     it had before it was withdrawn (journaled, as everything is); the lead agency is mailed."""
-    check_version(proposal, expected_version)
-    if proposal.status != Status.WITHDRAWN:
+    check_version(item, expected_version)
+    if item.status != Status.WITHDRAWN:
         raise FieldError("reason", _("Only a withdrawn item can be put back on the list."))
     if not reason:
         raise FieldError("reason", _("Give the reason."))
     before = db.session.scalar(
         sa.select(JournalEntry.old_status)
-        .where(JournalEntry.proposal_id == proposal.id,
+        .where(JournalEntry.item_id == item.id,
                JournalEntry.new_status == Status.WITHDRAWN.value)
         .order_by(JournalEntry.id.desc()).limit(1)
     )
     restored = Status(before) if before and before != Status.WITHDRAWN else Status.NOT_STARTED
     entry = JournalEntry(user_id=actor.id, agency_id=actor.agency_id, note=reason,
-                         kind=JournalKind.REINSTATED.value, old_status=proposal.status,
+                         kind=JournalKind.REINSTATED.value, old_status=item.status,
                          new_status=restored.value)
-    proposal.status = restored.value
-    _add_to_journal(proposal, [entry])
-    notices.reinstated(proposal, entry, actor.name)
+    item.status = restored.value
+    _add_to_journal(item, [entry])
+    notices.reinstated(item, entry, actor.name)
     return entry
 
 
@@ -233,23 +233,23 @@ def decision_problems(*, approve: bool, reason: str, document_date: date | None,
     return problems + _document_date_problems(document_date, today)
 
 
-def edit_notes(proposal: Proposal, notes: str, *, user_id: int, agency_id: int,
+def edit_notes(item: Item, notes: str, *, user_id: int, agency_id: int,
                expected_version: int | None) -> JournalEntry | None:
     """The item's own "Ghi chú", which the lead agency keeps up to date."""
-    check_version(proposal, expected_version)
-    if notes == proposal.notes:
+    check_version(item, expected_version)
+    if notes == item.notes:
         return None
     entry = JournalEntry(user_id=user_id, agency_id=agency_id, kind=JournalKind.EDIT.value,
-                         field="notes", old_value=proposal.notes, new_value=notes)
-    proposal.notes = notes
-    _add_to_journal(proposal, [entry])
+                         field="notes", old_value=item.notes, new_value=notes)
+    item.notes = notes
+    _add_to_journal(item, [entry])
     return entry
 
 
-def _add_to_journal(proposal: Proposal, entries: list[JournalEntry]) -> None:
+def _add_to_journal(item: Item, entries: list[JournalEntry]) -> None:
     """Add rows without loading the item's whole history."""
     for entry in entries:
-        entry.proposal_id = proposal.id
+        entry.item_id = item.id
     db.session.add_all(entries)
 
 
@@ -344,10 +344,10 @@ FIELD_LABELS = {
 }
 
 
-def edit_proposal(proposal: Proposal, fields: ProposalFields, directory: AgencyDirectory, *,
+def edit_item(item: Item, fields: ItemFields, directory: AgencyDirectory, *,
                   user_id: int, agency_id: int, expected_version: int | None) -> list[JournalEntry]:
     """Change the item's fields; one journal entry per field that changed."""
-    check_version(proposal, expected_version)
+    check_version(item, expected_version)
     entries: list[JournalEntry] = []
 
     def record(field: str, old: str, new: str) -> None:
@@ -358,49 +358,49 @@ def edit_proposal(proposal: Proposal, fields: ProposalFields, directory: AgencyD
 
     for field in ("title", "coordination", "approving_level", "notes"):
         new_value = getattr(fields, field)
-        record(field, getattr(proposal, field), new_value)
-        setattr(proposal, field, new_value)
-    if fields.position and fields.position != proposal.position:
-        record("position", str(proposal.position), str(fields.position))
-        proposal.position = fields.position
+        record(field, getattr(item, field), new_value)
+        setattr(item, field, new_value)
+    if fields.position and fields.position != item.position:
+        record("position", str(item.position), str(fields.position))
+        item.position = fields.position
     published = fields.published
     if published is not None:
         # An item of an imported list: its cells stay as typed, as published ones are.
-        record("number_text", proposal.number_text, published.number_text)
-        proposal.number_text = published.number_text
-        if published.section is not proposal.section:
-            record("section", proposal.section.text if proposal.section else "",
+        record("number_text", item.number_text, published.number_text)
+        item.number_text = published.number_text
+        if published.section is not item.section:
+            record("section", item.section.text if item.section else "",
                    published.section.text if published.section else "")
-            proposal.section = published.section
-        old_extra = {k: v for k, v in (proposal.extra or {}).items() if not k.startswith("_")}
+            item.section = published.section
+        old_extra = {k: v for k, v in (item.extra or {}).items() if not k.startswith("_")}
         for key in sorted(set(old_extra) | set(published.extra)):
             record("extra", old_extra.get(key, ""), published.extra.get(key, ""))
-        kept = {k: v for k, v in (proposal.extra or {}).items() if k.startswith("_")}
-        proposal.extra = {**kept, **published.extra} or None
-        if published.lead_text != (proposal.lead_text or proposal.lead_agency.name):
-            record("lead_agency", proposal.lead_text or proposal.lead_agency.name,
+        kept = {k: v for k, v in (item.extra or {}).items() if k.startswith("_")}
+        item.extra = {**kept, **published.extra} or None
+        if published.lead_text != (item.lead_text or item.lead_agency.name):
+            record("lead_agency", item.lead_text or item.lead_agency.name,
                    published.lead_text)
             leads = list({id(a): a for a in (directory.find_or_create(name)
                                              for name in published.lead_names)}.values())
-            proposal.lead_text = published.lead_text
-            proposal.lead_agency, proposal.leads = leads[0], leads
+            item.lead_text = published.lead_text
+            item.lead_agency, item.leads = leads[0], leads
     else:
         lead = directory.find_or_create(fields.lead_agency_name)
-        if lead is not proposal.lead_agency:
-            record("lead_agency", proposal.lead_agency.name, lead.name)
-            proposal.lead_agency = lead
-            proposal.leads = [lead]
-    proposal.coordinators = directory.mentioned_in(fields.coordination)
+        if lead is not item.lead_agency:
+            record("lead_agency", item.lead_agency.name, lead.name)
+            item.lead_agency = lead
+            item.leads = [lead]
+    item.coordinators = directory.mentioned_in(fields.coordination)
     period = parse_period(fields.due_period) if fields.due_period else None
     period_text = (fields.due_period if published is not None
                    else period.label if period is not None else "")
     deadline = period.deadline() if period is not None else None
-    if period_text != proposal.due_period:
-        record("due_period", proposal.due_period, period_text)
-        if proposal.due_period == proposal.original_due_period:
+    if period_text != item.due_period:
+        record("due_period", item.due_period, period_text)
+        if item.due_period == item.original_due_period:
             # A correction of the plan as filed, not a postponement: the original changes too.
-            proposal.original_due_period = period_text
-            proposal.original_due_date = deadline
-        proposal.due_period, proposal.due_date = period_text, deadline
-    _add_to_journal(proposal, entries)
+            item.original_due_period = period_text
+            item.original_due_date = deadline
+        item.due_period, item.due_date = period_text, deadline
+    _add_to_journal(item, entries)
     return entries

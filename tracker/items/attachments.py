@@ -20,13 +20,13 @@ def document_store() -> DocumentStore:
     return DocumentStore(folder)
 
 
-def attach(proposal_id: int, entry: JournalEntry,
+def attach(item_id: int, entry: JournalEntry,
            document: CheckedDocument | None) -> Attachment | None:
     """Record the document's file with the journal entry that cites it (its bytes are
     written by `commit_with_file`)."""
     if document is None:
         return None
-    attachment = Attachment(proposal_id=proposal_id, entry=entry, original_name=document.name,
+    attachment = Attachment(item_id=item_id, entry=entry, original_name=document.name,
                             stored_name=DocumentStore.new_name(document),
                             media_type=document.media_type, size=document.size,
                             sha256=document.sha256)
@@ -54,9 +54,9 @@ def commit_with_file(attachment: Attachment | None, document: CheckedDocument | 
             "the administrator.")) from None
 
 
-def get_attachment(proposal_id: int, attachment_id: int) -> Attachment | None:
+def get_attachment(item_id: int, attachment_id: int) -> Attachment | None:
     return db.session.scalar(sa.select(Attachment).where(
-        Attachment.id == attachment_id, Attachment.proposal_id == proposal_id))
+        Attachment.id == attachment_id, Attachment.item_id == item_id))
 
 
 def send_attachment(attachment: Attachment):
