@@ -53,6 +53,10 @@ class Config:
     # largest page of a list (`limit`).
     API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "600"))
     API_MAX_LIMIT = 500
+    # The start page lists, for their managers, the open items with no update (no change, no
+    # note) for this many working days.
+    TRACKER_QUIET_AFTER_WORKING_DAYS = int(os.environ.get("TRACKER_QUIET_AFTER_WORKING_DAYS",
+                                                          "10"))
     # Uploads (appendix files) and pasted tables; a larger request is refused with 413.
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 5 * 1024 * 1024

@@ -109,6 +109,10 @@ def run_migrations_online():
             # (ON DELETE CASCADE). The pragma only takes effect outside a transaction.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
+        # SQLite's FTS5 search table is not a model; the trigram index is PostgreSQL's only.
+        from tracker.models.search import schema_objects
+
+        conf_args.setdefault("include_object", schema_objects(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

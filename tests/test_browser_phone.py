@@ -34,7 +34,6 @@ DEMO_ARGS = {"plan_id": 1, "item_id": 1, "user_id": 1, "agency_id": 1}
 # A new GET route must be added to the sweep or here: test_every_get_route_is_classified.
 NOT_SWEPT = {
     "static": "an asset",
-    "index": "a redirect to the plans",
     "health.healthz": "a JSON health check for the load balancer, not a page",
     "health.metrics": "Prometheus metrics, not a page",
     "appendix.plan_download": "a download",
@@ -156,7 +155,7 @@ def test_every_get_route_is_classified(live):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
     assert set(NOT_SWEPT) <= endpoints, set(NOT_SWEPT) - endpoints
     pages = swept_pages(app)
-    for expected in ("/plans/1", "/items/1", "/plans/mine", "/consolidated", "/admin/users",
+    for expected in ("/", "/search", "/plans/1", "/items/1", "/plans/mine", "/consolidated", "/admin/users",
                      "/login"):
         assert expected in pages
 
@@ -264,6 +263,9 @@ def test_navigation_stays_usable_without_javascript_and_on_a_desktop(browser, li
     ("officer", "/plans/1"),
     ("officer", "/items/1"),
     ("officer", "/plans/mine"),
+    ("officer", "/"),
+    ("officer", "/search?q=khuyen+cong"),
+    ("viewer", "/"),
     ("viewer", "/consolidated"),
     ("manager", "/plans/1/items/new"),
     ("admin", "/admin/users"),

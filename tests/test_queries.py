@@ -29,3 +29,27 @@ def test_query_count_does_not_grow_with_items(app, logged_in, count_queries, url
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
     assert counts[1] <= 12
+
+
+@pytest.mark.parametrize("agency", ["Sở Công Thương", "Văn phòng UBND tỉnh"])
+def test_start_page_query_count_does_not_grow_with_items(app, client, auth, make_user,
+                                                         count_queries, agency):
+    """The start page (a department's manager, the consolidating office's with its agency
+    table) runs as many queries for 400 items as for 5."""
+    from tracker.extensions import db
+    from tracker.models import Agency
+
+    db.session.add(Agency("Văn phòng UBND tỉnh", is_consolidating_office=True))
+    db.session.commit()
+    auth.login(make_user("manager", agency))
+    counts = []
+    for size in (5, 400):
+        make_plan(size, title=f"Danh mục {size}")
+        with count_queries() as statements:
+            response = client.get("/")
+        assert response.status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+    # One query per count (each on its own index) and two per short list (the ids, then
+    # the few items), the agency table's two, the feed, the session's.
+    assert counts[1] <= 24

@@ -19,7 +19,7 @@ def expect(anonymous, viewer, officer, other_officer, manager, admin):
 # (endpoint, method) → expected status per role, for a request with no form data.
 # A route missing here fails test_every_route_has_an_expected_status: no page ships unguarded.
 EXPECTED = {
-    ("index", "GET"): expect(LOGIN, 302, 302, 302, 302, 302),
+    ("desk.home", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
     ("static", "GET"): expect(200, 200, 200, 200, 200, 200),
     ("health.healthz", "GET"): expect(200, 200, 200, 200, 200, 200),  # no login, no data
     # No login: by client address (the test client is 127.0.0.1, in the default
@@ -65,6 +65,8 @@ EXPECTED = {
     ("appendix.plan_download", "GET"): expect(LOGIN, 200, 200, 403, 200, 200),
     # The consolidated list is scoped: the other officer sees an empty one, not an error.
     ("appendix.consolidated", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
+    # Search is scoped like the consolidated list (tests/test_search.py: other agencies' items).
+    ("search.search", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
     ("appendix.consolidated_print", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
     ("appendix.consolidated_download", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
     # Export job 1 does not exist; another user's job is as missing (tests/test_export_jobs.py).

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -190,6 +190,7 @@ def register_upload_limits(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from tracker import models  # noqa: F401  (register the tables)
+    from tracker.search import index  # noqa: F401  (keep the search index in step)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
@@ -221,18 +222,22 @@ def register_blueprints(app: Flask) -> None:
     from tracker.api import bp as api_bp
     from tracker.appendix.pages import bp as appendix_bp
     from tracker.auth import bp as auth_bp
+    from tracker.desk import bp as desk_bp
     from tracker.feeds import bp as feeds_bp
     from tracker.health import bp as health_bp
     from tracker.items import bp as items_bp
     from tracker.plans import bp as plans_bp
     from tracker.public import bp as public_bp
     from tracker.scorecard import bp as scorecard_bp
+    from tracker.search import bp as search_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(desk_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(plans_bp, url_prefix="/plans")
     app.register_blueprint(items_bp, url_prefix="/items")
     app.register_blueprint(appendix_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(public_bp)
@@ -240,11 +245,6 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix=API_PREFIX)
     app.register_blueprint(scorecard_bp)
-
-    @app.get("/")
-    def index():
-        """Send everyone to the plans list (login first, if needed)."""
-        return redirect(url_for("plans.index"))
 
 
 def register_errorhandlers(app: Flask) -> None:

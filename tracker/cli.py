@@ -30,6 +30,19 @@ def register(app: Flask) -> None:
     from tracker.scorecard.cli import report
 
     app.cli.add_command(report)
+    app.cli.add_command(search_index)
+
+
+@click.command("search-index")
+def search_index() -> None:
+    """Rebuild the search index of every item (after restoring a backup or a bulk load that
+    did not go through the application; every write through it keeps the index current)."""
+    from tracker.extensions import db
+    from tracker.search.index import rebuild
+
+    count = rebuild(db.session.connection())
+    db.session.commit()
+    click.echo(f"{count} items indexed")
 
 
 @click.command("seed-demo")

@@ -137,6 +137,13 @@ def is_due_soon(status: Status | str, due_date: date | None, today: date,
             and today <= due_date <= until)
 
 
+def quiet_since(today: date, working_days: int, calendar: WorkCalendar) -> date:
+    """The first day an item must have been updated on (or after) not to be "quiet" today:
+    `working_days` working days before today. An open item whose last change is older has
+    had no update for that many working days (the start page lists it for its manager)."""
+    return calendar.add_working_days(today, -working_days) if working_days > 0 else today
+
+
 _DOCUMENT_WORDS = re.compile(
     r"^(tờ trình|quyết định|công văn|văn bản|báo cáo|nghị quyết|kế hoạch|thông báo|chỉ thị)\b",
     re.IGNORECASE,

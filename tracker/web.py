@@ -2,7 +2,8 @@
 limits), and fetching a plan or an item checked against the policy."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, current_app, g, request, url_for
 from flask_babel import get_locale, gettext
@@ -22,6 +23,7 @@ from tracker.notices import NoticeKind
 from tracker.outbox.labels import error_label, kind_label
 from tracker.periods import format_date
 from tracker.statuses import LABELS, Status, is_due_soon, is_overdue
+from tracker.statuses import quiet_since as quiet_since_day
 
 
 def tracker_today() -> date:
@@ -51,6 +53,19 @@ def due_soon_until() -> date | None:
 
         g.due_soon_until = due_soon_window(tracker_today())
     return g.due_soon_until
+
+
+def quiet_since() -> datetime:
+    """The instant (UTC) before which an open item's last change makes it "quiet": the start
+    of the day TRACKER_QUIET_AFTER_WORKING_DAYS working days ago (statuses.quiet_since)."""
+    if "quiet_since" not in g:
+        from tracker.notify.service import work_calendar
+
+        day = quiet_since_day(tracker_today(), current_app.config["TRACKER_QUIET_AFTER_WORKING_DAYS"],
+                              work_calendar())
+        g.quiet_since = datetime.combine(day, time(), ZoneInfo(
+            current_app.config["TRACKER_TIMEZONE"])).astimezone(UTC)
+    return g.quiet_since
 
 
 def due_soon(status: str, due_date: date | None, today: date) -> bool:

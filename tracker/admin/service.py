@@ -34,6 +34,7 @@ from tracker.models import (
     item_coordinators,
     item_leads,
 )
+from tracker.search.index import mark_agency
 from tracker.services import FieldError
 from tracker.text import N_, name_key
 
@@ -393,6 +394,7 @@ def merge_agencies(actor: User, merged: Agency, kept: Agency) -> AgencyUsage:
                          for field in ("items", "plans", "users", "journal")
                          if getattr(usage, field)]
     record(actor, "agency.merge", "agency", kept.id, changes, facts)
+    mark_agency(db.session, kept.id)   # its items' agency names, for search
     db.session.delete(merged)
     db.session.flush()
     # What was loaded before the bulk updates (a moved user, an item) is read again.

@@ -142,6 +142,10 @@ def filters_subtitle(filters: ItemFilters, lead_agency_name: str | None) -> str:
         parts.append("Chỉ các đề án sắp đến hạn")
     if filters.pending_only:
         parts.append("Chỉ các đề án có đề nghị chờ duyệt")
+    if filters.answer_only:
+        parts.append("Chỉ các đề án chờ cơ quan chủ trì trả lời")
+    if filters.quiet_only:
+        parts.append("Chỉ các đề án lâu chưa cập nhật")
     return "; ".join(parts)
 
 

@@ -91,14 +91,14 @@ def _safe_next(target: str | None) -> str:
             and not any(ord(c) < 32 or c in "\\\x7f" for c in target)
             and not urlsplit(target).netloc):
         return target
-    return url_for("plans.index")
+    return url_for("desk.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign in with e-mail and password; repeated failures wait (see throttle)."""
     if current_user.is_authenticated:
-        return redirect(url_for("plans.index"))
+        return redirect(url_for("desk.home"))
     form = LoginForm()
     if form.validate_on_submit():
         now = datetime.now(UTC)
@@ -199,7 +199,7 @@ def _set_password_page(token: str, purpose: str, title: str):
         db.session.commit()
         login_user(user)
         flash(_("Your password is set. Welcome."), "success")
-        return redirect(url_for("plans.index"))
+        return redirect(url_for("desk.home"))
     return render_template("auth/set_password.html", form=form, title=title, user=user), \
         400 if form.errors else 200
 
@@ -227,7 +227,7 @@ def account_password():
         db.session.commit()
         login_user(user)  # this session continues with the new version
         flash(_("Your password was changed. Other sessions have been signed out."), "success")
-        return redirect(url_for("plans.index"))
+        return redirect(url_for("desk.home"))
     return render_template("auth/change_password.html", form=form), 400 if form.errors else 200
 
 

@@ -24,14 +24,16 @@ from tracker.models.reminders import (
     SchedulerRun,
 )
 from tracker.models.scorecard import ScorecardSnapshot
+from tracker.models.search import ItemSearch
 from tracker.models.user import Role, User
 
 __all__ = [
     "Agency", "ApiToken", "Attachment", "AuditEntry", "ExportJob", "ExportState", "FeedScope",
     "FeedToken", "ImportDraft",
     "JournalEntry", "JournalKind",
-    "MessageKind", "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Item", "Role",
-    "ThrottleCounter", "UsedToken", "User", "item_coordinators", "item_leads",
+    "MessageKind", "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Item",
+    "ItemSearch", "Role", "ThrottleCounter", "UsedToken", "User", "item_coordinators",
+    "item_leads",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
     "ScorecardSnapshot",
 ]

@@ -92,7 +92,15 @@ class Item(db.Model):
     """One row of a plan: a proposal or document an agency will submit."""
 
     __tablename__ = "item"
-    __table_args__ = (sa.Index("ix_item_plan_position", "plan_id", "position"),)
+    __table_args__ = (
+        sa.Index("ix_item_plan_position", "plan_id", "position"),
+        # The start page's counts and lists: open items by deadline, and by last change.
+        sa.Index("ix_item_status_due_date", "status", "due_date"),
+        sa.Index("ix_item_status_updated_at", "status", "updated_at"),
+        # The requests waiting for a decision (counted on every page of those who decide).
+        sa.Index("ix_item_requested_due_period", "requested_due_period"),
+        sa.Index("ix_item_withdrawal_requested", "withdrawal_requested"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     plan_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"))
@@ -129,6 +137,7 @@ class Item(db.Model):
     submission_ref: so.Mapped[str | None] = so.mapped_column(NFCText)
     outcome_ref: so.Mapped[str | None] = so.mapped_column(NFCText)
     notes: so.Mapped[str] = so.mapped_column(NFCText, default="")
+    # The last change or journal entry (a note too: tracker/search/index.py sets it).
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: so.Mapped[int] = so.mapped_column(default=1)
 
@@ -169,6 +178,8 @@ class JournalEntry(db.Model):
     """One change to a proposal. Rows are only ever added: the history is never rewritten."""
 
     __tablename__ = "journal_entry"
+    # An item's latest entries (is it quiet? what did the last one say?), from the index alone.
+    __table_args__ = (sa.Index("ix_journal_entry_item_created", "item_id", "created_at"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     item_id: so.Mapped[int] = so.mapped_column(
@@ -178,7 +189,8 @@ class JournalEntry(db.Model):
     # Null for changes made from the command line (an import).
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     agency_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("agency.id"))
-    kind: so.Mapped[str] = so.mapped_column(sa.String(30))
+    # Indexed: the start page looks for the refused requests among all entries.
+    kind: so.Mapped[str] = so.mapped_column(sa.String(30), index=True)
     old_status: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     new_status: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     field: so.Mapped[str | None] = so.mapped_column(sa.String(40))

@@ -15,7 +15,7 @@ from tracker.fields import (
 )
 from tracker.forms import Form as FlaskForm
 from tracker.plans.service import FilterChoices, ItemFilters
-from tracker.web import due_soon_until
+from tracker.web import due_soon_until, quiet_since
 
 
 class PlanForm(FlaskForm):
@@ -53,6 +53,8 @@ class ItemFilterForm(FlaskForm):
     overdue = BooleanField(_l("Overdue only"))
     due_soon = BooleanField(_l("Due soon only"))
     pending = BooleanField(_l("Awaiting decision only"))
+    answer = BooleanField(_l("Awaiting the lead agency's answer only"))
+    quiet = BooleanField(_l("No update for a while only"))
 
 
 def read_filters(form: ItemFilterForm, choices: FilterChoices) -> ItemFilters:
@@ -77,6 +79,9 @@ def read_filters(form: ItemFilterForm, choices: FilterChoices) -> ItemFilters:
         pending_only=bool(form.pending.data),
         due_soon_only=bool(form.due_soon.data),
         due_soon_until=due_soon_until() if form.due_soon.data else None,
+        answer_only=bool(form.answer.data),
+        quiet_only=bool(form.quiet.data),
+        quiet_since=quiet_since() if form.quiet.data else None,
     )
 
 

@@ -38,10 +38,17 @@ from tracker.plans.service import (
     update_plan,
 )
 from tracker.services import CONFLICTS
-from tracker.web import due_soon_until, get_plan, owner_choices, paginate, tracker_today
+from tracker.web import (
+    due_soon_until,
+    get_plan,
+    owner_choices,
+    paginate,
+    quiet_since,
+    tracker_today,
+)
 
 # The "My items" page's one-click filters, as query-string keys.
-MY_ITEMS_FILTERS = ("overdue", "due_soon", "pending")
+MY_ITEMS_FILTERS = ("overdue", "due_soon", "pending", "answer", "quiet")
 
 
 @bp.get("/")
@@ -58,7 +65,9 @@ def mine():
     shown = {key: request.args.get(key) in {"y", "1", "on"} for key in MY_ITEMS_FILTERS}
     filters = ItemFilters(overdue_only=shown["overdue"], pending_only=shown["pending"],
                           due_soon_only=shown["due_soon"],
-                          due_soon_until=due_soon_until() if shown["due_soon"] else None)
+                          due_soon_until=due_soon_until() if shown["due_soon"] else None,
+                          answer_only=shown["answer"], quiet_only=shown["quiet"],
+                          quiet_since=quiet_since() if shown["quiet"] else None)
     query = my_items_query(current_user.agency_id, policy.can_create_plans(current_user),
                            policy.sees_every_plan(current_user), today, filters)
     items = paginate(query)

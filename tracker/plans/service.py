@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -42,6 +42,11 @@ class ItemFilters:
     # deadline in the reminder window (None: no reminder is set, nothing is due soon).
     due_soon_only: bool = False
     due_soon_until: date | None = None
+    # Items waiting for their lead agency's answer: returned, or a request just refused.
+    answer_only: bool = False
+    # Open items with no change since `quiet_since` (the start of a day, in UTC).
+    quiet_only: bool = False
+    quiet_since: datetime | None = None
 
     def apply(self, query: sa.Select, today: date) -> sa.Select:
         if self.lead_agency_id:
@@ -58,12 +63,20 @@ class ItemFilters:
             query = query.where(due_soon(today, self.due_soon_until))
         if self.pending_only:
             query = query.where(awaiting_decision())
+        if self.answer_only:
+            query = query.where(awaiting_answer())
+        if self.quiet_only:
+            query = query.where(quiet(self.quiet_since))
         return query
 
 
+OPEN = tuple(status.value for status in Status if status not in ENDED)
+
+
 def is_open() -> sa.ColumnElement[bool]:
-    """Condition on Item: its status does not end the tracking."""
-    return Item.status.not_in([s.value for s in ENDED])
+    """Condition on Item: its status does not end the tracking (as IN, which the
+    status indexes serve)."""
+    return Item.status.in_(OPEN)
 
 
 def overdue(today: date) -> sa.ColumnElement[bool]:
@@ -82,7 +95,38 @@ def due_soon(today: date, until: date | None) -> sa.ColumnElement[bool]:
 def awaiting_decision() -> sa.ColumnElement[bool]:
     """Condition on Item: a postponement or withdrawal request waits for a manager's
     decision."""
-    return sa.or_(Item.requested_due_period.is_not(None), Item.withdrawal_requested)
+    # Two selects, each served by its own index (an OR of the columns scanned every item).
+    waiting = sa.union(
+        sa.select(Item.id).where(Item.requested_due_period.is_not(None)),
+        sa.select(Item.id).where(Item.withdrawal_requested.is_(True)))
+    return Item.id.in_(waiting)
+
+
+REFUSALS = (JournalKind.POSTPONEMENT_REFUSED.value, JournalKind.WITHDRAWAL_REFUSED.value)
+
+
+def awaiting_answer() -> sa.ColumnElement[bool]:
+    """Condition on Item: open, and its lead agency must answer: the item was returned
+    for revision, or the latest entry of its journal is a refused request."""
+    refusal, later = so.aliased(JournalEntry), so.aliased(JournalEntry)
+    refused_kind = refusal.kind.in_(REFUSALS)
+    if db.session.get_bind().dialect.name == "sqlite":
+        # Refusals are rare: told so, SQLite takes the index on kind instead of a scan.
+        refused_kind = sa.func.likelihood(refused_kind, sa.literal_column("0.001"))
+    refused = sa.select(refusal.item_id).where(
+        refused_kind,
+        ~sa.exists().where(later.item_id == refusal.item_id, later.id > refusal.id))
+    return sa.and_(is_open(), sa.or_(Item.status == Status.RETURNED.value,
+                                     Item.id.in_(refused)))
+
+
+def quiet(since: datetime | None) -> sa.ColumnElement[bool]:
+    """Condition on Item: open, and nothing changed or journaled since `since` (a note
+    counts as an update: every journal entry sets the item's `updated_at`, see
+    tracker/search/index.py; statuses.quiet_since)."""
+    if since is None:
+        return sa.false()
+    return sa.and_(is_open(), Item.updated_at < since)
 
 
 def led_by(agency_id: int) -> sa.ColumnElement[bool]:

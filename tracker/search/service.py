@@ -1,0 +1,180 @@
+"""Search the items: the same words, the same matches and the same order on SQLite and
+PostgreSQL, because both compare the folded text of the index (tracker/search/text.py).
+
+An item matches when its folded text contains every word of the query (or every word of
+the query with agency abbreviations spelled out). SQLite looks the words up in the FTS5
+trigram table, PostgreSQL in the trigram index; both with LIKE '%word%', which these
+indexes serve. Results are ranked by where the words were found (the whole phrase in the
+title first), then by deadline.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from tracker.extensions import db
+from tracker.models import Agency, Item, ItemSearch
+from tracker.plans.service import FilterChoices, ItemFilters
+from tracker.search.text import Query
+
+_FULL_TEXT = sa.table("item_search_fts", sa.column("rowid", sa.Integer),
+                      sa.column("body", sa.Text))
+
+
+def _like(column: sa.ColumnElement[str], word: str) -> sa.ColumnElement[bool]:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
+
+
+def _holds(column: sa.ColumnElement[str], query: Query) -> sa.ColumnElement[bool]:
+    return sa.or_(*(sa.and_(*(_like(column, word) for word in words))
+                    for words in query.spellings))
+
+
+def _phrase(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _sqlite_spelling(words: tuple[str, ...]) -> sa.Select:
+    """SQLite: the words of three characters or more through the trigram index (a phrase
+    query matches the same substrings as LIKE, without reading each candidate's text again),
+    shorter ones with LIKE, which the trigram index cannot serve."""
+    long_words = [w for w in words if len(w) >= 3]
+    conditions = [_like(_FULL_TEXT.c.body, w) for w in words if len(w) < 3]
+    if long_words:
+        conditions.insert(0, sa.text("item_search_fts MATCH :expression").bindparams(
+            sa.bindparam("expression", " AND ".join(map(_phrase, long_words)), unique=True)))
+    return sa.select(_FULL_TEXT.c.rowid).where(*conditions)
+
+
+def matching_ids(query: Query) -> sa.Select | sa.CompoundSelect:
+    """The ids of the items whose folded text holds the query, through the database's index."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.union(*(_sqlite_spelling(words) for words in query.spellings))
+    return sa.select(ItemSearch.item_id).where(_holds(ItemSearch.body, query))
+
+
+def _joined_match(query: Query) -> sa.ColumnElement[bool]:
+    """The match, for a query that joins item_search: on PostgreSQL its own column (the
+    trigram index serves it, no second pass over the table); on SQLite the FTS5 table."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return matches(query)
+    return _holds(ItemSearch.body, query)
+
+
+def matches(query: Query) -> sa.ColumnElement[bool]:
+    """Condition on Item: it matches the query."""
+    return Item.id.in_(matching_ids(query))
+
+
+def rank(query: Query) -> sa.ColumnElement[int]:
+    """Higher for better places: the phrase in the title (4), every word in the title (2),
+    the phrase anywhere (1)."""
+    typed = query.spellings[0]
+    return (sa.case((_like(ItemSearch.title, query.phrase), 4), else_=0)
+            + sa.case((sa.and_(*(_like(ItemSearch.title, w) for w in typed)), 2), else_=0)
+            + sa.case((_like(ItemSearch.body, query.phrase), 1), else_=0))
+
+
+# A search lists at most this many items, the best first (a query matching more is too
+# broad to read through: the page says so and asks for more words or a filter).
+MAX_RESULTS = 500
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the ranked query returns for each item: enough to offer the filters' values."""
+
+    id: int
+    lead_agency_id: int
+    due_period: str
+    due_date: date | None
+    approving_level: str
+
+
+def ranked(query: Query, scope: sa.ColumnElement[bool], filters: ItemFilters,
+           today: date) -> list[Found]:
+    """The items in `scope` (tracker.plans.service.visible_plans) matching the query and the
+    list filters, best first: one query, at most MAX_RESULTS + 1 rows."""
+    select = (
+        sa.select(Item.id, Item.lead_agency_id, Item.due_period, Item.due_date,
+                  Item.approving_level)
+        .join(ItemSearch, ItemSearch.item_id == Item.id)
+        .where(_joined_match(query), scope)
+        .order_by(rank(query).desc(), Item.due_date.is_(None), Item.due_date,
+                  Item.id)
+        .limit(MAX_RESULTS + 1)
+    )
+    return [Found(*row) for row in db.session.execute(filters.apply(select, today))]
+
+
+def items_in_order(ids: list[int]) -> list[Item]:
+    """The items of `ids` in that order, with their plan and lead agency (one query)."""
+    if not ids:
+        return []
+    found = {item.id: item for item in db.session.scalars(
+        sa.select(Item).where(Item.id.in_(ids))
+        .options(so.joinedload(Item.lead_agency), so.joinedload(Item.plan)))}
+    return [found[i] for i in ids if i in found]
+
+
+def choices_of(found: list[Found], filters: ItemFilters) -> FilterChoices:
+    """The filters' values among the results, and the ones chosen (kept offered even when
+    nothing matches them any more)."""
+    agency_ids = {row.lead_agency_id for row in found} | (
+        {filters.lead_agency_id} if filters.lead_agency_id else set())
+    agencies = [tuple(row) for row in db.session.execute(
+        sa.select(Agency.id, Agency.name).where(Agency.id.in_(agency_ids))
+        .order_by(Agency.name))] if agency_ids else []
+    deadlines: dict[str, date | None] = {}
+    for row in found:
+        known = deadlines.get(row.due_period)
+        deadlines[row.due_period] = row.due_date if known is None else \
+            min(known, row.due_date or known)
+    if filters.due_period:
+        deadlines.setdefault(filters.due_period, None)
+    periods = sorted(deadlines, key=lambda p: (deadlines[p] is None, deadlines[p] or date.min, p))
+    levels = sorted({row.approving_level for row in found if row.approving_level}
+                    | ({filters.approving_level} if filters.approving_level else set()))
+    return FilterChoices(agencies, periods, levels)
+
+
+@dataclass
+class ResultPage:
+    """One page of results, with what the pager reads (as Flask-SQLAlchemy's Pagination)."""
+
+    items: list[Item]
+    total: int
+    page: int
+    per_page: int
+    more: bool     # more than MAX_RESULTS matched: only the best are listed
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def result_page(found: list[Found], page: int, per_page: int) -> ResultPage:
+    more = len(found) > MAX_RESULTS
+    ids = [row.id for row in found[:MAX_RESULTS]]
+    start = (page - 1) * per_page
+    return ResultPage(items_in_order(ids[start:start + per_page]), len(ids), page, per_page, more)
