@@ -19,12 +19,14 @@ from tracker.search.text import document_numbers, fold, item_text, parse_query, 
 
 
 def test_fold_drops_case_and_diacritics():
+    """Folding drops case and diacritics and reads đ as d, so 'dak lak' meets 'Đắk Lắk'."""
     assert fold("Quy hoạch tỉnh ĐẮK LẮK") == "quy hoach tinh dak lak"
     assert fold("Đề án  đô thị\nmới") == "de an do thi moi"
     assert fold("Tờ trình số 45/TTr-SCT") == "to trinh so 45/ttr-sct"
 
 
 def test_query_words_keep_document_numbers_and_drop_edge_punctuation():
+    """Query words keep document numbers whole (45/TTr-SCT) and drop punctuation at their edges."""
     assert terms("“Quy hoạch”, (Đắk Lắk)") == ["quy", "hoach", "dak", "lak"]
     assert terms("45/TTr-SCT") == ["45/ttr-sct"]
     assert terms("quy quy QUY") == ["quy"]
@@ -40,12 +42,14 @@ def test_agency_abbreviations_are_a_second_spelling():
 
 
 def test_document_numbers_of_a_reference_line():
+    """The document numbers of a reference line are found for the index."""
     assert document_numbers("Báo cáo số 351/BC-SCT ngày 29/5/2020 của Sở Công Thương") == \
         ["351/BC-SCT"]
     assert document_numbers("Nghị quyết 12/2020/NQ-HĐND, ngày 1/10/2020") == ["12/2020/NQ-HĐND"]
 
 
 def test_item_text_holds_every_part_folded():
+    """An item's indexed text holds its title, notes, coordination, documents and agencies, folded."""
     text = item_text(title="Quy hoạch", agencies=["Sở KH&ĐT"], documents=[None, "45/TTr-SCT"],
                      list_reference="Báo cáo số 351/BC-SCT ngày 29/5/2020")
     assert text == "quy hoach | so kh&dt | so ke hoach dau tu | 45/ttr-sct | 351/bc-sct"
@@ -144,6 +148,7 @@ def test_results_are_ranked_title_first(sign_in):
 
 
 def test_search_takes_the_plan_page_filters(sign_in, searchable):
+    """Search results take the plan page's filters (status, lead agency, overdue)."""
     admin = sign_in("admin", "Văn phòng UBND tỉnh")
     assert titles(admin.get("/search?q=cong+nghiep&status=submitted")) == [CONG_NGHIEP]
     lead = db.session.scalar(sa.select(Agency.id).where(Agency.name == "Sở KH&CN"))
@@ -164,6 +169,7 @@ def test_search_never_leaves_the_users_scope(sign_in):
 
 
 def test_odd_input_is_never_an_error(sign_in):
+    """Empty, very long or punctuation-only queries give a page, never an error."""
     admin = sign_in("admin", "Văn phòng UBND tỉnh")
     for query in ("", "   ", "%", "_", "'\"", "x" * 5000, "\x00", "<script>", "quy&lead=abc"):
         response = admin.get("/search?" + urlencode({"q": query, "page": "-3", "lead": "x"}))
