@@ -112,19 +112,20 @@ def test_renaming_proposal_to_item_keeps_every_row_on_sqlite(tmp_path):
 
 
 def test_renaming_proposal_to_item_keeps_every_row_on_postgresql(pg_schema_ready):
-    """The same on PostgreSQL, in a schema of its own (constraints, indexes and the id
-    sequence renamed too)."""
+    """The same on PostgreSQL, in a database of its own (constraints, indexes and the id
+    sequence renamed too; extensions such as pg_trgm made by the migrations themselves)."""
     import sqlalchemy as sa
     from conftest import PG_URL
 
-    engine = sa.create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS rename_check CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA rename_check"))
+    url = sa.engine.make_url(PG_URL)
+    scratch = f"{url.database}_rename"
+    server = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{scratch}"'))
     try:
-        separator = "&" if "?" in PG_URL else "?"
-        _rename_check(f"{PG_URL}{separator}options=-csearch_path%3Drename_check")
+        _rename_check(url.set(database=scratch).render_as_string(hide_password=False))
     finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA rename_check CASCADE"))
-        engine.dispose()
+        with server.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        server.dispose()
