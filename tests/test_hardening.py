@@ -126,3 +126,12 @@ def test_seed_demo_is_refused_in_production(app, runner):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
     app.config["ENV_NAME"] = "testing"
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
+
+
+def test_a_nul_in_an_e_mail_field_is_dropped_not_an_error(client, make_user):
+    """An e-mail typed with a NUL (or a zero-width character) in it is cleaned before any
+    query: on PostgreSQL a NUL in a query is an error, which must never be a 500."""
+    make_user("officer", "Sở Công Thương")
+    for address in ("an\x00@so.gov.vn", "\u200ban@so.gov.vn", "\x00"):
+        assert client.post("/password/forgot", data={"email": address}).status_code in (200, 302, 400)
+        assert client.post("/login", data={"email": address, "password": "x"}).status_code in (200, 400)

@@ -5,7 +5,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import IntegerField, SelectChoice, StringField, TextAreaField
+from wtforms import EmailField, IntegerField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import HiddenInput
 
@@ -32,6 +32,15 @@ class CleanStringField(StringField):
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         self.data = clean(self.data).replace("\n", " ") if self.data is not None else None
+
+
+class CleanEmailField(EmailField):
+    """An e-mail address as typed, NFC, without zero-width characters or NUL (a NUL sent to
+    PostgreSQL is an error, not a miss)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = clean(self.data).strip() if self.data is not None else None
 
 
 class CleanTextAreaField(TextAreaField):

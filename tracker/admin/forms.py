@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, IntegerField, SelectChoice, SelectField
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -15,7 +15,7 @@ from wtforms.validators import (
 )
 
 from tracker.admin.service import agency_name_taken, email_taken
-from tracker.fields import CleanStringField, VietDateField, max_length
+from tracker.fields import CleanEmailField, CleanStringField, VietDateField, max_length
 from tracker.forms import Form as FlaskForm
 from tracker.models import Agency, User
 from tracker.models.user import ROLE_LABELS, Role
@@ -56,7 +56,7 @@ class _AccountForm(FlaskForm):
 
 
 class InviteForm(_AccountForm):
-    email = EmailField(_l("E-mail"), validators=[
+    email = CleanEmailField(_l("E-mail"), validators=[
         DataRequired(_l("Enter the e-mail address.")), max_length(254), email_address])
 
     def validate_email(self, field) -> None:
@@ -71,7 +71,7 @@ class UserForm(_AccountForm):
 class AgencyForm(FlaskForm):
     name = CleanStringField(_l("Name"), validators=[
         *required(_l("Enter the agency’s name.")), max_length(255)])
-    shared_mailbox = EmailField(_l("Shared mailbox (văn thư)"), validators=[
+    shared_mailbox = CleanEmailField(_l("Shared mailbox (văn thư)"), validators=[
         Optional(), max_length(254), email_address])
     is_consolidating_office = BooleanField(_l("Consolidating office (sees every plan)"))
     active = BooleanField(_l("Active"), default=True)

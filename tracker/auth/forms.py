@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectMultipleField
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectMultipleField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tracker.fields import CleanStringField, VietDateField, max_length
+from tracker.fields import CleanEmailField, CleanStringField, VietDateField, max_length
 from tracker.forms import Form as FlaskForm
 from tracker.models import User
 from tracker.notices import NoticeKind
@@ -14,7 +14,7 @@ from tracker.passwords import password_problems
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")),
+    email = CleanEmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")),
                                                  max_length(254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
                                                          max_length(200)])
@@ -22,7 +22,7 @@ class LoginForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")),
+    email = CleanEmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")),
                                                  max_length(254)])
 
 
