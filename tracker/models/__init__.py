@@ -22,6 +22,12 @@ from tracker.models.reminders import (
     SchedulerRun,
 )
 from tracker.models.user import Role, User
+from tracker.models.webhook import (
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "Agency", "Attachment", "AuditEntry", "ExportJob", "ExportState", "ImportDraft",
@@ -29,4 +35,5 @@ __all__ = [
     "MessageKind", "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Item", "Role",
     "ThrottleCounter", "UsedToken", "User", "item_coordinators", "item_leads",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
+    "DeliveryStatus", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",
 ]
