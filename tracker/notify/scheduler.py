@@ -103,6 +103,8 @@ class ReminderScheduler:
         # Large PDFs asked for on the web (tracker/appendix/jobs.py): each job is claimed, so
         # every process with a scheduler may take them, lease or not.
         self.scheduler.add_job(self.exports, "interval", seconds=5, id="exports", **defaults)
+        # Webhook deliveries are claimed as exports are: every process may send them.
+        self.scheduler.add_job(self.webhooks, "interval", seconds=30, id="webhooks", **defaults)
         # After downtime: the day's planning runs now if its time has passed unplanned.
         self.scheduler.add_job(self.catch_up, id="catch-up", **defaults)
         self.scheduler.start()
@@ -137,6 +139,13 @@ class ReminderScheduler:
         now = now or datetime.now(UTC)
         with self.app.app_context(), surviving("exports", now):
             run_export_jobs(now)
+
+    def webhooks(self, now: datetime | None = None) -> None:
+        from tracker.notify.jobs import run_webhooks
+
+        now = now or datetime.now(UTC)
+        with self.app.app_context(), surviving("webhooks", now):
+            run_webhooks(now)
 
     def catch_up(self, now: datetime | None = None) -> None:
         """After downtime: plan today now if its sending time has passed and it is unplanned."""
