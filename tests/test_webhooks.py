@@ -269,7 +269,7 @@ def test_the_target_is_checked_again_at_send_time(app, officer):
         assert run_webhooks(NOW).retried == 1
     assert receiver.requests == []
     (delivery,) = deliveries()
-    assert delivery.last_response.startswith("refused:")
+    assert delivery.last_response == "target refused"
 
 
 def test_redirects_are_not_followed(app, officer):
@@ -281,3 +281,107 @@ def test_redirects_are_not_followed(app, officer):
         assert run_webhooks(NOW).retried == 1
     assert len(receiver.requests) == 1
     assert deliveries()[0].last_status_code == 302
+
+
+# ---- the admin pages -------------------------------------------------------------------------
+
+@pytest.fixture
+def admin_client(client, auth, make_user, seed_plan):
+    auth.login(make_user("admin", "Văn phòng UBND tỉnh"))
+    return client
+
+
+def form(url="http://127.0.0.1:8080/hook", **fields) -> dict:
+    return {"name": "Hệ thống văn bản", "target_url": url,
+            "events": ["status_changed", "item_overdue"], **fields}
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/hook", "http://10.1.2.3/hook",
+                                 "http://169.254.169.254/latest", "http://[::1]/hook"])
+def test_the_form_refuses_a_private_target_without_the_flag(admin_client, url):
+    """A loopback, private or link-local target is refused on the form with a clear
+    Vietnamese message; ticking "allow a private network" accepts it."""
+    response = admin_client.post("/admin/webhooks/new", data=form(url))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "trỏ tới một địa chỉ loopback, mạng nội bộ hoặc dải dành riêng" in page
+    assert "Cho phép địa chỉ nhận trong mạng nội bộ" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WebhookSubscription)) == 0
+    response = admin_client.post("/admin/webhooks/new",
+                                 data=form(url, allow_private_target="y"))
+    assert response.status_code == 302
+    (subscription,) = service.subscriptions()
+    assert (subscription.target_url, subscription.allow_private_target, subscription.active) == \
+        (url, True, True)
+    assert subscription.event_list == ["status_changed", "item_overdue"]
+
+
+def test_the_secret_is_shown_once(admin_client):
+    """The app generates the secret; the page after creation shows it, the next one not."""
+    response = admin_client.post("/admin/webhooks/new", data=form(allow_private_target="y"))
+    (subscription,) = service.subscriptions()
+    assert subscription.secret.startswith("whsec_") and len(subscription.secret) > 40
+    first = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert subscription.secret in first
+    again = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert subscription.secret not in again
+    assert subscription.secret not in admin_client.get("/admin/webhooks").get_data(as_text=True)
+
+
+def test_the_form_needs_an_event_and_a_web_address(admin_client):
+    """No event, or a non-http address: refused in Vietnamese, nothing created."""
+    response = admin_client.post("/admin/webhooks/new", data=form(events=[]))
+    assert response.status_code == 400
+    assert "Hãy chọn ít nhất một sự kiện." in response.get_data(as_text=True)
+    response = admin_client.post("/admin/webhooks/new", data=form("file:///etc/passwd"))
+    assert response.status_code == 400
+    assert "phải bắt đầu bằng http:// hoặc https://" in response.get_data(as_text=True)
+    assert service.subscriptions() == []
+
+
+def test_edit_and_stop_a_subscription(admin_client, officer):
+    """An edit keeps the secret; the private-network check applies to edits too; a
+    deactivated subscription gets no event."""
+    admin_client.post("/admin/webhooks/new", data=form(allow_private_target="y"))
+    (subscription,) = service.subscriptions()
+    secret = subscription.secret
+    url = f"/admin/webhooks/{subscription.id}"
+    response = admin_client.post(url, data=form("http://10.0.0.9/", active="y"))
+    assert response.status_code == 400
+    assert "mạng nội bộ" in response.get_data(as_text=True)
+    response = admin_client.post(url, data=form("http://10.0.0.9/", active="y",
+                                                allow_private_target="y",
+                                                events=["postponement_requested"]))
+    assert response.status_code == 302
+    db.session.refresh(subscription)
+    assert (subscription.target_url, subscription.event_list, subscription.secret) == \
+        ("http://10.0.0.9/", ["postponement_requested"], secret)
+    assert admin_client.post(f"{url}/deactivate").status_code == 302
+    db.session.refresh(subscription)
+    assert not subscription.active
+    post_status_update(db.session.get(Item, 1),
+                       StatusUpdate("postponed", note="Chờ", new_period="Quý IV/2020"),
+                       actor=officer, expected_version=None, needs_approval=True,
+                       today=date(2020, 9, 1))
+    db.session.commit()
+    assert deliveries() == []
+
+
+def test_the_delivery_log_shows_the_answer_and_resends_a_failed_one(app, admin_client, officer):
+    """The log shows each delivery's status, attempts and the receiver's answer; a failed
+    delivery is queued again by its button."""
+    app.config["WEBHOOK_MAX_ATTEMPTS"] = 1
+    with receiving([503]) as receiver:
+        subscribe(receiver.url)
+        submit(db.session.get(Item, 1), officer)
+        db.session.commit()
+        assert run_webhooks(NOW).failed == 1
+    page = admin_client.get("/admin/webhooks/deliveries").get_data(as_text=True)
+    assert "Thất bại" in page and "Hệ thống nhận trả lời 503: busy, try later" in page
+    assert "Thay đổi trạng thái" in page
+    (delivery,) = deliveries()
+    assert admin_client.post(f"/admin/webhooks/deliveries/{delivery.id}/resend").status_code == 302
+    db.session.refresh(delivery)
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
+    assert "Đang chờ" in admin_client.get("/admin/webhooks/deliveries?status=pending") \
+        .get_data(as_text=True)

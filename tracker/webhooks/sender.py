@@ -29,7 +29,11 @@ from tracker.webhooks.targets import Target, TargetRefused, check_target
 
 log = logging.getLogger(__name__)
 EXCERPT = 500  # characters of the receiver's answer kept on the delivery
+# What a delivery stores as its answer when the reason is ours (shown through
+# service.answer_label, in the reader's language).
 SUBSCRIPTION_OFF = "subscription deactivated"
+TARGET_REFUSED = "target refused"
+NO_ANSWER = "no answer within {seconds} s"
 
 
 @dataclass
@@ -84,7 +88,8 @@ def _send_one(delivery: WebhookDelivery, subscription: WebhookSubscription, now:
                               allow_private=subscription.allow_private_target)
         code, answer = post(target, delivery, subscription.secret, now)
     except TargetRefused as refused:
-        _failure(delivery, None, f"refused: {refused}", now, result)
+        log.warning("webhook delivery %s: target refused: %s", delivery.id, refused)
+        _failure(delivery, None, TARGET_REFUSED, now, result)
     except (OSError, http.client.HTTPException) as error:
         _failure(delivery, None, _describe(error), now, result)
     else:
@@ -100,7 +105,7 @@ def _send_one(delivery: WebhookDelivery, subscription: WebhookSubscription, now:
 
 def _describe(error: BaseException) -> str:
     if isinstance(error, TimeoutError):
-        return f"no answer within {current_app.config['WEBHOOK_TIMEOUT']} s"
+        return NO_ANSWER.format(seconds=current_app.config["WEBHOOK_TIMEOUT"])
     return f"{error.__class__.__name__}: {error}"[:EXCERPT]
 
 

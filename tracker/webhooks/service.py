@@ -1,6 +1,7 @@
 """The subscriptions and their delivery log, for the admin pages (they commit)."""
 from __future__ import annotations
 
+import re
 import secrets
 
 import sqlalchemy as sa
@@ -9,8 +10,11 @@ from flask_babel import gettext as _
 
 from tracker.extensions import db
 from tracker.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
-from tracker.services import FieldError
+from tracker.services import raise_field_errors
+from tracker.webhooks.sender import NO_ANSWER, SUBSCRIPTION_OFF, TARGET_REFUSED
 from tracker.webhooks.targets import TargetRefused, check_target
+
+_NO_ANSWER = re.compile(NO_ANSWER.replace("{seconds}", r"([\d.]+)"))
 
 
 def new_secret() -> str:
@@ -18,14 +22,16 @@ def new_secret() -> str:
 
 
 def _checked(target_url: str, events: list[str], allow_private_target: bool) -> str:
-    """The events as stored. Raises FieldError (the URL refused, no event chosen)."""
+    """The events as stored. Raises FieldError (the URL refused, no event chosen: both)."""
+    problems = []
     try:
         check_target(target_url, allow_private=allow_private_target)
     except TargetRefused as refused:
-        raise FieldError("target_url", refused.translated()) from None
+        problems.append(("target_url", refused.translated()))
     known = [e.value for e in WebhookEvent if e.value in events]
     if not known:
-        raise FieldError("events", _("Choose at least one event."))
+        problems.append(("events", _("Choose at least one event.")))
+    raise_field_errors(problems)
     return ",".join(known)
 
 
@@ -74,3 +80,22 @@ def resend(delivery: WebhookDelivery) -> bool:
     delivery.status, delivery.attempts, delivery.next_attempt_at = \
         DeliveryStatus.PENDING.value, 0, None
     return True
+
+
+def answer_label(delivery: WebhookDelivery) -> str:
+    """The delivery's last answer in the reader's language: our own reasons translated, the
+    receiver's code and the start of its answer quoted."""
+    answer = delivery.last_response or ""
+    if answer == SUBSCRIPTION_OFF:
+        return _("Cancelled: the subscription was deactivated.")
+    if answer == TARGET_REFUSED:
+        return _("Not sent: the target address was refused (it leads to a private network "
+                 "address, or cannot be found).")
+    if match := _NO_ANSWER.fullmatch(answer):
+        return _("The receiver did not answer within %(seconds)s seconds.",
+                 seconds=match[1].removesuffix(".0"))
+    if delivery.last_status_code is not None:
+        return _("The receiver answered %(code)s: %(answer)s", code=delivery.last_status_code,
+                 answer=answer) if answer else \
+            _("The receiver answered %(code)s.", code=delivery.last_status_code)
+    return _("Sending failed: %(error)s", error=answer) if answer else ""
