@@ -147,3 +147,12 @@ def test_a_consolidating_office_is_merged_only_into_another(merged_office, kept_
     assert policy.can_merge_agencies(actor("admin", OFFICE), **rule) is expected
     assert not policy.can_merge_agencies(actor("manager", OFFICE), **rule)
     assert not policy.can_merge_agencies(Anonymous(), **rule)
+
+
+def test_only_admins_manage_webhooks():
+    """Webhooks send the tracker's data out: no manager, not even the consolidating
+    office's, may subscribe a URL."""
+    assert policy.can_manage_webhooks(actor("admin", SCT))
+    for role, agency in (("manager", OFFICE), ("manager", SCT), ("officer", SCT),
+                         ("viewer", OFFICE)):
+        assert not policy.can_manage_webhooks(actor(role, agency))

@@ -236,6 +236,7 @@ def test_private_addresses_are_refused(address):
 @pytest.mark.parametrize("address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946",
                                      "::ffff:93.184.216.34"])
 def test_public_addresses_pass(address):
+    """A public address, also written as IPv4-mapped IPv6, is a valid target."""
     assert not is_private(ipaddress.ip_address(address))
 
 
@@ -253,6 +254,8 @@ def test_a_private_target_needs_the_flag(app, url):
                                  "http://user:pw@example.com/", "http://example.com:99999/",
                                  "http://no-such-host.invalid/"])
 def test_a_bad_target_is_refused(app, url):
+    """Not http(s), no host, credentials in the URL, a bad port, a host that does not
+    resolve: refused even with private networks allowed."""
     with pytest.raises(TargetRefused):
         check_target(url, allow_private=True)
 
