@@ -252,7 +252,8 @@ def test_a_private_target_needs_the_flag(app, url):
 
 @pytest.mark.parametrize("url", ["ftp://example.com/", "http:///x", "javascript:alert(1)",
                                  "http://user:pw@example.com/", "http://example.com:99999/",
-                                 "http://no-such-host.invalid/"])
+                                 "http://no-such-host.invalid/", "http://example.com/a b",
+                                 "http://example.com/\r\nX-Injected: 1", "http://exämple.vn/"])
 def test_a_bad_target_is_refused(app, url):
     """Not http(s), no host, credentials in the URL, a bad port, a host that does not
     resolve: refused even with private networks allowed."""

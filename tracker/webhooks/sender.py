@@ -90,7 +90,7 @@ def _send_one(delivery: WebhookDelivery, subscription: WebhookSubscription, now:
     except TargetRefused as refused:
         log.warning("webhook delivery %s: target refused: %s", delivery.id, refused)
         _failure(delivery, None, TARGET_REFUSED, now, result)
-    except (OSError, http.client.HTTPException) as error:
+    except (OSError, ValueError, http.client.HTTPException) as error:  # ValueError: a bad URL
         _failure(delivery, None, _describe(error), now, result)
     else:
         if 200 <= code < 300:

@@ -54,9 +54,15 @@ def is_private(address: IPAddress) -> bool:
 
 
 def split_url(url: str) -> tuple[str, str, int, str]:
-    """(scheme, host, port, path) of an http(s) URL. Raises TargetRefused."""
+    """(scheme, host, port, path) of an http(s) URL. Raises TargetRefused.
+
+    Only printable ASCII: an international host name is written in its xn-- form, a path
+    percent-encoded (as the request line carries them)."""
+    url = url.strip()
+    if not url or any(not 33 <= ord(char) <= 126 for char in url):
+        raise TargetRefused(N_("This is not a valid web address."))
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         port = parts.port
     except ValueError:
         raise TargetRefused(N_("This is not a valid web address.")) from None
