@@ -99,6 +99,12 @@ class Config:
     # Seconds to wait for the mail server on connecting and on each command; a server that
     # never answers then costs one timeout per flush, not the sender for ever.
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    # Webhooks (tracker/webhooks/): seconds to wait for the receiver (connect, and each
+    # read), tries before a delivery has failed, the first retry's delay (doubled each time).
+    WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+    WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "6"))
+    WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "60"))
+    WEBHOOK_CLAIM_SECONDS = int(os.environ.get("WEBHOOK_CLAIM_SECONDS", "300"))
     # Start the reminder scheduler with `flask run` / gunicorn (see tracker/notify/scheduler.py).
     SCHEDULER_AUTOSTART = _bool("SCHEDULER_AUTOSTART", True)
     # Logs on stderr: "json" (one object per line; the default in production), "text" (the

@@ -50,6 +50,14 @@ ADMIN_EXPECTED = {
     ("admin.calendar", "POST"): 400,
     ("admin.delete_calendar_day", "POST"): 404,
     ("admin.runs", "GET"): 200,
+    ("admin.webhooks_list", "GET"): 200,
+    ("admin.new_webhook", "GET"): 200,
+    ("admin.new_webhook", "POST"): 400,
+    ("admin.edit_webhook", "GET"): 404,       # subscription 1 does not exist
+    ("admin.edit_webhook", "POST"): 404,
+    ("admin.deactivate_webhook", "POST"): 404,
+    ("admin.webhook_deliveries", "GET"): 200,
+    ("admin.resend_delivery", "POST"): 404,
 }
 
 
@@ -116,7 +124,8 @@ def admin_routes(app) -> set[tuple[str, str]]:
 
 
 def route_urls(app, user_id: int, agency_id: int) -> list[tuple[str, str, str]]:
-    args = {"user_id": user_id, "agency_id": agency_id, "message_id": 999, "day": "2020-01-01"}
+    args = {"user_id": user_id, "agency_id": agency_id, "message_id": 999, "day": "2020-01-01",
+            "subscription_id": 1, "delivery_id": 999}
     urls = []
     with app.test_request_context():
         for endpoint, method in sorted(ADMIN_EXPECTED):

@@ -16,7 +16,16 @@ from flask import url_for
 
 from tracker.audit import ACTION_LABELS, FIELD_LABELS, SOURCE_LABELS, detail_lines
 from tracker.extensions import db
-from tracker.models import Agency, MessageStatus, OutboxMessage, SchedulerRun, User
+from tracker.models import (
+    Agency,
+    DeliveryStatus,
+    MessageStatus,
+    OutboxMessage,
+    SchedulerRun,
+    User,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from tracker.outbox.labels import (
     KIND_LABELS,
     NO_ANSWER,
@@ -25,8 +34,13 @@ from tracker.outbox.labels import (
     RECIPIENT_DEACTIVATED,
     error_label,
 )
+from tracker.webhooks.sender import NO_ANSWER as WEBHOOK_NO_ANSWER
+from tracker.webhooks.sender import SUBSCRIPTION_OFF, TARGET_REFUSED
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# What a webhook delivery stores as its answer when the reason is ours.
+WEBHOOK_ANSWERS = (SUBSCRIPTION_OFF, TARGET_REFUSED, WEBHOOK_NO_ANSWER.format(seconds=10.0),
+                   "ConnectionRefusedError: [Errno 111] Connection refused")
 ERRORS = (NO_SERVER, RECIPIENT_DEACTIVATED, NOTHING_LEFT, NO_ANSWER.format(seconds=10.0),
           "550 5.1.1 <khong.co@so.gov.vn>: Recipient address rejected",
           "[Errno 111] Connection refused")
@@ -67,6 +81,7 @@ def codes_in(text: str) -> list[str]:
     found = SNAKE_CASE.findall(text) + CODED_CHANGE.findall(text) + FIELD_CODE.findall(text)
     found += [code for code in (*ACTION_LABELS, *KIND_LABELS, *ERRORS[:4]) if code in text]
     found += re.findall(rf"\b(?:{'|'.join(s.value for s in MessageStatus)})\b", text)
+    found += [code for code in (*WEBHOOK_ANSWERS[:3], "delivered") if code in text]
     return found
 
 
@@ -169,6 +184,17 @@ def admin_data(app, make_user, seed_plan, runner, tmp_path):
     for index, error in enumerate(ERRORS):
         db.session.add(SchedulerRun(job=("plan", "send")[index % 2], for_day=date(2026, 11, 30),
                                     error=error, finished_at=datetime.now(UTC)))
+    subscription = WebhookSubscription(name="Hệ thống văn bản", target_url="https://vb.example.vn/",
+                                       secret="s", events="status_changed,item_overdue")
+    db.session.add(subscription)
+    statuses = list(DeliveryStatus)
+    for index, answer in enumerate((*WEBHOOK_ANSWERS, "busy, try later")):
+        db.session.add(WebhookDelivery(
+            subscription=subscription, event_id=f"e{index}", payload="{}", attempts=1,
+            event_kind=("status_changed", "item_overdue")[index % 2],
+            status=statuses[index % len(statuses)].value, last_response=answer,
+            last_status_code=503 if answer == "busy, try later" else None))
+    db.session.add(SchedulerRun(job="webhooks", finished_at=datetime.now(UTC), sent=1))
     db.session.commit()
     assert {entry for entry in ACTION_LABELS} == set(db.session.scalars(
         sa.text("SELECT DISTINCT action FROM audit_entry")))
@@ -189,9 +215,13 @@ def admin_pages(app, messages, user_id, agency_id) -> list[str]:
             else:
                 urls.append(url_for(rule.endpoint, **{k: v for k, v in
                                                       {"user_id": user_id,
-                                                       "agency_id": agency_id}.items()
+                                                       "agency_id": agency_id,
+                                                       "subscription_id": db.session.scalar(
+                                                           sa.select(WebhookSubscription.id)),
+                                                       }.items()
                                                       if k in rule.arguments}))
     urls += [f"/admin/outbox?status={status.value}" for status in MessageStatus]
+    urls += [f"/admin/webhooks/deliveries?status={status.value}" for status in DeliveryStatus]
     return urls
 
 

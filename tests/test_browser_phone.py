@@ -60,6 +60,7 @@ NOT_SWEPT = {
     "public.json_schema": "a JSON document",
     **{f"api.{name}": "JSON of the API, not a page" for name in (
         "openapi", "plans", "plan", "items", "item", "journal", "agencies")},
+    "admin.edit_webhook": "needs a webhook subscription (the demo has none)",
 }
 
 # Page width against the phone's; the elements sticking out, to say what to fix.

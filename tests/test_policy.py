@@ -161,3 +161,10 @@ def test_a_consolidating_office_is_merged_only_into_another(merged_office, kept_
 def test_can_read_scorecard(who, expected):
     """Managers, the consolidating office and admins read the scorecard; officers do not."""
     assert policy.can_read_scorecard(who) is expected
+def test_only_admins_manage_webhooks():
+    """Webhooks send the tracker's data out: no manager, not even the consolidating
+    office's, may subscribe a URL."""
+    assert policy.can_manage_webhooks(actor("admin", SCT))
+    for role, agency in (("manager", OFFICE), ("manager", SCT), ("officer", SCT),
+                         ("viewer", OFFICE)):
+        assert not policy.can_manage_webhooks(actor(role, agency))

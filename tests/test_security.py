@@ -145,11 +145,20 @@ EXPECTED = {
     ("scorecard.items", "GET"): expect(LOGIN, 200, 403, 403, 200, 200),
     ("scorecard.download", "GET"): expect(LOGIN, 200, 403, 403, 200, 200),
     ("scorecard.report", "GET"): expect(LOGIN, 200, 403, 403, 200, 200),
+    # Subscription 1 and delivery 999 do not exist (tests/test_webhooks.py makes real ones).
+    ("admin.webhooks_list", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.new_webhook", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.new_webhook", "POST"): expect(LOGIN, 403, 403, 403, 403, 400),
+    ("admin.edit_webhook", "GET"): expect(LOGIN, 403, 403, 403, 403, 404),
+    ("admin.edit_webhook", "POST"): expect(LOGIN, 403, 403, 403, 403, 404),
+    ("admin.deactivate_webhook", "POST"): expect(LOGIN, 403, 403, 403, 403, 404),
+    ("admin.webhook_deliveries", "GET"): expect(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.resend_delivery", "POST"): expect(LOGIN, 403, 403, 403, 403, 404),
 }
 URL_ARGS = {"plan_id": 1, "item_id": 1, "code": "vi", "filename": "app.css", "token": "forged",
             "day": "2020-01-01", "message_id": 999, "user_id": 1, "agency_id": 1, "fmt": "docx",
             "draft_id": 1, "attachment_id": 1, "job_id": 1, "feed_id": 1, "token_id": 1,
-            "slug": "chua-cong-bo"}
+            "slug": "chua-cong-bo", "subscription_id": 1, "delivery_id": 999}
 
 
 def routes(app) -> set[tuple[str, str]]:

@@ -114,6 +114,11 @@ def can_administer(actor: Actor) -> bool:
     return _is(actor, Role.ADMIN)
 
 
+def can_manage_webhooks(actor: Actor) -> bool:
+    """Webhook subscriptions send the tracker's data to outside systems: admins only."""
+    return _is(actor, Role.ADMIN)
+
+
 def can_delete_agency(actor: Actor, *, items: int, plans: int, users: int, journal: int) -> bool:
     """Only an agency nothing refers to: no item it leads, co-leads or coordinates, no list it
     owns, no user, no item journal entry of its people (such an agency is merged instead)."""

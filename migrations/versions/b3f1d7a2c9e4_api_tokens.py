@@ -1,7 +1,7 @@
 """API tokens, and the token a journal entry came through
 
 Revision ID: b3f1d7a2c9e4
-Revises: c7e3a9d41b28
+Revises: f3a1c5e7d902
 Create Date: 2026-11-30 05:40:00.000000
 
 """

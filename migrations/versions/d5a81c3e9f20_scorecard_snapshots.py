@@ -1,7 +1,7 @@
 """frozen monthly scorecards
 
 Revision ID: d5a81c3e9f20
-Revises: c7e3a9d41b28
+Revises: b3f1d7a2c9e4
 Create Date: 2026-11-30 05:30:00.000000
 
 """

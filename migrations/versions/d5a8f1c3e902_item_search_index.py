@@ -1,7 +1,7 @@
 """search index of the items (folded text; trigram index or FTS5); start page indexes
 
 Revision ID: d5a8f1c3e902
-Revises: c7e3a9d41b28
+Revises: d5a81c3e9f20
 Create Date: 2026-11-30 06:00:00.000000
 
 """

@@ -1,7 +1,7 @@
 """calendar feed tokens; plans published on the public progress page
 
 Revision ID: f3a1c5e7d902
-Revises: c7e3a9d41b28
+Revises: d2f6a8c3e915
 Create Date: 2026-11-30 05:40:00.000000
 
 """

@@ -1,11 +1,18 @@
-"""Forms of the admin pages: invitations, users, agencies, the reminders and the calendar."""
+"""Forms of the admin pages: invitations, users, agencies, the reminders, the calendar and
+the webhooks."""
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+)
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -13,11 +20,12 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.admin.service import agency_name_taken, email_taken
 from tracker.fields import CleanEmailField, CleanStringField, VietDateField, max_length
 from tracker.forms import Form as FlaskForm
-from tracker.models import Agency, User
+from tracker.models import Agency, DeliveryStatus, User, WebhookEvent
 from tracker.models.user import ROLE_LABELS, Role
 
 # A plain address, no display name: what a Vietnamese agency's mail server hands out.
@@ -128,3 +136,33 @@ class CalendarDayForm(FlaskForm):
     day = VietDateField(_l("Date"), validators=[InputRequired(_l("Enter a date, e.g. 22/8/2026."))])
     working = BooleanField(_l("A working day (e.g. a worked Saturday); unticked: a day off"))
     note = CleanStringField(_l("Note"), validators=[max_length(200)])
+
+
+# What each webhook event is called on the admin pages.
+WEBHOOK_EVENT_LABELS = {
+    WebhookEvent.STATUS_CHANGED: _l("Status changed"),
+    WebhookEvent.POSTPONEMENT_REQUESTED: _l("Postponement requested"),
+    WebhookEvent.POSTPONEMENT_DECIDED: _l("Postponement decided"),
+    WebhookEvent.ITEM_OVERDUE: _l("Item overdue"),
+}
+
+DELIVERY_STATUS_LABELS = {
+    DeliveryStatus.PENDING: _l("Waiting"),
+    DeliveryStatus.DELIVERED: _l("Delivered"),
+    DeliveryStatus.FAILED: _l("Failed"),
+    DeliveryStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+class WebhookForm(FlaskForm):
+    """A webhook subscription: where to POST, which events, and the explicit SSRF opt-out."""
+
+    name = CleanStringField(_l("Name"), validators=[Optional(), max_length(200)])
+    target_url = CleanStringField(_l("Target URL"), validators=[
+        *required(_l("Enter the address to send to.")), max_length(2000)])
+    events = SelectMultipleField(
+        _l("Events"), choices=[SelectChoice(e.value, label)
+                               for e, label in WEBHOOK_EVENT_LABELS.items()],
+        option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+    allow_private_target = BooleanField(_l("Allow a target on a private network"))
+    active = BooleanField(_l("Active"), default=True)

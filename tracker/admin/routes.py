@@ -1,11 +1,21 @@
 """Admin pages: users and their invitations, agencies, the admin journal, the outbox; the
-reminders' settings, the calendar's extra days off and worked days, the scheduler's runs."""
+reminders' settings, the calendar's extra days off and worked days, the scheduler's runs;
+the webhook subscriptions and their delivery log."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy.exc import IntegrityError
@@ -13,17 +23,28 @@ from sqlalchemy.exc import IntegrityError
 from tracker import policy
 from tracker.admin import bp, service
 from tracker.admin.forms import (
+    DELIVERY_STATUS_LABELS,
+    WEBHOOK_EVENT_LABELS,
     AgencyForm,
     CalendarDayForm,
     InviteForm,
     MergeAgencyForm,
     SettingsForm,
     UserForm,
+    WebhookForm,
 )
 from tracker.audit import action_label, detail_lines
 from tracker.extensions import db
-from tracker.forms import EmptyForm
-from tracker.models import Agency, MessageStatus, OutboxMessage, User
+from tracker.forms import EmptyForm, show_errors
+from tracker.models import (
+    Agency,
+    DeliveryStatus,
+    MessageStatus,
+    OutboxMessage,
+    User,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from tracker.notify.service import (
     calendar_days,
     reminder_settings,
@@ -32,6 +53,7 @@ from tracker.notify.service import (
 )
 from tracker.services import FieldError
 from tracker.web import paginate, require_button
+from tracker.webhooks import service as webhooks
 
 
 @bp.before_request
@@ -329,3 +351,111 @@ def delete_calendar_day(day: str):
 def runs():
     """The log of scheduler and command-line runs."""
     return render_template("admin/runs.html", runs=paginate(service.runs_query(), per_page=50))
+
+
+# ---- webhooks --------------------------------------------------------------------------------
+
+SECRET_SHOWN = "webhook_secret"  # the session key holding a new secret until its page shows it
+
+
+def _require_webhooks() -> None:
+    if not policy.can_manage_webhooks(current_user):
+        abort(403)
+
+
+@bp.get("/webhooks")
+def webhooks_list():
+    """Every webhook subscription, with its events and whether it is active."""
+    _require_webhooks()
+    return render_template("admin/webhooks.html", subscriptions=webhooks.subscriptions(),
+                           events=WEBHOOK_EVENT_LABELS, button=EmptyForm())
+
+
+def _webhook_fields(form: WebhookForm) -> dict:
+    return dict(name=form.name.data or "", target_url=form.target_url.data,
+                events=form.events.data or [], allow_private_target=form.allow_private_target.data)
+
+
+@bp.route("/webhooks/new", methods=["GET", "POST"])
+def new_webhook():
+    """Subscribe a URL to events; its secret is shown once, on the next page."""
+    _require_webhooks()
+    form = WebhookForm()
+    if form.validate_on_submit():
+        try:
+            subscription = webhooks.create_subscription(**_webhook_fields(form))
+        except FieldError as error:
+            show_errors(form, error.errors)
+        else:
+            db.session.commit()
+            session[SECRET_SHOWN] = [subscription.id, subscription.secret]
+            flash(_("Subscription created. Copy its secret now: it is shown only once."),
+                  "success")
+            return redirect(url_for("admin.edit_webhook", subscription_id=subscription.id))
+    return render_template("admin/webhook.html", form=form, subscription=None), \
+        400 if form.errors or form.form_errors else 200
+
+
+@bp.route("/webhooks/<int:subscription_id>", methods=["GET", "POST"])
+def edit_webhook(subscription_id: int):
+    """Change a subscription's URL, events, private-network permission or activity."""
+    _require_webhooks()
+    subscription = db.get_or_404(WebhookSubscription, subscription_id)
+    form = WebhookForm(obj=subscription)
+    if request.method == "GET":
+        form.events.data = subscription.event_list
+    if form.validate_on_submit():
+        try:
+            webhooks.update_subscription(subscription, **_webhook_fields(form),
+                                         active=form.active.data)
+        except FieldError as error:
+            db.session.rollback()
+            show_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.edit_webhook", subscription_id=subscription.id))
+    shown = session.pop(SECRET_SHOWN, None)
+    secret = shown[1] if shown and shown[0] == subscription.id else None
+    return render_template("admin/webhook.html", form=form, subscription=subscription,
+                           secret=secret, button=EmptyForm()), \
+        400 if form.errors or form.form_errors else 200
+
+
+@bp.post("/webhooks/<int:subscription_id>/deactivate")
+def deactivate_webhook(subscription_id: int):
+    """Stop sending to a subscription (its pending deliveries are cancelled when due)."""
+    _require_webhooks()
+    require_button()
+    subscription = db.get_or_404(WebhookSubscription, subscription_id)
+    subscription.active = False
+    db.session.commit()
+    flash(_("The subscription is deactivated: nothing more is sent to it."), "success")
+    return redirect(url_for("admin.webhooks_list"))
+
+
+@bp.get("/webhooks/deliveries")
+def webhook_deliveries():
+    """The delivery log, newest first, optionally of one status."""
+    _require_webhooks()
+    status = request.args.get("status")
+    status = status if status in {s.value for s in DeliveryStatus} else None
+    return render_template("admin/webhook_deliveries.html", status=status,
+                           deliveries=paginate(webhooks.deliveries_query(status=status)),
+                           labels=DELIVERY_STATUS_LABELS, events=WEBHOOK_EVENT_LABELS,
+                           answer_label=webhooks.answer_label,
+                           button=EmptyForm())
+
+
+@bp.post("/webhooks/deliveries/<int:delivery_id>/resend")
+def resend_delivery(delivery_id: int):
+    """Queue a failed (or cancelled) delivery again."""
+    _require_webhooks()
+    require_button()
+    delivery = db.get_or_404(WebhookDelivery, delivery_id)
+    if webhooks.resend(delivery):
+        db.session.commit()
+        flash(_("The delivery is queued again."), "success")
+    else:
+        flash(_("Only a failed or cancelled delivery can be sent again."), "danger")
+    return redirect(url_for("admin.webhook_deliveries"))

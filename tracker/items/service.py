@@ -30,6 +30,7 @@ from tracker.statuses import (
     document_phrase,
 )
 from tracker.text import N_
+from tracker.webhooks.events import record_journal_events
 
 
 def journal_of(item_id: int) -> list[JournalEntry]:
@@ -90,6 +91,7 @@ def post_status_update(item: Item, update: StatusUpdate, *, actor: User,
     if entry.kind in REQUESTS:
         notices.request_made(item, entry, actor.name)
     queue_status_notices(item, entry, today)
+    record_journal_events(item, entry)
     return entry
 
 
@@ -171,6 +173,7 @@ def decide_request(item: Item, *, approve: bool, reason: str, actor: User,
     _add_to_journal(item, [entry])
     notices.request_decided(item, entry, asked, approve, actor.name)
     queue_status_notices(item, entry, today)
+    record_journal_events(item, entry, decided=asked == Status.POSTPONED)
     return entry
 
 
@@ -223,6 +226,7 @@ def reinstate(item: Item, *, reason: str, actor: User,
     item.status = restored.value
     _add_to_journal(item, [entry])
     notices.reinstated(item, entry, actor.name)
+    record_journal_events(item, entry)
     return entry
 
 

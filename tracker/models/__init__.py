@@ -26,6 +26,12 @@ from tracker.models.reminders import (
 from tracker.models.scorecard import ScorecardSnapshot
 from tracker.models.search import ItemSearch
 from tracker.models.user import Role, User
+from tracker.models.webhook import (
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "Agency", "ApiToken", "Attachment", "AuditEntry", "ExportJob", "ExportState", "FeedScope",
@@ -36,4 +42,5 @@ __all__ = [
     "item_leads",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
     "ScorecardSnapshot",
+    "DeliveryStatus", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",
 ]

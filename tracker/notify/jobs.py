@@ -1,4 +1,4 @@
-"""The two jobs, as plain functions the scheduler and the command line both call.
+"""The jobs, as plain functions the scheduler and the command line both call.
 
 Each run is logged (`scheduler_run`) with its counts; each is an idempotent sweep: the
 unique keys on notices and digests make a second run of the same day add nothing.
@@ -16,6 +16,7 @@ from tracker.models import SchedulerRun
 from tracker.notify import planner
 from tracker.notify.service import plan_day, write_notices
 from tracker.outbox.sender import DrainResult, drain_outbox
+from tracker.webhooks.sender import SendResult, send_due
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,20 @@ def run_flush(now: datetime, keep_going: Callable[[], bool] | None = None) -> Dr
                  result.retried, result.failed, result.cancelled, result.held,
                  extra={"sent": result.sent, "retried": result.retried, "failed": result.failed,
                         "cancelled": result.cancelled, "held": result.held})
+    return result
+
+
+def run_webhooks(now: datetime) -> SendResult:
+    """POST the due webhook deliveries (claimed, so any number may run at once) and log the
+    run if it did anything."""
+    result = send_due(now)
+    if result.delivered or result.failed or result.retried or result.cancelled:
+        db.session.add(SchedulerRun(job="webhooks", started_at=now,
+                                    finished_at=datetime.now(now.tzinfo), sent=result.delivered,
+                                    retried=result.retried, failed=result.failed))
+        db.session.commit()
+        log.info("webhooks: %d delivered, %d to retry, %d failed, %d cancelled",
+                 result.delivered, result.retried, result.failed, result.cancelled)
     return result
 
 

@@ -108,6 +108,8 @@ class ReminderScheduler:
         self.scheduler.add_job(self.freeze, CronTrigger(hour=0, minute=30, timezone=self.tz),
                                id="freeze-scorecard", **defaults)
         self.scheduler.add_job(self.freeze, id="freeze-catch-up", **defaults)
+        # Webhook deliveries are claimed as exports are: every process may send them.
+        self.scheduler.add_job(self.webhooks, "interval", seconds=30, id="webhooks", **defaults)
         # After downtime: the day's planning runs now if its time has passed unplanned.
         self.scheduler.add_job(self.catch_up, id="catch-up", **defaults)
         self.scheduler.start()
@@ -150,6 +152,13 @@ class ReminderScheduler:
         with self.app.app_context(), surviving("freeze", now):
             if acquire_lease(self.holder, now):
                 run_freeze(now.astimezone(self.tz).date(), now)
+
+    def webhooks(self, now: datetime | None = None) -> None:
+        from tracker.notify.jobs import run_webhooks
+
+        now = now or datetime.now(UTC)
+        with self.app.app_context(), surviving("webhooks", now):
+            run_webhooks(now)
 
     def catch_up(self, now: datetime | None = None) -> None:
         """After downtime: plan today now if its sending time has passed and it is unplanned."""

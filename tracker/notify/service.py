@@ -32,6 +32,7 @@ from tracker.notices import NoticeKind
 from tracker.notify import planner
 from tracker.outbox.queue import Audience, load_agency_facts, load_user_facts, recipients_of
 from tracker.statuses import ENDED, Status, due_soon_until
+from tracker.webhooks.events import record_overdue
 from tracker.workdays import WorkCalendar
 
 
@@ -166,6 +167,7 @@ def write_notices(notices: Iterable[planner.PlannedNotice], today: date) -> int:
         db.session.execute(sa.text("ANALYZE notice"))
     attach_waiting_notices(today)
     _drop_empty_digests(today)
+    record_overdue((n.item_id, n.stage) for n in notices if n.kind == NoticeKind.OVERDUE)
     return added
 
 
