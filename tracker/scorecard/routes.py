@@ -11,6 +11,7 @@ from tracker import policy
 from tracker.appendix.formats import FORMATS as FILE_FORMATS
 from tracker.appendix.pdf import PdfUnavailable
 from tracker.models import ScorecardSnapshot
+from tracker.paging import PageNumbers
 from tracker.scorecard import bp, snapshots
 from tracker.scorecard.charts import bar_chart, line_chart
 from tracker.scorecard.exports import FORMATS, render
@@ -98,29 +99,13 @@ class ScorecardRequest:
 
 
 @dataclass
-class ListPage:
+class ListPage(PageNumbers):
     """One page of a list held in memory, shaped as the pager macro reads it."""
 
     items: list
     page: int
     pages: int
     total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def paginate_list(values: list) -> ListPage:

@@ -17,6 +17,7 @@ import sqlalchemy.orm as so
 
 from tracker.extensions import db
 from tracker.models import Agency, Item, ItemSearch
+from tracker.paging import PageNumbers
 from tracker.plans.service import FilterChoices, ItemFilters
 from tracker.search.text import Query
 
@@ -143,7 +144,7 @@ def choices_of(found: list[Found], filters: ItemFilters) -> FilterChoices:
 
 
 @dataclass
-class ResultPage:
+class ResultPage(PageNumbers):
     """One page of results, with what the pager reads (as Flask-SQLAlchemy's Pagination)."""
 
     items: list[Item]
@@ -155,22 +156,6 @@ class ResultPage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def result_page(found: list[Found], page: int, per_page: int) -> ResultPage:
