@@ -87,12 +87,15 @@ def main() -> None:
             cpu.append(time.process_time() - started_cpu)
             assert response.status_code == 200, (path, response.status_code)
         median = statistics.median(timings)
-        over = median > TARGET and name == "items, first 100"
+        # The target is the first page of a plan; the others are shown for reference.
+        judged = name == "items, first 100"
+        over = judged and median > TARGET
         failed |= over
+        verdict = (f"{'OVER TARGET' if over else 'OK'} (target {TARGET * 1000:.0f} ms)"
+                   if judged else "(no target)")
         print(f"{name:38} median {median * 1000:5.1f} ms (CPU {statistics.median(cpu) * 1000:5.1f})"
               f"  worst {max(timings) * 1000:6.1f} ms  "
-              f"{rows:3} rows  {len(queries):2} queries  "
-              f"{'OVER TARGET' if over else 'OK'} (target {TARGET * 1000:.0f} ms)")
+              f"{rows:3} rows  {len(queries):2} queries  {verdict}")
     sys.exit(1 if failed else 0)
 
 
