@@ -59,7 +59,8 @@ NOT_SWEPT = {
     "public.table_schema": "a JSON document",
     "public.json_schema": "a JSON document",
     **{f"api.{name}": "JSON of the API, not a page" for name in (
-        "openapi", "plans", "plan", "items", "item", "journal", "agencies")},
+        "openapi", "plans", "plan", "items", "item", "journal", "agencies",
+        "scorecard_counts")},
     "admin.edit_webhook": "needs a webhook subscription (the demo has none)",
 }
 

@@ -53,7 +53,7 @@ EXPECTED = {
     **{route: expect(*[401] * 6) for route in (
         ("api.plans", "GET"), ("api.plan", "GET"), ("api.items", "GET"), ("api.item", "GET"),
         ("api.journal", "GET"), ("api.agencies", "GET"), ("api.post_status", "POST"),
-        ("api.post_note", "POST"))},
+        ("api.post_note", "POST"), ("api.scorecard_counts", "GET"))},
     ("plans.index", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
     ("plans.mine", "GET"): expect(LOGIN, 200, 200, 200, 200, 200),
     ("plans.new", "GET"): expect(LOGIN, 403, 403, 403, 200, 200),
@@ -224,6 +224,8 @@ API_EXPECTED = {
     ("api.item", "GET"): expect(401, 200, 200, 403, 200, 200),
     ("api.journal", "GET"): expect(401, 200, 200, 403, 200, 200),
     ("api.agencies", "GET"): expect(401, 200, 200, 200, 200, 200),
+    # As the scorecard page: managers, the consolidating office (the viewer) and admins.
+    ("api.scorecard_counts", "GET"): expect(401, 200, 403, 403, 200, 200),
     ("api.post_status", "POST"): expect(401, 403, 400, 403, 400, 400),
     ("api.post_note", "POST"): expect(401, 403, 400, 403, 400, 400),
 }

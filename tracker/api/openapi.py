@@ -23,6 +23,7 @@ def _nullable(schema: dict) -> dict:
 STRING = {"type": "string"}
 DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
+COUNT = {"type": "integer", "minimum": 0}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 STATUS_CODES = [s.value for s in Status]
 
@@ -104,6 +105,17 @@ SCHEMAS = {
                       "offset": {"type": "integer"}}),
     "Journal": _obj({"entries": {"type": "array", "items": _ref("JournalEntry")}}),
     "AgencyList": _obj({"agencies": {"type": "array", "items": _ref("Agency")}}),
+    "ScoreRow": _obj({
+        "agency_id": _nullable(ID), "agency": STRING,
+        "total": COUNT, "on_time": COUNT, "late": COUNT, "open_in_time": COUNT, "overdue": COUNT,
+        "no_deadline": COUNT, "withdrawn": COUNT,
+        "rate": {"type": ["number", "null"], "minimum": 0, "maximum": 100,
+                 "description": "On time ÷ (completed + overdue), in percent; null if none due."},
+    }),
+    "Scorecard": _obj({
+        "from": DATE, "to": DATE, "as_of": DATE, "plan": _nullable(ID),
+        "rows": {"type": "array", "items": _ref("ScoreRow")}, "totals": _ref("ScoreRow"),
+    }),
     "StatusUpdate": {**_obj({
         "status": {"type": "string", "enum": STATUS_CODES},
         "note": {**STRING, "maxLength": 4000,
@@ -233,6 +245,19 @@ PATHS = {
         **_write("Add a note to the item's journal", "Note",
                  "The lead and coordinating agencies, and the list's managers."),
         "operationId": "postNote"}},
+    "/scorecard": {"get": {
+        "summary": "The scorecard per lead agency, live", "operationId": "getScorecard",
+        "description": "The four counts of the task-tracking rules, items without a deadline "
+                       "and withdrawn ones apart, and the on-time rate, for the items due in "
+                       "the days from..to (this year to today by default), at min(to, today). "
+                       "Managers, the consolidating office and administrators.",
+        "parameters": [
+            _param("from", "query", DATE, "First day (default: 1 January of this year)."),
+            _param("to", "query", DATE, "Last day (default: today)."),
+            _param("plan", "query", ID, "Only this plan (else every plan you see)."),
+        ],
+        "responses": {"200": _ok("Scorecard", "One row per lead agency, by name."),
+                      **READ_ERRORS}}},
     "/agencies": {"get": {
         "summary": "Every agency", "operationId": "listAgencies",
         "responses": {"200": _ok("AgencyList", "By name."), **READ_ERRORS}}},

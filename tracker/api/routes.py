@@ -15,7 +15,7 @@ from tracker.api import bp
 from tracker.api.auth import authenticate
 from tracker.api.openapi import document
 from tracker.api.problems import TITLES, ApiProblem, field_errors, from_problem
-from tracker.api.serialize import agency_json, entry_json, item_json, plan_json
+from tracker.api.serialize import agency_json, entry_json, item_json, plan_json, score_row_json
 from tracker.api.service import items_page, journal_entry, load_item_lists
 from tracker.extensions import db
 from tracker.items.service import (
@@ -26,6 +26,7 @@ from tracker.items.service import (
 )
 from tracker.models import Item
 from tracker.plans.service import ItemFilters, plan_counts, plan_summaries
+from tracker.scorecard.service import live_scorecard
 from tracker.services import CONFLICTS, FieldError, check_version
 from tracker.statuses import Status
 from tracker.text import clean
@@ -118,6 +119,18 @@ class Args:
             self.errors.append((name, _("Not one of: %(values)s.", values=", ".join(values))))
             return None
         return raw
+
+    def iso_date(self, name: str) -> date | None:
+        raw = (self._raw(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+                raise ValueError(raw)
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.errors.append((name, _("Give a date as YYYY-MM-DD.")))
+            return None
 
     def check(self) -> None:
         if self.errors:
@@ -214,6 +227,32 @@ def journal(item_id: int):
     """The item's history, newest first."""
     get_item(item_id)
     return json_response({"entries": [entry_json(entry) for entry in journal_of(item_id)]})
+
+
+@bp.get("/scorecard")
+def scorecard_counts():
+    """The scorecard of a range of days (this year to today by default), per lead agency,
+    live, for one plan or every plan the user sees (the rules of docs/scorecard.md; the
+    page and the reports read frozen months from their snapshots)."""
+    args = Args()
+    today = tracker_today()
+    start = args.iso_date("from") or date(today.year, 1, 1)
+    end = args.iso_date("to") or today
+    plan_id = args.integer("plan", minimum=1)
+    if start > end:
+        args.errors.append(("from", _("The first day is after the last.")))
+    args.check()
+    if not policy.can_read_scorecard(current_user):
+        raise ApiProblem(403, _("Only managers, the consolidating office and administrators "
+                                "read the scorecard."))
+    card = live_scorecard(current_user, start, end, min(end, today), plan_id,
+                          current_app.config["TRACKER_TIMEZONE"])
+    if card is None:
+        raise ApiProblem(404, _("No such plan among those you see."))
+    return json_response({"from": start.isoformat(), "to": end.isoformat(),
+                          "as_of": card.as_of.isoformat(), "plan": plan_id,
+                          "rows": [score_row_json(row) for row in card.rows],
+                          "totals": score_row_json(card.totals)})
 
 
 @bp.get("/agencies")

@@ -8,6 +8,7 @@ from flask import g, url_for
 from flask_babel import gettext
 
 from tracker.models import Agency, Item, JournalEntry, Plan
+from tracker.scoring import ScoreRow
 from tracker.statuses import LABELS, is_overdue
 
 
@@ -90,3 +91,11 @@ def entry_json(entry: JournalEntry) -> dict:
                                       attachment_id=a.id, _external=True)}
                       for a in entry.attachments],
     }
+
+
+def score_row_json(row: ScoreRow) -> dict:
+    """One lead agency's counts (or the totals, `agency_id` null); `rate` in percent."""
+    return {"agency_id": row.agency_id, "agency": row.agency, "total": row.total,
+            "on_time": row.on_time, "late": row.late, "open_in_time": row.open_in_time,
+            "overdue": row.overdue, "no_deadline": row.no_deadline, "withdrawn": row.withdrawn,
+            "rate": None if row.rate is None else round(row.rate, 1)}

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from tracker import policy
 from tracker.extensions import db
 from tracker.models import Agency, Item, JournalEntry, JournalKind, Plan
 from tracker.plans.service import visible_plans
-from tracker.scoring import ScoreItem
+from tracker.scoring import Scorecard, ScoreItem, range_period, scorecard
 from tracker.statuses import Status
 
 _ENDING = (Status.SUBMITTED.value, Status.APPROVED.value, Status.WITHDRAWN.value)
@@ -140,3 +141,16 @@ def items_behind(ids: list[int]) -> list[Item]:
         .options(so.joinedload(Item.lead_agency), so.joinedload(Item.plan))
         .order_by(Item.due_date.is_(None), Item.due_date, Item.plan_id,
                   Item.position)))
+
+
+def live_scorecard(user, start: date, end: date, as_of: date, plan_id: int | None,
+                   tz_name: str) -> Scorecard | None:
+    """The scorecard of the days `start`..`end` at `as_of`, over what `user` sees (one plan
+    of it, or all); None when `plan_id` is not among the plans he sees."""
+    agency_id = None if policy.sees_every_plan(user) else user.agency_id
+    plans, _owners = scope_choices(agency_id)
+    if plan_id is not None and plan_id not in dict(plans):
+        return None
+    scope = make_scope(agency_id, plan_id=plan_id, plans=plans)
+    return scorecard(load_items(scope.where, tz_name, due_between=(start, end)),
+                     range_period(start, end), as_of)
