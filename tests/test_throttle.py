@@ -10,7 +10,14 @@ import sqlalchemy as sa
 from conftest import PASSWORD
 
 from tracker import register_proxies
-from tracker.auth.throttle import LOGIN_ACCOUNT, LOGIN_ADDRESS, address_block, take
+from tracker.auth.throttle import (
+    LOGIN_ACCOUNT,
+    LOGIN_ADDRESS,
+    RateLimit,
+    address_block,
+    take,
+    take_in_window,
+)
 from tracker.extensions import db
 from tracker.models import OutboxMessage, ThrottleCounter
 
@@ -202,3 +209,37 @@ def test_trusted_proxies_setting_picks_the_address(app, client, make_user, seed_
     login(client, "ai@x.vn", WRONG, address="10.0.0.1",
           forwarded="192.0.2.1, 198.51.100.4, 203.0.113.5")
     assert db.session.get(ThrottleCounter, f"login-address:{expected}") is not None
+
+
+def test_a_request_window_counts_to_its_limit_then_starts_again(app):
+    """An API token's window: three requests pass, the fourth waits until the window ends,
+    and once it has ended the count starts again from one."""
+    limit = RateLimit("test-window", 3, timedelta(minutes=1))
+    began = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+    answers = [take_in_window(limit, "token-1", began + timedelta(seconds=n)) for n in range(3)]
+    refused = take_in_window(limit, "token-1", began + timedelta(seconds=20))
+    again = take_in_window(limit, "token-1", began + timedelta(minutes=1, seconds=1))
+    other = take_in_window(limit, "token-2", began + timedelta(seconds=20))
+    db.session.commit()
+    assert answers == [None, None, None] and refused == timedelta(seconds=40)
+    assert again is None and other is None
+    assert db.session.get(ThrottleCounter, "test-window:token-1").count == 1
+
+
+def test_parallel_requests_count_exactly_once_each(app):
+    """Thirty requests of one token at once under a limit of ten: exactly ten pass."""
+    limit = RateLimit("test-parallel", 10, timedelta(minutes=1))
+    now = datetime.now(UTC)
+    passed: list[bool] = []
+
+    def request() -> None:
+        with app.app_context():
+            passed.append(take_in_window(limit, "token", now) is None)
+            db.session.commit()
+
+    threads = [threading.Thread(target=request) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(passed) == 30 and passed.count(True) == 10

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_babel import refresh
@@ -33,6 +34,15 @@ def bearer_secret() -> str | None:
     return secret.strip() or None if scheme.lower() == "bearer" else None
 
 
+def commit_without_waiting_for_disk() -> None:
+    """Commit the request's count and the token's last use without waiting for PostgreSQL to
+    flush its log to disk: a crash may forget the last moment's counts, which costs nothing,
+    while waiting for the flush was most of an API read's time."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+    db.session.commit()
+
+
 def authenticate():
     """Set the acting user from `Authorization: Bearer …`; 401 without a usable token, 429
     past the token's rate. Whatever cookie came along is ignored."""
@@ -51,7 +61,7 @@ def authenticate():
     wait = take_in_window(rate_limit(), str(token.id), now)
     if wait is None:
         mark_used(token, now)
-    db.session.commit()
+    commit_without_waiting_for_disk()
     g._login_user = user
     g.api_token = name
     refresh()   # the language may have been chosen before the user was known

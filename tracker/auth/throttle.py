@@ -75,12 +75,17 @@ def _key(name: str, subject: str) -> str:
     return f"{name}:{subject}"[:400]
 
 
-def _ensure(key: str, now: datetime) -> None:
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
+def _dialect_insert():
+    """INSERT with ON CONFLICT, in the session's database's own dialect."""
+    if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _ensure(key: str, now: datetime) -> None:
+    insert = _dialect_insert()
     db.session.execute(insert(ThrottleCounter).values(
         key=key, count=0, not_before=EPOCH, updated_at=now).on_conflict_do_nothing())
 
@@ -158,23 +163,25 @@ class RateLimit:
 
 def take_in_window(limit: RateLimit, subject: str, now: datetime) -> timedelta | None:
     """Count one request under `limit`; past it, how long until the window ends (and nothing
-    is counted)."""
+    is counted).
+
+    One statement on both databases (an API call pays for it on every request): the upsert
+    starts a counter, starts a new window when the old one has ended, or counts one more
+    while there is room; when there is none its WHERE leaves the row alone and RETURNING
+    gives nothing. The row's lock (PostgreSQL) or the write lock (SQLite) makes parallel
+    requests count one after another."""
     key = _key(limit.name, subject)
-    _ensure(key, now)
     table = ThrottleCounter.__table__
-    for _ in range(50):
-        row = db.session.execute(sa.select(table.c.count, table.c.updated_at)
-                                 .where(table.c.key == key)).one()
-        ends = row.updated_at + limit.window
-        if now >= ends:
-            values = {"count": 1, "updated_at": now, "not_before": EPOCH}
-        elif row.count >= limit.requests:
-            return ends - now
-        else:
-            values = {"count": row.count + 1}
-        won = db.session.execute(
-            sa.update(table).where(table.c.key == key, table.c.count == row.count)
-            .values(**values))
-        if won.rowcount == 1:
-            return None
-    return timedelta(seconds=1)
+    insert = _dialect_insert()
+    ended = table.c.updated_at <= now - limit.window
+    statement = insert(table).values(key=key, count=1, not_before=EPOCH, updated_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={"count": sa.case((ended, 1), else_=table.c.count + 1),
+              "updated_at": sa.case((ended, now), else_=table.c.updated_at)},
+        where=sa.or_(ended, table.c.count < limit.requests),
+    ).returning(table.c.count)
+    if db.session.execute(statement).first() is not None:
+        return None
+    began = db.session.scalar(sa.select(table.c.updated_at).where(table.c.key == key))
+    return max(began + limit.window - now, timedelta(seconds=1))
