@@ -7,10 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import lru_cache
 
 import holidays
 
 _ONE_DAY = timedelta(days=1)
+
+
+@lru_cache(maxsize=64)
+def public_holidays(year: int) -> holidays.HolidayBase:
+    """The package's Vietnamese holidays of one year, built once per process: building them
+    (lunar Tết and the rest) cost an item page a tenth of its time, a calendar being made
+    per request. Only read: a lookup of a day of another year would add that year to it."""
+    return holidays.country_holidays("VN", years=year)
 
 
 class WorkCalendar:
@@ -35,7 +44,7 @@ class WorkCalendar:
     def _holidays(self, year: int) -> holidays.HolidayBase:
         """Holidays of one year, built on first use: deadlines only touch a few years."""
         if year not in self._by_year:
-            self._by_year[year] = holidays.country_holidays("VN", years=year)
+            self._by_year[year] = public_holidays(year)
         return self._by_year[year]
 
     def is_holiday(self, day: date) -> bool:
