@@ -1,4 +1,4 @@
-"""Helpers for the real-browser tests (tests/test_browser.py).
+"""Helpers for the real-browser tests (tests/test_browser*.py; fixtures in browser_fixtures.py).
 
 Chromium (Debian's, at /usr/bin/chromium, or $TRACKER_CHROMIUM) is driven by
 Playwright for Python, which only needs its bundled driver: never run

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from browser_fixtures import browser, context, live_url, problems  # noqa: F401 (fixtures)
 from flask.testing import FlaskClient
 
 from tracker import create_app
@@ -188,7 +189,7 @@ def count_queries(app):
     def counting() -> Iterator[list[str]]:
         statements: list[str] = []
 
-        def before(conn, cursor, statement, parameters, context, executemany):
+        def before(conn, cursor, statement, parameters, _context, executemany):
             statements.append(statement)
 
         sa.event.listen(db.engine, "before_cursor_execute", before)

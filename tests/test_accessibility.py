@@ -13,13 +13,10 @@ saved on the account).
 from __future__ import annotations
 
 import pytest
-import test_browser
 import test_browser_phone
+from browser_fixtures import MANAGER, OFFICER, TIMEOUT_MS, build_app, dispose
 from browser_support import login, serve, unavailable
-from test_browser import MANAGER, OFFICER, TIMEOUT_MS, build_app, dispose
 from test_browser_phone import ADMIN, swept_pages
-
-browser = test_browser.browser
 
 ROLES = {"anonymous": None, "officer": OFFICER, "manager": MANAGER, "admin": ADMIN}
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 640}}

@@ -2,24 +2,20 @@
 lead agency (its "did you mean" button, its "Tạo cơ quan mới" box) and an admin merging a
 typo agency into the one it stands for.
 
-Headless Chromium, the demo data, CSRF on, as in tests/test_browser.py (its fixtures are
-reused). SQLite only. Every test ends with no console error, uncaught exception or
+Headless Chromium, the demo data, CSRF on, as in tests/test_browser.py (fixtures in
+tests/browser_fixtures.py). SQLite only. Every test ends with no console error, uncaught exception or
 Content-Security-Policy violation, but the 400 of a form sent back, which Chromium logs.
 """
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-import test_browser
+from browser_fixtures import MANAGER, build_app, dispose
 from browser_support import open_as, serve
-from test_browser import MANAGER, build_app, dispose
 
 from tracker.extensions import db
 from tracker.models import Agency, User
 
-browser = test_browser.browser
-context = test_browser.context
-problems = test_browser.problems
 ADMIN = ("admin@demo.local", "quantri-demo-2020")
 TYPO_USER = ("an.stc@demo.local", "mat-khau-thu-nghiem-2026")
 

@@ -3,7 +3,7 @@ from a CSV through the pages (upload → preview → save or cancel), and the do
 the consolidated list and of a plan (Word, Excel, CSV, PDF) and its print view.
 
 Headless Chromium drives the app served over HTTP with CSRF on and the demo data, as in
-tests/test_browser.py (its fixtures are reused). SQLite only. Every test ends with no
+tests/test_browser.py (fixtures in tests/browser_fixtures.py). SQLite only. Every test ends with no
 console error, uncaught exception or Content-Security-Policy violation on any page.
 """
 from __future__ import annotations
@@ -17,18 +17,11 @@ import docx
 import openpyxl
 import pytest
 import sqlalchemy as sa
-import test_browser
+from browser_fixtures import MANAGER, build_app, dispose
 from browser_support import login, open_as, serve
-from test_browser import MANAGER, build_app, dispose
 
 from tracker.extensions import db
 from tracker.models import ImportDraft, Item, Plan
-
-# test_browser.py's fixtures, reused as they are: pytest registers a fixture it finds on
-# the module, whatever the name it is bound to (here the same names).
-browser = test_browser.browser
-context = test_browser.context
-problems = test_browser.problems
 
 ADMIN = ("admin@demo.local", "quantri-demo-2020")   # Văn phòng UBND tỉnh: sees every plan
 DOWNLOAD_TIMEOUT_MS = 60_000                          # the PDF is printed by a server-side Chromium

@@ -10,13 +10,10 @@ that one message is expected for that page; anything else fails the test.
 from __future__ import annotations
 
 import pytest
-import test_browser
+from browser_fixtures import TIMEOUT_MS, dispose
 from browser_support import PageProblems, login, serve
-from test_browser import TIMEOUT_MS, dispose
 from test_browser_due_soon import build_dated_app, due_soon_item_id
 from test_browser_phone import ROLES, swept_pages
-
-browser = test_browser.browser
 
 
 @pytest.fixture(scope="module")

@@ -1,22 +1,16 @@
 """Real-browser tests of the start page: each role lands on it after signing in, and a
 manager decides a waiting request from it.
 
-Headless Chromium, the demo data, CSRF on, as in tests/test_browser.py (its fixtures are
-reused). SQLite only. Every test ends with no console error, uncaught exception or
+Headless Chromium, the demo data, CSRF on, as in tests/test_browser.py (fixtures in
+tests/browser_fixtures.py). SQLite only. Every test ends with no console error, uncaught exception or
 Content-Security-Policy violation on any page.
 """
 from __future__ import annotations
 
 import re
 
-import test_browser
+from browser_fixtures import MANAGER, OFFICER
 from browser_support import login
-from test_browser import MANAGER, OFFICER
-
-browser = test_browser.browser
-context = test_browser.context
-problems = test_browser.problems
-live_url = test_browser.live_url
 
 VIEWER = ("xem@demo.local", "xem-demo-2020")   # Văn phòng UBND tỉnh
 

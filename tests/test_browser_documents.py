@@ -2,21 +2,16 @@
 the Tờ trình's PDF through the real form (multipart, CSRF on) and downloads it again from
 the item's journal; a file over the limit is refused as soon as it is chosen.
 
-Headless Chromium, the demo data, as in tests/test_browser.py (its fixtures are reused).
+Headless Chromium, the demo data, as in tests/test_browser.py (fixtures in tests/browser_fixtures.py).
 SQLite only. Every test ends with no console error, uncaught exception or
 Content-Security-Policy violation.
 """
 from __future__ import annotations
 
 import pytest
-import test_browser
+from browser_fixtures import OFFICER, build_app, dispose
 from browser_support import open_as, serve
-from test_browser import OFFICER, build_app, dispose
 from test_documents import PDF
-
-browser = test_browser.browser
-context = test_browser.context
-problems = test_browser.problems
 
 LIMIT = 64 * 1024
 NAME = "Tờ trình 45-TTr-SCT.pdf"

@@ -4,8 +4,8 @@ coordinating agency finds its items in "Đề án của tôi", marked "Phối h�
 officer's item page offers a note, in words that say so.
 
 Headless Chromium, the demo data plus one item due in three days (led by Sở Công Thương,
-coordinated by Sở Tài chính), CSRF on, as in tests/test_browser.py (its fixtures are
-reused). SQLite only. Every test ends with no console error, uncaught exception or
+coordinated by Sở Tài chính), CSRF on, as in tests/test_browser.py (fixtures in
+tests/browser_fixtures.py). SQLite only. Every test ends with no console error, uncaught exception or
 Content-Security-Policy violation on any page.
 """
 from __future__ import annotations
@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import test_browser
+from browser_fixtures import OFFICER, OTHER_OFFICER, build_app, dispose
 from browser_support import open_as, serve
-from test_browser import OFFICER, OTHER_OFFICER, build_app, dispose
 
 from tracker.agencies import AgencyDirectory
 from tracker.extensions import db
@@ -27,15 +26,11 @@ from tracker.periods import format_date
 from tracker.plans.service import ItemFields, add_item
 from tracker.web import tracker_today
 
-browser = test_browser.browser
-context = test_browser.context
-problems = test_browser.problems
-
 DUE_SOON_TITLE = "Đề án hoàn thiện cơ sở dữ liệu công nghiệp (sắp đến hạn)"
 
 
 def build_dated_app(db_path: Path):
-    """The demo app of tests/test_browser.py plus an item due in 3 days (within the default
+    """The browser tests' demo app (tests/browser_fixtures.py) plus an item due in 3 days (within the default
     14-day reminder window, whatever the holidays) that Sở Tài chính coordinates."""
     app = build_app(db_path)
     with app.app_context():

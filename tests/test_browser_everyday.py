@@ -4,7 +4,7 @@ print view's Print button, the PDF button saying it is working, and the consolid
 own title and subtitle with a gap under the title.
 
 The app is served over HTTP with CSRF on and the demo data, as in tests/test_browser.py (its
-fixtures are reused). SQLite only. Every test ends with no console error, uncaught exception
+fixtures in tests/browser_fixtures.py). SQLite only. Every test ends with no console error, uncaught exception
 or Content-Security-Policy violation beyond the ones it provokes on purpose.
 """
 from __future__ import annotations
@@ -12,14 +12,9 @@ from __future__ import annotations
 import re
 
 import pytest
-import test_browser
+from browser_fixtures import MANAGER, OFFICER, build_app, dispose
 from browser_support import login, open_as, serve
 from playwright.sync_api import expect
-from test_browser import MANAGER, OFFICER, build_app, dispose
-
-browser = test_browser.browser
-context = test_browser.context
-problems = test_browser.problems
 
 ADMIN = ("admin@demo.local", "quantri-demo-2020")   # Văn phòng UBND tỉnh: sees every plan
 DOWNLOAD_TIMEOUT_MS = 60_000                          # the PDF is printed by a server-side Chromium

@@ -5,7 +5,7 @@ targets are 44px tall, and an officer records "Đã trình" in three taps plus t
 Headless Chromium with mobile emulation: the meta viewport is honoured and a page wider
 than the screen would be zoomed out, so each check also asserts the page was not
 (window.innerWidth is the phone's width). The app is the demo, served as in
-tests/test_browser.py, whose fixtures are reused. Every test ends with no console error,
+tests/test_browser.py (fixtures in tests/browser_fixtures.py). Every test ends with no console error,
 uncaught exception or Content-Security-Policy violation.
 """
 from __future__ import annotations
@@ -13,12 +13,9 @@ from __future__ import annotations
 import re
 
 import pytest
-import test_browser
+from browser_fixtures import MANAGER, OFFICER, OTHER_OFFICER, TIMEOUT_MS, build_app, dispose
 from browser_support import PageProblems, login, open_as, serve
 from flask import url_for
-from test_browser import MANAGER, OFFICER, OTHER_OFFICER, TIMEOUT_MS, build_app, dispose
-
-browser = test_browser.browser
 
 PHONES = {"360x640": (360, 640), "390x844": (390, 844)}
 ADMIN = ("admin@demo.local", "quantri-demo-2020")

@@ -1,20 +1,14 @@
 """Real-browser tests of postponement requests and decisions: what each role sees on the
 lists, where a manager finds the requests waiting for him, and what the report prints.
 
-Headless Chromium, the demo data, CSRF on, as in tests/test_browser.py (its fixtures are
-reused). SQLite only. Every test ends with no console error, uncaught exception or
+Headless Chromium, the demo data, CSRF on, as in tests/test_browser.py (fixtures in
+tests/browser_fixtures.py). SQLite only. Every test ends with no console error, uncaught exception or
 Content-Security-Policy violation on any page.
 """
 from __future__ import annotations
 
-import test_browser
+from browser_fixtures import MANAGER, OFFICER, column
 from browser_support import login, open_as, submit_status
-from test_browser import MANAGER, OFFICER, column
-
-browser = test_browser.browser
-context = test_browser.context
-problems = test_browser.problems
-live_url = test_browser.live_url
 
 
 def test_a_request_is_seen_on_the_lists_and_decided_with_its_letter(context, problems,

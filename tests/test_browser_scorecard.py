@@ -4,16 +4,12 @@ no CSP violation. SQLite, CSRF on, the demo accounts plus the hand-computed fixt
 from __future__ import annotations
 
 import pytest
-import test_browser
+from browser_fixtures import MANAGER, OFFICER, build_app, dispose
 from browser_support import login, serve
 from scorecard_fixture import EXPECTED, EXPECTED_TOTAL, load_into_database
-from test_browser import MANAGER, OFFICER, build_app, dispose
 
 from tracker.extensions import db
 
-browser = test_browser.browser
-context = test_browser.context
-problems = test_browser.problems
 ADMIN = ("admin@demo.local", "quantri-demo-2020")
 QUARTER = "/scorecard?kind=quarter&year=2026&quarter=1&as_of=10/3/2026"
 

@@ -10,7 +10,6 @@ from xml.etree import ElementTree
 import jsonschema
 import pytest
 import sqlalchemy as sa
-import test_browser
 from factories import make_plan
 from test_feeds import atom_of
 
@@ -22,7 +21,6 @@ SLUG = "danh-muc-thu-nghiem"
 NAME = "Nguyễn Văn Bí Mật"
 EMAIL = "bimat.nguyen@socongthuong.example.vn"
 SCRIPT = "<script>alert(1)</script>"
-browser = test_browser.browser   # one Chromium for the module (tests/test_browser.py)
 PUBLIC_URLS = (f"/public/plans/{SLUG}", f"/public/plans/{SLUG}/items.csv",
                f"/public/plans/{SLUG}/items.json", f"/public/plans/{SLUG}/changes.atom")
 
@@ -204,8 +202,8 @@ def test_public_page_in_chromium_without_login(tmp_path, browser):
     """Chromium, never signed in: the published demo plan shows its table with the progress
     columns and its open-data links, fits a phone's width (the table scrolls in its box),
     with no console error or CSP violation; the CSV link downloads the data."""
+    from browser_fixtures import TIMEOUT_MS, build_app, dispose
     from browser_support import PageProblems, serve
-    from test_browser import TIMEOUT_MS, build_app, dispose
 
     from tracker.models._types import utcnow
 
