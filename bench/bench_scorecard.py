@@ -96,7 +96,7 @@ def build() -> None:
         db.session.execute(sa.insert(JournalEntry.__table__), journal[start:start + CHUNK])
     if db.engine.dialect.name == "postgresql":
         db.session.execute(sa.text(
-            "SELECT setval('proposal_id_seq', (SELECT max(id) FROM proposal))"))
+            "SELECT setval(pg_get_serial_sequence('item', 'id'), (SELECT max(id) FROM item))"))
     user = User(email="bench@example.vn", name="Bench", role=Role.ADMIN.value,
                 agency_id=agency_ids[0])
     user.set_password("bench-password-1")
