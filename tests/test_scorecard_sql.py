@@ -78,13 +78,13 @@ def test_sql_counts_equal_the_reference_rules(app, items, period):
     try:
         where = Item.plan_id == plan.id
         loaded = load_items(where, TZ)
-        assert figures(count_scorecard(where, span, as_of, TZ)) == \
+        assert figures(count_scorecard(where, span, as_of)) == \
             figures(scorecard(loaded, span, as_of))
         months = [(2026, 1), (2026, 2), (2026, 3)]
-        assert [vars(row) for _p, row in count_months(where, months, as_of, 14, TZ)] == \
+        assert [vars(row) for _p, row in count_months(where, months, as_of, 14)] == \
             [vars(row) for _p, row in monthly_totals(loaded, months, as_of, 14)]
         for which in (None, *Bucket):
-            rows = db.session.execute(bucket_rows(where, span, as_of, TZ, which)).all()
+            rows = db.session.execute(bucket_rows(where, span, as_of, which)).all()
             assert sorted(row.id for row in rows) == \
                 sorted(item.id for item in items_in(loaded, span, as_of, which))
     finally:
@@ -94,7 +94,7 @@ def test_sql_counts_equal_the_reference_rules(app, items, period):
 def test_sql_counts_on_the_hand_computed_fixture(app):
     """The 42 items worked out by hand give the published counts through the SQL too."""
     load_into_database()
-    card = count_scorecard(sa.true(), PERIOD, AS_OF, TZ)
+    card = count_scorecard(sa.true(), PERIOD, AS_OF)
     by_agency = {row.agency: (row.on_time, row.late, row.open_in_time, row.overdue,
                               row.no_deadline, row.withdrawn, row.total, row.rate_text)
                  for row in card.rows}

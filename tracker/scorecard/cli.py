@@ -79,7 +79,7 @@ def scorecard_command(as_of: str, start: str | None, plan_id: int | None, output
     if frozen is not None and frozen.as_of == day:
         card = snapshots.card_of(frozen, ReportPeriod(period.start, period.end, frozen.period_label))
     else:
-        card = count_scorecard(where, period, day, current_app.config["TRACKER_TIMEZONE"])
+        card = count_scorecard(where, period, day)
     body = render(card, fmt, scope_label)
     target.write_bytes(body)
     click.echo(f"{target}: {len(card.rows)} cơ quan chủ trì, {card.totals.total} đề án")
@@ -164,8 +164,7 @@ def periodic_command(month, quarter, half, year, output) -> None:
     period = report_period(month, quarter, half, year, current_app.config["SCORECARD_CUTOFF_DAY"])
     today = today_in(current_app.config["TRACKER_TIMEZONE"])
     frozen = snapshots.find(period)
-    report_ = build_report(sa.true(), period, min(period.end, today),
-                           current_app.config["TRACKER_TIMEZONE"], frozen=frozen)
+    report_ = build_report(sa.true(), period, min(period.end, today), frozen=frozen)
     try:
         body = render_report(report_, fmt)
     except PdfUnavailable as error:

@@ -71,7 +71,7 @@ class PeriodicReport:
 
 
 def build_report(where: sa.ColumnElement[bool], period: ReportPeriod, as_of: date,
-                 tz_name: str, *, frozen=None, scope_label: str = "") -> PeriodicReport:
+                 *, frozen=None, scope_label: str = "") -> PeriodicReport:
     """The report of the items matching `where` (a scope) for the period: the snapshot's
     numbers when it is frozen, else counted in SQL; the lists of the items behind them."""
     if frozen is not None:
@@ -79,9 +79,9 @@ def build_report(where: sa.ColumnElement[bool], period: ReportPeriod, as_of: dat
         in_period = {item_id: Bucket(name) for name, by_agency in frozen.items.items()
                      for ids in by_agency.values() for item_id in ids}
     else:
-        card = count_scorecard(where, period, as_of, tz_name)
+        card = count_scorecard(where, period, as_of)
         in_period = {row.id: Bucket(row.bucket) for row in db.session.execute(
-            bucket_rows(where, period, as_of, tz_name).order_by(None))}
+            bucket_rows(where, period, as_of).order_by(None))}
     overdue_ids = [i for i, b in in_period.items() if b == Bucket.OVERDUE]
     withdrawn_ids = [i for i, b in in_period.items() if b == Bucket.WITHDRAWN]
     postponed_ids = _postponed(set(in_period))

@@ -84,7 +84,7 @@ class ScorecardRequest:
         if self.frozen is not None:
             return snapshots.card_of(self.frozen, self.period)
         return live_scorecard(current_user, self.period.start, self.period.end, self.as_of,
-                              self.scope.plan_id, timezone(), owner_id=self.scope.owner_id,
+                              self.scope.plan_id, owner_id=self.scope.owner_id,
                               period=self.period, choices=self.choices)
 
     def args(self, **more) -> dict:
@@ -94,10 +94,6 @@ class ScorecardRequest:
 
 def cutoff_day() -> int:
     return current_app.config["SCORECARD_CUTOFF_DAY"]
-
-
-def timezone() -> str:
-    return current_app.config["TRACKER_TIMEZONE"]
 
 
 def chart_months(period: ReportPeriod) -> list[tuple[int, int]]:
@@ -142,7 +138,7 @@ def index():
         live = [month for month, period in zip(months, periods, strict=True)
                 if (period.start, period.end) not in frozen]
         counted = dict(zip(live, (total for _period, total in count_months(
-            asked.scope.where, live, tracker_today(), cutoff_day(), timezone())),
+            asked.scope.where, live, tracker_today(), cutoff_day())),
             strict=True)) if live else {}
         line = line_chart([
             (period.label.removeprefix("Tháng "),
@@ -171,10 +167,10 @@ def items():
     per_page = current_app.config["ITEMS_PER_PAGE"]
     if asked.frozen is not None:
         page, ended = frozen_page(snapshots.ids_behind(asked.frozen, which, agency_id),
-                                  page_number(), per_page, timezone())
+                                  page_number(), per_page)
     else:
         page, ended = live_page(bucket_rows(asked.scope.where, asked.period, asked.as_of,
-                                            timezone(), which, agency_id,
+                                            which, agency_id,
                                             total=count == "total"), page_number(), per_page)
     shown = items_behind(page.items)
     return render_template("scorecard/items.html", form=asked.form, page=page, items=shown,
@@ -210,8 +206,8 @@ def report(fmt: str):
     asked = ScorecardRequest.read()
     if asked.period is None or asked.period.start is None:
         abort(400)
-    built = build_report(asked.scope.where, asked.period, asked.as_of, timezone(),
-                         frozen=asked.frozen, scope_label=asked.scope.label)
+    built = build_report(asked.scope.where, asked.period, asked.as_of, frozen=asked.frozen,
+                         scope_label=asked.scope.label)
     try:
         body = render_report(built, fmt)
     except PdfUnavailable as error:

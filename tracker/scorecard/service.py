@@ -16,7 +16,7 @@ from tracker.extensions import db
 from tracker.models import Agency, Item, JournalEntry, JournalKind, Plan
 from tracker.paging import PageNumbers
 from tracker.plans.service import visible_plans
-from tracker.scorecard.counting import count_scorecard, ended_on
+from tracker.scorecard.counting import count_scorecard
 from tracker.scoring import ReportPeriod, Scorecard, ScoreItem, range_period
 from tracker.statuses import Status
 
@@ -161,7 +161,7 @@ def live_page(query: sa.Select, page: int, per_page: int) -> tuple[ListPage, dic
             {row.id: row.ended_on for row in rows})
 
 
-def frozen_page(ids: list[int], page: int, per_page: int, tz_name: str) -> tuple[ListPage, dict]:
+def frozen_page(ids: list[int], page: int, per_page: int) -> tuple[ListPage, dict]:
     """One page of the items a snapshot keeps behind a number (those deleted since left
     out), with the day each ended."""
     wanted = set(ids)
@@ -170,7 +170,7 @@ def frozen_page(ids: list[int], page: int, per_page: int, tz_name: str) -> tuple
         else Item.id.between(min(wanted), max(wanted)))))) if wanted else []
     pages, skip = _page_of(len(existing), page, per_page)
     chosen = existing[skip:skip + per_page]
-    ended = dict(db.session.execute(sa.select(Item.id, ended_on(tz_name))
+    ended = dict(db.session.execute(sa.select(Item.id, Item.ended_on)
                                     .where(Item.id.in_(chosen))).all()) if chosen else {}
     return ListPage(chosen, page, pages, len(existing)), ended
 
@@ -191,7 +191,7 @@ def items_behind(ids: list[int]) -> list[Item]:
 
 
 def live_scorecard(user, start: date | None, end: date | None, as_of: date,
-                   plan_id: int | None, tz_name: str, *, owner_id: int | None = None,
+                   plan_id: int | None, *, owner_id: int | None = None,
                    period: ReportPeriod | None = None,
                    choices: tuple[list, list] | None = None) -> Scorecard | None:
     """The scorecard of the days `start`..`end` at `as_of`, over what `user` sees (one plan
@@ -204,4 +204,4 @@ def live_scorecard(user, start: date | None, end: date | None, as_of: date,
         return None
     scope = make_scope(agency_id, plan_id=plan_id, owner_id=owner_id, plans=plans,
                        owners=owners)
-    return count_scorecard(scope.where, period or range_period(start, end), as_of, tz_name)
+    return count_scorecard(scope.where, period or range_period(start, end), as_of)
