@@ -32,7 +32,7 @@ _COMPLETED = tuple(sorted(status.value for status in COMPLETED))
 _WITHDRAWN = Status.WITHDRAWN.value
 
 
-def _due_between(first: date | None, last: date | None) -> sa.ColumnElement[bool]:
+def due_between(first: date | None, last: date | None) -> sa.ColumnElement[bool]:
     """The items whose deadline falls in first..last, and those with none."""
     inside = [Item.due_date >= first] if first is not None else []
     inside += [Item.due_date <= last] if last is not None else []
@@ -87,7 +87,7 @@ def count_scorecard(where: sa.ColumnElement[bool], period: ReportPeriod,
     which = bucket_case(period, as_of)
     counted = (sa.select(Item.lead_agency_id.label("agency_id"), which.label("bucket"),
                          sa.func.count().label("n"))
-               .where(where, _due_between(period.start, period.end))
+               .where(where, due_between(period.start, period.end))
                .group_by(Item.lead_agency_id, which)
                .subquery("counted"))
     rows = db.session.execute(
@@ -135,7 +135,7 @@ def bucket_rows(where: sa.ColumnElement[bool], period: ReportPeriod, as_of: date
     """The items behind one number (`which` None: every item counted; `total`: bar the
     withdrawn), as a select of (id, bucket, ended_on) ordered by deadline, plan, position."""
     found = bucket_case(period, as_of)
-    conditions = [where, _due_between(period.start, period.end), found.is_not(None)]
+    conditions = [where, due_between(period.start, period.end), found.is_not(None)]
     if which is not None:
         conditions.append(found == which.value)
     if total:
