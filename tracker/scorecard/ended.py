@@ -82,16 +82,13 @@ def timezone() -> str:
 
 
 def refresh(conn: sa.Connection, ids, tz_name: str) -> dict[int, object]:
-    """Recompute `ended_on` of the items `ids` (None: every item); write those that
-    changed. Returns {item id: new value} of the rows written."""
+    """Recompute `ended_on` of the items `ids` (a flush's few: one correlated lookup each);
+    write those that changed. Returns {item id: new value} of the rows written."""
     changed: dict[int, object] = {}
     query = sa.select(Item.id, Item.ended_on, ended_on_sql(tz_name))
-    if ids is None:
-        batches = [conn.execute(query).all()]
-    else:
-        ordered = sorted(i for i in ids if i is not None)
-        batches = (conn.execute(query.where(Item.id.in_(ordered[start:start + BATCH]))).all()
-                   for start in range(0, len(ordered), BATCH))
+    ordered = sorted(i for i in ids if i is not None)
+    batches = (conn.execute(query.where(Item.id.in_(ordered[start:start + BATCH]))).all()
+               for start in range(0, len(ordered), BATCH))
     table = Item.__table__
     update = (sa.update(table).where(table.c.id == sa.bindparam("item_id"))
               .values(ended_on=sa.bindparam("day")))
