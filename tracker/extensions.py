@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and initialised in the factory."""
 import sqlite3
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -43,3 +45,17 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # The scorecard's SQL (scorecard/counting.py): a UTC timestamp's local day.
+        dbapi_connection.create_function("tracker_local_date", 2, _sqlite_local_date,
+                                         deterministic=True)
+
+
+def _sqlite_local_date(stamp: str | None, zone: str) -> str | None:
+    """`tracker_local_date(created_at, zone)` on SQLite: the stored UTC text's calendar day
+    in `zone`, as 'YYYY-MM-DD' (PostgreSQL says `CAST(timezone(zone, created_at) AS DATE)`)."""
+    if stamp is None:
+        return None
+    moment = datetime.fromisoformat(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(zone)).date().isoformat()

@@ -245,8 +245,7 @@ def scorecard_counts():
     if not policy.can_read_scorecard(current_user):
         raise ApiProblem(403, _("Only managers, the consolidating office and administrators "
                                 "read the scorecard."))
-    card = live_scorecard(current_user, start, end, min(end, today), plan_id,
-                          current_app.config["TRACKER_TIMEZONE"])
+    card = live_scorecard(current_user, start, end, min(end, today), plan_id)
     if card is None:
         raise ApiProblem(404, _("No such plan among those you see."))
     return json_response({"from": start.isoformat(), "to": end.isoformat(),

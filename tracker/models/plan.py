@@ -100,6 +100,8 @@ class Item(db.Model):
         # The requests waiting for a decision (counted on every page of those who decide).
         sa.Index("ix_item_requested_due_period", "requested_due_period"),
         sa.Index("ix_item_withdrawal_requested", "withdrawal_requested"),
+        # The scorecard's grouped counts read these four columns only (scorecard/counting.py).
+        sa.Index("ix_item_scorecard", "due_date", "lead_agency_id", "status", "ended_on"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -137,6 +139,9 @@ class Item(db.Model):
     submission_ref: so.Mapped[str | None] = so.mapped_column(NFCText)
     outcome_ref: so.Mapped[str | None] = so.mapped_column(NFCText)
     notes: so.Mapped[str] = so.mapped_column(NFCText, default="")
+    # The day its current ending was documented (submitted, issued or withdrawn), read from
+    # the journal and kept in step by tracker/scorecard/ended.py; None while it is open.
+    ended_on: so.Mapped[date | None]
     # The last change or journal entry (a note too: tracker/search/index.py sets it).
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: so.Mapped[int] = so.mapped_column(default=1)

@@ -13,7 +13,7 @@ from tracker.clock import today_in
 from tracker.extensions import db
 from tracker.models import Item, Plan
 from tracker.periods import PeriodError, format_date, parse_date
-from tracker.scoring import ReportPeriod, range_period, scorecard
+from tracker.scoring import ReportPeriod, range_period
 
 
 @click.group("report")
@@ -58,8 +58,8 @@ def scorecard_command(as_of: str, start: str | None, plan_id: int | None, output
     A period frozen at a cut-off (--from and --as-of its first and last day, every plan) is
     read from its snapshot, as published."""
     from tracker.scorecard import snapshots
+    from tracker.scorecard.counting import count_scorecard
     from tracker.scorecard.exports import render
-    from tracker.scorecard.service import load_items
 
     target, fmt = _output(output, ("csv", "xlsx", "docx"))
     day = _date(as_of, "--as-of")
@@ -79,7 +79,7 @@ def scorecard_command(as_of: str, start: str | None, plan_id: int | None, output
     if frozen is not None and frozen.as_of == day:
         card = snapshots.card_of(frozen, ReportPeriod(period.start, period.end, frozen.period_label))
     else:
-        card = scorecard(load_items(where, current_app.config["TRACKER_TIMEZONE"]), period, day)
+        card = count_scorecard(where, period, day)
     body = render(card, fmt, scope_label)
     target.write_bytes(body)
     click.echo(f"{target}: {len(card.rows)} cơ quan chủ trì, {card.totals.total} đề án")
@@ -159,14 +159,12 @@ def periodic_command(month, quarter, half, year, output) -> None:
     from tracker.appendix.pdf import PdfUnavailable
     from tracker.scorecard import snapshots
     from tracker.scorecard.report import build_report, render_report
-    from tracker.scorecard.service import load_items
 
     target, fmt = _output(output, ("docx", "pdf"))
     period = report_period(month, quarter, half, year, current_app.config["SCORECARD_CUTOFF_DAY"])
     today = today_in(current_app.config["TRACKER_TIMEZONE"])
     frozen = snapshots.find(period)
-    items = load_items(sa.true(), current_app.config["TRACKER_TIMEZONE"])
-    report_ = build_report(items, period, min(period.end, today), frozen=frozen)
+    report_ = build_report(sa.true(), period, min(period.end, today), frozen=frozen)
     try:
         body = render_report(report_, fmt)
     except PdfUnavailable as error:

@@ -21,6 +21,7 @@ from tracker.extensions import db
 from tracker.models import Agency, Item, JournalEntry, JournalKind
 from tracker.periods import format_date
 from tracker.scorecard import snapshots
+from tracker.scorecard.counting import bucket_rows, count_scorecard
 from tracker.scorecard.exports import (
     SCORECARD_WIDTHS,
     TABLE_HEADERS,
@@ -30,7 +31,7 @@ from tracker.scorecard.exports import (
     save,
     table_rows,
 )
-from tracker.scoring import Bucket, ReportPeriod, Scorecard, ScoreItem, bucket, days_overdue, scorecard
+from tracker.scoring import Bucket, ReportPeriod, Scorecard
 from tracker.statuses import Status
 
 TITLE = "BÁO CÁO TÌNH HÌNH THỰC HIỆN DANH MỤC ĐỀ ÁN, VĂN BẢN TRÌNH ỦY BAN NHÂN DÂN TỈNH"
@@ -69,19 +70,18 @@ class PeriodicReport:
         return lines
 
 
-def build_report(items: list[ScoreItem], period: ReportPeriod, as_of: date, *,
-                 frozen=None, scope_label: str = "") -> PeriodicReport:
-    """The report of `items` (a scope's, loaded once) for the period: the snapshot's numbers
-    when it is frozen, the lists of the items behind them."""
+def build_report(where: sa.ColumnElement[bool], period: ReportPeriod, as_of: date,
+                 *, frozen=None, scope_label: str = "") -> PeriodicReport:
+    """The report of the items matching `where` (a scope) for the period: the snapshot's
+    numbers when it is frozen, else counted in SQL; the lists of the items behind them."""
     if frozen is not None:
         card = snapshots.card_of(frozen, period)
         in_period = {item_id: Bucket(name) for name, by_agency in frozen.items.items()
                      for ids in by_agency.values() for item_id in ids}
     else:
-        card = scorecard(items, period, as_of)
-        in_period = {item.id: found for item in items
-                     if (found := bucket(item, period, as_of)) is not None}
-    by_id = {item.id: item for item in items}
+        card = count_scorecard(where, period, as_of)
+        in_period = {row.id: Bucket(row.bucket) for row in db.session.execute(
+            bucket_rows(where, period, as_of).order_by(None))}
     overdue_ids = [i for i, b in in_period.items() if b == Bucket.OVERDUE]
     withdrawn_ids = [i for i, b in in_period.items() if b == Bucket.WITHDRAWN]
     postponed_ids = _postponed(set(in_period))
@@ -90,9 +90,10 @@ def build_report(items: list[ScoreItem], period: ReportPeriod, as_of: date, *,
     letters = _latest_status_entries(wanted)
     report = PeriodicReport(card, frozen.frozen_at.date() if frozen is not None else None,
                             scope_label)
-    for item_id in sorted(overdue_ids, key=lambda i: _order(details, i)):
+    for item_id in sorted((i for i in overdue_ids if i in details),
+                          key=lambda i: _order(details, i)):
         title, lead, due_period, due, _original_period, _original = details[item_id]
-        late = days_overdue(by_id[item_id], card.as_of) if item_id in by_id else 0
+        late = (card.as_of - due).days if due is not None and card.as_of > due else 0
         report.overdue.append(ReportLine(title, lead, (f"{due_period} ({format_date(due)})"
                                                        if due else due_period, str(late))))
     for item_id in sorted(postponed_ids, key=lambda i: _order(details, i)):
@@ -102,7 +103,8 @@ def build_report(items: list[ScoreItem], period: ReportPeriod, as_of: date, *,
         report.postponed.append(ReportLine(title, lead, (
             original_period, f"{due_period} ({format_date(due)})" if due else due_period,
             letter)))
-    for item_id in sorted(withdrawn_ids, key=lambda i: _order(details, i)):
+    for item_id in sorted((i for i in withdrawn_ids if i in details),
+                          key=lambda i: _order(details, i)):
         title, lead, *_rest = details[item_id]
         entry = letters.get((item_id, Status.WITHDRAWN.value))
         letter = decision_phrase(*entry[:2]) if entry else ""

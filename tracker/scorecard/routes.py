@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
@@ -11,25 +10,30 @@ from tracker import policy
 from tracker.appendix.formats import FORMATS as FILE_FORMATS
 from tracker.appendix.pdf import PdfUnavailable
 from tracker.models import ScorecardSnapshot
-from tracker.paging import PageNumbers
 from tracker.scorecard import bp, snapshots
 from tracker.scorecard.charts import bar_chart, line_chart
+from tracker.scorecard.counting import bucket_rows, count_months
 from tracker.scorecard.exports import FORMATS, render
 from tracker.scorecard.forms import ScorecardForm
 from tracker.scorecard.report import build_report, render_report
-from tracker.scorecard.service import Scope, items_behind, load_items, make_scope, scope_choices
+from tracker.scorecard.service import (
+    Scope,
+    agency_name,
+    frozen_page,
+    items_behind,
+    live_page,
+    live_scorecard,
+    make_scope,
+    scope_choices,
+)
 from tracker.scoring import (
     COUNT_FIELDS,
     Bucket,
     ReportPeriod,
     Scorecard,
-    ScoreItem,
-    items_in,
     month_of,
     month_period,
-    monthly_totals,
     months_between,
-    scorecard,
 )
 from tracker.web import page_number, tracker_today
 
@@ -41,18 +45,17 @@ COUNTS = ("total", *COUNT_FIELDS)
 @dataclass
 class ScorecardRequest:
     """The page's question, read from the query string: period, as-of date, scope. The
-    items are loaded when first asked for (a frozen period's page may need none)."""
+    figures come from the services (scorecard/service.py, counting.py, snapshots.py)."""
 
     form: ScorecardForm
     scope: Scope
     period: ReportPeriod | None
     as_of: object
     frozen: ScorecardSnapshot | None = None
-    due_from: object = None
+    choices: tuple[list, list] = ((), ())
 
     @classmethod
-    def read(cls, *, with_chart: bool = False) -> ScorecardRequest:
-        """`with_chart`: the items loaded cover the months the page's chart shows too."""
+    def read(cls) -> ScorecardRequest:
         if not policy.can_read_scorecard(current_user):
             abort(403)
         today = tracker_today()
@@ -73,46 +76,20 @@ class ScorecardRequest:
             frozen = snapshots.find(period)
             if frozen is not None:
                 as_of = frozen.as_of
-        first = period.start if period is not None else None
-        if period is not None and with_chart:
-            first = month_period(*chart_months(period)[0], cutoff_day()).start
-            first = min(first, period.start) if period.start else first
-        return cls(form, scope, period, as_of, frozen, first)
-
-    @cached_property
-    def items(self) -> list[ScoreItem]:
-        if self.period is None:
-            return []
-        return load_items(self.scope.where, current_app.config["TRACKER_TIMEZONE"],
-                          due_between=(self.due_from, self.period.end))
+        return cls(form, scope, period, as_of, frozen, (plans, owners))
 
     def card(self) -> Scorecard | None:
         if self.period is None:
             return None
         if self.frozen is not None:
             return snapshots.card_of(self.frozen, self.period)
-        return scorecard(self.items, self.period, self.as_of)
+        return live_scorecard(current_user, self.period.start, self.period.end, self.as_of,
+                              self.scope.plan_id, owner_id=self.scope.owner_id,
+                              period=self.period, choices=self.choices)
 
     def args(self, **more) -> dict:
         args = {k: v for k, v in request.args.items() if k not in ("page", *more)}
         return {**args, **{k: v for k, v in more.items() if v is not None}}
-
-
-@dataclass
-class ListPage(PageNumbers):
-    """One page of a list held in memory, shaped as the pager macro reads it."""
-
-    items: list
-    page: int
-    pages: int
-    total: int
-
-
-def paginate_list(values: list) -> ListPage:
-    per_page = current_app.config["ITEMS_PER_PAGE"]
-    page = page_number()
-    pages = max((len(values) + per_page - 1) // per_page, 1)
-    return ListPage(values[(page - 1) * per_page:page * per_page], page, pages, len(values))
 
 
 def cutoff_day() -> int:
@@ -144,7 +121,7 @@ def sorted_rows(card: Scorecard, sort: str, descending: bool):
 @bp.get("/scorecard")
 def index():
     """The four counts per lead agency for a period, with the charts and the rules."""
-    asked = ScorecardRequest.read(with_chart=True)
+    asked = ScorecardRequest.read()
     card = asked.card()
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "agency"
     descending = request.args.get("dir") == "desc"
@@ -157,11 +134,12 @@ def index():
         frozen = {}
         if asked.scope.whole_province and policy.sees_every_plan(current_user):
             frozen = snapshots.frozen_month_totals(periods)
-        # Only the months not frozen are counted (and need the items).
+        # Only the months not frozen are counted (one query grouped by month).
         live = [month for month, period in zip(months, periods, strict=True)
                 if (period.start, period.end) not in frozen]
-        counted = dict(zip(live, (total for _period, total in monthly_totals(
-            asked.items, live, tracker_today(), cutoff_day())), strict=True)) if live else {}
+        counted = dict(zip(live, (total for _period, total in count_months(
+            asked.scope.where, live, tracker_today(), cutoff_day())),
+            strict=True)) if live else {}
         line = line_chart([
             (period.label.removeprefix("Tháng "),
              (frozen.get((period.start, period.end)) or counted[month]).rate)
@@ -186,19 +164,18 @@ def items():
     agency = request.args.get("agency", "")
     agency_id = int(agency) if agency.isdigit() and len(agency) < 10 else None
     which = None if count == "total" else Bucket(count)
+    per_page = current_app.config["ITEMS_PER_PAGE"]
     if asked.frozen is not None:
-        ids = set(snapshots.ids_behind(asked.frozen, which, agency_id))
-        chosen = [item for item in asked.items if item.id in ids]
+        page, ended = frozen_page(snapshots.ids_behind(asked.frozen, which, agency_id),
+                                  page_number(), per_page)
     else:
-        chosen = items_in(asked.items, asked.period, asked.as_of, which, agency_id)
-        if count == "total":
-            chosen = [item for item in chosen if item.status != "withdrawn"]
-    page = paginate_list([item.id for item in chosen])
+        page, ended = live_page(bucket_rows(asked.scope.where, asked.period, asked.as_of,
+                                            which, agency_id,
+                                            total=count == "total"), page_number(), per_page)
     shown = items_behind(page.items)
-    scored = {item.id: item for item in chosen}
     return render_template("scorecard/items.html", form=asked.form, page=page, items=shown,
-                           scored=scored, count=count, as_of=asked.as_of, period=asked.period,
-                           agency=next((i.lead_agency for i in chosen), None) if agency_id else None,
+                           ended=ended, count=count, as_of=asked.as_of, period=asked.period,
+                           agency=agency_name(agency_id) if agency_id else None,
                            back=url_for("scorecard.index", **asked.args(count=None, agency=None)),
                            args=asked.args())
 
@@ -229,7 +206,7 @@ def report(fmt: str):
     asked = ScorecardRequest.read()
     if asked.period is None or asked.period.start is None:
         abort(400)
-    built = build_report(asked.items, asked.period, asked.as_of, frozen=asked.frozen,
+    built = build_report(asked.scope.where, asked.period, asked.as_of, frozen=asked.frozen,
                          scope_label=asked.scope.label)
     try:
         body = render_report(built, fmt)

@@ -1,5 +1,7 @@
-"""The scorecard's queries: the items of a scope as plain values (two queries, whatever the
-number of items), and the scope a user may look at. The counting is tracker/scoring.py."""
+"""The scorecard's queries: the scope a user may look at, the live scorecard (counted in SQL:
+scorecard/counting.py), and the items of a scope as plain values for the rules of
+tracker/scoring.py (two queries, whatever the number of items: the snapshots and the tests'
+reference)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,8 +14,10 @@ import sqlalchemy.orm as so
 from tracker import policy
 from tracker.extensions import db
 from tracker.models import Agency, Item, JournalEntry, JournalKind, Plan
+from tracker.paging import PageNumbers
 from tracker.plans.service import visible_plans
-from tracker.scoring import Scorecard, ScoreItem, range_period, scorecard
+from tracker.scorecard.counting import count_scorecard
+from tracker.scoring import ReportPeriod, Scorecard, ScoreItem, range_period
 from tracker.statuses import Status
 
 _ENDING = (Status.SUBMITTED.value, Status.APPROVED.value, Status.WITHDRAWN.value)
@@ -132,6 +136,49 @@ def ended_dates(where: sa.ColumnElement[bool], tz_name: str) -> dict[int, date]:
     return dates
 
 
+@dataclass
+class ListPage(PageNumbers):
+    """One page of the items behind a number, shaped as the pager macro reads it."""
+
+    items: list[int]
+    page: int
+    pages: int
+    total: int
+
+
+def _page_of(total: int, page: int, per_page: int) -> tuple[int, int]:
+    return max((total + per_page - 1) // per_page, 1), (page - 1) * per_page
+
+
+def live_page(query: sa.Select, page: int, per_page: int) -> tuple[ListPage, dict]:
+    """One page of `counting.bucket_rows` (two queries: the count, the page's rows); with
+    the day each of its items ended."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(
+        query.order_by(None).subquery()))
+    pages, skip = _page_of(total, page, per_page)
+    rows = db.session.execute(query.limit(per_page).offset(skip)).all()
+    return (ListPage([row.id for row in rows], page, pages, total),
+            {row.id: row.ended_on for row in rows})
+
+
+def frozen_page(ids: list[int], page: int, per_page: int) -> tuple[ListPage, dict]:
+    """One page of the items a snapshot keeps behind a number (those deleted since left
+    out), with the day each ended."""
+    wanted = set(ids)
+    existing = sorted(wanted & set(db.session.scalars(sa.select(Item.id).where(
+        Item.id.in_(wanted) if len(wanted) <= 500
+        else Item.id.between(min(wanted), max(wanted)))))) if wanted else []
+    pages, skip = _page_of(len(existing), page, per_page)
+    chosen = existing[skip:skip + per_page]
+    ended = dict(db.session.execute(sa.select(Item.id, Item.ended_on)
+                                    .where(Item.id.in_(chosen))).all()) if chosen else {}
+    return ListPage(chosen, page, pages, len(existing)), ended
+
+
+def agency_name(agency_id: int) -> str | None:
+    return db.session.scalar(sa.select(Agency.name).where(Agency.id == agency_id))
+
+
 def items_behind(ids: list[int]) -> list[Item]:
     """The items behind a number, with their plan and lead agency (one query)."""
     if not ids:
@@ -143,14 +190,18 @@ def items_behind(ids: list[int]) -> list[Item]:
                   Item.position)))
 
 
-def live_scorecard(user, start: date, end: date, as_of: date, plan_id: int | None,
-                   tz_name: str) -> Scorecard | None:
+def live_scorecard(user, start: date | None, end: date | None, as_of: date,
+                   plan_id: int | None, *, owner_id: int | None = None,
+                   period: ReportPeriod | None = None,
+                   choices: tuple[list, list] | None = None) -> Scorecard | None:
     """The scorecard of the days `start`..`end` at `as_of`, over what `user` sees (one plan
-    of it, or all); None when `plan_id` is not among the plans he sees."""
+    of it, one owner's plans, or all), counted in SQL (one grouped query); None when
+    `plan_id` is not among the plans he sees. `period` names the days (else "Từ … đến …");
+    `choices`: the plans and owners he sees, when the caller has them already."""
     agency_id = None if policy.sees_every_plan(user) else user.agency_id
-    plans, _owners = scope_choices(agency_id)
+    plans, owners = choices if choices is not None else scope_choices(agency_id)
     if plan_id is not None and plan_id not in dict(plans):
         return None
-    scope = make_scope(agency_id, plan_id=plan_id, plans=plans)
-    return scorecard(load_items(scope.where, tz_name, due_between=(start, end)),
-                     range_period(start, end), as_of)
+    scope = make_scope(agency_id, plan_id=plan_id, owner_id=owner_id, plans=plans,
+                       owners=owners)
+    return count_scorecard(scope.where, period or range_period(start, end), as_of)
