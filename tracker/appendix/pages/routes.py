@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Response, abort, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -18,7 +18,7 @@ from tracker.appendix.documents import (
     standalone_page,
 )
 from tracker.appendix.formats import DOWNLOADS, FORMATS
-from tracker.appendix.jobs import goes_to_background, job_of, pdf_path, queue_pdf
+from tracker.appendix.jobs import export_store, goes_to_background, job_of, pdf_name, queue_pdf
 from tracker.appendix.pages import bp
 from tracker.appendix.pages.forms import ConsolidatedOptionsForm
 from tracker.appendix.pdf import PdfUnavailable
@@ -171,11 +171,13 @@ def export_status(job_id: int):
 
 @bp.get("/exports/<int:job_id>/file")
 def export_file(job_id: int):
-    """The finished PDF (its owner only)."""
+    """The finished PDF (its owner only), streamed from the export store (a folder or S3)."""
     job = job_of(job_id, current_user.id)
-    if job is None or job.state != ExportState.DONE or not pdf_path(job.id).exists():
+    if job is None or job.state != ExportState.DONE:
         abort(404)
-    response = send_file(pdf_path(job.id), mimetype=FORMATS["pdf"].media_type, as_attachment=True,
-                         download_name=job.file_name)
+    response = export_store().download(pdf_name(job.id), mimetype=FORMATS["pdf"].media_type,
+                                       download_name=job.file_name)
+    if response is None:
+        abort(404)
     response.headers["Cache-Control"] = "private, no-store"
     return response
