@@ -10,7 +10,6 @@ Every refusal is a `DocumentError` whose text is the message to show, in the use
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import unicodedata
 import uuid
