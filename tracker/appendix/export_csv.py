@@ -11,6 +11,9 @@ The bytes are UTF-8 with a byte-order mark (without it Excel decodes the file
 in the machine's ANSI code page and mangles Vietnamese), lines end with CRLF
 (RFC 4180), and cells holding a comma, a quote or a line break are quoted.
 
+The download is streamed (`appendix_csv_chunks`): the table is built, then its text goes out
+in pieces of a few hundred lines, never held whole as one string.
+
 Formula injection (OWASP "CSV Injection"): a cell starting with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return would be run as a formula by a
 spreadsheet, so it is written with a leading apostrophe (``=1+1`` becomes
@@ -19,10 +22,14 @@ again, so a CSV exported here reads back to the same cell texts.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+from collections.abc import Iterator
 
 from tracker.appendix.table import AppendixTable
+
+LINES_PER_CHUNK = 500
 
 # A cell already starting with the apostrophe gets one more, so reading back (which drops
 # one apostrophe before any of these) returns the cell as it was.
@@ -37,10 +44,33 @@ def neutralise(cell: str) -> str:
 
 def appendix_csv(table: AppendixTable) -> bytes:
     """The table as UTF-8 (with BOM) CSV bytes, CRLF line ends; see the module docstring."""
+    return b"".join(appendix_csv_chunks(table))
+
+
+def appendix_csv_chunks(table: AppendixTable,
+                        lines_per_chunk: int = LINES_PER_CHUNK) -> Iterator[bytes]:
+    """The bytes of `appendix_csv` in pieces: the byte-order mark and the header, then
+    `lines_per_chunk` lines at a time."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([neutralise(cell) for cell in table.headers])
-    # The header, then every body line, a merged cell's text in its first position only
-    # (as a Word table pastes).
-    writer.writerows([neutralise(cell) for cell in texts] for texts in table.line_texts())
-    return buffer.getvalue().encode("utf-8-sig")
+    yield codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    # Every body line, a merged cell's text in its first position only (as a Word table
+    # pastes); a cell rarely needs the apostrophe, so the common case costs one test.
+    lines = []
+    for texts in table.line_texts():
+        if any(cell.startswith(FORMULA_PREFIXES) for cell in texts):
+            texts = [neutralise(cell) for cell in texts]
+        lines.append(texts)
+        if len(lines) == lines_per_chunk:
+            yield _encoded(buffer, writer, lines)
+            lines = []
+    if lines:
+        yield _encoded(buffer, writer, lines)
+
+
+def _encoded(buffer: io.StringIO, writer, lines: list) -> bytes:
+    buffer.seek(0)
+    buffer.truncate()
+    writer.writerows(lines)
+    return buffer.getvalue().encode("utf-8")

@@ -17,6 +17,7 @@ from tracker.appendix.documents import (
     render_file,
     standalone_page,
 )
+from tracker.appendix.export_csv import appendix_csv_chunks
 from tracker.appendix.formats import DOWNLOADS, FORMATS
 from tracker.appendix.jobs import export_store, goes_to_background, job_of, pdf_name, queue_pdf
 from tracker.appendix.pages import bp
@@ -95,17 +96,23 @@ def print_links(endpoint: str, **values) -> dict[str, str]:
 
 def download(table: AppendixTable, fmt: str, name: str) -> Response:
     """The table as a file to save; a missing Chromium for a PDF is a 503 that says what to do.
-    A PDF of many rows is made by the worker: the answer is its waiting page."""
+    A PDF of many rows is made by the worker: the answer is its waiting page; a CSV is
+    streamed as it is written."""
     if fmt == "pdf" and goes_to_background(table.item_count):
         job = queue_pdf(standalone_page(table), user_id=current_user.id, rows=table.item_count,
                         file_name=file_name(name, fmt, with_status=table.with_status))
         db.session.commit()
         return redirect(url_for("appendix.export_status", job_id=job.id), code=303)
-    try:
-        data = render_file(table, fmt, sheet_per_group=request.args.get("sheets") == "group")
-    except PdfUnavailable as error:
-        return Response(render_template("errors/error.html", code=503, message=str(error)),
-                        status=503)
+    if fmt == "csv":
+        # The chunks need nothing of the request: without stream_with_context the database
+        # connection goes back to the pool before the first byte is sent.
+        data = appendix_csv_chunks(table)
+    else:
+        try:
+            data = render_file(table, fmt, sheet_per_group=request.args.get("sheets") == "group")
+        except PdfUnavailable as error:
+            return Response(render_template("errors/error.html", code=503, message=str(error)),
+                            status=503)
     response = Response(data, mimetype=FORMATS[fmt].media_type)
     saved_as = file_name(name, fmt, with_status=table.with_status)
     response.headers["Content-Disposition"] = f'attachment; filename="{saved_as}"'
