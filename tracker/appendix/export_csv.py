@@ -25,7 +25,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
+from itertools import chain
 
 from tracker.appendix.table import AppendixTable
 
@@ -35,6 +37,8 @@ LINES_PER_CHUNK = 500
 # one apostrophe before any of these) returns the cell as it was.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "'")
 NEUTRALISER = "'"
+SEPARATOR = "\x00"
+_FORMULA_START = re.compile(SEPARATOR + "[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
 
 
 def neutralise(cell: str) -> str:
@@ -56,11 +60,11 @@ def appendix_csv_chunks(table: AppendixTable,
     writer.writerow([neutralise(cell) for cell in table.headers])
     yield codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
     # Every body line, a merged cell's text in its first position only (as a Word table
-    # pastes); a cell rarely needs the apostrophe, so the common case costs one test.
+    # pastes). A cell rarely needs the apostrophe, so a whole chunk is tested at once: its
+    # cells joined after a NUL each, searched once for a NUL before a formula's first
+    # character (a cell holding a NUL itself only costs its chunk the exact test).
     lines = []
     for texts in table.line_texts():
-        if any(cell.startswith(FORMULA_PREFIXES) for cell in texts):
-            texts = [neutralise(cell) for cell in texts]
         lines.append(texts)
         if len(lines) == lines_per_chunk:
             yield _encoded(buffer, writer, lines)
@@ -70,6 +74,8 @@ def appendix_csv_chunks(table: AppendixTable,
 
 
 def _encoded(buffer: io.StringIO, writer, lines: list) -> bytes:
+    if _FORMULA_START.search(SEPARATOR + SEPARATOR.join(chain.from_iterable(lines))):
+        lines = [[neutralise(cell) for cell in texts] for texts in lines]
     buffer.seek(0)
     buffer.truncate()
     writer.writerows(lines)
