@@ -132,6 +132,24 @@ def test_old_export_jobs_leave_nothing_in_the_store(app, client, auth, make_user
         assert not exports.exists(name), name
 
 
+def test_a_job_whose_page_is_gone_fails_and_says_why(app, client, auth, make_user, exports,
+                                                     monkeypatch):
+    """A queued job whose print page is missing from the store fails (no crash of the
+    worker's loop), its error naming the missing file, on either place."""
+    monkeypatch.setattr(jobs, "html_to_pdf", fake_pdf)
+    app.config["TRACKER_PDF_BACKGROUND_ROWS"] = 5
+    plan = make_plan(8)
+    auth.login(make_user("manager", "Sở Công Thương"))
+    assert client.get(f"/plans/{plan.id}/appendix.pdf").status_code == 303
+    job_id = db.session.scalar(sa.select(ExportJob.id))
+    exports.delete(jobs.page_name(job_id))
+    with app.test_request_context():
+        assert jobs.run_export_jobs() == 1
+    job = db.session.get(ExportJob, job_id)
+    assert job.state == "failed"
+    assert "No such file" in job.error or "không có tệp này" in job.error
+
+
 def fake_pdf(html: str, _chromium) -> bytes:
     """Stands in for Chromium: what is tested here is where the bytes go, not the printing."""
     return b"%PDF-1.7 " + hashlib.sha256(html.encode()).hexdigest().encode()
@@ -249,7 +267,8 @@ def login_as(browser, email: str) -> None:
 def test_folders_that_are_not_shared_do_not_serve_each_others_files(
         app, client, auth, make_user, tmp_path, database_url, monkeypatch):
     """The counter-check of the test above: two nodes with folders of their own (not shared)
-    cannot serve the worker's PDF — what the bucket is for."""
+    cannot serve the worker's PDF (the worker finds no page: the job fails, saying so) — what
+    the bucket is for."""
     place = {"TRACKER_STORAGE": "folder"}
     worker = node(database_url, place, tmp_path / "worker")
     web2 = node(database_url, place, tmp_path / "web2")
@@ -265,6 +284,8 @@ def test_folders_that_are_not_shared_do_not_serve_each_others_files(
     with worker.app_context():
         jobs.run_export_jobs()   # the page is on web node 1's disk: the job fails
         db.session.remove()
+    job = db.session.get(ExportJob, job_id)
+    assert job.state == "failed" and "No such file" in job.error
     with web2.app_context():
         browser = web2.test_client()
         login_as(browser, email)

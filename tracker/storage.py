@@ -21,6 +21,7 @@ OSError (`StorageError` for S3), so a caller has one thing to catch.
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 from datetime import datetime
@@ -201,7 +202,8 @@ def _s3(call, *args, **kwargs):
         return call(*args, **kwargs)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            raise FileNotFoundError(str(error)) from error
+            raise FileNotFoundError(errno.ENOENT, "không có tệp này trong kho lưu trữ S3",
+                                    kwargs.get("Key")) from error
         raise _storage_error(error) from error
     except BotoCoreError as error:
         raise _storage_error(error) from error
