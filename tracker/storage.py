@@ -32,7 +32,6 @@ from flask import Flask, Response, current_app, send_file
 
 DOCUMENTS = "documents"
 EXPORTS = "exports"
-AREAS = (DOCUMENTS, EXPORTS)
 FOLDER_SETTINGS = {DOCUMENTS: "TRACKER_DOCUMENT_FOLDER", EXPORTS: "TRACKER_EXPORT_FOLDER"}
 
 # A name is one plain path segment: it can never reach outside its folder or prefix.
