@@ -76,6 +76,20 @@ class Config:
     # month's figures that day. 29 or more: the month's last day (calendar months).
     SCORECARD_CUTOFF_DAY = int(os.environ.get("SCORECARD_CUTOFF_DAY", "14"))
     TRACKER_EXPORT_FOLDER = os.environ.get("TRACKER_EXPORT_FOLDER") or None
+    # Where those files (documents, export pages and PDFs) are kept (tracker/storage.py):
+    # "folder" (the default: the two folders above, one shared folder when several machines
+    # run) or "s3": one bucket of S3-compatible object storage (AWS, MinIO, Ceph …), which
+    # needs the extra `s3` (boto3). The endpoint is unset for AWS itself; the keys, unset,
+    # come from boto3's own chain (AWS_ACCESS_KEY_ID …, an instance role). Downloads pass
+    # through the app after its permission check (no presigned links).
+    TRACKER_STORAGE = os.environ.get("TRACKER_STORAGE", "folder")
+    TRACKER_S3_BUCKET = os.environ.get("TRACKER_S3_BUCKET") or None
+    TRACKER_S3_ENDPOINT_URL = os.environ.get("TRACKER_S3_ENDPOINT_URL") or None
+    TRACKER_S3_REGION = os.environ.get("TRACKER_S3_REGION") or None
+    TRACKER_S3_PREFIX = os.environ.get("TRACKER_S3_PREFIX", "")  # e.g. "tracker/"
+    TRACKER_S3_ACCESS_KEY_ID = os.environ.get("TRACKER_S3_ACCESS_KEY_ID") or None
+    TRACKER_S3_SECRET_ACCESS_KEY = os.environ.get("TRACKER_S3_SECRET_ACCESS_KEY") or None
+    TRACKER_S3_TIMEOUT = float(os.environ.get("TRACKER_S3_TIMEOUT", "10"))  # connect, each read
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -19,6 +19,7 @@ from tracker.documents import (
     format_size,
     sniff,
 )
+from tracker.storage import FolderStore
 
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
@@ -202,22 +203,25 @@ def test_a_stored_file_gets_a_generated_name_never_the_users(tmp_path):
 def test_only_generated_names_reach_the_folder(tmp_path, name):
     """The document folder accepts only generated names: no path, user's name or other extension."""
     with pytest.raises(ValueError):
-        DocumentStore(tmp_path).path(name)
+        DocumentStore.checked(name)
+    with pytest.raises(ValueError), DocumentStore(FolderStore(tmp_path)).written(name, PDF):
+        pass
+    assert os.listdir(tmp_path) == []
 
 
 def test_the_file_is_kept_when_the_block_succeeds(tmp_path):
     """A file written for a block that succeeds stays in the folder under its generated name."""
-    store = DocumentStore(tmp_path / "documents")
+    store = DocumentStore(FolderStore(tmp_path / "documents"))
     name = DocumentStore.new_name(check_document(PDF, "a.pdf"))
-    with store.written(name, PDF) as path:
-        assert path.read_bytes() == PDF
-    assert os.listdir(store.folder) == [name]
-    assert store.path(name).read_bytes() == PDF
+    with store.written(name, PDF):
+        assert store.files.get(name) == PDF
+    assert os.listdir(store.files.folder) == [name]
+    assert (tmp_path / "documents" / name).read_bytes() == PDF
 
 
 def test_the_file_is_removed_when_the_block_fails(tmp_path):
     """The block is the database commit: if it fails, no file stays behind."""
-    store = DocumentStore(tmp_path)
+    store = DocumentStore(FolderStore(tmp_path))
     name = DocumentStore.new_name(check_document(PDF, "a.pdf"))
     with pytest.raises(RuntimeError), store.written(name, PDF):
         raise RuntimeError("the commit failed")
@@ -226,7 +230,7 @@ def test_the_file_is_removed_when_the_block_fails(tmp_path):
 
 def test_a_write_that_fails_leaves_nothing_and_runs_no_block(tmp_path, monkeypatch):
     """A write that fails (disk full) leaves no file and does not run the block."""
-    store = DocumentStore(tmp_path)
+    store = DocumentStore(FolderStore(tmp_path))
     name = DocumentStore.new_name(check_document(PDF, "a.pdf"))
     monkeypatch.setattr(os, "replace", lambda *args: (_ for _ in ()).throw(OSError("disk full")))
     ran = []

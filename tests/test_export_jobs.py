@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from browser_support import chromium_path
 from factories import make_plan
 
-from tracker.appendix.jobs import claim_next, page_path, pdf_path, run_export_jobs
+from tracker.appendix.jobs import claim_next, export_store, page_name, pdf_name, run_export_jobs
 from tracker.extensions import db
 from tracker.models import ExportJob
 
@@ -46,7 +46,7 @@ def test_a_large_pdf_is_queued_and_the_page_waits(app, client, auth, manager, bi
     assert (job.state, job.rows, job.user_id) == ("queued", 8, manager.id)
     assert job.file_name.endswith("-tien-do.pdf")
     with app.test_request_context():
-        assert "Đề án số 8 về phát triển" in page_path(job.id).read_text(encoding="utf-8")
+        assert "Đề án số 8 về phát triển" in export_store().get(page_name(job.id)).decode()
     page = text(client.get(location))
     assert 'http-equiv="refresh"' in page and "Đang chờ đến lượt" in page
     assert client.get(f"/exports/{job.id}/file").status_code == 404   # not made yet
@@ -112,9 +112,10 @@ def test_jobs_older_than_a_day_are_removed_with_their_files(app, client, auth, m
     ask_pdf(client, big.id)
     job_id = db.session.scalar(sa.select(ExportJob.id))
     with app.test_request_context():
-        page = page_path(job_id)
-        pdf_path(job_id).write_bytes(b"%PDF-1.7")
-    assert page.exists()
+        export_store().put(pdf_name(job_id), b"%PDF-1.7")
+        assert export_store().exists(page_name(job_id))
     run_export_jobs(datetime.now(UTC) + timedelta(days=2), limit=0)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ExportJob)) == 0
-    assert not page.exists()
+    with app.test_request_context():
+        assert not export_store().exists(page_name(job_id))
+        assert not export_store().exists(pdf_name(job_id))

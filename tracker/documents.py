@@ -2,27 +2,29 @@
 
 `check_document` decides by the bytes, not the name, whether an upload is a document the
 tracker keeps (PDF, Word .docx, PNG, JPEG) and refuses anything else with the Vietnamese
-message to show; `DocumentStore` keeps the accepted files in a folder outside the database
-under generated names, never the user's.
+message to show; `DocumentStore` keeps the accepted files outside the database (in a folder
+or a bucket: tracker/storage.py) under generated names, never the user's.
 
 Every refusal is a `DocumentError` whose text is the message to show, in the user's language.
 """
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import unicodedata
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.appendix.readers import ReadError
 from tracker.appendix.readers import _open_zip as open_checked_zip  # the import's zip-bomb checks
 from tracker.i18n import _
 from tracker.text import N_
+
+if TYPE_CHECKING:
+    from tracker.storage import Store
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # A form that carries a document may be this much larger than the document (its other fields
@@ -207,41 +209,37 @@ _STORED_NAME = re.compile(r"[0-9a-f]{32}\.(?:pdf|docx|png|jpg)")
 
 
 class DocumentStore:
-    """The folder that holds the documents, each under a generated name (kept in the
-    database beside the user's own name)."""
+    """The documents' files, each under a generated name (kept in the database beside the
+    user's own name), in a store of tracker/storage.py: a folder, or S3-compatible storage."""
 
-    def __init__(self, folder: str | os.PathLike) -> None:
-        self.folder = Path(folder)
+    def __init__(self, files: Store) -> None:
+        self.files = files
 
     @staticmethod
     def new_name(document: CheckedDocument) -> str:
         return uuid.uuid4().hex + document.extension
 
-    def path(self, stored_name: str) -> Path:
-        """The file of a stored name; anything but a generated name is refused (ValueError),
-        so a name read from the database can never reach outside the folder."""
+    @staticmethod
+    def checked(stored_name: str) -> str:
+        """A stored name; anything but a generated name is refused (ValueError), so a name
+        read from the database can never reach another file."""
         if not _STORED_NAME.fullmatch(stored_name or ""):
             raise ValueError(f"not a stored document name: {stored_name!r}")
-        return self.folder / stored_name
+        return stored_name
 
     @contextmanager
-    def written(self, stored_name: str, data: bytes) -> Iterator[Path]:
-        """Write the file whole (a partial one never has the final name), then run the block,
-        typically the database commit: if it raises, the file is removed again."""
-        path = self.path(stored_name)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{stored_name}.part")
+    def written(self, stored_name: str, data: bytes) -> Iterator[None]:
+        """Store the file whole (a partial one is never seen under its name), then run the
+        block, typically the database commit: if it raises, the file is removed again.
+        A store that cannot take the file raises OSError and the block does not run."""
+        name = self.checked(stored_name)
+        self.files.put(name, data)
         try:
-            with open(partial, "xb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(partial, path)
+            yield
         except BaseException:
-            partial.unlink(missing_ok=True)
+            self.files.delete(name)
             raise
-        try:
-            yield path
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
+
+    def download(self, stored_name: str, **headers):
+        """The file streamed as an attachment (see Store.download); None when it is missing."""
+        return self.files.download(self.checked(stored_name), **headers)

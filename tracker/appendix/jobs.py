@@ -3,18 +3,20 @@
 Chromium takes ~2 s per 1,000 rows and more under load: a 5,000-item PDF held a sync
 gunicorn worker for 13–31 s, and a 30,000-item consolidated one always outlived the web
 timeout. Above TRACKER_PDF_BACKGROUND_ROWS rows the request only writes the print page into
-the export folder and queues an `ExportJob`; the worker (the scheduler's `exports` job,
+the export storage and queues an `ExportJob`; the worker (the scheduler's `exports` job,
 every few seconds) claims jobs one at a time, prints them next to the page, and the user's
 waiting page turns into a download link. Any number of workers may run: a claim is an
 UPDATE that succeeds for one of them, and it expires, so a crashed worker's job is taken up
 again. Files and rows older than a day are removed.
+
+The pages and PDFs are kept in the export store (tracker/storage.py): a folder, or a bucket
+of S3-compatible object storage, so the worker that prints a PDF and the web node that
+serves it need not share a disk.
 """
 from __future__ import annotations
 
 import logging
-import os
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,25 +24,25 @@ from flask import current_app
 from tracker.appendix.pdf import PdfUnavailable, find_chromium, html_to_pdf
 from tracker.extensions import db
 from tracker.models import ExportJob, ExportState
+from tracker.storage import EXPORTS, Store, store
 
 log = logging.getLogger(__name__)
 CLAIM = timedelta(minutes=10)     # longer than any PDF takes (html_to_pdf times out at 3)
 KEEP = timedelta(days=1)
+SWEEP_EVERY = timedelta(hours=1)   # listing a whole bucket every few seconds would be waste
+_last_sweep: datetime | None = None
 
 
-def export_folder() -> Path:
-    folder = Path(current_app.config.get("TRACKER_EXPORT_FOLDER")
-                  or os.path.join(current_app.instance_path, "exports"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def export_store() -> Store:
+    return store(EXPORTS)
 
 
-def page_path(job_id: int) -> Path:
-    return export_folder() / f"{job_id}.html"
+def page_name(job_id: int) -> str:
+    return f"{job_id}.html"
 
 
-def pdf_path(job_id: int) -> Path:
-    return export_folder() / f"{job_id}.pdf"
+def pdf_name(job_id: int) -> str:
+    return f"{job_id}.pdf"
 
 
 def goes_to_background(rows: int) -> bool:
@@ -54,7 +56,7 @@ def queue_pdf(html: str, *, user_id: int, file_name: str, rows: int) -> ExportJo
                     state=ExportState.QUEUED.value)
     db.session.add(job)
     db.session.flush()
-    page_path(job.id).write_text(html, encoding="utf-8")
+    export_store().put(page_name(job.id), html.encode("utf-8"))
     return job
 
 
@@ -102,15 +104,13 @@ def run_export_jobs(now: datetime | None = None, *, limit: int = 5) -> int:
 def _print(job_id: int) -> None:
     state, error = ExportState.DONE, None
     try:
-        html = page_path(job_id).read_text(encoding="utf-8")
+        html = export_store().get(page_name(job_id)).decode("utf-8")
         data = html_to_pdf(html, find_chromium(current_app.config.get("CHROMIUM_PATH")))
-        partial = pdf_path(job_id).with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(pdf_path(job_id))
+        export_store().put(pdf_name(job_id), data)
     except PdfUnavailable as failure:
         state, error = ExportState.FAILED, str(failure)
     except OSError as failure:
-        log.exception("export job %s: the export folder failed", job_id)
+        log.exception("export job %s: the export storage failed", job_id)
         state, error = ExportState.FAILED, f"Không ghi được tệp PDF ({failure.strerror})."
     db.session.execute(sa.update(ExportJob).where(ExportJob.id == job_id).values(
         state=state.value, error=error, finished_at=datetime.now(UTC), claimed_until=None))
@@ -118,11 +118,21 @@ def _print(job_id: int) -> None:
 
 
 def purge_old(now: datetime) -> None:
-    """Jobs, pages and PDFs older than a day go."""
+    """Jobs, pages and PDFs older than a day go; so does any other file of the export store
+    older than that (one a crash left without its row), at most once an hour per process."""
+    global _last_sweep
     old = list(db.session.scalars(sa.select(ExportJob.id).where(ExportJob.created_at < now - KEEP)))
-    for job_id in old:
-        page_path(job_id).unlink(missing_ok=True)
-        pdf_path(job_id).unlink(missing_ok=True)
+    exports = export_store()
+    try:
+        for job_id in old:
+            exports.delete(page_name(job_id))
+            exports.delete(pdf_name(job_id))
+        if _last_sweep is None or not timedelta(0) <= now - _last_sweep < SWEEP_EVERY:
+            exports.remove_older_than(now - KEEP)
+            _last_sweep = now
+    except OSError:
+        log.exception("export clean-up: the export storage (%s) failed", exports.where)
+        return      # the rows stay, so their files are tried again next time
     if old:
         db.session.execute(sa.delete(ExportJob).where(ExportJob.id.in_(old)))
         db.session.commit()

@@ -75,8 +75,10 @@ class ItemSnapshot:
     section_id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class AppendixRow:
+    """A printed item's number and cell texts (not frozen, as ItemSnapshot: one per item)."""
+
     number: int
     cells: tuple[str, ...]
 
@@ -335,7 +337,13 @@ def cell_text(item: ItemSnapshot, key: str, number: str) -> str:
 
 def row_cells(number: int | str, item: ItemSnapshot, *, with_status: bool, today: date,
               keys: Sequence[str] = PLAN_KEYS) -> tuple[str, ...]:
-    cells = tuple(cell_text(item, key, str(number)) for key in keys)
+    if keys == PLAN_KEYS:
+        # The seed's columns, as cell_text words them, without a call per cell (5,000 rows
+        # of a list: a third of the time of building its table).
+        cells = (str(number), item.title, item.lead_text or item.lead_agency, item.coordination,
+                 item.original_due_period, item.approving_level)
+    else:
+        cells = tuple(cell_text(item, key, str(number)) for key in keys)
     if with_status:
         cells += (progress_text(item), remarks_text(item, today))
     return cells
@@ -467,9 +475,15 @@ def build_table(title: str, attached_to: str, items: Iterable[ItemSnapshot], *,
     """Group the items (stable: rows keep their order inside a group), number the rows
     and word every cell. `columns`: a published list's own columns, else the seed's six."""
     buckets: dict[str, tuple[tuple, list[ItemSnapshot]]] = {}
-    for item in items:
-        key, heading = _group_of(item, grouping)
-        buckets.setdefault(heading, (key, []))[1].append(item)
+    if grouping == Grouping.NONE:
+        # One group without a heading, as _group_of says for every item, at no cost per item.
+        members = list(items)
+        if members:
+            buckets[""] = ((), members)
+    else:
+        for item in items:
+            key, heading = _group_of(item, grouping)
+            buckets.setdefault(heading, (key, []))[1].append(item)
     ordered = list(buckets.items())
     if grouping != Grouping.PLAN:
         ordered.sort(key=lambda entry: entry[1][0])

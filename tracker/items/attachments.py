@@ -1,23 +1,21 @@
 """The files of the documents an item's journal cites: a row in the database, the bytes in
-the document folder (TRACKER_DOCUMENT_FOLDER, by default <instance folder>/documents)."""
+the document store (tracker/storage.py: TRACKER_DOCUMENT_FOLDER, by default
+<instance folder>/documents, or the S3 bucket)."""
 from __future__ import annotations
 
-import os
-
 import sqlalchemy as sa
-from flask import current_app, render_template, send_file
+from flask import current_app, render_template
 from flask_babel import gettext as _
 
 from tracker.documents import CheckedDocument, DocumentStore
 from tracker.extensions import db
 from tracker.models import Attachment, JournalEntry
 from tracker.services import FieldError
+from tracker.storage import DOCUMENTS, store
 
 
 def document_store() -> DocumentStore:
-    folder = current_app.config.get("TRACKER_DOCUMENT_FOLDER") \
-        or os.path.join(current_app.instance_path, "documents")
-    return DocumentStore(folder)
+    return DocumentStore(store(DOCUMENTS))
 
 
 def attach(item_id: int, entry: JournalEntry,
@@ -48,7 +46,7 @@ def commit_with_file(attachment: Attachment | None, document: CheckedDocument | 
         with document_store().written(attachment.stored_name, document.data):
             db.session.commit()
     except OSError:
-        current_app.logger.exception("cannot write a document into %s", document_store().folder)
+        current_app.logger.exception("cannot write a document into %s", document_store().files.where)
         raise FieldError("document_file", _(
             "The file could not be stored on the server. Nothing was saved: try again, or tell "
             "the administrator.")) from None
@@ -62,14 +60,15 @@ def get_attachment(item_id: int, attachment_id: int) -> Attachment | None:
 def send_attachment(attachment: Attachment):
     """The file as a download under the user's own name (RFC 5987 for Vietnamese names),
     never shown inline: whatever a browser makes of its bytes, nothing in it runs."""
-    path = document_store().path(attachment.stored_name)
-    if not path.is_file():
-        current_app.logger.error("document file missing: %s (attachment %d)", path, attachment.id)
+    documents = document_store()
+    response = documents.download(attachment.stored_name, mimetype=attachment.media_type,
+                                  download_name=attachment.original_name, etag=attachment.sha256)
+    if response is None:
+        current_app.logger.error("document file missing: %s%s (attachment %d)",
+                                 documents.files.where, attachment.stored_name, attachment.id)
         message = _("The file of this document is missing on the server. Tell the administrator: "
                     "the document folder may need restoring from its backup.")
         return render_template("errors/error.html", code=404, message=message), 404
-    response = send_file(path, mimetype=attachment.media_type, as_attachment=True,
-                         download_name=attachment.original_name, etag=attachment.sha256)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"

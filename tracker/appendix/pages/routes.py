@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Response, abort, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -17,8 +17,9 @@ from tracker.appendix.documents import (
     render_file,
     standalone_page,
 )
+from tracker.appendix.export_csv import appendix_csv_chunks
 from tracker.appendix.formats import DOWNLOADS, FORMATS
-from tracker.appendix.jobs import goes_to_background, job_of, pdf_path, queue_pdf
+from tracker.appendix.jobs import export_store, goes_to_background, job_of, pdf_name, queue_pdf
 from tracker.appendix.pages import bp
 from tracker.appendix.pages.forms import ConsolidatedOptionsForm
 from tracker.appendix.pdf import PdfUnavailable
@@ -95,17 +96,23 @@ def print_links(endpoint: str, **values) -> dict[str, str]:
 
 def download(table: AppendixTable, fmt: str, name: str) -> Response:
     """The table as a file to save; a missing Chromium for a PDF is a 503 that says what to do.
-    A PDF of many rows is made by the worker: the answer is its waiting page."""
+    A PDF of many rows is made by the worker: the answer is its waiting page; a CSV is
+    streamed as it is written."""
     if fmt == "pdf" and goes_to_background(table.item_count):
         job = queue_pdf(standalone_page(table), user_id=current_user.id, rows=table.item_count,
                         file_name=file_name(name, fmt, with_status=table.with_status))
         db.session.commit()
         return redirect(url_for("appendix.export_status", job_id=job.id), code=303)
-    try:
-        data = render_file(table, fmt, sheet_per_group=request.args.get("sheets") == "group")
-    except PdfUnavailable as error:
-        return Response(render_template("errors/error.html", code=503, message=str(error)),
-                        status=503)
+    if fmt == "csv":
+        # The chunks need nothing of the request: without stream_with_context the database
+        # connection goes back to the pool before the first byte is sent.
+        data = appendix_csv_chunks(table)
+    else:
+        try:
+            data = render_file(table, fmt, sheet_per_group=request.args.get("sheets") == "group")
+        except PdfUnavailable as error:
+            return Response(render_template("errors/error.html", code=503, message=str(error)),
+                            status=503)
     response = Response(data, mimetype=FORMATS[fmt].media_type)
     saved_as = file_name(name, fmt, with_status=table.with_status)
     response.headers["Content-Disposition"] = f'attachment; filename="{saved_as}"'
@@ -171,11 +178,13 @@ def export_status(job_id: int):
 
 @bp.get("/exports/<int:job_id>/file")
 def export_file(job_id: int):
-    """The finished PDF (its owner only)."""
+    """The finished PDF (its owner only), streamed from the export store (a folder or S3)."""
     job = job_of(job_id, current_user.id)
-    if job is None or job.state != ExportState.DONE or not pdf_path(job.id).exists():
+    if job is None or job.state != ExportState.DONE:
         abort(404)
-    response = send_file(pdf_path(job.id), mimetype=FORMATS["pdf"].media_type, as_attachment=True,
-                         download_name=job.file_name)
+    response = export_store().download(pdf_name(job.id), mimetype=FORMATS["pdf"].media_type,
+                                       download_name=job.file_name)
+    if response is None:
+        abort(404)
     response.headers["Cache-Control"] = "private, no-store"
     return response
