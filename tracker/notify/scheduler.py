@@ -163,10 +163,12 @@ class ReminderScheduler:
         from tracker.notify.jobs import run_flush
 
         now = now or datetime.now(UTC)
+        holding = missed = False
         with self.app.app_context(), surviving("send", now):
-            if not self._lease(now):
-                return
-            missed = self.planning_missed(now)
+            holding = self._lease(now)
+            missed = holding and self.planning_missed(now)
+        if not holding:
+            return
         if missed:
             # The holder that planned today died before recording it (or the planning
             # failed): the lease's new holder plans it before sending, or the day's
