@@ -108,3 +108,26 @@ def test_the_lease_and_the_flush_interval_are_settings(app):
         scheduler.shutdown(wait=True)
     health = app.test_client().get("/healthz").get_json()["worker"]
     assert health["alive"] is True and health["heartbeat_age_seconds"] <= 1
+
+
+def test_the_lease_is_renewed_during_a_long_planning(app, monkeypatch):
+    """A day's planning is one transaction: the lease is renewed meanwhile, so a planning
+    longer than the lease does not let another worker take the jobs (and plan the same day
+    at the same time)."""
+    import time
+
+    from tracker.notify import jobs
+
+    app.config["SCHEDULER_LEASE_SECONDS"] = 1
+    scheduler = ReminderScheduler(app)
+    taken_meanwhile = []
+
+    def slow_planning(day, now):
+        time.sleep(2.5)
+        taken_meanwhile.append(acquire_lease("another-worker", datetime.now(UTC),
+                                             scheduler.lease_ttl))
+
+    monkeypatch.setattr(jobs, "run_planning", slow_planning)
+    scheduler.plan(datetime.now(UTC))
+    assert taken_meanwhile == [False]
+    assert db.session.get(SchedulerLease, "reminders").holder == scheduler.holder

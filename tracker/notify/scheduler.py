@@ -106,6 +106,31 @@ class ReminderScheduler:
     def _lease(self, now: datetime) -> bool:
         return acquire_lease(self.holder, now, self.lease_ttl)
 
+    @contextmanager
+    def _renewing(self) -> Iterator[None]:
+        """Renew the lease every third of its length while the block runs, from a thread
+        of its own: a day's planning is one long transaction, and a lease left to expire
+        meanwhile let another worker plan the same day at the same time."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self.lease_ttl.total_seconds() / 3):
+                with self.app.app_context():
+                    try:
+                        if not self._lease(datetime.now(UTC)):
+                            return
+                    except Exception:  # noqa: BLE001 — the next renewal may work
+                        log.warning("could not renew the lease", exc_info=True)
+                        db.session.rollback()
+
+        thread = threading.Thread(target=renew, name="lease-renewal", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+
     def start(self) -> None:
         with self.app.app_context():
             from tracker.notify.service import reminder_settings
@@ -154,7 +179,8 @@ class ReminderScheduler:
             with self.app.app_context(), surviving("plan", now):
                 day = now.astimezone(self.tz).date()
                 if self._lease(now) and not (unless_planned and planned_already(day)):
-                    run_planning(day, now)
+                    with self._renewing():
+                        run_planning(day, now)
                 db.session.commit()
         finally:
             self._planning.release()
