@@ -115,9 +115,10 @@ def seed(today) -> None:
 
 
 def reset_the_day() -> None:
-    """Forget the day's planning and mail: the next workers plan and send it afresh."""
-    db.session.execute(sa.text("TRUNCATE notice, outbox_message, scheduler_run, scheduler_lease "
-                               "RESTART IDENTITY CASCADE"))
+    """Forget the day's planning and mail: the workers plan and send it afresh. DELETE in
+    one transaction, not TRUNCATE, whose table locks could deadlock with a running worker."""
+    for model in (Notice, OutboxMessage, SchedulerRun, SchedulerLease):
+        db.session.execute(sa.delete(model))
     db.session.commit()
 
 
