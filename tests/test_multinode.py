@@ -3,7 +3,8 @@
 127.0.0.1), and one of them killed with SIGKILL during a day's planning or sending.
 
 The day is today (the workers plan the real day: the reminder settings' sending time is
-00:00, so each worker's start-up catch-up finds the day due); the items fall due 7 and 3
+00:00, so a worker's start-up, or its next flush once the day is forgotten, finds the
+day due and unplanned); the items fall due 7 and 3
 days from now, and today is made a working day, so the day's planning is the same
 whatever the date. The lease, the flush interval and the claims are shortened
 (SCHEDULER_LEASE_SECONDS, SCHEDULER_FLUSH_SECONDS, MAIL_CLAIM_SECONDS) so a dead holder is
@@ -207,7 +208,7 @@ def sign_in(port: int, email: str) -> str:
 def cluster(request, tmp_path_factory):
     """The seeded database, three gunicorn instances (one sync worker each, SCHEDULER_AUTOSTART=0,
     the example environment's production settings) on their own ports, the SMTP server; the
-    workers are started by each test."""
+    first test starts the three workers, which stay (a killed one replaced) for the next."""
     request.getfixturevalue("pg_schema_ready")
     url = os.environ["TEST_DATABASE_URL_PG"]
     folder = tmp_path_factory.mktemp("multinode")
