@@ -121,6 +121,12 @@ class Config:
     WEBHOOK_CLAIM_SECONDS = int(os.environ.get("WEBHOOK_CLAIM_SECONDS", "300"))
     # Start the reminder scheduler with `flask run` / gunicorn (see tracker/notify/scheduler.py).
     SCHEDULER_AUTOSTART = _bool("SCHEDULER_AUTOSTART", True)
+    # The jobs' lease (one worker at a time plans and flushes): seconds it lasts unrenewed
+    # before another worker takes over from a dead holder; the outbox is flushed (and the
+    # lease renewed, the heartbeat) every SCHEDULER_FLUSH_SECONDS. Keep the lease well above
+    # the flush interval. The multi-node test (tests/test_multinode.py) shortens both.
+    SCHEDULER_LEASE_SECONDS = int(os.environ.get("SCHEDULER_LEASE_SECONDS", "180"))
+    SCHEDULER_FLUSH_SECONDS = int(os.environ.get("SCHEDULER_FLUSH_SECONDS", "60"))
     # Logs on stderr: "json" (one object per line; the default in production), "text" (the
     # default elsewhere) or "none" (logging left as the host set it up). See tracker/logs.py.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "")

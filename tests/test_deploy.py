@@ -2,7 +2,10 @@
 nginx with TLS as deploy/ describes it (README, "Production").
 
 The end-to-end test needs Debian's nginx and openssl; without nginx it is skipped, unless
-TRACKER_REQUIRE_NGINX=1 (as in CI), where a missing nginx is a failure.
+TRACKER_REQUIRE_NGINX=1 (as in CI), where a missing nginx is a failure. It runs on SQLite
+and on PostgreSQL (a database of its own, created empty and migrated by `flask db upgrade`
+as the README's set-up does, then dropped); the PostgreSQL run is skipped without
+TEST_DATABASE_URL_PG, unless TRACKER_REQUIRE_POSTGRES=1 (as in CI).
 """
 from __future__ import annotations
 
@@ -15,10 +18,14 @@ import sqlite3
 import subprocess
 import urllib.error
 import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from stack import (
     FLASK,
     ROOT,
@@ -39,6 +46,7 @@ from tracker.models import SchedulerLease, SchedulerRun
 from tracker.notify.scheduler import LEASE_TTL
 
 REQUIRE_NGINX = os.environ.get("TRACKER_REQUIRE_NGINX") == "1"
+REQUIRE_PG = os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1"
 
 
 # --- /healthz ---------------------------------------------------------------------------
@@ -154,23 +162,57 @@ DEMO_OFFICER = ("chuyenvien@demo.local", "chuyenvien-demo-2020")  # README, demo
 SPOOFED = "203.0.113.77"
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    """The production layout on this machine (tests/stack.py): the database migrated and
-    seeded, gunicorn and `flask worker` with deploy/tracker.env.example's settings, nginx
-    with deploy/nginx/tracker.conf and a self-signed certificate, on free local ports."""
+@contextmanager
+def empty_postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database beside TEST_DATABASE_URL_PG's (the test role's
+    CREATEDB right, as .ci/run grants it), dropped afterwards; its URL."""
+    url = os.environ.get("TEST_DATABASE_URL_PG")
+    if not url:
+        if REQUIRE_PG:
+            pytest.fail("TRACKER_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL_PG is unset")
+        pytest.skip("no PostgreSQL server (set TEST_DATABASE_URL_PG)")
+    url = sa.engine.make_url(url)
+    name = f"{url.database}_deploy_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def stack(request, tmp_path_factory):
+    """The production layout on this machine (tests/stack.py): the database (SQLite, or an
+    empty PostgreSQL database) migrated and seeded, gunicorn and `flask worker` with
+    deploy/tracker.env.example's settings, nginx with deploy/nginx/tracker.conf and a
+    self-signed certificate, on free local ports."""
     nginx = find_nginx()
     if nginx is None:
         if REQUIRE_NGINX:
             pytest.fail("TRACKER_REQUIRE_NGINX=1 but nginx is not installed")
         pytest.skip("nginx is not installed (Debian package nginx)")
-    folder = tmp_path_factory.mktemp("deploy")
+    folder = tmp_path_factory.mktemp(f"deploy-{request.param}")
     ports = Ports.free()
     env = production_env(folder, ports)  # no mail server: messages stay in the outbox
     assert env["TRACKER_ENV"] == "production" and env["TRUSTED_PROXIES"] == "1"
     assert env["SCHEDULER_AUTOSTART"] == "0"
     assert not [key for key in env if key.startswith("MAIL_")]
-    database = migrated_sqlite(folder, env)
+    with ExitStack() as resources:
+        if request.param == "sqlite":
+            database = f"sqlite:///{migrated_sqlite(folder, env)}"
+        else:
+            database = env["DATABASE_URL"] = resources.enter_context(empty_postgres_database())
+            migrate(env)
+        yield from serve(folder, env, ports, nginx, database)
+
+
+def serve(folder: Path, env: dict[str, str], ports: Ports, nginx: str, database: str):
+    """Seed the migrated database as the README says (seed-demo, refused in production),
+    then run the stack; yields what the tests read."""
     refused = subprocess.run([*FLASK, "seed-demo"], cwd=ROOT, env=env, capture_output=True,
                              text=True, timeout=120)
     assert refused.returncode != 0 and "refused" in refused.stderr
@@ -182,9 +224,14 @@ def stack(tmp_path_factory):
                "app_port": ports.app}
 
 
-def throttle_keys(database: Path) -> list[str]:
-    with sqlite3.connect(database) as conn:
-        return [key for (key,) in conn.execute("SELECT key FROM throttle_counter")]
+def throttle_keys(database: str) -> list[str]:
+    """The throttle's counters in the stack's database (SQLite or PostgreSQL)."""
+    engine = sa.create_engine(database)
+    try:
+        with engine.connect() as conn:
+            return list(conn.scalars(sa.text("SELECT key FROM throttle_counter")))
+    finally:
+        engine.dispose()
 
 
 def test_healthz_through_nginx_sees_the_worker(stack):

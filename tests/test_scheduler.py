@@ -61,3 +61,73 @@ def test_the_background_scheduler_starts_and_stops(app):
         # Let the start-up catch-up job end: left running, it raced the next test's TRUNCATE
         # on PostgreSQL (a deadlock now and then).
         scheduler.shutdown(wait=True)
+
+
+def plan_runs() -> list[tuple[str, str, int]]:
+    db.session.expire_all()
+    return [(r.job, r.for_day.isoformat(), r.planned) for r in db.session.scalars(
+        sa.select(SchedulerRun).where(SchedulerRun.job == "plan").order_by(SchedulerRun.id))]
+
+
+def test_the_next_holder_plans_a_day_whose_planner_died(app, seed_plan):
+    """A worker took the lease and was killed while planning (its transaction, notices and
+    run record went with it; its daily job had fired). Another worker, once the lease has
+    expired, plans the day at its next flush, before sending; later flushes plan nothing
+    more. (Before, the day went unplanned: a restarted worker's start-up catch-up met the
+    dead holder's lease, and the other workers' daily jobs had passed.)"""
+    late = datetime(2020, 9, 16, 2, 0, tzinfo=UTC)         # 09:00 on 16/9 in Hà Nội
+    dead, survivor = ReminderScheduler(app), ReminderScheduler(app)
+    assert acquire_lease(dead.holder, late)                 # … and was killed planning
+    survivor.catch_up(late + timedelta(seconds=5))          # a restart: the lease is held
+    survivor.flush(late + timedelta(minutes=1))
+    assert plan_runs() == []
+    expired = late + survivor.lease_ttl + timedelta(seconds=1)
+    survivor.flush(expired)
+    assert db.session.get(SchedulerLease, "reminders").holder == survivor.holder
+    assert plan_runs() == [("plan", "2020-09-16", 2)]
+    survivor.flush(expired + timedelta(minutes=1))
+    survivor.catch_up(expired + timedelta(minutes=2))
+    assert plan_runs() == [("plan", "2020-09-16", 2)]
+
+
+def test_the_lease_and_the_flush_interval_are_settings(app):
+    """SCHEDULER_LEASE_SECONDS and SCHEDULER_FLUSH_SECONDS shape the lease and the flush job
+    (3 minutes and 1 minute unless set); /healthz counts the heartbeat by the same lease."""
+    assert ReminderScheduler(app).lease_ttl == timedelta(minutes=3)
+    app.config.update(SCHEDULER_LEASE_SECONDS=4, SCHEDULER_FLUSH_SECONDS=1)
+    scheduler = ReminderScheduler(app)
+    assert scheduler.lease_ttl == timedelta(seconds=4)
+    now = datetime.now(UTC)
+    assert acquire_lease("worker-a", now, scheduler.lease_ttl)
+    assert not acquire_lease("worker-b", now + timedelta(seconds=3), scheduler.lease_ttl)
+    assert acquire_lease("worker-b", now + timedelta(seconds=5), scheduler.lease_ttl)
+    scheduler.start()
+    try:
+        assert scheduler.scheduler.get_job("flush").trigger.interval == timedelta(seconds=1)
+    finally:
+        scheduler.shutdown(wait=True)
+    health = app.test_client().get("/healthz").get_json()["worker"]
+    assert health["alive"] is True and health["heartbeat_age_seconds"] <= 1
+
+
+def test_the_lease_is_renewed_during_a_long_planning(app, monkeypatch):
+    """A day's planning is one transaction: the lease is renewed meanwhile, so a planning
+    longer than the lease does not let another worker take the jobs (and plan the same day
+    at the same time)."""
+    import time
+
+    from tracker.notify import jobs
+
+    app.config["SCHEDULER_LEASE_SECONDS"] = 1
+    scheduler = ReminderScheduler(app)
+    taken_meanwhile = []
+
+    def slow_planning(day, now):
+        time.sleep(2.5)
+        taken_meanwhile.append(acquire_lease("another-worker", datetime.now(UTC),
+                                             scheduler.lease_ttl))
+
+    monkeypatch.setattr(jobs, "run_planning", slow_planning)
+    scheduler.plan(datetime.now(UTC))
+    assert taken_meanwhile == [False]
+    assert db.session.get(SchedulerLease, "reminders").holder == scheduler.holder

@@ -7,12 +7,12 @@ import logging
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from tracker import metrics as prometheus
 from tracker.extensions import db
 from tracker.models import SchedulerLease, SchedulerRun
-from tracker.notify.scheduler import LEASE_NAME, LEASE_TTL
+from tracker.notify.scheduler import LEASE_NAME, lease_ttl
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -62,10 +62,10 @@ def worker_state(now: datetime) -> dict:
         .group_by(SchedulerRun.job)).all())
     planned_day = db.session.scalar(sa.select(sa.func.max(SchedulerRun.for_day))
                                     .where(SchedulerRun.job == "plan"))
-    heartbeat = lease.expires_at - LEASE_TTL if lease else None
+    heartbeat = lease.expires_at - lease_ttl(current_app) if lease else None
     return {
-        # Alive while the lease holds: a holder that stopped renewing it for LEASE_TTL has
-        # lost it to any other worker.
+        # Alive while the lease holds: a holder that stopped renewing it for
+        # SCHEDULER_LEASE_SECONDS has lost it to any other worker.
         "alive": bool(lease and lease.expires_at > now),
         "heartbeat_age_seconds": _age(heartbeat, now),
         "last_planning_age_seconds": _age(last.get("plan"), now),

@@ -7,12 +7,19 @@ worker unless SCHEDULER_AUTOSTART=0 (gunicorn.conf.py; the lease elects one), or
 with `flask worker` (alias `flask scheduler`), the production layout. No other command,
 and no test, starts it. The lease's renewal, every minute, is the worker's heartbeat
 that /healthz reports (tracker/health.py).
+
+Several workers (on one machine or several) share one database: one holds the lease and
+plans and flushes; when it dies, another takes the lease once it expires
+(SCHEDULER_LEASE_SECONDS) and, at its next flush, plans the day if the dead holder had not
+recorded the day's planning (a planner killed mid-transaction leaves nothing behind), then
+sends what the dead one left (its claimed rows once their claim expires: outbox/claims.py).
 """
 from __future__ import annotations
 
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +38,13 @@ from tracker.models import SchedulerLease, SchedulerRun
 
 log = logging.getLogger(__name__)
 LEASE_NAME = "reminders"
-LEASE_TTL = timedelta(minutes=3)
+LEASE_TTL = timedelta(minutes=3)   # SCHEDULER_LEASE_SECONDS's default
+
+
+def lease_ttl(app: Flask) -> timedelta:
+    """How long the lease lasts unrenewed (SCHEDULER_LEASE_SECONDS)."""
+    return timedelta(seconds=app.config.get("SCHEDULER_LEASE_SECONDS",
+                                            LEASE_TTL.total_seconds()))
 
 
 def acquire_lease(holder: str, now: datetime, ttl: timedelta = LEASE_TTL) -> bool:
@@ -85,6 +98,38 @@ class ReminderScheduler:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.tz = ZoneInfo(app.config["TRACKER_TIMEZONE"])
         self.scheduler = BackgroundScheduler(timezone=self.tz)
+        self.lease_ttl = lease_ttl(app)
+        # One planning at a time in this process: the daily job, the start-up catch-up and
+        # a flush's catch-up may meet; the one that finds it taken leaves it to the other.
+        self._planning = threading.Lock()
+
+    def _lease(self, now: datetime) -> bool:
+        return acquire_lease(self.holder, now, self.lease_ttl)
+
+    @contextmanager
+    def _renewing(self) -> Iterator[None]:
+        """Renew the lease every third of its length while the block runs, from a thread
+        of its own: a day's planning is one long transaction, and a lease left to expire
+        meanwhile let another worker plan the same day at the same time."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self.lease_ttl.total_seconds() / 3):
+                with self.app.app_context():
+                    try:
+                        if not self._lease(datetime.now(UTC)):
+                            return
+                    except Exception:  # noqa: BLE001 — the next renewal may work
+                        log.warning("could not renew the lease", exc_info=True)
+                        db.session.rollback()
+
+        thread = threading.Thread(target=renew, name="lease-renewal", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
 
     def start(self) -> None:
         with self.app.app_context():
@@ -98,7 +143,9 @@ class ReminderScheduler:
                                id="plan", **defaults)
         # The first flush runs at once: mail queued while no scheduler ran goes out, and the
         # lease (the heartbeat /healthz reads) is taken without waiting a minute.
-        self.scheduler.add_job(self.flush, "interval", minutes=1, id="flush",
+        self.scheduler.add_job(self.flush, "interval",
+                               seconds=self.app.config.get("SCHEDULER_FLUSH_SECONDS", 60),
+                               id="flush",
                                next_run_time=datetime.now(self.tz), **defaults)
         # Large PDFs asked for on the web (tracker/appendix/jobs.py): each job is claimed, so
         # every process with a scheduler may take them, lease or not.
@@ -120,23 +167,56 @@ class ReminderScheduler:
         """Stop; with `wait`, also let a job in progress finish (its database work with it)."""
         self.scheduler.shutdown(wait=wait)
 
-    def plan(self, now: datetime | None = None) -> None:
-        from tracker.notify.jobs import run_planning
+    def plan(self, now: datetime | None = None, *, unless_planned: bool = False) -> None:
+        """Plan today (by `now`) if this process holds the lease; with `unless_planned`, only
+        if today's planning has not been recorded yet (a catch-up)."""
+        from tracker.notify.jobs import planned_already, run_planning
 
         now = now or datetime.now(UTC)
-        with self.app.app_context(), surviving("plan", now):
-            if acquire_lease(self.holder, now):
-                run_planning(now.astimezone(self.tz).date(), now)
+        if not self._planning.acquire(blocking=False):
+            return  # this process is planning the day already
+        try:
+            with self.app.app_context(), surviving("plan", now):
+                day = now.astimezone(self.tz).date()
+                if self._lease(now) and not (unless_planned and planned_already(day)):
+                    with self._renewing():
+                        run_planning(day, now)
+                db.session.commit()
+        finally:
+            self._planning.release()
 
     def flush(self, now: datetime | None = None) -> None:
         from tracker.notify.jobs import run_flush
 
         now = now or datetime.now(UTC)
+        holding = missed = False
         with self.app.app_context(), surviving("send", now):
-            if acquire_lease(self.holder, now):
+            holding = self._lease(now)
+            missed = holding and self.planning_missed(now)
+        if not holding:
+            return
+        if missed:
+            # The holder that planned today died before recording it (or the planning
+            # failed): the lease's new holder plans it before sending, or the day's
+            # reminders would wait for tomorrow.
+            self.plan(now, unless_planned=True)
+        with self.app.app_context(), surviving("send", now):
+            if self._lease(now):
                 # A long flush renews the lease between batches; the outbox rows are claimed
                 # one batch at a time, so even a second holder would send nothing twice.
-                run_flush(now, keep_going=lambda: acquire_lease(self.holder, datetime.now(UTC)))
+                run_flush(now, keep_going=lambda: self._lease(datetime.now(UTC)))
+
+    def planning_missed(self, now: datetime) -> bool:
+        """Is today's sending time past with today's planning not recorded? (Commits.)"""
+        from tracker.notify.jobs import planned_already
+        from tracker.notify.service import reminder_settings
+
+        local = now.astimezone(self.tz)
+        hour, minute = (int(x) for x in reminder_settings().send_time.split(":"))
+        due = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        missed = local >= due and not planned_already(local.date())
+        db.session.commit()
+        return missed
 
     def exports(self, now: datetime | None = None) -> None:
         from tracker.appendix.jobs import run_export_jobs
@@ -150,7 +230,7 @@ class ReminderScheduler:
 
         now = now or datetime.now(UTC)
         with self.app.app_context(), surviving("freeze", now):
-            if acquire_lease(self.holder, now):
+            if self._lease(now):
                 run_freeze(now.astimezone(self.tz).date(), now)
 
     def webhooks(self, now: datetime | None = None) -> None:
@@ -162,19 +242,12 @@ class ReminderScheduler:
 
     def catch_up(self, now: datetime | None = None) -> None:
         """After downtime: plan today now if its sending time has passed and it is unplanned."""
-        from tracker.notify.jobs import planned_already
-        from tracker.notify.service import reminder_settings
-
         now = now or datetime.now(UTC)
-        local = now.astimezone(self.tz)
         missed = False
         with self.app.app_context(), surviving("plan", now):
-            hour, minute = (int(x) for x in reminder_settings().send_time.split(":"))
-            due = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
-            missed = local >= due and not planned_already(local.date())
-            db.session.commit()
+            missed = self.planning_missed(now)
         if missed:
-            self.plan(now)
+            self.plan(now, unless_planned=True)
 
 
 def starts_with_this_command() -> bool:
