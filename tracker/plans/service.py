@@ -113,11 +113,14 @@ def awaiting_answer() -> sa.ColumnElement[bool]:
     if db.session.get_bind().dialect.name == "sqlite":
         # Refusals are rare: told so, SQLite takes the index on kind instead of a scan.
         refused_kind = sa.func.likelihood(refused_kind, sa.literal_column("0.001"))
-    refused = sa.select(refusal.item_id).where(
-        refused_kind,
-        ~sa.exists().where(later.item_id == refusal.item_id, later.id > refusal.id))
-    return sa.and_(is_open(), sa.or_(Item.status == Status.RETURNED.value,
-                                     Item.id.in_(refused)))
+    refused_item = so.aliased(Item)
+    refused = sa.select(refusal.item_id).join(refused_item, refused_item.id == refusal.item_id) \
+        .where(refused_kind, refused_item.status.in_(OPEN),
+               ~sa.exists().where(later.item_id == refusal.item_id, later.id > refusal.id))
+    # One union of the two kinds, each through its index (status, journal kind) and open
+    # (returned is), so that the few ids are looked up, never every open item tested.
+    returned = sa.select(Item.id).where(Item.status == Status.RETURNED.value)
+    return Item.id.in_(sa.union(returned, refused))
 
 
 def quiet(since: datetime | None) -> sa.ColumnElement[bool]:
@@ -238,11 +241,14 @@ def filter_choices(plan_id: int) -> FilterChoices:
 
 
 def filter_choices_where(scope: sa.ColumnElement[bool]) -> FilterChoices:
-    """The values present among the items in `scope` (a plan, or every visible plan)."""
+    """The values present among the items in `scope` (a plan, or every visible plan). The
+    lead filter offers every agency an item names as lead, co-leads too: it matches them
+    (led_by), and so do the start page's agency table and its links."""
+    leads = sa.union(sa.select(Item.lead_agency_id).where(scope),
+                     sa.select(item_leads.c.agency_id)
+                     .join(Item, Item.id == item_leads.c.item_id).where(scope))
     agencies = db.session.execute(
-        sa.select(Agency.id, Agency.name)
-        .where(Agency.id.in_(sa.select(Item.lead_agency_id).where(scope)))
-        .order_by(Agency.name)
+        sa.select(Agency.id, Agency.name).where(Agency.id.in_(leads)).order_by(Agency.name)
     ).all()
     periods = db.session.execute(
         sa.select(Item.due_period, sa.func.min(Item.due_date))
