@@ -471,6 +471,9 @@ def decisions_scope(agency_id: int, sees_every_plan: bool) -> sa.ColumnElement[b
 
 
 def waiting_decisions(scope: sa.ColumnElement[bool]) -> int:
-    """How many postponement requests in `scope` wait for a decision."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Item)
-                             .where(scope, awaiting_decision())) or 0
+    """How many postponement requests in `scope` wait for a decision (counted from the
+    two requests' indexes: every page of those who decide shows this number)."""
+    waiting = sa.union(
+        sa.select(Item.id).where(Item.requested_due_period.is_not(None), scope),
+        sa.select(Item.id).where(Item.withdrawal_requested.is_(True), scope)).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(waiting)) or 0
