@@ -3,8 +3,10 @@
 Three desks, by role (tracker.policy decides who is which): an officer's (the items his
 agency leads or coordinates, as on "My items"), a manager's (those plus the items of the
 plans his agency owns, whose requests he decides) and the province's (every item, for the
-consolidating office and the admins, with a table of the lead agencies). Every count is one
-column of one grouped query and every short list one query, whatever the number of items.
+consolidating office and the admins, with a table of the lead agencies). The counts are
+one query, the short lists' ids one more, the agency table two, whatever the number of
+items; each reads the few rows its indexes lead to (tests/test_desk_counts.py holds them to
+the rules of tracker.statuses).
 """
 from __future__ import annotations
 
@@ -40,12 +42,11 @@ class DeskKind(StrEnum):
 
 @dataclass(frozen=True)
 class Desk:
-    """Whose start page: which items its counts cover (`scope`, a condition on Item; `ids`,
-    the same as a select of ids, None province-wide) and whose requests the user decides
-    (`decides`, None when he decides none)."""
+    """Whose start page: which items its counts cover (`ids`, the ids of a department's
+    items; None province-wide) and whose requests the user decides (`decides`, a condition
+    on Item; None when he decides none)."""
 
     kind: DeskKind
-    scope: sa.ColumnElement[bool]
     decides: sa.ColumnElement[bool] | None
     ids: sa.CTE | None = None
 
@@ -62,21 +63,18 @@ def desk_for(agency_id: int, *, decides: bool, sees_every_plan: bool) -> Desk:
     """The desk of a user of `agency_id`: `decides` for a manager or an admin
     (policy.can_create_plans), `sees_every_plan` for the consolidating office and admins."""
     if sees_every_plan:
-        return Desk(DeskKind.PROVINCE, sa.true(),
-                    decisions_scope(agency_id, True) if decides else None)
-    # The ids in scope as one union (gathered once by the database), not an OR of four
-    # lookups that each count would repeat.
+        return Desk(DeskKind.PROVINCE, decisions_scope(agency_id, True) if decides else None)
+    # The ids in scope as one union, gathered once per query (a CTE), not an OR of four
+    # lookups that each condition would repeat.
     mine = [sa.select(Item.id).where(Item.lead_agency_id == agency_id),
             sa.select(item_leads.c.item_id).where(item_leads.c.agency_id == agency_id),
             sa.select(item_coordinators.c.item_id)
             .where(item_coordinators.c.agency_id == agency_id)]
     if not decides:
-        ids = sa.union(*mine)
-        return Desk(DeskKind.OFFICER, Item.id.in_(ids), None, ids.cte("desk_scope"))
+        return Desk(DeskKind.OFFICER, None, sa.union(*mine).cte("desk_scope"))
     owned = decisions_scope(agency_id, False)
     mine.append(sa.select(Item.id).where(owned))
-    ids = sa.union(*mine)
-    return Desk(DeskKind.MANAGER, Item.id.in_(ids), owned, ids.cte("desk_scope"))
+    return Desk(DeskKind.MANAGER, owned, sa.union(*mine).cte("desk_scope"))
 
 
 @dataclass(frozen=True)
