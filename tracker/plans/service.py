@@ -139,14 +139,17 @@ def led_by(agency_id: int) -> sa.ColumnElement[bool]:
 
 
 def involved_plan_ids(agency_id: int) -> sa.Select:
-    """Plans in which the agency leads or coordinates at least one item."""
-    led = sa.select(Item.plan_id).where(led_by(agency_id))
+    """Plans in which the agency leads or coordinates at least one item: three selects,
+    each from its agency index (an OR of lead and co-lead read every item)."""
+    led = sa.select(Item.plan_id).where(Item.lead_agency_id == agency_id)
+    co_led = (sa.select(Item.plan_id).join(item_leads, item_leads.c.item_id == Item.id)
+              .where(item_leads.c.agency_id == agency_id))
     coordinated = (
         sa.select(Item.plan_id)
         .join(item_coordinators, item_coordinators.c.item_id == Item.id)
         .where(item_coordinators.c.agency_id == agency_id)
     )
-    return led.union(coordinated)
+    return sa.union(led, co_led, coordinated)
 
 
 def agency_involved(agency_id: int, plan_id: int) -> bool:
@@ -277,8 +280,9 @@ def visible_plans(agency_id: int | None) -> sa.ColumnElement[bool]:
     """Condition on Item: the item belongs to a plan the agency may see (every plan, for None)."""
     if agency_id is None:
         return sa.true()
+    # One set of plan ids (a few hundred at most), gathered before any item is read.
     owned = sa.select(Plan.id).where(Plan.owner_agency_id == agency_id)
-    return sa.or_(Item.plan_id.in_(owned), Item.plan_id.in_(involved_plan_ids(agency_id)))
+    return Item.plan_id.in_(sa.union(owned, involved_plan_ids(agency_id)))
 
 
 def create_plan(title: str, owner: Agency, attached_to: str = "", appendix_label: str = "",
