@@ -138,8 +138,13 @@ def led_by(agency_id: int) -> sa.ColumnElement[bool]:
     return sa.or_(Item.lead_agency_id == agency_id, Item.id.in_(co_led))
 
 
-def involved_plan_ids(agency_id: int) -> sa.Select:
-    """Plans in which the agency leads or coordinates at least one item: three selects,
+def involved_plan_ids(agency_id: int) -> sa.CompoundSelect:
+    """Plans in which the agency leads or coordinates at least one item."""
+    return sa.union(*_involved_plans(agency_id))
+
+
+def _involved_plans(agency_id: int) -> list[sa.Select]:
+    """The plan ids of the items the agency leads, co-leads or coordinates: three selects,
     each from its agency index (an OR of lead and co-lead read every item)."""
     led = sa.select(Item.plan_id).where(Item.lead_agency_id == agency_id)
     co_led = (sa.select(Item.plan_id).join(item_leads, item_leads.c.item_id == Item.id)
@@ -149,7 +154,7 @@ def involved_plan_ids(agency_id: int) -> sa.Select:
         .join(item_coordinators, item_coordinators.c.item_id == Item.id)
         .where(item_coordinators.c.agency_id == agency_id)
     )
-    return sa.union(led, co_led, coordinated)
+    return [led, co_led, coordinated]
 
 
 def agency_involved(agency_id: int, plan_id: int) -> bool:
@@ -282,7 +287,7 @@ def visible_plans(agency_id: int | None) -> sa.ColumnElement[bool]:
         return sa.true()
     # One set of plan ids (a few hundred at most), gathered before any item is read.
     owned = sa.select(Plan.id).where(Plan.owner_agency_id == agency_id)
-    return Item.plan_id.in_(sa.union(owned, involved_plan_ids(agency_id)))
+    return Item.plan_id.in_(sa.union(owned, *_involved_plans(agency_id)))
 
 
 def create_plan(title: str, owner: Agency, attached_to: str = "", appendix_label: str = "",
