@@ -129,3 +129,88 @@ def test_renaming_proposal_to_item_keeps_every_row_on_postgresql(pg_schema_ready
         with server.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
         server.dispose()
+
+
+def _insert(conn, metadata, table_name: str, **values) -> None:
+    """One row of a reflected table: `values`, and a sample in every other required column."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    samples = {sa.Integer: 1, sa.String: "x", sa.Text: "x", sa.Boolean: False,
+               sa.Date: dt.date(2020, 9, 30), sa.DateTime: dt.datetime(2020, 9, 1, 8, 0),
+               sa.Float: 1.0, sa.LargeBinary: b"x", sa.JSON: {}}
+    table = metadata.tables[table_name]
+    for column in table.columns:
+        if column.name not in values and not column.nullable and column.server_default is None \
+                and not (column.primary_key and column.autoincrement is not False
+                         and len(table.primary_key.columns) == 1):
+            values[column.name] = next((value for base, value in samples.items()
+                                        if isinstance(column.type, base)), "x")
+    conn.execute(table.insert().values(**values))
+
+
+def _backfill_check(url: str) -> None:
+    """Items present before the search index revision get their index row from its frozen
+    SQL: the application's folding, for text without agency abbreviations."""
+    import sqlalchemy as sa
+
+    from tracker.search.text import fold, item_text
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="d5a81c3e9f20")
+        with db.engine.begin() as conn:
+            metadata = sa.MetaData()
+            metadata.reflect(conn)
+            for agency_id, name in ((1, "Sở Công Thương"), (2, "Huyện Krông Pắc"),
+                                    (3, "Sở Tài chính")):
+                _insert(conn, metadata, "agency", id=agency_id, name=name, name_key=name.lower())
+            _insert(conn, metadata, "plan", id=1, title="Danh mục", owner_agency_id=1,
+                    attached_to="")
+            _insert(conn, metadata, "item", id=1, plan_id=1, title="QUY HOẠCH  tỉnh\nĐắk Lắk",
+                    lead_agency_id=1, lead_text="", notes="Đang lấy ý kiến",
+                    coordination="Sở Tài chính", status="submitted",
+                    submission_ref="Tờ trình số 45/TTr-SCT ngày 20/9/2020", outcome_ref=None)
+            _insert(conn, metadata, "item_lead_agency", item_id=1, agency_id=1)
+            _insert(conn, metadata, "item_lead_agency", item_id=1, agency_id=3)
+            _insert(conn, metadata, "item_coordinator", item_id=1, agency_id=2)
+            _insert(conn, metadata, "journal_entry", id=1, item_id=1, kind="status",
+                    document_ref="Báo cáo số 351/BC-SCT")
+            _insert(conn, metadata, "journal_entry", id=2, item_id=1, kind="comment",
+                    document_ref=None)
+        upgrade(revision="d5a8f1c3e902")
+        with db.engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT title, body FROM item_search WHERE item_id = 1")).one()
+        assert row.title == fold("QUY HOẠCH  tỉnh\nĐắk Lắk") == "quy hoach tinh dak lak"
+        assert row.body == item_text(
+            title="QUY HOẠCH  tỉnh\nĐắk Lắk", notes="Đang lấy ý kiến",
+            coordination="Sở Tài chính",
+            agencies=["Huyện Krông Pắc", "Sở Công Thương", "Sở Tài chính"],
+            documents=["Tờ trình số 45/TTr-SCT ngày 20/9/2020", "Báo cáo số 351/BC-SCT"])
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+def test_the_search_index_revision_backfills_by_frozen_sql_on_sqlite(tmp_path):
+    """d5a8f1c3e902 indexes the items already there without the application's code."""
+    _backfill_check(f"sqlite:///{tmp_path}/backfill.sqlite")
+
+
+def test_the_search_index_revision_backfills_by_frozen_sql_on_postgresql(pg_schema_ready):
+    """The same on PostgreSQL, in a database of its own."""
+    import sqlalchemy as sa
+    from conftest import PG_URL
+
+    url = sa.engine.make_url(PG_URL)
+    scratch = f"{url.database}_backfill"
+    server = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{scratch}"'))
+    try:
+        _backfill_check(url.set(database=scratch).render_as_string(hide_password=False))
+    finally:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        server.dispose()

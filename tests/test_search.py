@@ -230,3 +230,22 @@ def test_a_broad_search_lists_the_best_and_says_so(sign_in, monkeypatch):
     response = admin.get("/search?q=351/BC-SCT")
     assert len(titles(response)) == 2
     assert "Có hơn 2 đề án phù hợp" in response.get_data(as_text=True)
+
+
+def test_a_broad_search_ranks_only_its_most_recent_matches(sign_in, searchable, monkeypatch):
+    """Past CANDIDATES_PER_RESULT × MAX_RESULTS matches only the most recent ones are
+    ranked (a bounded query, the same on both databases): an older item whose title holds
+    the words is then left out, and the page says there are more."""
+    from tracker.search import service
+
+    plan = db.session.get(Plan, searchable["plan"])
+    add(plan, "Báo cáo thu hút đầu tư", "Sở Công Thương", notes="Cụm công nghiệp Ea Đar")
+    add(plan, "Báo cáo xúc tiến thương mại", "Sở Công Thương", notes="Khu công nghiệp Hòa Phú")
+    db.session.commit()
+    admin = sign_in("admin", "Văn phòng UBND tỉnh")
+    assert titles(admin.get("/search?q=cong+nghiep"))[0] == CONG_NGHIEP
+    monkeypatch.setattr(service, "MAX_RESULTS", 1)
+    monkeypatch.setattr(service, "CANDIDATES_PER_RESULT", 2)
+    response = admin.get("/search?q=cong+nghiep")
+    assert titles(response) == ["Báo cáo thu hút đầu tư"]
+    assert "Có hơn 1 đề án phù hợp" in response.get_data(as_text=True)

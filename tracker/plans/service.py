@@ -113,11 +113,14 @@ def awaiting_answer() -> sa.ColumnElement[bool]:
     if db.session.get_bind().dialect.name == "sqlite":
         # Refusals are rare: told so, SQLite takes the index on kind instead of a scan.
         refused_kind = sa.func.likelihood(refused_kind, sa.literal_column("0.001"))
-    refused = sa.select(refusal.item_id).where(
-        refused_kind,
-        ~sa.exists().where(later.item_id == refusal.item_id, later.id > refusal.id))
-    return sa.and_(is_open(), sa.or_(Item.status == Status.RETURNED.value,
-                                     Item.id.in_(refused)))
+    refused_item = so.aliased(Item)
+    refused = sa.select(refusal.item_id).join(refused_item, refused_item.id == refusal.item_id) \
+        .where(refused_kind, refused_item.status.in_(OPEN),
+               ~sa.exists().where(later.item_id == refusal.item_id, later.id > refusal.id))
+    # One union of the two kinds, each through its index (status, journal kind) and open
+    # (returned is), so that the few ids are looked up, never every open item tested.
+    returned = sa.select(Item.id).where(Item.status == Status.RETURNED.value)
+    return Item.id.in_(sa.union(returned, refused))
 
 
 def quiet(since: datetime | None) -> sa.ColumnElement[bool]:
@@ -135,15 +138,23 @@ def led_by(agency_id: int) -> sa.ColumnElement[bool]:
     return sa.or_(Item.lead_agency_id == agency_id, Item.id.in_(co_led))
 
 
-def involved_plan_ids(agency_id: int) -> sa.Select:
+def involved_plan_ids(agency_id: int) -> sa.CompoundSelect:
     """Plans in which the agency leads or coordinates at least one item."""
-    led = sa.select(Item.plan_id).where(led_by(agency_id))
+    return sa.union(*_involved_plans(agency_id))
+
+
+def _involved_plans(agency_id: int) -> list[sa.Select]:
+    """The plan ids of the items the agency leads, co-leads or coordinates: three selects,
+    each from its agency index (an OR of lead and co-lead read every item)."""
+    led = sa.select(Item.plan_id).where(Item.lead_agency_id == agency_id)
+    co_led = (sa.select(Item.plan_id).join(item_leads, item_leads.c.item_id == Item.id)
+              .where(item_leads.c.agency_id == agency_id))
     coordinated = (
         sa.select(Item.plan_id)
         .join(item_coordinators, item_coordinators.c.item_id == Item.id)
         .where(item_coordinators.c.agency_id == agency_id)
     )
-    return led.union(coordinated)
+    return [led, co_led, coordinated]
 
 
 def agency_involved(agency_id: int, plan_id: int) -> bool:
@@ -238,11 +249,14 @@ def filter_choices(plan_id: int) -> FilterChoices:
 
 
 def filter_choices_where(scope: sa.ColumnElement[bool]) -> FilterChoices:
-    """The values present among the items in `scope` (a plan, or every visible plan)."""
+    """The values present among the items in `scope` (a plan, or every visible plan). The
+    lead filter offers every agency an item names as lead, co-leads too: it matches them
+    (led_by), and so do the start page's agency table and its links."""
+    leads = sa.union(sa.select(Item.lead_agency_id).where(scope),
+                     sa.select(item_leads.c.agency_id)
+                     .join(Item, Item.id == item_leads.c.item_id).where(scope))
     agencies = db.session.execute(
-        sa.select(Agency.id, Agency.name)
-        .where(Agency.id.in_(sa.select(Item.lead_agency_id).where(scope)))
-        .order_by(Agency.name)
+        sa.select(Agency.id, Agency.name).where(Agency.id.in_(leads)).order_by(Agency.name)
     ).all()
     periods = db.session.execute(
         sa.select(Item.due_period, sa.func.min(Item.due_date))
@@ -271,8 +285,9 @@ def visible_plans(agency_id: int | None) -> sa.ColumnElement[bool]:
     """Condition on Item: the item belongs to a plan the agency may see (every plan, for None)."""
     if agency_id is None:
         return sa.true()
+    # One set of plan ids (a few hundred at most), gathered before any item is read.
     owned = sa.select(Plan.id).where(Plan.owner_agency_id == agency_id)
-    return sa.or_(Item.plan_id.in_(owned), Item.plan_id.in_(involved_plan_ids(agency_id)))
+    return Item.plan_id.in_(sa.union(owned, *_involved_plans(agency_id)))
 
 
 def create_plan(title: str, owner: Agency, attached_to: str = "", appendix_label: str = "",
@@ -465,6 +480,9 @@ def decisions_scope(agency_id: int, sees_every_plan: bool) -> sa.ColumnElement[b
 
 
 def waiting_decisions(scope: sa.ColumnElement[bool]) -> int:
-    """How many postponement requests in `scope` wait for a decision."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Item)
-                             .where(scope, awaiting_decision())) or 0
+    """How many postponement requests in `scope` wait for a decision (counted from the
+    two requests' indexes: every page of those who decide shows this number)."""
+    waiting = sa.union(
+        sa.select(Item.id).where(Item.requested_due_period.is_not(None), scope),
+        sa.select(Item.id).where(Item.withdrawal_requested.is_(True), scope)).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(waiting)) or 0

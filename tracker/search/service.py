@@ -58,14 +58,6 @@ def matching_ids(query: Query) -> sa.Select | sa.CompoundSelect:
     return sa.select(ItemSearch.item_id).where(_holds(ItemSearch.body, query))
 
 
-def _joined_match(query: Query) -> sa.ColumnElement[bool]:
-    """The match, for a query that joins item_search: on PostgreSQL its own column (the
-    trigram index serves it, no second pass over the table); on SQLite the FTS5 table."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return matches(query)
-    return _holds(ItemSearch.body, query)
-
-
 def matches(query: Query) -> sa.ColumnElement[bool]:
     """Condition on Item: it matches the query."""
     return Item.id.in_(matching_ids(query))
@@ -83,6 +75,13 @@ def rank(query: Query) -> sa.ColumnElement[int]:
 # A search lists at most this many items, the best first (a query matching more is too
 # broad to read through: the page says so and asks for more words or a filter).
 MAX_RESULTS = 500
+# And ranks at most this many times as many candidates: the most recent items (highest ids)
+# that match, in the scope and the filters. A broad query ("dak lak" names a quarter of the
+# province) is so ranked among its latest matches, not over every match.
+CANDIDATES_PER_RESULT = 4
+
+
+_FOUND = (Item.id, Item.lead_agency_id, Item.due_period, Item.due_date, Item.approving_level)
 
 
 @dataclass(frozen=True)
@@ -96,20 +95,63 @@ class Found:
     approving_level: str
 
 
+def _fts_expression(query: Query) -> str | None:
+    """The FTS5 query matching a superset of the query: for each spelling its words of three
+    characters or more as phrases, ANDed; the spellings ORed. None when a spelling has no
+    such word (the trigram index cannot serve it)."""
+    parts = []
+    for words in query.spellings:
+        long_words = [w for w in words if len(w) >= 3]
+        if not long_words:
+            return None
+        parts.append("(" + " AND ".join(map(_phrase, long_words)) + ")")
+    return " OR ".join(parts)
+
+
+def candidates(query: Query, scope: sa.ColumnElement[bool], filters: ItemFilters,
+               today: date, limit: int) -> sa.Subquery:
+    """The `limit` most recent items (highest ids) in `scope` and the filters that match the
+    query, with the columns of Found and their rank, read from the index in that order and
+    no further than needed."""
+    columns = (*_FOUND, rank(query).label("rank"))
+    expression = _fts_expression(query) if db.session.get_bind().dialect.name == "sqlite" \
+        else None
+    if expression is not None:
+        # SQLite: FTS5 hands its matches out by descending rowid; the join checks each one's
+        # scope and filters until `limit` are found. Short words, and which spelling
+        # matched, are checked on the text (only these rows' text is read again).
+        select = (sa.select(*columns).select_from(_FULL_TEXT)
+                  .join(Item, Item.id == _FULL_TEXT.c.rowid)
+                  .join(ItemSearch, ItemSearch.item_id == _FULL_TEXT.c.rowid)
+                  .where(sa.text("item_search_fts MATCH :expression").bindparams(
+                      sa.bindparam("expression", expression, unique=True)), scope)
+                  .order_by(_FULL_TEXT.c.rowid.desc()))
+        if len(query.spellings) > 1 or any(len(w) < 3 for w in query.spellings[0]):
+            select = select.where(_holds(ItemSearch.body, query))
+    elif db.session.get_bind().dialect.name == "sqlite":
+        select = (sa.select(*columns).join(ItemSearch, ItemSearch.item_id == Item.id)
+                  .where(matches(query), scope).order_by(Item.id.desc()))
+    else:
+        # PostgreSQL: the trigram index serves the column; the primary keys the order.
+        select = (sa.select(*columns).join(ItemSearch, ItemSearch.item_id == Item.id)
+                  .where(_holds(ItemSearch.body, query), scope).order_by(Item.id.desc()))
+    return filters.apply(select, today).limit(limit).subquery("candidate")
+
+
 def ranked(query: Query, scope: sa.ColumnElement[bool], filters: ItemFilters,
            today: date) -> list[Found]:
     """The items in `scope` (tracker.plans.service.visible_plans) matching the query and the
-    list filters, best first: one query, at most MAX_RESULTS + 1 rows."""
+    list filters, best first: one query, at most MAX_RESULTS + 1 rows, ranking at most
+    CANDIDATES_PER_RESULT × MAX_RESULTS candidates (the newest matches; the LIMIT comes
+    before the ranking, which reads no other table)."""
+    chosen = candidates(query, scope, filters, today, CANDIDATES_PER_RESULT * MAX_RESULTS)
     select = (
-        sa.select(Item.id, Item.lead_agency_id, Item.due_period, Item.due_date,
-                  Item.approving_level)
-        .join(ItemSearch, ItemSearch.item_id == Item.id)
-        .where(_joined_match(query), scope)
-        .order_by(rank(query).desc(), Item.due_date.is_(None), Item.due_date,
-                  Item.id)
+        sa.select(*(chosen.c[column.key] for column in _FOUND))
+        .order_by(chosen.c.rank.desc(), chosen.c.due_date.is_(None), chosen.c.due_date,
+                  chosen.c.id)
         .limit(MAX_RESULTS + 1)
     )
-    return [Found(*row) for row in db.session.execute(filters.apply(select, today))]
+    return [Found(*row) for row in db.session.execute(select)]
 
 
 def items_in_order(ids: list[int]) -> list[Item]:
