@@ -211,6 +211,28 @@ def test_list_queries_do_not_grow_with_rows(app, officer_api, seed_plan, count_q
     assert len(many) == len(few) <= 12
 
 
+def test_a_page_of_items_reads_as_each_item_does(app, officer_api, seed_plan):
+    """A page's items (their agency lists read as rows) are the same JSON as each item
+    alone (read through the ORM collections), with several lead and coordinating agencies
+    in name order."""
+    from tracker.agencies import AgencyDirectory
+    from tracker.plans.service import ItemFields, PublishedCells, add_item
+
+    add_item(seed_plan, ItemFields(
+        title="Đề án liên ngành", lead_agency_name="Sở Công Thương",
+        coordination="Sở Tài chính, Sở Tư pháp, Sở Nội vụ", due_period="Quý IV/2020",
+        approving_level="UBND tỉnh",
+        published=PublishedCells(lead_names=["Sở Công Thương", "Sở Tư pháp", "Sở Nội vụ"])),
+        AgencyDirectory.load())
+    db.session.commit()
+    listed = officer_api.get(f"/items?plan={seed_plan.id}&limit=500").get_json()["items"]
+    shared = next(i for i in listed if i["title"] == "Đề án liên ngành")
+    assert [a["name"] for a in shared["leads"]] == sorted(a["name"] for a in shared["leads"])
+    assert len(shared["leads"]) == 3 and len(shared["coordinators"]) >= 2
+    for item in listed:
+        assert officer_api.get(f"/items/{item['id']}").get_json() == item
+
+
 def test_another_agency_cannot_read_a_plan_it_has_no_part_in(app, people, seed_plan):
     """A token of an agency with no part in a plan gets 404 for it and its items."""
     api = Api(app, make_token(people["other_officer"]))

@@ -209,9 +209,10 @@ def items():
     if plan_id is not None:
         get_plan(plan_id)
     today = tracker_today()
-    total, page = items_page(plan_id, filters, today, scope_agency=scope_agency(),
-                             limit=limit, offset=offset)
-    return json_response({"items": [item_json(item, today) for item in page], "total": total,
+    total, page, links = items_page(plan_id, filters, today, scope_agency=scope_agency(),
+                                    limit=limit, offset=offset)
+    return json_response({"items": [item_json(item, today, links[item.id]) for item in page],
+                          "total": total,
                           "limit": limit, "offset": offset})
 
 

@@ -50,16 +50,21 @@ def item_url(item_id: int) -> str:
     return f"{g.api_item_url}/{item_id}"
 
 
-def item_json(item: Item, today: date) -> dict:
-    """An item; its `leads`, `coordinators` and `lead_agency` must be loaded."""
+def item_json(item: Item, today: date,
+              links: tuple[list[dict], list[dict]] | None = None) -> dict:
+    """An item; its `lead_agency` must be loaded, and its `leads` and `coordinators` unless
+    `links` gives them (a page's, read as rows: api/service.agency_links)."""
+    if links is None:
+        links = ([agency_ref(a) for a in item.leads], [agency_ref(a) for a in item.coordinators])
+    leads, coordinators = links
     return {
         "id": item.id, "plan_id": item.plan_id, "position": item.position,
         "number": item.number_text or str(item.position), "title": item.title,
         "lead_agency": agency_ref(item.lead_agency),
         "lead_text": item.lead_text or item.lead_agency.name,
-        "leads": [agency_ref(a) for a in item.leads],
+        "leads": leads,
         "coordination": item.coordination,
-        "coordinators": [agency_ref(a) for a in item.coordinators],
+        "coordinators": coordinators,
         "due_period": item.due_period, "due_date": iso(item.due_date),
         "original_due_period": item.original_due_period,
         "original_due_date": iso(item.original_due_date),
