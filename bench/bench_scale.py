@@ -162,12 +162,40 @@ def _periods(first_year: int, last_year: int) -> list[tuple]:
     return rows
 
 
-def _secondary_indexes(conn: sa.Connection, tables: list[str]) -> list[tuple[str, str]]:
-    """The indexes of `tables` that no constraint owns: dropped for the load, rebuilt after."""
+def _secondary_indexes(conn: sa.Connection, tables: list[str]) -> list[tuple[str, str, str]]:
+    """(table, name, definition) of the indexes of `tables` that no constraint owns."""
     return [tuple(row) for row in conn.execute(sa.text(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-        "AND tablename = ANY(:tables) AND indexname NOT IN (SELECT conname FROM pg_constraint)"),
-        {"tables": tables})]
+        "SELECT tablename, indexname, indexdef FROM pg_indexes "
+        "WHERE schemaname = current_schema() AND tablename = ANY(:tables) "
+        "AND indexname NOT IN (SELECT conname FROM pg_constraint)"), {"tables": tables})]
+
+
+def _foreign_keys(conn: sa.Connection, tables: list[str]) -> list[tuple[str, str, str]]:
+    """(table, name, definition) of the foreign keys of `tables`: dropped for the load (a
+    check per row costs more than the rows) and added back after, checked in one pass."""
+    return [tuple(row) for row in conn.execute(sa.text(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'f' AND conrelid::regclass::text = ANY(:tables)"), {"tables": tables})]
+
+
+def _set_aside(conn: sa.Connection, tables: list[str]) -> list[tuple[str, str, str]]:
+    """Drop the secondary indexes and the foreign keys of `tables` for the load (rebuilding
+    an index, checking a key in one pass, cost less than doing it row by row); returns
+    (table, statement putting it back, kind) for `_put_back`."""
+    aside = []
+    for table, name, definition in _secondary_indexes(conn, tables):
+        run(conn, f'DROP INDEX "{name}"')
+        aside.append((table, definition, "index"))
+    for table, name, definition in _foreign_keys(conn, tables):
+        run(conn, f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        aside.append((table, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}', "key"))
+    return aside
+
+
+def _put_back(conn: sa.Connection, aside: list[tuple[str, str, str]], tables: set[str]) -> None:
+    for table, statement, _kind in aside:
+        if table in tables:
+            run(conn, statement)
 
 
 def generate(conn: sa.Connection, sizes: Sizes, today: date, *, seed: float = 0.13,
@@ -187,9 +215,7 @@ def generate(conn: sa.Connection, sizes: Sizes, today: date, *, seed: float = 0.
     run(conn, "SET LOCAL work_mem = '64MB'")
     conn.execute(sa.text("SELECT setseed(:seed)"), {"seed": seed})
     heavy = ["item", "journal_entry", "item_search", "item_lead_agency", "item_coordinator"]
-    indexes = _secondary_indexes(conn, heavy)
-    for index_name, _definition in indexes:
-        run(conn, f'DROP INDEX "{index_name}"')
+    aside = _set_aside(conn, heavy)
 
     # Agencies: per province the office (number 0) and its departments; a helper table keeps
     # each one's province, number and document code.
@@ -426,17 +452,13 @@ def generate(conn: sa.Connection, sizes: Sizes, today: date, *, seed: float = 0.
     journal = conn.scalar(sa.text("SELECT count(*) FROM journal_entry"))
     step(f"{journal} journal entries")
 
-    for index_name, definition in indexes:
-        if not index_name.startswith("ix_item_search"):
-            run(conn, definition)
+    _put_back(conn, aside, set(heavy) - {"item_search"})
     run(conn, "ANALYZE item; ANALYZE journal_entry; ANALYZE item_lead_agency; "
                          "ANALYZE item_coordinator; ANALYZE plan; ANALYZE agency")
-    step("indexes rebuilt")
+    step("indexes and foreign keys back")
 
     build_search_index(conn)
-    for index_name, definition in indexes:
-        if index_name.startswith("ix_item_search"):
-            run(conn, definition)
+    _put_back(conn, aside, {"item_search"})
     run(conn, "ANALYZE item_search")
     step("search index (folded texts, rows, trigram index)")
     return {"agencies": len(agencies), "users": len(users), "plans": plans,
