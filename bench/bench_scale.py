@@ -211,7 +211,7 @@ def generate(conn: sa.Connection, sizes: Sizes, today: date, *, seed: float = 0.
         log(f"  {what:58} {now - started[0]:6.1f} s")
         started[0] = now
 
-    run(conn, "SET LOCAL maintenance_work_mem = '256MB'")
+    run(conn, "SET LOCAL maintenance_work_mem = '1GB'")
     run(conn, "SET LOCAL work_mem = '64MB'")
     conn.execute(sa.text("SELECT setseed(:seed)"), {"seed": seed})
     heavy = ["item", "journal_entry", "item_search", "item_lead_agency", "item_coordinator"]
@@ -457,15 +457,15 @@ def generate(conn: sa.Connection, sizes: Sizes, today: date, *, seed: float = 0.
                          "ANALYZE item_coordinator; ANALYZE plan; ANALYZE agency")
     step("indexes and foreign keys back")
 
-    build_search_index(conn)
+    build_search_index(conn, step)
     _put_back(conn, aside, {"item_search"})
     run(conn, "ANALYZE item_search")
-    step("search index (folded texts, rows, trigram index)")
+    step("search index: trigram index")
     return {"agencies": len(agencies), "users": len(users), "plans": plans,
             "items": sizes.items, "journal": journal}
 
 
-def build_search_index(conn: sa.Connection) -> None:
+def build_search_index(conn: sa.Connection, step=lambda what: None) -> None:
     """`item_search` for every item, as tracker/search/index.py writes it (title, notes,
     coordination cell, lead cell, linked agencies by name, documents, the list's report
     number, kept apart by " | "), each distinct text folded once in Python."""
@@ -479,6 +479,7 @@ def build_search_index(conn: sa.Connection) -> None:
                 "FROM item UNION SELECT document_ref FROM journal_entry", fold)
     _fold_table(conn, "fold_list", "SELECT DISTINCT attached_to FROM plan",
                 lambda text: " | ".join(fold(n) for n in document_numbers(text)))
+    step("search index: distinct texts folded")
     run(conn, """
         INSERT INTO item_search (item_id, title, body)
         WITH links AS (
@@ -507,6 +508,7 @@ def build_search_index(conn: sa.Connection) -> None:
         LEFT JOIN fold_doc o ON o.source = i.outcome_ref
         LEFT JOIN documents ON documents.item_id = i.id
         LEFT JOIN fold_list r ON r.source = p.attached_to""")
+    step("search index: rows")
 
 
 def check_search_rows(conn: sa.Connection, ids: list[int]) -> int:
