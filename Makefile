@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install translations bench bench-reminders bench-appendix bench-published bench-exports bench-feeds bench-api bench-scorecard bench-desk bench-throughput load-test clean
+.PHONY: run test install translations bench bench-reminders bench-appendix bench-published bench-exports bench-feeds bench-api bench-scorecard bench-desk bench-throughput bench-scale load-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench-api: install
 	$(BIN)/python bench/bench_api.py
 bench-desk: install
 	$(BIN)/python bench/bench_desk.py
+# ~1,000,000 items of 34 provinces in PostgreSQL (docs/scaling.md); needs DATABASE_URL naming
+# an EMPTY PostgreSQL database. SCALE_ITEMS, SCALE_PROVINCES, SCALE_AGENCIES, SCALE_YEARS.
+bench-scale: install
+	$(BIN)/python bench/bench_scale.py
 
 # Item page req/s (wrk) and web workers' memory after exports, under gunicorn + nginx.
 bench-throughput: install
