@@ -10,9 +10,8 @@ from tracker.desk.service import (
     DeskKind,
     activity_feed,
     agency_table,
-    desk_counts,
     desk_for,
-    desk_lists,
+    desk_summary,
 )
 from tracker.items.service import FIELD_LABELS
 from tracker.web import due_soon_until, quiet_since, tracker_today
@@ -26,10 +25,9 @@ def home():
                     sees_every_plan=policy.sees_every_plan(current_user))
     today, until, since = tracker_today(), due_soon_until(), quiet_since()
     province = desk.kind == DeskKind.PROVINCE
+    counts, lists = desk_summary(desk, today, until, since)
     return render_template(
-        "desk/home.html", desk=desk, today=today,
-        counts=desk_counts(desk, today, until, since),
-        lists=desk_lists(desk, today, until, since),
+        "desk/home.html", desk=desk, today=today, counts=counts, lists=lists,
         agencies=agency_table(today, until) if province else [],
         feed=activity_feed(desk),
         list_url=filtered_list_url(province), field_labels=FIELD_LABELS,

@@ -87,22 +87,39 @@ class DeskCounts:
 
 def desk_counts(desk: Desk, today: date, due_soon_until: date | None,
                 quiet_since: datetime | None) -> DeskCounts:
-    """The counts of the start page, in one query. Province-wide each count is its own
-    subquery, served by its own index (open items by deadline or by last change, the few
-    returned or refused); a department's are counted in one pass over its open items."""
+    """The counts of the start page (see desk_summary)."""
+    return desk_summary(desk, today, due_soon_until, quiet_since)[0]
+
+
+def desk_lists(desk: Desk, today: date, due_soon_until: date | None,
+               quiet_since: datetime | None) -> DeskLists:
+    """The items behind the counts (see desk_summary)."""
+    return desk_summary(desk, today, due_soon_until, quiet_since)[1]
+
+
+def desk_summary(desk: Desk, today: date, due_soon_until: date | None,
+                 quiet_since: datetime | None) -> tuple[DeskCounts, DeskLists]:
+    """The counts of the start page and the items behind them. Province-wide, counts and
+    lists each come from the indexes (every open item is too many to read); a department's
+    few open items are read once, with every flag, and counted and sorted here."""
+    if desk.ids is None:
+        return (_province_counts(desk, today, due_soon_until, quiet_since),
+                _province_lists(desk, today, due_soon_until, quiet_since))
+    return _department_summary(desk, today, due_soon_until, quiet_since)
+
+
+def _province_counts(desk: Desk, today: date, due_soon_until: date | None,
+                     quiet_since: datetime | None) -> DeskCounts:
+    """Province-wide, each count is its own subquery, served by its own index (open items
+    by deadline or by last change, the few returned or refused); one query in all."""
     conditions = [overdue(today),
                   due_soon(today, due_soon_until) if due_soon_until else sa.false(),
                   awaiting_answer(),
                   quiet(quiet_since) if desk.decides is not None and quiet_since
                   else sa.false()]
-    if desk.ids is None:
-        counts = [sa.select(sa.func.count()).select_from(Item).where(condition)
-                  .scalar_subquery() for condition in conditions]
-        row = db.session.execute(sa.select(*counts)).one()
-    else:
-        row = db.session.execute(desk.of(
-            sa.select(*(sa.func.count().filter(condition) for condition in conditions))
-            .select_from(Item).where(is_open()))).one()
+    counts = [sa.select(sa.func.count()).select_from(Item).where(condition)
+              .scalar_subquery() for condition in conditions]
+    row = db.session.execute(sa.select(*counts)).one()
     return DeskCounts(*(n or 0 for n in row))
 
 
@@ -175,8 +192,8 @@ def _branches(desk: Desk, wanted: _ShortList) -> list[sa.Select]:
             for part in parts]
 
 
-def desk_lists(desk: Desk, today: date, due_soon_until: date | None,
-               quiet_since: datetime | None) -> DeskLists:
+def _province_lists(desk: Desk, today: date, due_soon_until: date | None,
+                    quiet_since: datetime | None) -> DeskLists:
     """The items behind the counts: the deadlines missed most recently (still the easiest
     to catch up), the nearest deadlines, the oldest answers and requests awaited, and the
     items that went quiet last. The ids of every list in one query (a UNION ALL of each
@@ -211,6 +228,41 @@ def desk_lists(desk: Desk, today: date, due_soon_until: date | None,
                         ("overdue", "due_soon", "answer", "decisions", "quiet")})
 
 
+# The short lists of a department's desk: name, order of its rows (id, due_date, updated_at).
+_DEPARTMENT_ORDER = {"overdue": latest_deadline, "due_soon": by_deadline, "answer": oldest,
+                     "decisions": oldest, "quiet": latest_change}
+
+
+def _department_summary(desk: Desk, today: date, due_soon_until: date | None,
+                        quiet_since: datetime | None) -> tuple[DeskCounts, DeskLists]:
+    """A department's counts and lists from one pass over its items that can carry a flag
+    (the open ones and those with a request), each row with the flags of plans.service
+    evaluated in SQL; then one query for the few items the lists show. The department's
+    scope is gathered once, where a query per count and per list would gather it again."""
+    managing = desk.decides is not None
+    flags = {
+        "overdue": overdue(today),
+        "due_soon": due_soon(today, due_soon_until) if due_soon_until else sa.false(),
+        "answer": awaiting_answer(),
+        "decisions": sa.and_(desk.decides, sa.or_(Item.requested_due_period.is_not(None),
+                                                  Item.withdrawal_requested.is_(True)))
+        if managing else sa.false(),
+        "quiet": quiet(quiet_since) if managing and quiet_since else sa.false(),
+    }
+    rows = db.session.execute(desk.of(
+        sa.select(Item.id, Item.due_date, Item.updated_at,
+                  *(sa.case((flag, 1), else_=0).label(name) for name, flag in flags.items()))
+        .where(sa.or_(is_open(), Item.requested_due_period.is_not(None),
+                      Item.withdrawal_requested.is_(True))))).all()
+    flagged = {name: [row for row in rows if getattr(row, name)] for name in flags}
+    chosen = {name: [row.id for row in sorted(found, key=_DEPARTMENT_ORDER[name])[:SHORT_LIST]]
+              for name, found in flagged.items()}
+    items = load_items([i for ids in chosen.values() for i in ids])
+    counts = DeskCounts(overdue=len(flagged["overdue"]), due_soon=len(flagged["due_soon"]),
+                        answer=len(flagged["answer"]), quiet=len(flagged["quiet"]))
+    return counts, DeskLists(**{name: [items[i] for i in ids] for name, ids in chosen.items()})
+
+
 @dataclass(frozen=True)
 class AgencyRow:
     agency_id: int
@@ -223,45 +275,49 @@ class AgencyRow:
 
 def agency_table(today: date, due_soon_until: date | None) -> list[AgencyRow]:
     """Per lead agency (each agency an item names as lead, as the lists' lead filter counts
-    it): items due soon, overdue, with a request waiting for a decision, and in all. Two
-    grouped queries: every item counted from the links' index alone; the flags from the few
-    items that can carry one (open with a deadline up to the end of the due-soon window,
-    through the (status, deadline) index, and those with a request, through theirs), never
-    a pass over every open item."""
+    it): items due soon, overdue, with a request waiting for a decision, and in all. Three
+    grouped queries, each reading only what its number needs: every item counted from the
+    links' index alone; the deadlines from the open items up to the end of the due-soon
+    window (the (status, deadline) index); the requests from their own indexes. Never a
+    pass over every open item."""
     totals = dict(db.session.execute(
         sa.select(item_leads.c.agency_id, sa.func.count())
         .group_by(item_leads.c.agency_id)).all())
     last_day = max(today, due_soon_until) if due_soon_until else today
-    columns = (Item.id, Item.status, Item.due_date, Item.requested_due_period,
-               Item.withdrawal_requested)
-    candidates = sa.union(
-        sa.select(*columns).where(is_open(), Item.due_date.is_not(None),
-                                  Item.due_date <= last_day),
-        sa.select(*columns).where(Item.requested_due_period.is_not(None)),
-        sa.select(*columns).where(Item.withdrawal_requested.is_(True))).subquery()
-    # The rules of plans.service (overdue, due_soon, awaiting_decision) on these columns.
-    open_ = candidates.c.status.in_(OPEN)
-    soon = (sa.and_(open_, candidates.c.due_date.between(today, due_soon_until))
-            if due_soon_until else sa.false())
-    late = sa.and_(open_, candidates.c.due_date < today)
-    waiting = sa.or_(candidates.c.requested_due_period.is_not(None),
-                     candidates.c.withdrawal_requested.is_(True))
-    flags = {row[0]: row[1:] for row in db.session.execute(
+    soon = due_soon(today, due_soon_until) if due_soon_until else sa.false()
+    deadlines = {agency_id: (n_soon, n_late) for agency_id, n_soon, n_late in db.session.execute(
         sa.select(item_leads.c.agency_id, sa.func.count().filter(soon),
-                  sa.func.count().filter(late), sa.func.count().filter(waiting))
-        .join(item_leads, item_leads.c.item_id == candidates.c.id)
+                  sa.func.count().filter(overdue(today)))
+        .join(Item, Item.id == item_leads.c.item_id)
+        .where(is_open(), Item.due_date.is_not(None), Item.due_date <= last_day)
         .group_by(item_leads.c.agency_id))}
+    # The rule of plans.service.awaiting_decision, from the two requests' indexes.
+    waiting_ids = sa.union(sa.select(Item.id).where(Item.requested_due_period.is_not(None)),
+                           sa.select(Item.id).where(Item.withdrawal_requested.is_(True))
+                           ).subquery()
+    waiting = dict(db.session.execute(
+        sa.select(item_leads.c.agency_id, sa.func.count())
+        .join(waiting_ids, waiting_ids.c.id == item_leads.c.item_id)
+        .group_by(item_leads.c.agency_id)).all())
     names = db.session.execute(sa.select(Agency.id, Agency.name)
                                .where(Agency.id.in_(list(totals))).order_by(Agency.name))
-    return [AgencyRow(agency_id, name, *(n or 0 for n in flags.get(agency_id, (0, 0, 0))),
-                      totals[agency_id]) for agency_id, name in names]
+    return [AgencyRow(agency_id, name, *deadlines.get(agency_id, (0, 0)),
+                      waiting.get(agency_id, 0), totals[agency_id])
+            for agency_id, name in names]
 
 
 def activity_feed(desk: Desk) -> list[JournalEntry]:
     """The latest journal entries of the items in the desk's scope, newest first, with who
-    wrote them and their item."""
-    return list(db.session.scalars(desk.of(
-        sa.select(JournalEntry).join(Item, Item.id == JournalEntry.item_id)
-        .options(so.joinedload(JournalEntry.user), so.joinedload(JournalEntry.agency),
-                 so.contains_eager(JournalEntry.item)))
+    wrote them and their item. A department's latest entry ids are chosen first from the
+    journal's (item, id) index alone, then the few entries are read: joining its items'
+    whole journals to sort them would read every entry."""
+    query = sa.select(JournalEntry).join(Item, Item.id == JournalEntry.item_id)
+    if desk.ids is not None:
+        latest = (sa.select(JournalEntry.id)
+                  .where(JournalEntry.item_id.in_(sa.select(desk.ids.c.id)))
+                  .order_by(JournalEntry.id.desc()).limit(FEED_LENGTH))
+        query = query.where(JournalEntry.id.in_(latest.scalar_subquery()))
+    return list(db.session.scalars(
+        query.options(so.joinedload(JournalEntry.user), so.joinedload(JournalEntry.agency),
+                      so.contains_eager(JournalEntry.item))
         .order_by(JournalEntry.id.desc()).limit(FEED_LENGTH)))
