@@ -41,6 +41,7 @@ from tracker.models import (  # noqa: E402
     item_leads,
 )
 from tracker.periods import quarter_label  # noqa: E402
+from tracker.plans.refusals import refusal_unanswered_sql  # noqa: E402
 from tracker.search.index import rebuild  # noqa: E402
 from tracker.text import name_key  # noqa: E402
 
@@ -178,6 +179,9 @@ def load(rng: random.Random) -> None:
                                  note="Không đồng ý"))
     for batch in range(0, len(journal), 20_000):
         conn.execute(sa.insert(JournalEntry), journal[batch:batch + 20_000])
+    # What the app's listener (tracker/plans/refusals.py) writes with each journal entry.
+    conn.execute(sa.update(Item).values(refusal_unanswered=refusal_unanswered_sql(),
+                                        updated_at=Item.updated_at))
     db.session.commit()
     started = time.perf_counter()
     rebuild(db.session.connection())

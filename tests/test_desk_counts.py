@@ -17,7 +17,8 @@ from tracker.desk.service import agency_table, desk_counts, desk_for, desk_lists
 from tracker.extensions import db
 from tracker.models import Agency, Item, JournalEntry, JournalKind
 from tracker.periods import format_date
-from tracker.plans.service import REFUSALS, ItemFields, add_item, create_plan
+from tracker.plans.refusals import REFUSALS
+from tracker.plans.service import ItemFields, add_item, create_plan
 from tracker.statuses import Status, is_due_soon, is_ended, is_overdue
 from tracker.web import due_soon_until, quiet_since, tracker_today
 

@@ -190,6 +190,7 @@ def register_upload_limits(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from tracker import models  # noqa: F401  (register the tables)
+    from tracker.plans import refusals  # noqa: F401  (keep Item.refusal_unanswered in step)
     from tracker.scorecard import ended  # noqa: F401  (keep Item.ended_on in step)
     from tracker.search import index  # noqa: F401  (keep the search index in step)
 

@@ -3,10 +3,11 @@
 Three desks, by role (tracker.policy decides who is which): an officer's (the items his
 agency leads or coordinates, as on "My items"), a manager's (those plus the items of the
 plans his agency owns, whose requests he decides) and the province's (every item, for the
-consolidating office and the admins, with a table of the lead agencies). The counts are
-one query, the short lists' ids one more, the agency table two, whatever the number of
-items; each reads the few rows its indexes lead to (tests/test_desk_counts.py holds them to
-the rules of tracker.statuses).
+consolidating office and the admins, with a table of the lead agencies). Province-wide the
+counts are one query and the short lists' ids one more, each read from the indexes; a
+department's counts and lists come from one pass over its few open items; the agency table
+is three grouped queries; then the few items shown are loaded in one. Whatever the number
+of items (tests/test_desk_counts.py holds every number to the rules of tracker.statuses).
 """
 from __future__ import annotations
 
@@ -152,15 +153,15 @@ class DeskLists:
 
 @dataclass(frozen=True)
 class _ShortList:
-    """One list of the start page: its items' condition and order (the key re-sorts the
-    rows its branches return: (id, due_date, updated_at))."""
+    """One list of the province's start page: its items' condition and order (the key
+    re-sorts the rows its branches return: (id, due_date, updated_at))."""
 
     name: str
     condition: sa.ColumnElement[bool]
     order: tuple[sa.ColumnElement, ...]
     key: object
-    # Province-wide, one branch per open status, each read in the order of the index
-    # (status, deadline) or (status, last change) for its first rows only.
+    # One branch per open status, each read in the order of the index (status, deadline)
+    # or (status, last change) for its first rows only.
     per_status: bool = True
 
 
@@ -181,14 +182,12 @@ def latest_change(row) -> tuple:
     return -row.updated_at.timestamp(), row.id
 
 
-def _branches(desk: Desk, wanted: _ShortList) -> list[sa.Select]:
-    if desk.ids is None and wanted.per_status:
-        parts = [sa.and_(wanted.condition, Item.status == status) for status in OPEN]
-    else:
-        parts = [wanted.condition]
-    return [desk.of(sa.select(Item.id, Item.due_date, Item.updated_at,
-                              sa.literal(wanted.name).label("list"))
-                    .where(part).order_by(*wanted.order, Item.id).limit(SHORT_LIST))
+def _branches(wanted: _ShortList) -> list[sa.Select]:
+    parts = ([sa.and_(wanted.condition, Item.status == status) for status in OPEN]
+             if wanted.per_status else [wanted.condition])
+    return [sa.select(Item.id, Item.due_date, Item.updated_at,
+                      sa.literal(wanted.name).label("list"))
+            .where(part).order_by(*wanted.order, Item.id).limit(SHORT_LIST)
             for part in parts]
 
 
@@ -216,7 +215,7 @@ def _province_lists(desk: Desk, today: date, due_soon_until: date | None,
                 "quiet", quiet(quiet_since), (Item.updated_at.desc(),),
                 latest_change))
     keys = {each.name: each.key for each in wanted}
-    branches = [branch.subquery() for each in wanted for branch in _branches(desk, each)]
+    branches = [branch.subquery() for each in wanted for branch in _branches(each)]
     rows = db.session.execute(sa.union_all(*(sa.select(branch) for branch in branches))).all()
     chosen: dict[str, list[int]] = {name: [] for name in keys}
     for row in sorted(rows, key=lambda row: (row.list, keys[row.list](row))):

@@ -102,6 +102,8 @@ class Item(db.Model):
         sa.Index("ix_item_withdrawal_requested", "withdrawal_requested"),
         # The scorecard's grouped counts read these four columns only (scorecard/counting.py).
         sa.Index("ix_item_scorecard", "due_date", "lead_agency_id", "status", "ended_on"),
+        # The few items whose last journal entry is a refused request (awaiting an answer).
+        sa.Index("ix_item_refusal_unanswered", "refusal_unanswered"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -142,6 +144,10 @@ class Item(db.Model):
     # The day its current ending was documented (submitted, issued or withdrawn), read from
     # the journal and kept in step by tracker/scorecard/ended.py; None while it is open.
     ended_on: so.Mapped[date | None]
+    # The latest entry of its journal is a refused request, which its lead agency must
+    # answer (any later entry does); kept in step by tracker/plans/refusals.py.
+    refusal_unanswered: so.Mapped[bool] = so.mapped_column(default=False,
+                                                          server_default=sa.false())
     # The last change or journal entry (a note too: tracker/search/index.py sets it).
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: so.Mapped[int] = so.mapped_column(default=1)
@@ -183,13 +189,15 @@ class JournalEntry(db.Model):
     """One change to a proposal. Rows are only ever added: the history is never rewritten."""
 
     __tablename__ = "journal_entry"
-    # An item's latest entries (is it quiet? what did the last one say?), from the index alone.
-    __table_args__ = (sa.Index("ix_journal_entry_item_created", "item_id", "created_at"),)
+    __table_args__ = (
+        # An item's latest entries (is it quiet? what did the last one say?), from the index alone.
+        sa.Index("ix_journal_entry_item_created", "item_id", "created_at"),
+        # The latest entries of many items (the start page's feed), from the index alone.
+        sa.Index("ix_journal_entry_item_id", "item_id", "id"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    item_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("item.id", ondelete="CASCADE"), index=True
-    )
+    item_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("item.id", ondelete="CASCADE"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     # Null for changes made from the command line (an import).
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))

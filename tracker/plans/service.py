@@ -102,25 +102,13 @@ def awaiting_decision() -> sa.ColumnElement[bool]:
     return Item.id.in_(waiting)
 
 
-REFUSALS = (JournalKind.POSTPONEMENT_REFUSED.value, JournalKind.WITHDRAWAL_REFUSED.value)
-
-
 def awaiting_answer() -> sa.ColumnElement[bool]:
     """Condition on Item: open, and its lead agency must answer: the item was returned
-    for revision, or the latest entry of its journal is a refused request."""
-    refusal, later = so.aliased(JournalEntry), so.aliased(JournalEntry)
-    refused_kind = refusal.kind.in_(REFUSALS)
-    if db.session.get_bind().dialect.name == "sqlite":
-        # Refusals are rare: told so, SQLite takes the index on kind instead of a scan.
-        refused_kind = sa.func.likelihood(refused_kind, sa.literal_column("0.001"))
-    refused_item = so.aliased(Item)
-    refused = sa.select(refusal.item_id).join(refused_item, refused_item.id == refusal.item_id) \
-        .where(refused_kind, refused_item.status.in_(OPEN),
-               ~sa.exists().where(later.item_id == refusal.item_id, later.id > refusal.id))
-    # One union of the two kinds, each through its index (status, journal kind) and open
-    # (returned is), so that the few ids are looked up, never every open item tested.
-    returned = sa.select(Item.id).where(Item.status == Status.RETURNED.value)
-    return Item.id.in_(sa.union(returned, refused))
+    for revision, or the latest entry of its journal is a refused request (the stored flag
+    of plans/refusals.py). Each of the two through its own index, never every open item
+    tested."""
+    return sa.or_(Item.status == Status.RETURNED.value,
+                  sa.and_(Item.refusal_unanswered.is_(True), is_open()))
 
 
 def quiet(since: datetime | None) -> sa.ColumnElement[bool]:
@@ -284,12 +272,19 @@ def plan_owners_where(scope: sa.ColumnElement[bool]) -> list[tuple[int, str]]:
 
 
 def visible_plans(agency_id: int | None) -> sa.ColumnElement[bool]:
-    """Condition on Item: the item belongs to a plan the agency may see (every plan, for None)."""
+    """Condition on Item: the item belongs to a plan the agency may see (every plan, for
+    None). The plan ids (a few hundred at most) are read first, in their own query, and
+    given to the item query as a list: inside it, PostgreSQL joined them to every item
+    matched before narrowing."""
     if agency_id is None:
         return sa.true()
-    # One set of plan ids (a few hundred at most), gathered before any item is read.
+    return Item.plan_id.in_(visible_plan_ids(agency_id))
+
+
+def visible_plan_ids(agency_id: int) -> list[int]:
+    """The plans the agency owns, or in which it leads, co-leads or coordinates an item."""
     owned = sa.select(Plan.id).where(Plan.owner_agency_id == agency_id)
-    return Item.plan_id.in_(sa.union(owned, *_involved_plans(agency_id)))
+    return list(db.session.scalars(sa.union(owned, *_involved_plans(agency_id))))
 
 
 def create_plan(title: str, owner: Agency, attached_to: str = "", appendix_label: str = "",
