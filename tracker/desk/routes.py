@@ -1,6 +1,8 @@
 """The start page: the front page after signing in."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import render_template, url_for
 from flask_login import current_user
 
@@ -35,10 +37,14 @@ def home():
 
 
 def filtered_list_url(province: bool):
-    """The list behind a count: "My items" filtered, or the consolidated list province-wide."""
+    """The list behind a count: "My items" filtered, or the consolidated list province-wide.
+    The list's address is built once; the agency table links each of its 60-odd rows four
+    times, and a url_for per link was a tenth of the page's time."""
+    base = url_for("appendix.consolidated" if province else "plans.mine")
+
     def url(key: str | None = None, **args) -> str:
         if key:
             args[key] = "y"
-        return url_for("appendix.consolidated" if province else "plans.mine", **args)
+        return f"{base}?{urlencode(args)}" if args else base
 
     return url
