@@ -1,4 +1,4 @@
-"""item.refusal_unanswered: the latest journal entry is a refused request; journal (item, id)
+"""item.refusal_unanswered: the latest journal entry is a refused request; indexes for the desk
 
 Revision ID: a4e7b2c9d013
 Revises: c7e2a9f4b318
@@ -34,6 +34,10 @@ def upgrade():
     with op.batch_alter_table('item', schema=None) as batch_op:
         batch_op.create_index('ix_item_refusal_unanswered', ['refusal_unanswered'],
                               unique=False)
+        # The agency table's open items by deadline, joined to their leads from the index.
+        batch_op.drop_index('ix_item_status_due_date')
+        batch_op.create_index('ix_item_status_due_date', ['status', 'due_date', 'id'],
+                              unique=False)
     # The feed's latest entries of a department's items, from the index alone.
     with op.batch_alter_table('journal_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_journal_entry_item_id')
@@ -41,6 +45,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('item', schema=None) as batch_op:
+        batch_op.drop_index('ix_item_status_due_date')
+        batch_op.create_index('ix_item_status_due_date', ['status', 'due_date'], unique=False)
     with op.batch_alter_table('journal_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_journal_entry_item_id')
         batch_op.create_index('ix_journal_entry_item_id', ['item_id'], unique=False)

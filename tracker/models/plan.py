@@ -94,8 +94,9 @@ class Item(db.Model):
     __tablename__ = "item"
     __table_args__ = (
         sa.Index("ix_item_plan_position", "plan_id", "position"),
-        # The start page's counts and lists: open items by deadline, and by last change.
-        sa.Index("ix_item_status_due_date", "status", "due_date"),
+        # The start page's counts and lists: open items by deadline (with the id, so that the
+        # agency table's join reads the index alone on PostgreSQL), and by last change.
+        sa.Index("ix_item_status_due_date", "status", "due_date", "id"),
         sa.Index("ix_item_status_updated_at", "status", "updated_at"),
         # The requests waiting for a decision (counted on every page of those who decide).
         sa.Index("ix_item_requested_due_period", "requested_due_period"),
