@@ -11,7 +11,9 @@ BENCH_ITEMS items beside it) in a SQLite file; the app as production runs it und
 demo manager signs in, then the demo plan's first item (the one the throughput bench asks
 for, with its journal) is requested PROFILE_REQUESTS (200) times with Flask's test client:
 first timed (process CPU time per request, the best of PROFILE_BATCHES (3) batches: less
-sensitive to the machine's load than wrk), then under cProfile, whose top costs are printed (cumulative and own time).
+sensitive to the machine's load than wrk), then under cProfile, whose top costs are printed
+(cumulative and own time). PROFILE_SQL=1 prints one request's statements; PROFILE_PAGE=<file>
+keeps the page.
 """
 from __future__ import annotations
 
@@ -38,7 +40,6 @@ MANAGER = ("lanhdao@demo.local", "lanhdao-demo-2020")
 
 def build(url: str) -> None:
     """The demo data and a big plan, as the throughput bench has them."""
-    import sqlalchemy as sa
     from factories import make_plan
 
     from tracker import create_app
@@ -52,7 +53,6 @@ def build(url: str) -> None:
         load_demo(None)
         db.session.commit()
         make_plan(ITEMS, owner="Sở Công Thương")
-        db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -62,7 +62,6 @@ def production_app(url: str, folder: Path):
     os.environ.update(TRACKER_ENV="production", PROMETHEUS_MULTIPROC_DIR=str(folder / "prom"))
     (folder / "prom").mkdir(exist_ok=True)
     from config import ProductionConfig
-
     from tracker import create_app
 
     class Profiled(ProductionConfig):
@@ -132,6 +131,8 @@ def main() -> None:
 
     response = client.get(path, **base)
     print(f"{len(response.data):,} bytes; Set-Cookie: {response.headers.getlist('Set-Cookie')}")
+    if os.environ.get("PROFILE_PAGE"):  # keep the page, to compare one version's with another's
+        Path(os.environ["PROFILE_PAGE"]).write_bytes(response.data)
     if os.environ.get("PROFILE_SQL"):
         show_statements(app, lambda: run(1))
     log = open(os.devnull, "w")  # noqa: SIM115 (the JSON request lines: written, not kept)
@@ -151,9 +152,13 @@ def main() -> None:
     finally:
         sys.stderr = stderr
     print(f"item page {path}: {cpu / REQUESTS * 1000:.2f} ms CPU, "
-          f"{wall / REQUESTS * 1000:.2f} ms wall per request, the best of {BATCHES} batches of {REQUESTS} requests "
+          f"{wall / REQUESTS * 1000:.2f} ms wall per request, the best of {BATCHES} batches "
+          f"of {REQUESTS} requests "
           f"(load average {os.getloadavg()[0]:.2f}); the bound that gives on 2 cores: "
           f"{2 / (cpu / REQUESTS):.0f} req/s")
+    stats = pstats.Stats(profile)
+    print(f"{stats.total_calls / REQUESTS:,.0f} Python function calls per request (cProfile; "
+          f"steadier than the CPU time on a busy machine)")
     for order in ("cumulative", "tottime"):
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats(order).print_stats(TOP)
