@@ -509,25 +509,39 @@ def decisions_scope(agency_id: int, sees_every_plan: bool) -> sa.ColumnElement[b
 def waiting_decisions(scope: sa.ColumnElement[bool]) -> int:
     """How many postponement requests in `scope` wait for a decision (counted from the
     two requests' indexes: every page of those who decide shows this number)."""
-    return db.session.scalar(_waiting_query(scope)) or 0
-
-
-def _waiting_query(scope: sa.ColumnElement[bool]) -> sa.Select:
     waiting = sa.union(
         sa.select(Item.id).where(Item.requested_due_period.is_not(None), scope),
         sa.select(Item.id).where(Item.withdrawal_requested.is_(True), scope)).subquery()
-    return sa.select(sa.func.count()).select_from(waiting)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(waiting)) or 0
+
+
+def _waiting_count(owner_agency_id) -> sa.Select:
+    """`waiting_decisions`' count read the other way round: the waiting requests from their
+    two indexes first (a handful), then their plans' owner. The scope's way reads every item
+    of the owner's plans (SQLite: ~0.8 ms for a 5,000-item plan, on every page). A period
+    asked for is text, so `>= ''` holds exactly when it is set; SQLite answers that one from
+    the index, not IS NOT NULL."""
+    asked = sa.union(
+        sa.select(Item.id, Item.plan_id).where(Item.requested_due_period.is_not(None),
+                                               Item.requested_due_period >= ""),
+        sa.select(Item.id, Item.plan_id).where(Item.withdrawal_requested.is_(True)),
+    ).subquery()
+    query = sa.select(sa.func.count()).select_from(asked)
+    if owner_agency_id is not None:
+        query = query.join(Plan, Plan.id == asked.c.plan_id).where(
+            Plan.owner_agency_id == owner_agency_id)
+    return query
 
 
 # The page header's count (tracker.web.waiting_decisions_count), built once with the agency as
 # a parameter: building the union costs more than running it from SQLAlchemy's cache.
-WAITING_EVERYWHERE = _waiting_query(decisions_scope(0, True))
-WAITING_OWNED = _waiting_query(decisions_scope(sa.bindparam("agency_id"), False))
+WAITING_EVERYWHERE = _waiting_count(None)
+WAITING_OWNED = _waiting_count(sa.bindparam("agency_id"))
 
 
 def waiting_decisions_of(agency_id: int, sees_every_plan: bool) -> int:
-    """`waiting_decisions(decisions_scope(agency_id, sees_every_plan))`, from the prebuilt
-    statements."""
+    """`waiting_decisions(decisions_scope(agency_id, sees_every_plan))`, the same number from
+    the prebuilt statements (tests/test_throughput.py compares them)."""
     if sees_every_plan:
         return db.session.scalar(WAITING_EVERYWHERE) or 0
     return db.session.scalar(WAITING_OWNED, {"agency_id": agency_id}) or 0
