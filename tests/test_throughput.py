@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 import wtforms.widgets
+from flask import render_template_string
 from flask_babel import force_locale, gettext
 from markupsafe import Markup
 from test_due_soon_web import BADGE, add_dated_item
@@ -124,9 +125,12 @@ def test_the_kept_catalog_follows_a_forced_language(app):
     forced one, and comes back after."""
     with app.test_request_context("/"):
         assert gettext("Sign out") == "Đăng xuất"
+        assert render_template_string("{{ _('Sign out') }}") == "Đăng xuất"
         with force_locale("en"):
             assert gettext("Sign out") == "Sign out"
+            assert render_template_string("{{ _('Sign out') }}") == "Sign out"
         assert gettext("Sign out") == "Đăng xuất"
+        assert render_template_string("{{ _('Sign out') }}") == "Đăng xuất"
         with force_locale("vi"):
             assert gettext("Sign out") == "Đăng xuất"
 

@@ -56,9 +56,26 @@ class RequestCatalogDomain(Domain):
 
 
 class TrackerBabel(Babel):
+    """Flask-Babel with `RequestCatalogDomain`, which the templates' `_()` also ask directly
+    (Flask-Babel's own callables first look for the request's domain: the tracker has one)."""
+
     @cached_property
     def domain_instance(self):
         return RequestCatalogDomain(domain=self.domain)
+
+    def init_app(self, app, *args, **kwargs):
+        super().init_app(app, *args, **kwargs)
+        if self._configure_jinja:
+            def catalog():
+                return self.domain_instance.get_translations()
+
+            app.jinja_env.install_gettext_callables(
+                gettext=lambda s: catalog().ugettext(s),
+                ngettext=lambda s, p, n: catalog().ungettext(s, p, n),
+                newstyle=True,
+                pgettext=lambda c, s: catalog().upgettext(c, s),
+                npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
+            )
 
 
 db = SQLAlchemy(model_class=Base)
