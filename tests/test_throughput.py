@@ -143,3 +143,12 @@ def test_the_page_language_switch_still_applies(client, auth, manager):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     client.post("/language/en", data={"csrf_token": token, "next": "/items/1"})
     assert "Sign out" in client.get("/items/1").get_data(as_text=True)
+
+
+def test_load_item_keeps_the_agencies_the_session_has(seed_plan):
+    """An item already loaded keeps its (changed, unsaved) agencies: they are not read again."""
+    item = load_item(1)
+    added = AgencyDirectory.load().find_or_create("Sở Tư pháp")
+    item.coordinators.append(added)
+    assert added in load_item(1).coordinators
+    db.session.rollback()

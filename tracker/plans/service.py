@@ -180,8 +180,8 @@ ITEM_WITH_PLAN = (sa.select(Item).where(Item.id == sa.bindparam("item_id"))
 def load_item(item_id: int) -> Item | None:
     """One item with its plan, section and agencies (its page, its forms): two queries."""
     item = db.session.scalar(ITEM_WITH_PLAN, {"item_id": item_id})
-    if item is not None:
-        load_linked_agencies(item)
+    if item is not None and {"coordinators", "leads"} & sa.inspect(item).unloaded:
+        load_linked_agencies(item)  # not over collections the session has (maybe changed)
     return item
 
 
