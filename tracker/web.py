@@ -22,7 +22,7 @@ from tracker.models import Item, MessageStatus, Plan
 from tracker.notices import NoticeKind
 from tracker.outbox.labels import error_label, kind_label
 from tracker.periods import format_date
-from tracker.statuses import LABELS, Status, is_due_soon, is_overdue
+from tracker.statuses import LABELS, Status, is_due_soon, is_ended, is_overdue
 from tracker.statuses import quiet_since as quiet_since_day
 
 
@@ -69,7 +69,10 @@ def quiet_since() -> datetime:
 
 
 def due_soon(status: str, due_date: date | None, today: date) -> bool:
-    """For the templates: is the item due soon (its badge)?"""
+    """For the templates: is the item due soon (its badge)? The window (two queries) is only
+    worked out for an open item whose deadline has not passed: no other can be due soon."""
+    if due_date is None or due_date < today or is_ended(status):
+        return False
     return is_due_soon(status, due_date, today, due_soon_until())
 
 
@@ -77,10 +80,10 @@ def waiting_decisions_count() -> int:
     """For those who decide (managers, admins): the postponement requests waiting for them.
     Asked once per request, only by pages that show it."""
     if "waiting_decisions" not in g:
-        from tracker.plans.service import decisions_scope, waiting_decisions
+        from tracker.plans.service import waiting_decisions_of
 
-        g.waiting_decisions = waiting_decisions(decisions_scope(
-            current_user.agency_id, policy.sees_every_plan(current_user))) \
+        g.waiting_decisions = waiting_decisions_of(
+            current_user.agency_id, policy.sees_every_plan(current_user)) \
             if policy.can_create_plans(current_user) else 0
     return g.waiting_decisions
 

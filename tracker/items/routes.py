@@ -57,12 +57,12 @@ class Rights:
     def __init__(self, item: Item) -> None:
         owner = item.plan.owner_agency_id
         lead = {item.lead_agency_id} | {agency.id for agency in item.leads}
-        self.update = policy.can_update_status(current_user, lead, owner)
-        self.comment = policy.can_comment(current_user, lead, owner,
-                                          [a.id for a in item.coordinators])
-        self.manage = policy.can_manage_plan(current_user, owner)
-        self.decide = policy.can_decide_request(current_user, owner)
-        self.needs_approval = policy.request_needs_approval(current_user, owner)
+        user = current_user._get_current_object()  # the rules read it often: not the proxy
+        self.update = policy.can_update_status(user, lead, owner)
+        self.comment = policy.can_comment(user, lead, owner, [a.id for a in item.coordinators])
+        self.manage = policy.can_manage_plan(user, owner)
+        self.decide = policy.can_decide_request(user, owner)
+        self.needs_approval = policy.request_needs_approval(user, owner)
 
 
 def offer_statuses(form: StatusUpdateForm, item: Item, rights: Rights) -> None:

@@ -32,16 +32,17 @@ from tracker.statuses import (
 from tracker.text import N_
 from tracker.webhooks.events import record_journal_events
 
+# Built once, with the id as a parameter (as plans.service.ITEM_WITH_PLAN).
+JOURNAL = (sa.select(JournalEntry).where(JournalEntry.item_id == sa.bindparam("item_id"))
+           .options(so.joinedload(JournalEntry.user), so.joinedload(JournalEntry.agency),
+                    so.joinedload(JournalEntry.attachments))
+           .order_by(JournalEntry.id.desc()))
+
 
 def journal_of(item_id: int) -> list[JournalEntry]:
-    """The item's history, newest first, with who, which agency and the documents' files."""
-    return list(db.session.scalars(
-        sa.select(JournalEntry)
-        .where(JournalEntry.item_id == item_id)
-        .options(so.joinedload(JournalEntry.user), so.joinedload(JournalEntry.agency),
-                 so.selectinload(JournalEntry.attachments))
-        .order_by(JournalEntry.id.desc())
-    ))
+    """The item's history, newest first, with who, which agency and the documents' files:
+    one query (few entries carry a file, so joining them adds few rows)."""
+    return list(db.session.scalars(JOURNAL, {"item_id": item_id}).unique())
 
 
 @dataclass
