@@ -18,30 +18,26 @@ from __future__ import annotations
 
 import io
 import os
-import statistics
-import sys
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
 import sqlalchemy as sa
+from common import add_bench_user, bench_app, signed_in, timed, timed_get
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tracker.agencies import AgencyDirectory
+from tracker.appendix.export_docx import appendix_docx
+from tracker.appendix.pdf import find_chromium
+from tracker.appendix.service import AppendixOptions, appendix_table
+from tracker.extensions import db
+from tracker.models import ImportDraft, Item, Role
+from tracker.plans.service import ItemFields, add_item, create_plan
 
-from tracker import create_app  # noqa: E402
-from tracker.agencies import AgencyDirectory  # noqa: E402
-from tracker.appendix.export_docx import appendix_docx  # noqa: E402
-from tracker.appendix.pdf import find_chromium  # noqa: E402
-from tracker.appendix.service import AppendixOptions, appendix_table  # noqa: E402
-from tracker.extensions import db  # noqa: E402
-from tracker.models import ImportDraft, Item, Role, User  # noqa: E402
-from tracker.plans.service import ItemFields, add_item, create_plan  # noqa: E402
+# bench_exports.py and others import these from here.
+__all__ = ["bench_app", "timed", "timed_get"]
 
 PLANS = int(os.environ.get("BENCH_PLANS", "10"))
 ITEMS_PER_PLAN = int(os.environ.get("BENCH_ITEMS_PER_PLAN", "1000"))
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "2000"))
-RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 PERIODS = ("Quý III/2020", "Quý IV/2020", "Tháng 9/2020", "6 tháng cuối năm 2020", "Năm 2021",
            "15/12/2020", "Thường xuyên")
 LEADS = ("Sở Công Thương", "Sở Tài chính", "Sở Nội vụ", "Sở Tư pháp")
@@ -64,51 +60,6 @@ def build_plan(directory: AgencyDirectory, number: int, items: int):
     return plan
 
 
-def timed(label: str, target: float | None, run, runs: int = RUNS, queries_of=None) -> None:
-    run()  # warm-up: templates, caches
-    timings, cpu = [], []
-    for _ in range(runs):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        size = run()
-        timings.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - started_cpu)
-    median = statistics.median(timings)
-    extra = f"  {queries_of} queries" if queries_of is not None else ""
-    if target is None:
-        verdict = "no target"
-    else:
-        verdict = f"target {target:g} s: " + ("OK" if median < target else "OVER TARGET")
-    # CPU: this process's (the app's Python and an SQLite engine; not a PostgreSQL server's).
-    print(f"{label:48} median {median:6.2f} s  max {max(timings):6.2f} s  "
-          f"cpu {statistics.median(cpu):6.2f} s  {size / 1024:8.0f} KiB{extra}  ({verdict})")
-
-
-def timed_get(client, engine, path: str, label: str, target: float | None) -> None:
-    """Time GET `path` (must answer 200), after counting the SQL statements of one request."""
-    statements: list[str] = []
-
-    def listener(*args):
-        statements.append(args[2])
-
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    client.get(path)
-    sa.event.remove(engine, "before_cursor_execute", listener)
-
-    def run():
-        response = client.get(path)
-        assert response.status_code == 200, (path, response.status_code)
-        return len(response.data)
-
-    timed(label, target, run, queries_of=len(statements))
-
-
-def bench_app():
-    """The app on DATABASE_URL (an EMPTY database), else on a SQLite file in a temp folder."""
-    tmp = tempfile.mkdtemp()
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite"
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
-
-
 def main() -> None:
     app = bench_app()
     with app.app_context():
@@ -120,10 +71,7 @@ def main() -> None:
         source = build_plan(directory, PLANS, IMPORT_ROWS)
         db.session.flush()
         source_id = source.id
-        user = User(email="bench@example.vn", name="Bench", role=Role.ADMIN.value,
-                    agency=directory.find_or_create("Văn phòng UBND tỉnh"))
-        user.set_password("bench-password-1")
-        db.session.add(user)
+        add_bench_user(Role.ADMIN, agency=directory.find_or_create("Văn phòng UBND tỉnh"))
         db.session.commit()
         docx = appendix_docx(appendix_table(Item.plan_id == source.id, AppendixOptions(),
                                             title=source.title, attached_to=source.attached_to,
@@ -134,8 +82,7 @@ def main() -> None:
         print(f"built {PLANS} plans × {ITEMS_PER_PLAN} items in {time.perf_counter() - started:.1f} s")
         engine = db.engine
 
-    client = app.test_client()
-    client.post("/login", data={"email": "bench@example.vn", "password": "bench-password-1"})
+    client = signed_in(app)
     query = "?group=quarter&progress=1"
     for fmt, target in (("", 1), (".csv", 1), (".xlsx", 5), (".docx", 15)):
         timed_get(client, engine, f"/consolidated/appendix{fmt}{query}",

@@ -15,30 +15,15 @@ the timed runs after a warm-up.
 from __future__ import annotations
 
 import os
-import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from common import add_bench_user, bench_app, measure
+from factories import make_plan
 
-from bench_appendix import bench_app  # noqa: E402
-from factories import make_plan  # noqa: E402
-
-from tracker.extensions import db  # noqa: E402
-from tracker.feeds.service import create_feed  # noqa: E402
-from tracker.models import (  # noqa: E402
-    Agency,
-    FeedScope,
-    Item,
-    JournalEntry,
-    JournalKind,
-    Role,
-    User,
-)
-from tracker.models._types import utcnow  # noqa: E402
+from tracker.extensions import db
+from tracker.feeds.service import create_feed
+from tracker.models import Agency, FeedScope, Item, JournalEntry, JournalKind, Role
+from tracker.models._types import utcnow
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", "2500"))
 RUNS = int(os.environ.get("BENCH_RUNS", "9"))
@@ -48,15 +33,14 @@ TARGET_S = 0.200
 def median_of(client, url: str) -> tuple[float, float, int]:
     """(median wall time, median CPU time of this process, size): on a busy machine the
     wall time includes waiting for a core; the CPU time is the work itself."""
-    response = client.get(url)      # warm-up
-    assert response.status_code == 200, (url, response.status_code)
-    walls, cpus = [], []
-    for _ in range(RUNS):
-        started, cpu = time.perf_counter(), time.process_time()
+    def get():
         response = client.get(url)
-        walls.append(time.perf_counter() - started)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus), len(response.data)
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+
+    get()      # warm-up
+    median, _worst, cpu, response = measure(get, RUNS)
+    return median, cpu, len(response.data)
 
 
 def main() -> None:
@@ -74,9 +58,7 @@ def main() -> None:
                                             old_status="not_started", new_status="postponed",
                                             new_due_period=period))
         agency = db.session.scalar(db.select(Agency).where(Agency.name == "Sở Công Thương"))
-        user = User(email="bench@example.vn", name="Bench", role=Role.MANAGER.value, agency=agency)
-        user.set_password("bench-password-1")
-        db.session.add(user)
+        user = add_bench_user(Role.MANAGER, agency=agency)
         db.session.flush()
         _feed, secret = create_feed(user, FeedScope.PLAN, plan.id, plan.title)
         plan.public_slug, plan.published_at = "bench", utcnow()

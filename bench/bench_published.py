@@ -16,20 +16,15 @@ Targets (issue #9): print view < 0.3 s, DOCX < 3 s.
 from __future__ import annotations
 
 import os
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import add_bench_user, bench_app, signed_in, timed_get
 
-from bench_appendix import bench_app, timed_get  # noqa: E402
-
-from tracker.agencies import AgencyDirectory  # noqa: E402
-from tracker.appendix.imports import import_source  # noqa: E402
-from tracker.appendix.readers import SourceTable  # noqa: E402
-from tracker.extensions import db  # noqa: E402
-from tracker.models import Role, User  # noqa: E402
+from tracker.agencies import AgencyDirectory
+from tracker.appendix.imports import import_source
+from tracker.appendix.readers import SourceTable
+from tracker.extensions import db
+from tracker.models import Role
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", "5000"))
 SECTIONS = int(os.environ.get("BENCH_SECTIONS", "20"))
@@ -75,9 +70,7 @@ def main() -> None:
         started = time.perf_counter()
         directory = AgencyDirectory.load()
         owner = directory.find_or_create("Văn phòng UBND tỉnh")
-        user = User(email="bench@example.vn", name="Bench", role=Role.ADMIN.value, agency=owner)
-        user.set_password("bench-password-1")
-        db.session.add(user)
+        add_bench_user(Role.ADMIN, agency=owner)
         db.session.flush()
         imported, plan = import_source(published_grid(), owner_agency_id=owner.id)
         assert plan is not None, imported.result.errors[:5]
@@ -88,8 +81,7 @@ def main() -> None:
               f"sections, {len(HEADER) - 5} own columns in {time.perf_counter() - started:.1f} s")
         engine = db.engine
 
-    client = app.test_client()
-    client.post("/login", data={"email": "bench@example.vn", "password": "bench-password-1"})
+    client = signed_in(app)
     for suffix, query, target in (("", "", 0.3), (".docx", "", 3), ("", "?progress=1", None),
                                   (".docx", "?progress=1", None)):
         timed_get(client, engine, f"/plans/{plan_id}/appendix{suffix}{query}",

@@ -17,24 +17,17 @@ import random
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
+from common import bench_app, counting_queries
+from smtp_server import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from smtp_server import free_port  # noqa: E402
-
-from tracker import create_app  # noqa: E402
-from tracker.extensions import db, mail  # noqa: E402
-from tracker.models import Agency, Item, Plan, User  # noqa: E402
-from tracker.notify.jobs import run_flush, run_planning  # noqa: E402
-from tracker.text import name_key  # noqa: E402
+from tracker.extensions import db, mail
+from tracker.models import Agency, Item, Plan, User
+from tracker.notify.jobs import run_flush, run_planning
+from tracker.text import name_key
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", "100000"))
 AGENCIES = int(os.environ.get("BENCH_AGENCIES", "500"))
@@ -77,10 +70,7 @@ def build(rng: random.Random) -> None:
 
 
 def main() -> None:
-    tmp = tempfile.mkdtemp()
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_AUTOSTART": False,
-                      "TRACKER_BASE_URL": "https://theodoi.example.vn"})
+    app = bench_app(TRACKER_BASE_URL="https://theodoi.example.vn")
     with app.app_context():
         db.create_all()
         started = time.perf_counter()
@@ -89,13 +79,11 @@ def main() -> None:
         print(f"built {ITEMS} items, {AGENCIES} agencies, {USERS} users in "
               f"{time.perf_counter() - started:.1f} s")
 
-        queries: list[str] = []
-        sa.event.listen(db.engine, "before_cursor_execute",
-                        lambda *args: queries.append(args[2]))
         now = datetime(DAY.year, DAY.month, DAY.day, 0, 30, tzinfo=UTC)
-        started = time.perf_counter()
-        notices, added = run_planning(DAY, now)
-        planning = time.perf_counter() - started
+        with counting_queries(db.engine) as queries:
+            started = time.perf_counter()
+            notices, added = run_planning(DAY, now)
+            planning = time.perf_counter() - started
         statements = len(queries)
         print(f"planning {DAY}: {len(notices)} notices ({added} new) in {planning:.2f} s, "
               f"{statements} SQL statements (target < 3 s)")

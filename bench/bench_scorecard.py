@@ -10,7 +10,8 @@ Items are written in bulk (Core inserts): 100 plans, deadlines spread over the 2
 months before the year benchmarked, every status, a tenth postponed, with the journal rows
 that date their completion or withdrawal. Then, with Flask's test client (routing, login,
 queries, rendering): the scorecard page of a year (live, then frozen), its CSV, and the
-periodic report of the year as DOCX; then the SQL count alone. Prints the median and worst
+periodic report of the year as DOCX; then the SQL count alone and the freeze of the year's
+last cut-off (its four periods, flushed then rolled back). Prints the median and worst
 of the timed runs and the SQL queries per request. Targets (issue #13): scorecard of a year
 ≤ 0.3 s, report DOCX of a year ≤ 3 s.
 """
@@ -18,21 +19,16 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import sqlalchemy as sa
+from common import add_bench_user, bench_app, signed_in, timed, timed_get
 
-import sqlalchemy as sa  # noqa: E402
-from bench_appendix import bench_app, timed, timed_get  # noqa: E402
-
-from tracker.extensions import db  # noqa: E402
-from tracker.models import Agency, Item, JournalEntry, Plan, Role, User  # noqa: E402
-from tracker.scoring import year_period  # noqa: E402
-from tracker.text import name_key  # noqa: E402
+from tracker.extensions import db
+from tracker.models import Agency, Item, JournalEntry, Plan, Role
+from tracker.scoring import year_period
+from tracker.text import name_key
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", "100000"))
 AGENCIES = int(os.environ.get("BENCH_AGENCIES", "60"))
@@ -102,10 +98,7 @@ def build() -> None:
     if db.engine.dialect.name == "postgresql":
         db.session.execute(sa.text(
             "SELECT setval(pg_get_serial_sequence('item', 'id'), (SELECT max(id) FROM item))"))
-    user = User(email="bench@example.vn", name="Bench", role=Role.ADMIN.value,
-                agency_id=agency_ids[0])
-    user.set_password("bench-password-1")
-    db.session.add(user)
+    add_bench_user(Role.ADMIN, agency_id=agency_ids[0])
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         db.session.execute(sa.text("ANALYZE"))
@@ -148,8 +141,7 @@ def main() -> None:
         print(f"built {ITEMS} items, {AGENCIES} agencies, 24 months in "
               f"{time.perf_counter() - started:.1f} s")
         engine = db.engine
-        client = app.test_client()
-        client.post("/login", data={"email": "bench@example.vn", "password": "bench-password-1"})
+        client = signed_in(app)
         year = f"kind=year&year={YEAR}&as_of=14/12/{YEAR}"
         timed_get(client, engine, f"/scorecard?{year}", f"scorecard page, year {YEAR} (live)",
                   0.3)
@@ -158,18 +150,21 @@ def main() -> None:
                   "periodic report DOCX, year (live)", 3)
 
         from tracker.scorecard.counting import count_scorecard
-        from tracker.scorecard.service import load_items
+        from tracker.scorecard.snapshots import freeze
 
         period = year_period(YEAR)
         timed("  of which: counting in SQL (one grouped query)", None,
               lambda: len(count_scorecard(sa.true(), period, period.end).rows) or 1)
         explain(period)
-        items = load_items(sa.true(), app.config["TRACKER_TIMEZONE"])
 
-        from tracker.scorecard.snapshots import freeze
+        def freeze_and_undo():
+            added = freeze(period.end, app.config["SCORECARD_CUTOFF_DAY"])
+            db.session.flush()
+            db.session.rollback()
+            return len(added)
 
-        freeze(period.end, app.config["SCORECARD_CUTOFF_DAY"], app.config["TRACKER_TIMEZONE"],
-               items)
+        timed("freeze of December: month, quarter, half, year", None, freeze_and_undo)
+        freeze(period.end, app.config["SCORECARD_CUTOFF_DAY"])
         db.session.commit()
         frozen = f"kind=year&year={YEAR}"
         timed_get(client, engine, f"/scorecard?{frozen}", "scorecard page, year (frozen)", 0.3)

@@ -120,9 +120,10 @@ def test_the_app_lists_and_counts_the_generated_items(app, generated):
 
 def test_generated_ending_dates_are_those_the_journal_gives(app, generated):
     """Item.ended_on, written set-based by the generator, equals what the app's reference
-    rule reads from the journal (scorecard.service.ended_dates) for every ended item."""
+    rule reads from the journal (scorecard_reference.ended_dates) for every ended item."""
+    from scorecard_reference import ended_dates
+
     from tracker.models import Item
-    from tracker.scorecard.service import ended_dates
 
     expected = ended_dates(sa.true(), app.config["TRACKER_TIMEZONE"])
     stored = dict(db.session.execute(sa.select(Item.id, Item.ended_on)

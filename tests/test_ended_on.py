@@ -1,5 +1,5 @@
 """`Item.ended_on` (the day an item's ending was documented, which the scorecard counts
-from) stays equal to what the journal says (scorecard.service.ended_dates, the reference)
+from) stays equal to what the journal says (scorecard_reference.ended_dates)
 after every kind of write, and the migration's backfill reproduces the reference."""
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from api_support import Api, make_token
 from helpers import version
+from scorecard_reference import ended_dates
 
 from tracker.extensions import db
 from tracker.models import Agency, Item, JournalEntry, Plan
-from tracker.scorecard.service import ended_dates
 
 TZ = "Asia/Ho_Chi_Minh"
 TODAY = date(2026, 11, 30)

@@ -6,13 +6,16 @@ import csv
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from scorecard_fixture import load_into_database
+from scorecard_fixture import PERIOD, load_into_database
+from scorecard_reference import load_items
 from test_scorecard_web import table_figures
 
 from tracker.extensions import db
 from tracker.models import Item, JournalEntry, JournalKind, ScorecardSnapshot
+from tracker.scorecard.counting import count_scorecard
 from tracker.scorecard.jobs import run_freeze
-from tracker.scorecard.snapshots import last_cutoff_before, periods_ending
+from tracker.scorecard.snapshots import card_of, freeze, ids_behind, last_cutoff_before, periods_ending
+from tracker.scoring import COUNT_FIELDS, Bucket, ReportPeriod, items_in, scorecard
 
 NOW = datetime(2026, 3, 15, 0, 30, tzinfo=UTC)
 PAGE = "/scorecard?kind=quarter&year=2026&quarter=1"
@@ -118,3 +121,31 @@ def test_a_frozen_period_whose_months_are_frozen_reads_no_item(app, client, auth
         page = client.get(PAGE).get_data(as_text=True)
     assert "Đã chốt ngày" in page
     assert not [s for s in statements if "journal_entry" in s]
+
+
+def test_frozen_figures_equal_the_live_count_and_the_reference(app):
+    """On the 42 hand-computed items, each period frozen on 14/3/2026 (the month and Quý
+    I/2026) holds, per agency, the figures the live SQL scorecard gives for the same period
+    at its last day, and those of the rules of scoring.py over the items read from the
+    journal; the ids behind every number are the reference's."""
+    load_into_database()
+    snapshots = freeze(date(2026, 3, 14), 14)
+    assert [s.period_label for s in snapshots] == ["Tháng 3/2026", "Quý I/2026"]
+    assert (snapshots[1].period_start, snapshots[1].period_end) == (PERIOD.start, PERIOD.end)
+    items = load_items(sa.true(), "Asia/Ho_Chi_Minh")
+
+    def figures(card):
+        return ([(row.agency_id, row.agency, *(getattr(row, f) for f in COUNT_FIELDS))
+                 for row in card.rows], [getattr(card.totals, f) for f in COUNT_FIELDS])
+
+    for snapshot in snapshots:
+        period = ReportPeriod(snapshot.period_start, snapshot.period_end, snapshot.period_label)
+        frozen = card_of(snapshot, period)
+        assert figures(frozen) == figures(count_scorecard(sa.true(), period, period.end))
+        assert figures(frozen) == figures(scorecard(items, period, period.end))
+        assert frozen.totals.with_deadline > 0
+        for which in Bucket:
+            for row in frozen.rows:
+                assert sorted(ids_behind(snapshot, which, row.agency_id)) == sorted(
+                    item.id for item in items_in(items, period, period.end, which,
+                                                 row.agency_id))

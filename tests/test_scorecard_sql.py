@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scorecard_fixture import AS_OF, EXPECTED, EXPECTED_TOTAL, PERIOD, load_into_database
+from scorecard_reference import load_items
 
 from tracker.extensions import db
 from tracker.models import Agency, Item, JournalEntry, Plan
 from tracker.scorecard.counting import bucket_rows, count_months, count_scorecard
-from tracker.scorecard.service import load_items
 from tracker.scoring import (
     COUNT_FIELDS,
     Bucket,
@@ -51,7 +51,7 @@ def test_sql_counts_equal_the_reference_rules(app, items, period):
     """Over random items (every status, with or without a deadline) and journals (several
     endings, dates missing or recorded late in the evening), the SQL scorecard, its monthly
     totals and the items behind each number equal scoring.scorecard / monthly_totals /
-    items_in over the items as service.load_items reads them."""
+    items_in over the items as scorecard_reference.load_items reads them."""
     start, end, as_of = period
     if start and end and start > end:
         start, end = end, start

@@ -179,10 +179,10 @@ def test_completion_without_a_document_date_counts_on_the_local_day_recorded(app
 
     import sqlalchemy as sa
     from factories import make_plan
+    from scorecard_reference import load_items
 
     from tracker.extensions import db
     from tracker.models import Item, JournalEntry, JournalKind
-    from tracker.scorecard.service import load_items
     from tracker.scoring import Bucket, bucket, range_period
 
     plan = make_plan(1)

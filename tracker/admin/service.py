@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from tracker import audit, policy
@@ -36,14 +37,14 @@ from tracker.models import (
 )
 from tracker.search.index import mark_agency
 from tracker.services import FieldError
-from tracker.text import N_, name_key
+from tracker.text import name_key
 
 STATUS_LABELS = {
-    MessageStatus.PENDING: N_("Waiting to be sent"),
-    MessageStatus.SENT: N_("Sent"),
-    MessageStatus.FAILED: N_("Failed"),
-    MessageStatus.HELD: N_("Held (no mail server)"),
-    MessageStatus.CANCELLED: N_("Cancelled"),
+    MessageStatus.PENDING: _l("Waiting to be sent"),
+    MessageStatus.SENT: _l("Sent"),
+    MessageStatus.FAILED: _l("Failed"),
+    MessageStatus.HELD: _l("Held (no mail server)"),
+    MessageStatus.CANCELLED: _l("Cancelled"),
 }
 
 

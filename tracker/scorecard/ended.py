@@ -1,7 +1,7 @@
 """Keep `Item.ended_on` in step with the journal: every write goes through here.
 
-`ended_on` is the day an item's current ending was documented, as
-`scorecard.service.ended_dates` reads it from the journal (the reference): withdrawn, its
+`ended_on` is the day an item's current ending was documented, as the tests' reference
+(tests/scorecard_reference.py, `ended_dates`) reads it from the journal: withdrawn, its
 latest withdrawal; submitted or issued, its latest submission, else its latest issue; a
 change journaled without a document date counts on the local day it was recorded. The
 scorecard counts from it alone (scorecard/counting.py).

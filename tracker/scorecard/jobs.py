@@ -22,7 +22,7 @@ def run_freeze(today: date, now: datetime, day: date | None = None) -> list[str]
     cutoff_day = current_app.config["SCORECARD_CUTOFF_DAY"]
     day = day or last_cutoff_before(today, cutoff_day)
     try:
-        added = freeze(day, cutoff_day, current_app.config["TRACKER_TIMEZONE"])
+        added = freeze(day, cutoff_day)
         if added:
             db.session.add(SchedulerRun(job="freeze", started_at=now,
                                         finished_at=datetime.now(now.tzinfo), for_day=day,

@@ -10,21 +10,18 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from tracker.extensions import db
-from tracker.models import ScorecardSnapshot
-from tracker.scorecard.service import load_items
+from tracker.models import Item, ScorecardSnapshot
+from tracker.scorecard.counting import bucket_rows, count_scorecard
 from tracker.scoring import (
     COUNT_FIELDS,
     Bucket,
     ReportPeriod,
     Scorecard,
-    ScoreItem,
     ScoreRow,
-    bucket,
     half_period,
     month_of,
     month_period,
     quarter_period,
-    scorecard,
     year_period,
 )
 
@@ -53,31 +50,28 @@ def last_cutoff_before(today: date, cutoff_day: int) -> date:
     return end
 
 
-def freeze(day: date, cutoff_day: int, tz_name: str,
-           items: list[ScoreItem] | None = None) -> list[ScorecardSnapshot]:
+def freeze(day: date, cutoff_day: int) -> list[ScorecardSnapshot]:
     """Freeze the periods ending on the cut-off `day` that are not frozen yet; returns the
-    new snapshots (none on a second run: a frozen period is never counted again)."""
+    new snapshots (none on a second run: a frozen period is never counted again). Counted in
+    SQL as the live scorecard is (scorecard/counting.py): two queries a period, the counts
+    and the items behind them."""
     wanted = periods_ending(day, cutoff_day)
     if not wanted:
         return []
     done = set(db.session.execute(
         sa.select(ScorecardSnapshot.period_start, ScorecardSnapshot.period_end)
         .where(ScorecardSnapshot.period_end == day)).all())
-    wanted = [(kind, period) for kind, period in wanted
-              if (period.start, period.end) not in done]
-    if not wanted:
-        return []
-    if items is None:
-        items = load_items(sa.true(), tz_name)
     added = []
     for kind, period in wanted:
-        card = scorecard(items, period, period.end)
+        if (period.start, period.end) in done:
+            continue
+        card = count_scorecard(sa.true(), period, period.end)
         behind: dict[str, dict[str, list[int]]] = {}
-        for item in items:
-            which = bucket(item, period, period.end)
-            if which is not None:
-                behind.setdefault(which.value, {}).setdefault(
-                    str(item.lead_agency_id), []).append(item.id)
+        for row in db.session.execute(bucket_rows(sa.true(), period, period.end)
+                                      .add_columns(Item.lead_agency_id)
+                                      .order_by(None).order_by(Item.id)):
+            behind.setdefault(row.bucket, {}).setdefault(
+                str(row.lead_agency_id), []).append(row.id)
         snapshot = ScorecardSnapshot(
             period_kind=kind, period_label=period.label, period_start=period.start,
             period_end=period.end, as_of=period.end,
