@@ -197,7 +197,7 @@ class AppendixTable:
             return self.body
         lines = [line for group in self.groups for line in self.group_lines(group)]
         if self.total_line:
-            lines.append(_spanning("total", self.total_line, len(self.headers)))
+            lines.append(spanning("total", self.total_line, len(self.headers)))
         return tuple(lines)
 
     def line_texts(self) -> Iterator[Sequence[str]]:
@@ -217,14 +217,32 @@ class AppendixTable:
         if self.total_line:
             yield [self.total_line, *rest]
 
+    def plain_lines(self, groups: Iterable[AppendixGroup] | None = None
+                    ) -> Iterator[BodyLine | Sequence[str]]:
+        """`lines` (of `groups` only, without the total line, when given), where an item row
+        of the groups is only its cell texts: for the formats that write each cell anyway
+        (XLSX), without a Cell per cell (30,000 for 5,000 rows, a tenth of the export)."""
+        if self.body is not None:
+            yield from self.body
+            return
+        width = len(self.headers)
+        for group in self.groups if groups is None else groups:
+            if group.heading:
+                yield spanning("heading", group.heading, width)
+            yield from (row.cells for row in group.rows)
+            if group.count_line:
+                yield spanning("count", group.count_line, width)
+        if groups is None and self.total_line:
+            yield spanning("total", self.total_line, width)
+
     def group_lines(self, group: AppendixGroup) -> list[BodyLine]:
         """A group's heading line, its rows and its count line."""
         width = len(self.headers)
-        lines = [_spanning("heading", group.heading, width)] if group.heading else []
+        lines = [spanning("heading", group.heading, width)] if group.heading else []
         lines.extend(BodyLine("item", tuple(Cell(text) for text in row.cells))
                      for row in group.rows)
         if group.count_line:
-            lines.append(_spanning("count", group.count_line, width))
+            lines.append(spanning("count", group.count_line, width))
         return lines
 
     @property
@@ -233,7 +251,7 @@ class AppendixTable:
                    and not (line.slots and line.slots[0] is Covered.ABOVE))
 
 
-def _spanning(kind: str, text: str, width: int) -> BodyLine:
+def spanning(kind: str, text: str, width: int) -> BodyLine:
     return BodyLine(kind, (Cell(text, colspan=width),) + (Covered.LEFT,) * (width - 1))
 
 
