@@ -6,8 +6,9 @@ HTML and print.css (A4 landscape, repeated header row, page numbers), rendered b
 
 A long table is printed in parts (issue 10: 5,000 rows took 80 s). Chromium's layout of one
 table broken across pages costs more per row the longer the table (5,000 rows in one table:
-80 s; the same rows as ten tables: 17 s), so above CHUNK_ROWS rows the body is cut into
-tables of about CHUNK_ROWS rows, each starting a page under its own header row, never
+80 s; the same rows as ten tables: 17 s), so above twice CHUNK_ROWS rows (the size above
+which the web request hands the PDF to the worker, TRACKER_PDF_BACKGROUND_ROWS, by default)
+the body is cut into tables of about CHUNK_ROWS rows, each starting a page under its own header row, never
 between the rows of a merged cell nor after a group's heading or before its count line.
 The parts go to two Chromium processes at once when a second rendering slot is free (the
 second one without the title block), and pypdf joins their PDFs. Chromium's own page
@@ -68,7 +69,7 @@ def find_chromium(configured: str | None = None) -> str | None:
 def html_to_pdf(html: str, chromium: str | None, timeout: float = 180,
                 chunk_rows: int | None = None) -> bytes:
     """Render a self-contained page (inline CSS, no network) to PDF bytes; a table of more
-    than `chunk_rows` (CHUNK_ROWS) rows in parts (see the module's docstring). At most two
+    than twice `chunk_rows` (CHUNK_ROWS) rows in parts (see the module's docstring). At most two
     Chromium processes per Python process: a PDF takes one slot, waiting for it; its second
     process only when the other slot is free right now."""
     if not chromium:
@@ -140,7 +141,8 @@ PART_CSS = ("<style>.appendix-part { break-before: page; }"
 
 def table_parts(html: str, chunk_rows: int | None = None) -> list[str]:
     """The body rows of the page's table cut into parts of about `chunk_rows` rows (the HTML
-    of each part's rows); one part when the table is short or the page has no table."""
+    of each part's rows); one part, the page, when the table has at most twice as many rows
+    or the page has no table."""
     chunk_rows = chunk_rows or CHUNK_ROWS
     table = _TABLE.search(html)
     if table is None:
@@ -148,8 +150,8 @@ def table_parts(html: str, chunk_rows: int | None = None) -> list[str]:
     end = html.find("</tbody>", table.end())
     body = html[table.end():end]
     starts = [match.start() for match in _ROW.finditer(body)]
-    if len(starts) <= chunk_rows:
-        return [html]
+    if len(starts) <= 2 * chunk_rows:
+        return [html]   # two parts would save less than the second Chromium costs
     rows = [body[start:stop] for start, stop in zip(starts, starts[1:] + [len(body)],
                                                      strict=True)]
     cuts, open_until = [], 0      # open_until: the last row a merged cell above reaches
