@@ -213,3 +213,17 @@ def test_the_parts_print_the_same_text_as_one_render(app, tmp_path):
     assert abs(centre - (printed[0] + printed[2]) / 2) < 0.5
     assert printed[1] - 1.5 < stamped[1] and stamped[3] < printed[3] + 1.5, (stamped, printed)
     assert number_box(parts, len(part_pages))
+
+
+def test_the_app_does_not_load_pypdf_until_it_joins_a_pdf():
+    """pypdf costs a process 15 MB of memory: the app (every web worker) loads it only when
+    it joins the parts of a long PDF, which the worker does."""
+    import sys
+
+    code = ("import sys; from tracker import create_app; "
+            "create_app({'SQLALCHEMY_DATABASE_URI': 'sqlite://'}); "
+            "import tracker.appendix.documents, tracker.appendix.jobs; "
+            "print('pypdf' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False"

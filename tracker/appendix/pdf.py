@@ -29,9 +29,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
-
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # Quiet, offline, throw-away profile: on a closed network Chromium otherwise keeps
 # trying to reach Google's hosts.
@@ -210,6 +207,11 @@ DIGIT_WIDTH = 0.5   # of the font size: every digit of Times-Roman is 500/1000 w
 def joined_with_page_numbers(pdfs: list[bytes]) -> bytes:
     """The PDFs one after another, the page number at the top centre of every page but the
     first (as print.css prints it)."""
+    # Imported here: pypdf costs every process that imports it 15 MB of memory, and only
+    # the one that joins a long PDF (the worker) needs it.
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+
     writer = PdfWriter()
     for data in pdfs:
         writer.append(PdfReader(io.BytesIO(data)))
@@ -245,7 +247,9 @@ def joined_with_page_numbers(pdfs: list[bytes]) -> bytes:
     return out.getvalue()
 
 
-def _stream(data: bytes) -> DecodedStreamObject:
+def _stream(data: bytes):
+    from pypdf.generic import DecodedStreamObject
+
     stream = DecodedStreamObject()
     stream.set_data(data)
     return stream
