@@ -10,6 +10,8 @@ from tracker.appendix.table import (
     build_table,
     progress_text,
     remarks_text,
+    row_cells,
+    seed_rows,
 )
 
 
@@ -103,3 +105,16 @@ def test_line_texts_are_the_texts_of_the_lines():
     texts = [list(t) for t in grouped.line_texts()]
     assert texts[0] == ["QUÝ III/2020", "", "", "", "", ""]
     assert texts[-1] == ["Tổng cộng: 3 đề án", "", "", "", "", ""]
+
+
+def test_seed_rows_word_the_cells_as_row_cells():
+    """The rows of a plain list (the seed's six columns, no progress) are numbered from the
+    given number and say what row_cells says, the published lead text before the agency."""
+    items = [item_snapshot(title=f"Đề án {n}", lead_text="Sở A (chủ trì)" if n == 2 else "")
+             for n in range(1, 4)]
+    rows = seed_rows(items, 7)
+    assert [row.number for row in rows] == [7, 8, 9]
+    assert [row.cells for row in rows] == [
+        row_cells(number, item, with_status=False, today=date(2020, 10, 1))
+        for number, item in zip((7, 8, 9), items, strict=True)]
+    assert rows[1].cells[2] == "Sở A (chủ trì)"

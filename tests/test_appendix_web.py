@@ -89,6 +89,25 @@ def test_filtered_download_has_only_matching_rows_and_says_so(client, manager, s
     assert "Thời gian trình: Quý IV/2020" in page
 
 
+def test_a_download_without_a_valued_filter_does_not_look_up_the_plans_values(
+        client, manager, seed_plan, monkeypatch):
+    """The values present in the plan (three queries over its items) are read only when the
+    query string asks for a lead, a period or a level; a plain download needs none."""
+    from tracker.appendix.pages import routes
+
+    looked_up = []
+    real = routes.filter_choices
+    monkeypatch.setattr(routes, "filter_choices", lambda plan_id: looked_up.append(plan_id)
+                        or real(plan_id))
+    plain = client.get(f"/plans/{seed_plan.id}/appendix.csv?progress=1&group=quarter")
+    assert plain.status_code == 200 and len(plain.data.decode("utf-8-sig").splitlines()) > 3
+    assert looked_up == []
+    filtered = client.get(f"/plans/{seed_plan.id}/appendix.csv?period=Quý IV/2020")
+    assert looked_up == [seed_plan.id]
+    assert [line[1] for line in csv.reader(io.StringIO(filtered.data.decode("utf-8-sig")))][1:] \
+        == [SEED_ROWS[1][1]]
+
+
 def test_consolidated_list_groups_by_quarter_across_plans(client, auth, make_user, seed_plan):
     """The consolidated list spans every plan and groups by quarter in order, or by lead agency,
     with subtotals and a total."""

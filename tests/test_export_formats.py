@@ -410,3 +410,26 @@ def test_xlsx_body_rows_are_tall_enough_for_their_wrapped_text():
     assert set(heights) == {"short", "long", "broken"}
     assert heights["long"] > 3 * heights["short"]
     assert heights["broken"] >= 5 * 12
+
+
+def test_xlsx_plain_item_rows_write_the_same_xml_as_their_cells():
+    """The XLSX writes a plain item row from its texts (table.plain_lines), not from a Cell per
+    cell: the sheet's XML is the same either way, for markup, CR, control characters, the
+    joining character and multi-line cells alike."""
+    from openpyxl import Workbook
+
+    from tracker.appendix.export_xlsx import _body_xml, _Styles
+
+    odd = item_snapshot(title="a\r\nb \x01 & <c> \ue000 d", coordination="x\ny\nz" * 20)
+    table = plan_table(items=[*ITEMS, odd])
+    plain = list(table.plain_lines())
+    assert any(isinstance(line, tuple) for line in plain)
+    sheet = Workbook(write_only=True).create_sheet("x")
+    styles = _Styles(sheet)
+    units = [150 * width / sum(table.widths) for width in table.widths]
+    assert _body_xml(sheet, table, plain, styles, units, 7) == \
+        _body_xml(sheet, table, table.lines, styles, units, 7)
+    group = table.groups[1]
+    assert [line.texts() if not isinstance(line, tuple) else list(line)
+            for line in table.plain_lines([group])] == \
+        [line.texts() for line in table.group_lines(group)]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from markupsafe import Markup
 
 from tracker.appendix.export_csv import appendix_csv
 from tracker.appendix.export_docx import appendix_docx
@@ -20,8 +21,11 @@ from tracker.text import without_diacritics
 
 
 @functools.cache
-def _print_css(static_folder: str) -> str:
-    return (Path(static_folder) / "print.css").read_text(encoding="utf-8")
+def _print_css(static_folder: str) -> Markup:
+    """print.css, to be inlined as it is: escaped, its quotes ("Times New Roman") became
+    &#34; inside <style>, which no browser decodes, so the fonts and the size of the page
+    number were dropped."""
+    return Markup((Path(static_folder) / "print.css").read_text(encoding="utf-8"))
 
 
 def print_page(table: AppendixTable, *, standalone: bool, back_url: str | None = None,

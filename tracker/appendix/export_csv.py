@@ -27,7 +27,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from itertools import chain
+from itertools import chain, islice
 
 from tracker.appendix.table import AppendixTable
 
@@ -63,13 +63,8 @@ def appendix_csv_chunks(table: AppendixTable,
     # pastes). A cell rarely needs the apostrophe, so a whole chunk is tested at once: its
     # cells joined after a NUL each, searched once for a NUL before a formula's first
     # character (a cell holding a NUL itself only costs its chunk the exact test).
-    lines = []
-    for texts in table.line_texts():
-        lines.append(texts)
-        if len(lines) == lines_per_chunk:
-            yield _encoded(buffer, writer, lines)
-            lines = []
-    if lines:
+    texts = table.line_texts()
+    while lines := list(islice(texts, lines_per_chunk)):
         yield _encoded(buffer, writer, lines)
 
 

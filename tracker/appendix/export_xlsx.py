@@ -28,7 +28,6 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from copy import copy
-from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -71,9 +70,10 @@ def appendix_xlsx(table: AppendixTable, sheet_per_group: bool = False) -> bytes:
         names = sheet_names([group.heading for group in table.groups])
         for name, group in zip(names, table.groups, strict=True):
             bodies.append(_write_sheet(workbook.create_sheet(name), table,
-                                       table.group_lines(group)))
+                                       table.plain_lines([group])))
     else:
-        bodies.append(_write_sheet(workbook.create_sheet(SINGLE_SHEET_NAME), table, table.lines))
+        bodies.append(_write_sheet(workbook.create_sheet(SINGLE_SHEET_NAME), table,
+                                   table.plain_lines()))
     skeleton = io.BytesIO()
     workbook.save(skeleton)
     return _with_bodies(skeleton, bodies)
@@ -192,7 +192,8 @@ class _Styles:
         return cell
 
 
-def _write_sheet(ws, table: AppendixTable, lines: Iterable[BodyLine]) -> tuple[int, str]:
+def _write_sheet(ws, table: AppendixTable, lines: Iterable[BodyLine | Sequence[str]]
+                 ) -> tuple[int, str]:
     """Everything of the sheet but its body rows, which come back as XML with their first
     row number (the placeholder's)."""
     styles = _Styles(ws)
@@ -240,37 +241,47 @@ def _write_sheet(ws, table: AppendixTable, lines: Iterable[BodyLine]) -> tuple[i
     return body_start, _body_xml(ws, table, lines, styles, units, body_start)
 
 
-def _body_xml(ws, table: AppendixTable, lines: Iterable[BodyLine], styles: _Styles,
-              units: list[float], body_start: int) -> str:
+# Joins a row's texts to escape them at once; a row holding it is escaped cell by cell.
+_JOIN = "\ue000"
+
+
+def _body_xml(ws, table: AppendixTable, lines: Iterable[BodyLine | Sequence[str]],
+              styles: _Styles, units: list[float], body_start: int) -> str:
     """The body rows as the sheet's XML, from row `body_start`; their merged cells are
-    recorded on `ws`."""
+    recorded on `ws`. A line is a BodyLine, or the cell texts of a plain item row."""
     columns = len(table.headers)
     aligned = [styles.body_centred if index in table.centred else styles.body_left
                for index in range(columns)]
+    aligned_ids = [prototype.style_id for prototype in aligned]
     prototype_of = {"heading": styles.heading, "header": styles.header_line,
                     "count": styles.count, "total": styles.count}
+    style_of = {kind: prototype.style_id for kind, prototype in prototype_of.items()}
+    left_id = styles.body_left.style_id
     letters = [get_column_letter(index + 1) for index in range(columns)]
+    position = table.keys.index("position") if "position" in table.keys else -1
+    per_line = _letters_per_line(units)
     rows = []
     for row_number, line in enumerate(lines, start=body_start):
+        if not isinstance(line, BodyLine):
+            rows.append(_item_row(row_number, line, letters, aligned_ids, position, per_line))
+            continue
         cells = []
         for column, slot in enumerate(line.slots):
             reference = f"{letters[column]}{row_number}"
             if not isinstance(slot, Cell):
-                style = prototype_of.get(line.kind, aligned[column]).style_id
+                style = style_of.get(line.kind, aligned_ids[column])
                 cells.append(f'<c r="{reference}" s="{style}"/>')
                 continue
             if line.kind == "item":
-                prototype = aligned[column] if slot.colspan == 1 else styles.body_left
+                style = aligned_ids[column] if slot.colspan == 1 else left_id
             else:
-                prototype = prototype_of[line.kind]
-            if line.kind == "item" and table.keys[column] == "position" \
-                    and _is_number(slot.text):
+                style = style_of[line.kind]
+            if line.kind == "item" and column == position and _is_number(slot.text):
                 # STT as a number: no "number stored as text" flag.
-                cells.append(f'<c r="{reference}" s="{prototype.style_id}" t="n">'
-                             f"<v>{int(slot.text)}</v></c>")
+                cells.append(f'<c r="{reference}" s="{style}" t="n"><v>{int(slot.text)}</v></c>')
             else:
                 # Every text a string cell: never a formula nor an error code.
-                cells.append(f'<c r="{reference}" s="{prototype.style_id}" t="inlineStr"><is>'
+                cells.append(f'<c r="{reference}" s="{style}" t="inlineStr"><is>'
                              f'<t xml:space="preserve">{_escaped(slot.text)}</t></is></c>')
             if slot.colspan > 1 or slot.rowspan > 1:
                 ws.merged_cells.add(
@@ -278,7 +289,7 @@ def _body_xml(ws, table: AppendixTable, lines: Iterable[BodyLine], styles: _Styl
                     f"{row_number + slot.rowspan - 1}")
         if line.kind == "item":
             # LibreOffice does not fit wrapped rows itself: the file carries the height.
-            height = _row_height(line.texts(), units)
+            height = _row_height(line.texts(), units, per_line)
             rows.append(f'<row r="{row_number}" ht="{height:g}" customHeight="1">')
         else:
             rows.append(f'<row r="{row_number}">')
@@ -287,10 +298,32 @@ def _body_xml(ws, table: AppendixTable, lines: Iterable[BodyLine], styles: _Styl
     return "".join(rows)
 
 
+def _item_row(row_number: int, texts: Sequence[str], letters: list[str],
+              style_ids: list[int], position: int, per_line: list[int]) -> str:
+    """A plain item row (no merged cell) as XML, as _body_xml writes an item's BodyLine."""
+    joined = _JOIN.join(texts)
+    escaped = _escaped(joined).split(_JOIN) if joined.count(_JOIN) == len(texts) - 1 else \
+        [_escaped(text) for text in texts]
+    height = _row_height(texts, (), per_line)
+    out = [f'<row r="{row_number}" ht="{height:g}" customHeight="1">']
+    for column, text in enumerate(texts):
+        if column == position and _is_number(text):
+            out.append(f'<c r="{letters[column]}{row_number}" s="{style_ids[column]}" t="n">'
+                       f"<v>{int(text)}</v></c>")
+        else:
+            out.append(f'<c r="{letters[column]}{row_number}" s="{style_ids[column]}" '
+                       f't="inlineStr"><is><t xml:space="preserve">{escaped[column]}</t></is></c>')
+    out.append("</row>")
+    return "".join(out)
+
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
 def _escaped(text: str) -> str:
     """Cell text for the sheet's XML: escaped, a CR kept as a character reference (a bare
     one would be read back as LF), what XML 1.0 cannot carry dropped."""
-    return escape(_xml_text(text), {"\r": "&#13;"})
+    return _xml_text(text).translate(_ESCAPES)
 
 
 def _is_number(text: str) -> bool:
@@ -313,15 +346,21 @@ def _page_setup(ws, header_row: int) -> None:
     ws.oddHeader.center.font = f"{FONT_NAME},Regular"
 
 
-def _row_height(cells: Sequence[str], units: Sequence[float]) -> float:
+def _letters_per_line(units: Sequence[float]) -> list[int]:
+    return [max(1, int(width * 1.1)) for width in units]
+
+
+def _row_height(cells: Sequence[str], units: Sequence[float],
+                per_line: Sequence[int] | None = None) -> float:
     """Row height (points) for a body row of wrapped cells. Excel fits such rows itself when
     it opens the file, LibreOffice does not (the text overlapped when printed), so the file
     carries an estimate: the tallest cell's line count at about one letter per width unit
-    (Times New Roman 12), erring on the tall side."""
+    (Times New Roman 12), erring on the tall side. `per_line`: _letters_per_line(units)."""
     lines = 1
-    for text, width in zip(cells, units, strict=False):
-        per_line = max(1, int(width * 1.1))
-        lines = max(lines, sum(max(1, math.ceil(len(part) / per_line))
+    for text, letters in zip(cells, per_line or _letters_per_line(units), strict=False):
+        if len(text) <= letters and "\n" not in text:
+            continue        # one line, as most cells
+        lines = max(lines, sum(max(1, math.ceil(len(part) / letters))
                                for part in text.split("\n")))
     return round(lines * TABLE_SIZE * 1.3 + 4, 1)
 

@@ -166,16 +166,25 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
     a consolidated list prints the columns its plans have in common.
     """
     # Plain columns, not ORM entities: building 5,000 Item objects cost more than
-    # printing them (bench/bench_published.py).
+    # printing them (bench/bench_published.py). Columns the table will not print are NULL
+    # literals: a date or JSON column costs a conversion per row (a fifth of a 5,000-row
+    # CSV on SQLite) for nothing.
+    layout = PlanLayout.from_json(plan.layout) if plan is not None else None
+    status, own = options.with_status, layout is not None
+
+    def wanted(column, needed: bool):
+        return column if needed else sa.null()
+
     query = (
         sa.select(Item.id, Item.title, Agency.name.label("lead_agency"),
                   Item.coordination, Item.original_due_period, Item.due_period,
-                  Item.due_date, Item.approving_level, Item.status,
-                  Item.submission_ref, Item.outcome_ref, Item.notes,
-                  Item.requested_due_period, Item.withdrawal_requested,
+                  wanted(Item.due_date, status), Item.approving_level, Item.status,
+                  wanted(Item.submission_ref, status), wanted(Item.outcome_ref, status),
+                  wanted(Item.notes, status), wanted(Item.requested_due_period, status),
+                  wanted(Item.withdrawal_requested, status),
                   Plan.title.label("plan_title"),
-                  Item.number_text, Item.lead_text, Item.extra, Item.sub_rows,
-                  Item.section_id)
+                  wanted(Item.number_text, own), Item.lead_text, wanted(Item.extra, own),
+                  wanted(Item.sub_rows, own), wanted(Item.section_id, own))
         .join(Plan, Plan.id == Item.plan_id)
         .join(Agency, Agency.id == Item.lead_agency_id)
         .where(scope)
@@ -198,9 +207,9 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
             # A postponed or withdrawn item prints the document of the decision.
             (notes[item_id].document if item_id in notes else "")
             if status in DECIDED_BY_LETTER else outcome_ref,
-            item_notes, notes[item_id].note if item_id in notes else "",
-            requested_due_period, withdrawal_requested, plan_title, number_text, lead_text,
-            extra, tuple(sub_rows) if sub_rows else None, section_id,
+            item_notes or "", notes[item_id].note if item_id in notes else "",
+            requested_due_period, bool(withdrawal_requested), plan_title, number_text or "",
+            lead_text, extra, tuple(sub_rows) if sub_rows else None, section_id,
         )
         for (item_id, title, lead_agency, coordination, original_due_period, due_period,
              due_date, approving_level, status, submission_ref, outcome_ref, item_notes,
@@ -220,7 +229,6 @@ def appendix_table(scope: sa.ColumnElement[bool], options: AppendixOptions, *, t
     if options.with_status:
         subtitle_parts.append(f"Tình hình thực hiện đến ngày {format_date(today)}")
     subtitle = subtitle or "\n".join(part for part in subtitle_parts if part)
-    layout = PlanLayout.from_json(plan.layout) if plan is not None else None
     if layout is not None and options.grouping == Grouping.NONE:
         sections = [SectionSnapshot(section.id, section.kind,
                                     tuple(tuple(cell) for cell in section.cells))

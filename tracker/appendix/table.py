@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -197,7 +198,7 @@ class AppendixTable:
             return self.body
         lines = [line for group in self.groups for line in self.group_lines(group)]
         if self.total_line:
-            lines.append(_spanning("total", self.total_line, len(self.headers)))
+            lines.append(spanning("total", self.total_line, len(self.headers)))
         return tuple(lines)
 
     def line_texts(self) -> Iterator[Sequence[str]]:
@@ -211,20 +212,38 @@ class AppendixTable:
         for group in self.groups:
             if group.heading:
                 yield [group.heading, *rest]
-            yield from (row.cells for row in group.rows)
+            yield from map(_CELLS, group.rows)
             if group.count_line:
                 yield [group.count_line, *rest]
         if self.total_line:
             yield [self.total_line, *rest]
 
+    def plain_lines(self, groups: Iterable[AppendixGroup] | None = None
+                    ) -> Iterator[BodyLine | Sequence[str]]:
+        """`lines` (of `groups` only, without the total line, when given), where an item row
+        of the groups is only its cell texts: for the formats that write each cell anyway
+        (XLSX), without a Cell per cell (30,000 for 5,000 rows, a tenth of the export)."""
+        if self.body is not None:
+            yield from self.body
+            return
+        width = len(self.headers)
+        for group in self.groups if groups is None else groups:
+            if group.heading:
+                yield spanning("heading", group.heading, width)
+            yield from (row.cells for row in group.rows)
+            if group.count_line:
+                yield spanning("count", group.count_line, width)
+        if groups is None and self.total_line:
+            yield spanning("total", self.total_line, width)
+
     def group_lines(self, group: AppendixGroup) -> list[BodyLine]:
         """A group's heading line, its rows and its count line."""
         width = len(self.headers)
-        lines = [_spanning("heading", group.heading, width)] if group.heading else []
+        lines = [spanning("heading", group.heading, width)] if group.heading else []
         lines.extend(BodyLine("item", tuple(Cell(text) for text in row.cells))
                      for row in group.rows)
         if group.count_line:
-            lines.append(_spanning("count", group.count_line, width))
+            lines.append(spanning("count", group.count_line, width))
         return lines
 
     @property
@@ -233,7 +252,10 @@ class AppendixTable:
                    and not (line.slots and line.slots[0] is Covered.ABOVE))
 
 
-def _spanning(kind: str, text: str, width: int) -> BodyLine:
+_CELLS = operator.attrgetter("cells")
+
+
+def spanning(kind: str, text: str, width: int) -> BodyLine:
     return BodyLine(kind, (Cell(text, colspan=width),) + (Covered.LEFT,) * (width - 1))
 
 
@@ -347,6 +369,15 @@ def row_cells(number: int | str, item: ItemSnapshot, *, with_status: bool, today
     if with_status:
         cells += (progress_text(item), remarks_text(item, today))
     return cells
+
+
+def seed_rows(items: Sequence[ItemSnapshot], first: int) -> list[AppendixRow]:
+    """The rows of the seed's six columns without the progress ones, numbered from `first`:
+    row_cells's words in one comprehension (a call per item was a fifth of a plain CSV)."""
+    return [AppendixRow(number, (str(number), item.title, item.lead_text or item.lead_agency,
+                                 item.coordination, item.original_due_period,
+                                 item.approving_level))
+            for number, item in enumerate(items, first)]
 
 
 def table_columns(columns: Sequence[tuple[str, str]], with_status: bool
@@ -493,11 +524,15 @@ def build_table(title: str, attached_to: str, items: Iterable[ItemSnapshot], *,
     for heading, (_, members) in ordered:
         if numbering == Numbering.PER_GROUP:
             number = 0
-        rows = []
-        for item in members:
-            number += 1
-            rows.append(AppendixRow(number, row_cells(number, item, with_status=with_status,
-                                                      today=today, keys=own_keys)))
+        if own_keys == PLAN_KEYS and not with_status:
+            rows = seed_rows(members, number + 1)
+            number += len(members)
+        else:
+            rows = []
+            for item in members:
+                number += 1
+                rows.append(AppendixRow(number, row_cells(number, item, with_status=with_status,
+                                                          today=today, keys=own_keys)))
         groups.append(AppendixGroup(heading, tuple(rows)))
     keys, headers = table_columns(columns or tuple(zip(PLAN_KEYS, PLAN_HEADERS, strict=True)),
                                   with_status)
