@@ -27,6 +27,9 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import measure_get  # noqa: E402
 
 from tracker import create_app  # noqa: E402
 from tracker.extensions import db  # noqa: E402
@@ -196,25 +199,6 @@ def load(rng: random.Random) -> None:
         db.session.commit()
 
 
-def timed(client, path: str, engine) -> tuple[float, float, int]:
-    queries: list[str] = []
-
-    def listener(*args):
-        queries.append(args[2])
-
-    assert client.get(path).status_code == 200, path  # warm-up
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    client.get(path)
-    sa.event.remove(engine, "before_cursor_execute", listener)
-    timings = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        response = client.get(path)
-        timings.append(time.perf_counter() - started)
-        assert response.status_code == 200, (path, response.status_code)
-    return statistics.median(timings), max(timings), len(queries)
-
-
 def main() -> None:
     tmp = tempfile.mkdtemp()
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite"
@@ -251,7 +235,8 @@ def main() -> None:
         clients[who].post("/login", data={"email": f"{who}@bench.vn", "password": PASSWORD})
     search_medians = []
     for who, name, path, target in pages:
-        median, worst, count = timed(clients[who], path, engine)
+        median, worst, _cpu, count, _response = measure_get(clients[who], engine, path,
+                                                            runs=RUNS)
         if path.startswith("/search"):
             search_medians.append(median)
         verdict = "OK" if median <= target else "OVER TARGET"

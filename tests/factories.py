@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tracker.agencies import AgencyDirectory
 from tracker.extensions import db
-from tracker.models import Plan
+from tracker.models import Agency, Item, Plan
 from tracker.plans.service import ItemFields, add_item, create_plan
 
 PERIODS = ("Quý III/2020", "Quý IV/2020", "Tháng 9/2020", "6 tháng cuối năm 2020", "Thường xuyên")
@@ -26,3 +26,20 @@ def make_plan(n_items: int, title: str = "Danh mục thử nghiệm", owner: str
         ), directory)
     db.session.commit()
     return plan
+
+
+def bare_items(statuses: list[str]) -> list[Item]:
+    """Items written straight through the ORM, past the services (as an import or a script
+    could): one agency, one plan, one item per status, flushed."""
+    agency = Agency(name="Sở A")
+    db.session.add(agency)
+    db.session.flush()
+    plan = Plan(title="Danh mục", owner_agency_id=agency.id, attached_to="")
+    db.session.add(plan)
+    db.session.flush()
+    items = [Item(plan_id=plan.id, position=n, title=f"Đề án {n}", lead_agency_id=agency.id,
+                  due_period="", original_due_period="", approving_level="", status=status)
+             for n, status in enumerate(statuses)]
+    db.session.add_all(items)
+    db.session.flush()
+    return items

@@ -13,7 +13,7 @@ import sqlalchemy.orm as so
 
 from tracker.agencies import AgencyDirectory
 from tracker.desk import service as desk_service
-from tracker.desk.service import agency_table, desk_counts, desk_for, desk_lists
+from tracker.desk.service import agency_table, desk_for, desk_summary
 from tracker.extensions import db
 from tracker.models import Agency, Item, JournalEntry, JournalKind
 from tracker.periods import format_date
@@ -114,12 +114,11 @@ def test_sql_counts_and_lists_equal_the_python_rules(app, mixed, monkeypatch, ki
             return kind == "province" or item.plan.owner_agency_id == agency
 
         mine = [i for i in items if in_scope(i)]
-        counts = desk_counts(desk, today, until, since)
+        counts, lists = desk_summary(desk, today, until, since)
         assert counts.overdue == sum(map(rules["overdue"], mine)) > 0
         assert counts.due_soon == sum(map(rules["due_soon"], mine)) > 0
         assert counts.answer == sum(map(rules["answer"], mine)) > 0
         assert counts.quiet == (sum(map(rules["quiet"], mine)) if kind != "officer" else 0)
-        lists = desk_lists(desk, today, until, since)
         for name in ("overdue", "due_soon", "answer", "quiet", "decisions"):
             if kind == "officer" and name in ("quiet", "decisions"):
                 assert getattr(lists, name) == []

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from api_support import Api, make_token
+from factories import bare_items
 from helpers import version
 from scorecard_reference import ended_dates
 
@@ -119,16 +120,7 @@ def test_items_and_entries_written_directly_keep_ended_on_in_step(app):
     """Whatever the path: an item created already submitted, entries added to it in the same
     flush and later (one recorded late in the evening, UTC: the next day in Hà Nội), a status
     changed on the object, a rolled-back change."""
-    agency = Agency(name="Sở A")
-    db.session.add(agency)
-    db.session.flush()
-    plan = Plan(title="Danh mục", owner_agency_id=agency.id, attached_to="")
-    db.session.add(plan)
-    db.session.flush()
-    item = Item(plan_id=plan.id, position=1, title="Đề án", lead_agency_id=agency.id,
-                due_period="", original_due_period="", approving_level="", status="submitted")
-    db.session.add(item)
-    db.session.flush()
+    item = bare_items(["submitted"])[0]
     db.session.add(JournalEntry(item_id=item.id, kind="status", old_status="in_progress",
                                 new_status="submitted",
                                 created_at=datetime(2026, 1, 1, 18, tzinfo=UTC)))

@@ -7,10 +7,11 @@ import importlib.util
 from pathlib import Path
 
 import sqlalchemy as sa
+from factories import bare_items
 from helpers import version
 
 from tracker.extensions import db
-from tracker.models import Agency, Item, JournalEntry, Plan
+from tracker.models import Item, JournalEntry
 from tracker.plans.refusals import REFUSALS
 from tracker.plans.service import awaiting_answer
 
@@ -76,17 +77,7 @@ def test_a_refusal_waits_for_an_answer_until_the_next_entry(client, auth, office
 def test_entries_written_directly_keep_the_flag_in_step(app):
     """Whatever the path: a refusal added on its own, a note after it in the same flush, a
     rolled-back refusal; an ended item with a refusal last is not waiting."""
-    agency = Agency(name="Sở A")
-    db.session.add(agency)
-    db.session.flush()
-    plan = Plan(title="Danh mục", owner_agency_id=agency.id, attached_to="")
-    db.session.add(plan)
-    db.session.flush()
-    items = [Item(plan_id=plan.id, position=n, title=f"Đề án {n}", lead_agency_id=agency.id,
-                  due_period="", original_due_period="", approving_level="",
-                  status="submitted" if n == 3 else "in_progress") for n in range(4)]
-    db.session.add_all(items)
-    db.session.flush()
+    items = bare_items(["in_progress", "in_progress", "in_progress", "submitted"])
     db.session.add(JournalEntry(item_id=items[0].id, kind="postponement_refused"))
     db.session.add_all([JournalEntry(item_id=items[1].id, kind="withdrawal_refused"),
                         JournalEntry(item_id=items[1].id, kind="comment", note="Đã bổ sung")])

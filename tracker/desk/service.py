@@ -86,18 +86,6 @@ class DeskCounts:
     quiet: int = 0
 
 
-def desk_counts(desk: Desk, today: date, due_soon_until: date | None,
-                quiet_since: datetime | None) -> DeskCounts:
-    """The counts of the start page (see desk_summary)."""
-    return desk_summary(desk, today, due_soon_until, quiet_since)[0]
-
-
-def desk_lists(desk: Desk, today: date, due_soon_until: date | None,
-               quiet_since: datetime | None) -> DeskLists:
-    """The items behind the counts (see desk_summary)."""
-    return desk_summary(desk, today, due_soon_until, quiet_since)[1]
-
-
 def desk_summary(desk: Desk, today: date, due_soon_until: date | None,
                  quiet_since: datetime | None) -> tuple[DeskCounts, DeskLists]:
     """The counts of the start page and the items behind them. Province-wide, counts and

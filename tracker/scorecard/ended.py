@@ -7,11 +7,9 @@ change journaled without a document date counts on the local day it was recorded
 scorecard counts from it alone (scorecard/counting.py).
 
 An item's status changes in one place (items/service.py), but items and journal entries
-are also written by imports, the demo, the API and tests: a listener on the session notes,
-at each flush, the items whose status changed and those that got a status entry, then
-recomputes their `ended_on` from the journal in the same flush (two statements per batch,
-whatever the path), so that no write can leave it stale and a query later in the same
-transaction already reads it.
+are also written by imports, the demo, the API and tests: at each flush, the items whose
+status changed and those that got a status entry have their `ended_on` recomputed from the
+journal in the same flush (tracker/journal_columns.py keeps it in step).
 """
 from __future__ import annotations
 
@@ -21,12 +19,11 @@ from flask import current_app, has_app_context
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from tracker.journal_columns import keep_in_step, refresh_column
 from tracker.models import Item, JournalEntry, JournalKind
 from tracker.statuses import Status
 
-BATCH = 500
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
-_PENDING = "ended_on_pending"
 _COMPLETED = (Status.APPROVED.value, Status.SUBMITTED.value)
 _ENDING = (*_COMPLETED, Status.WITHDRAWN.value)
 _WITHDRAWN = Status.WITHDRAWN.value
@@ -84,21 +81,7 @@ def timezone() -> str:
 def refresh(conn: sa.Connection, ids, tz_name: str) -> dict[int, object]:
     """Recompute `ended_on` of the items `ids` (a flush's few: one correlated lookup each);
     write those that changed. Returns {item id: new value} of the rows written."""
-    changed: dict[int, object] = {}
-    query = sa.select(Item.id, Item.ended_on, ended_on_sql(tz_name))
-    ordered = sorted(i for i in ids if i is not None)
-    batches = (conn.execute(query.where(Item.id.in_(ordered[start:start + BATCH]))).all()
-               for start in range(0, len(ordered), BATCH))
-    table = Item.__table__
-    update = (sa.update(table).where(table.c.id == sa.bindparam("item_id"))
-              .values(ended_on=sa.bindparam("day")))
-    for rows in batches:
-        writes = [{"item_id": item_id, "day": day}
-                  for item_id, stored, day in rows if stored != day]
-        if writes:
-            conn.execute(update, writes)
-            changed.update((w["item_id"], w["day"]) for w in writes)
-    return changed
+    return refresh_column(conn, ids, "ended_on", ended_on_sql(tz_name))
 
 
 def _status_changed(item: Item) -> bool:
@@ -106,37 +89,16 @@ def _status_changed(item: Item) -> bool:
     return state.attrs.status.history.has_changes()
 
 
-@sa.event.listens_for(so.Session, "after_flush")
-def _note_changes(session: so.Session, flush_context) -> None:
-    pending: set[int] | None = None
+def _touched(session: so.Session) -> set[int]:
+    """The items whose status changed (or that are new) and those that got a status entry."""
+    touched: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Item):
             if obj in session.new or (obj in session.dirty and _status_changed(obj)):
-                item_id = obj.id
-            else:
-                continue
+                touched.add(obj.id)
         elif isinstance(obj, JournalEntry) and obj.kind == JournalKind.STATUS.value:
-            item_id = obj.item_id
-        else:
-            continue
-        if pending is None:
-            pending = session.info.setdefault(_PENDING, set())
-        pending.add(item_id)
+            touched.add(obj.item_id)
+    return touched
 
 
-@sa.event.listens_for(so.Session, "after_flush_postexec")
-def _write_changes(session: so.Session, flush_context) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    changed = refresh(session.connection(), pending, timezone())
-    for item_id, day in changed.items():
-        item = session.identity_map.get(sa.inspect(Item).identity_key_from_primary_key(
-            (item_id,)))
-        if item is not None and "ended_on" in sa.inspect(item).dict:
-            so.attributes.set_committed_value(item, "ended_on", day)
-
-
-@sa.event.listens_for(so.Session, "after_soft_rollback")
-def _forget_changes(session: so.Session, previous_transaction) -> None:
-    session.info.pop(_PENDING, None)
+keep_in_step("ended_on", _touched, lambda conn, ids: refresh(conn, ids, timezone()))
