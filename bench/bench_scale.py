@@ -492,7 +492,7 @@ def build_search_index(conn: sa.Connection, step=lambda what: None) -> None:
                 lambda text: " | ".join(fold(n) for n in document_numbers(text)))
     step("search index: distinct texts folded")
     run(conn, """
-        INSERT INTO item_search (item_id, title, body)
+        INSERT INTO item_search (item_id, plan_id, due_date, title, body)
         WITH links AS (
           SELECT id AS item_id, lead_agency_id AS agency_id FROM item
           UNION SELECT item_id, agency_id FROM item_lead_agency
@@ -505,7 +505,7 @@ def build_search_index(conn: sa.Connection, step=lambda what: None) -> None:
           SELECT j.item_id, string_agg(f.folded, ' | ' ORDER BY j.id) AS text
           FROM journal_entry j JOIN fold_doc f ON f.source = j.document_ref
           WHERE j.document_ref IS NOT NULL GROUP BY j.item_id)
-        SELECT i.id, coalesce(t.folded, ''),
+        SELECT i.id, i.plan_id, i.due_date, coalesce(t.folded, ''),
           concat_ws(' | ', t.folded, n.folded, c.folded, l.folded, named.text, s.folded,
                     o.folded, documents.text, r.folded)
         FROM item i
@@ -527,7 +527,8 @@ def check_search_rows(conn: sa.Connection, ids: list[int]) -> int:
     differ from what the generator wrote (0: the same folding, the same order)."""
     from tracker.search.index import write_rows
 
-    query = sa.text("SELECT item_id, title, body FROM item_search WHERE item_id = ANY(:ids)")
+    query = sa.text("SELECT item_id, plan_id, due_date, title, body FROM item_search "
+                    "WHERE item_id = ANY(:ids)")
     before = {row[0]: tuple(row) for row in conn.execute(query, {"ids": ids})}
     write_rows(conn, ids)
     after = {row[0]: tuple(row) for row in conn.execute(query, {"ids": ids})}

@@ -188,8 +188,55 @@ def _backfill_check(url: str) -> None:
             coordination="Sở Tài chính",
             agencies=["Huyện Krông Pắc", "Sở Công Thương", "Sở Tài chính"],
             documents=["Tờ trình số 45/TTr-SCT ngày 20/9/2020", "Báo cáo số 351/BC-SCT"])
+        _plan_and_deadline_check()
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def _found_by_full_text(conn, words: str) -> list[int]:
+    """SQLite: the rows the FTS5 table finds (its triggers keep it in step with item_search);
+    PostgreSQL: the rows the trigram index serves."""
+    import sqlalchemy as sa
+
+    if conn.dialect.name == "sqlite":
+        return list(conn.scalars(sa.text("SELECT rowid FROM item_search_fts WHERE "
+                                         "item_search_fts MATCH :w ORDER BY rowid"), {"w": words}))
+    return list(conn.scalars(sa.text("SELECT item_id FROM item_search WHERE body LIKE :w "
+                                     "ORDER BY item_id"), {"w": f"%{words}%"}))
+
+
+def _plan_and_deadline_check() -> None:
+    """b81d3f6a2c57 copies each item's plan and deadline into its index row, and on SQLite
+    gives the rebuilt table back its full-text triggers, both ways."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE item SET due_date = :d WHERE id = 1"),
+                     {"d": dt.date(2020, 9, 30)})
+    upgrade(revision="b81d3f6a2c57")
+    with db.engine.begin() as conn:
+        row = conn.execute(sa.text("SELECT plan_id, due_date FROM item_search "
+                                   "WHERE item_id = 1")).one()
+        assert (row.plan_id, str(row.due_date)) == (1, "2020-09-30")
+        assert _found_by_full_text(conn, "dak lak") == [1]
+        metadata = sa.MetaData()
+        metadata.reflect(conn)
+        _insert(conn, metadata, "item", id=2, plan_id=1, title="Kế hoạch", lead_agency_id=1)
+        conn.execute(sa.text("INSERT INTO item_search (item_id, title, body, plan_id) "
+                             "VALUES (2, 'ke hoach', 'ke hoach chuyen doi so', 1)"))
+        conn.execute(sa.text("UPDATE item_search SET body = 'quy hoach krong pac' "
+                             "WHERE item_id = 1"))
+        assert _found_by_full_text(conn, "chuyen doi") == [2]
+        assert _found_by_full_text(conn, "krong pac") == [1]
+        assert _found_by_full_text(conn, "dak lak") == []
+    downgrade(revision="a4e7b2c9d013")
+    with db.engine.begin() as conn:
+        assert "plan_id" not in {c["name"] for c in sa.inspect(conn).get_columns("item_search")}
+        conn.execute(sa.text("DELETE FROM item_search WHERE item_id = 2"))
+        assert _found_by_full_text(conn, "chuyen doi") == []
+        assert _found_by_full_text(conn, "krong pac") == [1]
 
 
 def test_the_search_index_revision_backfills_by_frozen_sql_on_sqlite(tmp_path):

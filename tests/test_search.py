@@ -4,6 +4,8 @@ step with every write."""
 from __future__ import annotations
 
 import re
+from dataclasses import fields
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 import pytest
@@ -12,7 +14,7 @@ import sqlalchemy as sa
 from tracker.agencies import AgencyDirectory
 from tracker.extensions import db
 from tracker.models import Agency, Item, ItemSearch, JournalEntry, JournalKind, Plan
-from tracker.plans.service import ItemFields, add_item, create_plan
+from tracker.plans.service import ItemFields, ItemFilters, add_item, create_plan
 from tracker.search.text import document_numbers, fold, item_text, parse_query, terms
 
 # ------------------------------------------------------------------ folding, no database
@@ -205,6 +207,38 @@ def test_the_index_follows_every_write(searchable):
     db.session.flush()
     db.session.rollback()
     assert "khong luu" not in indexed(item.id)
+
+
+def test_the_index_row_carries_the_items_plan_and_deadline(searchable):
+    """Search scopes and ranks by the index row's copies of the plan and the deadline: they
+    follow the item (a new deadline after a postponement) in the same commit."""
+    def copies() -> dict[int, tuple]:
+        return {row.item_id: (row.plan_id, row.due_date) for row in db.session.execute(
+            sa.select(ItemSearch.item_id, ItemSearch.plan_id, ItemSearch.due_date))}
+
+    def items() -> dict[int, tuple]:
+        return {row.id: (row.plan_id, row.due_date)
+                for row in db.session.execute(sa.select(Item.id, Item.plan_id, Item.due_date))}
+
+    assert copies() == items() and len(items()) == 4
+    item = db.session.scalar(sa.select(Item).where(Item.title == QUY_HOACH))
+    item.due_period, item.due_date = "Quý I/2021", date(2021, 3, 31)
+    db.session.commit()
+    assert copies()[item.id] == (searchable["plan"], date(2021, 3, 31)) and copies() == items()
+
+
+@pytest.mark.parametrize("field", [f.name for f in fields(ItemFilters)
+                                   if f.name not in ("due_soon_until", "quiet_since")])
+def test_a_filter_narrows_exactly_when_it_adds_a_condition(field):
+    """`ItemFilters.narrows` tells search when it must read the items: any filter set."""
+    values = {"lead_agency_id": 3, "due_period": "Quý IV/2020", "status": "submitted",
+              "approving_level": "UBND tỉnh"}
+    filters = ItemFilters(**{field: values.get(field, True)}, due_soon_until=date(2020, 10, 1),
+                          quiet_since=datetime(2020, 9, 1, tzinfo=UTC))
+    plain = sa.select(Item.id)
+    assert not ItemFilters(due_soon_until=date(2020, 10, 1)).narrows
+    assert filters.narrows
+    assert str(filters.apply(plain, date(2020, 9, 30))) != str(plain)
 
 
 def test_every_item_has_its_row_after_an_update_through_the_forms(sign_in, searchable):

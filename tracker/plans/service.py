@@ -48,6 +48,13 @@ class ItemFilters:
     quiet_only: bool = False
     quiet_since: datetime | None = None
 
+    @property
+    def narrows(self) -> bool:
+        """Is any filter set (does `apply` add a condition)?"""
+        return bool(self.lead_agency_id or self.due_period or self.status
+                    or self.approving_level or self.overdue_only or self.due_soon_only
+                    or self.pending_only or self.answer_only or self.quiet_only)
+
     def apply(self, query: sa.Select, today: date) -> sa.Select:
         if self.lead_agency_id:
             query = query.where(led_by(self.lead_agency_id))

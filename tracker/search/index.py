@@ -144,15 +144,16 @@ def write_rows(conn: sa.Connection, ids: list[int], *, replace: bool = True) -> 
                                   .order_by(JournalEntry.id)):
         documents[item].append(ref)
     rows = [
-        {"item_id": row.id, "title": fold(row.title),
+        {"item_id": row.id, "title": fold(row.title), "plan_id": row.plan_id,
+         "due_date": row.due_date,
          "body": item_text(title=row.title, notes=row.notes, coordination=row.coordination,
                            lead_text=row.lead_text, agencies=agencies[row.id],
                            documents=[row.submission_ref, row.outcome_ref, *documents[row.id]],
                            list_reference=row.attached_to)}
         for row in conn.execute(
-            sa.select(Item.id, Item.title, Item.notes, Item.coordination,
-                      Item.lead_text, Item.submission_ref, Item.outcome_ref,
-                      Plan.attached_to)
+            sa.select(Item.id, Item.plan_id, Item.due_date, Item.title, Item.notes,
+                      Item.coordination, Item.lead_text, Item.submission_ref,
+                      Item.outcome_ref, Plan.attached_to)
             .join(Plan, Plan.id == Item.plan_id).where(Item.id.in_(ids)))
     ]
     if replace:

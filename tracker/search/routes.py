@@ -8,7 +8,7 @@ from wtforms import StringField
 
 from tracker import policy
 from tracker.plans.forms import ItemFilterForm, read_filters
-from tracker.plans.service import FilterChoices, visible_plans
+from tracker.plans.service import FilterChoices, visible_plan_ids
 from tracker.search import bp
 from tracker.search.service import choices_of, ranked, result_page
 from tracker.search.text import MAX_QUERY_LENGTH, parse_query
@@ -30,11 +30,11 @@ def search():
     query = parse_query(text)
     items = None
     if not query.empty:
-        scope = visible_plans(None if policy.sees_every_plan(current_user)
-                              else current_user.agency_id)
+        plan_ids = None if policy.sees_every_plan(current_user) \
+            else visible_plan_ids(current_user.agency_id)
         # The filters as asked (the values offered are those of the results, known after).
         filters = read_filters(form, asked_values(form))
-        found = ranked(query, scope, filters, tracker_today())
+        found = ranked(query, plan_ids, filters, tracker_today())
         read_filters(form, choices_of(found, filters))
         items = result_page(found, page_number(), current_app.config["ITEMS_PER_PAGE"])
     args = {k: v for k, v in request.args.items() if k != "page"}

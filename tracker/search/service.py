@@ -58,18 +58,14 @@ def matching_ids(query: Query) -> sa.Select | sa.CompoundSelect:
     return sa.select(ItemSearch.item_id).where(_holds(ItemSearch.body, query))
 
 
-def matches(query: Query) -> sa.ColumnElement[bool]:
-    """Condition on Item: it matches the query."""
-    return Item.id.in_(matching_ids(query))
-
-
-def rank(query: Query) -> sa.ColumnElement[int]:
+def rank(query: Query, title: sa.ColumnElement[str],
+         body: sa.ColumnElement[str]) -> sa.ColumnElement[int]:
     """Higher for better places: the phrase in the title (4), every word in the title (2),
     the phrase anywhere (1)."""
     typed = query.spellings[0]
-    return (sa.case((_like(ItemSearch.title, query.phrase), 4), else_=0)
-            + sa.case((sa.and_(*(_like(ItemSearch.title, w) for w in typed)), 2), else_=0)
-            + sa.case((_like(ItemSearch.body, query.phrase), 1), else_=0))
+    return (sa.case((_like(title, query.phrase), 4), else_=0)
+            + sa.case((sa.and_(*(_like(title, w) for w in typed)), 2), else_=0)
+            + sa.case((_like(body, query.phrase), 1), else_=0))
 
 
 # A search lists at most this many items, the best first (a query matching more is too
@@ -108,20 +104,21 @@ def _fts_expression(query: Query) -> str | None:
     return " OR ".join(parts)
 
 
-def candidates(query: Query, scope: sa.ColumnElement[bool], filters: ItemFilters,
+def candidates(query: Query, plan_ids: list[int] | None, filters: ItemFilters,
                today: date, limit: int) -> sa.Subquery:
-    """The `limit` most recent items (highest ids) in `scope` and the filters that match the
-    query, with the columns of Found and their rank, read from the index in that order and
-    no further than needed."""
-    columns = (*_FOUND, rank(query).label("rank"))
+    """The `limit` most recent index rows (highest item ids) matching the query, in the
+    plans `plan_ids` (every plan for None) and the filters, read from the index in that
+    order and no further than needed. The items are joined only when a filter needs them:
+    scope and order are the index row's own."""
+    columns = (ItemSearch.item_id, ItemSearch.due_date, ItemSearch.title, ItemSearch.body)
+    scope = sa.true() if plan_ids is None else ItemSearch.plan_id.in_(plan_ids)
     expression = _fts_expression(query) if db.session.get_bind().dialect.name == "sqlite" \
         else None
     if expression is not None:
         # SQLite: FTS5 hands its matches out by descending rowid; the join checks each one's
-        # scope and filters until `limit` are found. Short words, and which spelling
+        # scope (and filters) until `limit` are found. Short words, and which spelling
         # matched, are checked on the text (only these rows' text is read again).
         select = (sa.select(*columns).select_from(_FULL_TEXT)
-                  .join(Item, Item.id == _FULL_TEXT.c.rowid)
                   .join(ItemSearch, ItemSearch.item_id == _FULL_TEXT.c.rowid)
                   .where(sa.text("item_search_fts MATCH :expression").bindparams(
                       sa.bindparam("expression", expression, unique=True)), scope)
@@ -129,28 +126,32 @@ def candidates(query: Query, scope: sa.ColumnElement[bool], filters: ItemFilters
         if len(query.spellings) > 1 or any(len(w) < 3 for w in query.spellings[0]):
             select = select.where(_holds(ItemSearch.body, query))
     elif db.session.get_bind().dialect.name == "sqlite":
-        select = (sa.select(*columns).join(ItemSearch, ItemSearch.item_id == Item.id)
-                  .where(matches(query), scope).order_by(Item.id.desc()))
+        select = (sa.select(*columns).where(ItemSearch.item_id.in_(matching_ids(query)), scope)
+                  .order_by(ItemSearch.item_id.desc()))
     else:
-        # PostgreSQL: the trigram index serves the column; the primary keys the order.
-        select = (sa.select(*columns).join(ItemSearch, ItemSearch.item_id == Item.id)
-                  .where(_holds(ItemSearch.body, query), scope).order_by(Item.id.desc()))
-    return filters.apply(select, today).limit(limit).subquery("candidate")
+        # PostgreSQL: the trigram index serves the text; the primary key the order.
+        select = (sa.select(*columns).where(_holds(ItemSearch.body, query), scope)
+                  .order_by(ItemSearch.item_id.desc()))
+    if filters.narrows:
+        select = filters.apply(select.join(Item, Item.id == ItemSearch.item_id), today)
+    return select.limit(limit).subquery("candidate")
 
 
-def ranked(query: Query, scope: sa.ColumnElement[bool], filters: ItemFilters,
+def ranked(query: Query, plan_ids: list[int] | None, filters: ItemFilters,
            today: date) -> list[Found]:
-    """The items in `scope` (tracker.plans.service.visible_plans) matching the query and the
+    """The items in the plans `plan_ids` (every plan for None) matching the query and the
     list filters, best first: one query, at most MAX_RESULTS + 1 rows, ranking at most
     CANDIDATES_PER_RESULT × MAX_RESULTS candidates (the newest matches; the LIMIT comes
-    before the ranking, which reads no other table)."""
-    chosen = candidates(query, scope, filters, today, CANDIDATES_PER_RESULT * MAX_RESULTS)
-    select = (
-        sa.select(*(chosen.c[column.key] for column in _FOUND))
-        .order_by(chosen.c.rank.desc(), chosen.c.due_date.is_(None), chosen.c.due_date,
-                  chosen.c.id)
-        .limit(MAX_RESULTS + 1)
-    )
+    before the ranking, and the items are read for the best ones only)."""
+    chosen = candidates(query, plan_ids, filters, today, CANDIDATES_PER_RESULT * MAX_RESULTS)
+    score = rank(query, chosen.c.title, chosen.c.body).label("rank")
+    best = (sa.select(chosen.c.item_id, chosen.c.due_date, score)
+            .order_by(score.desc(), chosen.c.due_date.is_(None), chosen.c.due_date,
+                      chosen.c.item_id)
+            .limit(MAX_RESULTS + 1).subquery("best"))
+    select = (sa.select(*_FOUND).join(best, best.c.item_id == Item.id)
+              .order_by(best.c.rank.desc(), best.c.due_date.is_(None), best.c.due_date,
+                        best.c.item_id))
     return [Found(*row) for row in db.session.execute(select)]
 
 
