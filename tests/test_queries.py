@@ -54,3 +54,23 @@ def test_start_page_query_count_does_not_grow_with_items(app, client, auth, make
     # agency table's three and the requests waiting; a department's one pass over its open
     # items; then the items shown and the feed.
     assert counts[1] <= (13 if agency == "Văn phòng UBND tỉnh" else 8)
+
+
+@pytest.mark.parametrize("role", ["manager", "officer"])
+def test_search_query_count_does_not_grow_with_results(app, client, auth, make_user,
+                                                       count_queries, role):
+    """A search lists its page of items from a constant number of queries, whether 5 or
+    400 items match: nothing is read again per item shown (an officer's adds the lists his
+    agency has a part in)."""
+    auth.login(make_user(role, "Sở Công Thương"))
+    counts = []
+    for size in (5, 400):
+        make_plan(size, title=f"Danh mục {size}")
+        with count_queries() as statements:
+            response = client.get("/search?q=phat+trien+cong+nghiep")
+        assert response.status_code == 200
+        assert response.get_data(as_text=True).count('<a href="/items/') == min(
+            50, 5 if size == 5 else 405)
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= 6
