@@ -9,7 +9,8 @@ On an EMPTY PostgreSQL database (refused otherwise): `flask db upgrade`, the dem
 each, one account per simulated user (4 officers for 1 manager; known passwords, in
 accounts.json of the run's folder) and the day's reminder planning set a minute or so
 after the start. Then the stack of tests/stack.py: nginx (TLS, self-signed) → gunicorn
-(LOAD_WEB_CONCURRENCY sync workers; the production default, 3) → PostgreSQL, and `flask worker` sending to a local SMTP sink (aiosmtpd).
+(LOAD_WEB_CONCURRENCY sync workers; the production default, 3) → PostgreSQL, and `flask
+worker` sending to a local SMTP sink (aiosmtpd).
 Locust (bench/locustfile.py) runs LOAD_USERS (50) users for LOAD_MINUTES (5), spawning
 LOAD_SPAWN_RATE (1) a second, a morning's arrivals (LOAD_SPAWN_RATE=10, all 50 signed in
 within 6 s, is the sign-in storm the README reports apart); then the outbox is left to drain.
