@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import measure_get  # noqa: E402
 
-from tracker import create_app  # noqa: E402
+from tracker import create_app, involvement  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.models import (  # noqa: E402
     Agency,
@@ -188,6 +188,7 @@ def load(rng: random.Random) -> None:
     db.session.commit()
     started = time.perf_counter()
     rebuild(db.session.connection())
+    involvement.rebuild(db.session.connection())
     db.session.commit()
     print(f"search index rebuilt in {time.perf_counter() - started:.1f} s")
     if db.engine.dialect.name == "postgresql":

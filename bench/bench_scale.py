@@ -39,6 +39,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tracker import involvement  # noqa: E402
 from tracker.periods import parse_period  # noqa: E402
 from tracker.search.text import agency_text, document_numbers, fold  # noqa: E402
 from tracker.text import name_key  # noqa: E402
@@ -467,6 +468,10 @@ def generate(conn: sa.Connection, sizes: Sizes, today: date, *, seed: float = 0.
     run(conn, "ANALYZE item; ANALYZE journal_entry; ANALYZE item_lead_agency; "
                          "ANALYZE item_coordinator; ANALYZE plan; ANALYZE agency")
     step("indexes and foreign keys back")
+
+    pairs = involvement.rebuild(conn)
+    run(conn, "ANALYZE plan_agency")
+    step(f"{pairs} plan–agency pairs (which agencies take part in which plan)")
 
     build_search_index(conn, step)
     _put_back(conn, aside, {"item_search"})

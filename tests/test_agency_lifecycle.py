@@ -337,12 +337,13 @@ def test_merging_moves_everything_to_the_agency_kept(app, admin, typo):
 
 
 def test_a_merge_moves_every_reference_the_schema_has(app):
-    """Every foreign key to agency.id is one the merge moves: a new table that refers to
-    agencies must be added to it (or the merged agency could not be deleted)."""
+    """Every foreign key to agency.id is one the merge moves or refreshes: a new table that
+    refers to agencies must be added to it (or the merged agency could not be deleted)."""
     references = {(fk.parent.table.name, fk.parent.name) for table in db.metadata.tables.values()
                   for fk in table.foreign_keys if fk.column.table.name == "agency"}
     moved = {(links.name, "agency_id") for links in service.MERGED_LINKS}
     moved |= {(column.class_.__tablename__, column.key) for column in service.MERGED_COLUMNS}
+    moved |= {(links.name, "agency_id") for links in service.REFRESHED_LINKS}
     assert references == moved
 
 

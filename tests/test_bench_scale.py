@@ -60,6 +60,13 @@ def test_generator_writes_the_sizes_asked_with_the_variety_of_real_lists(app, ge
         assert one("SELECT count(*) FROM item WHERE due_period <> original_due_period") > 0
         assert one("SELECT count(*) FROM item_lead_agency") > 400
         assert one("SELECT count(*) FROM item_coordinator") > 0
+        # Which agencies take part in which plan, as the app keeps it (tracker/involvement.py).
+        assert one("SELECT count(*) FROM plan_agency") == one(
+            "SELECT count(*) FROM (SELECT plan_id, lead_agency_id FROM item "
+            "UNION SELECT i.plan_id, l.agency_id FROM item i "
+            "JOIN item_lead_agency l ON l.item_id = i.id "
+            "UNION SELECT i.plan_id, c.agency_id FROM item i "
+            "JOIN item_coordinator c ON c.item_id = i.id) AS pairs") > 0
         assert 1.5 <= one("SELECT count(*) FROM journal_entry") / 400 <= 2.5
         # Deadlines are the app's: "Quý II/2025" ends on 30/6/2025, a Monday.
         assert one("SELECT DISTINCT due_date FROM item WHERE due_period = 'Quý II/2025'") \

@@ -189,6 +189,7 @@ def _backfill_check(url: str) -> None:
             agencies=["Huyện Krông Pắc", "Sở Công Thương", "Sở Tài chính"],
             documents=["Tờ trình số 45/TTr-SCT ngày 20/9/2020", "Báo cáo số 351/BC-SCT"])
         _plan_and_deadline_check()
+        _involvement_check()
         downgrade(revision="base")
         db.engine.dispose()
 
@@ -237,6 +238,20 @@ def _plan_and_deadline_check() -> None:
         conn.execute(sa.text("DELETE FROM item_search WHERE item_id = 2"))
         assert _found_by_full_text(conn, "chuyen doi") == []
         assert _found_by_full_text(conn, "krong pac") == [1]
+
+
+def _involvement_check() -> None:
+    """c4d8e1f0a7b3 fills plan_agency from the items' leads, co-leads and coordinators (item
+    1: led by 1 with 3, coordinated by 2; item 2: led by 1), each pair once."""
+    import sqlalchemy as sa
+
+    upgrade(revision="c4d8e1f0a7b3")
+    with db.engine.begin() as conn:
+        rows = {tuple(row) for row in conn.execute(
+            sa.text("SELECT plan_id, agency_id FROM plan_agency"))}
+    assert rows == {(1, 1), (1, 2), (1, 3)}
+    downgrade(revision="b81d3f6a2c57")
+    assert not sa.inspect(db.engine).has_table("plan_agency")
 
 
 def test_the_search_index_revision_backfills_by_frozen_sql_on_sqlite(tmp_path):

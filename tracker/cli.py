@@ -35,14 +35,17 @@ def register(app: Flask) -> None:
 
 @click.command("search-index")
 def search_index() -> None:
-    """Rebuild the search index of every item (after restoring a backup or a bulk load that
-    did not go through the application; every write through it keeps the index current)."""
+    """Rebuild the search index of every item, and which agencies take part in which plan
+    (after restoring a backup or a bulk load that did not go through the application; every
+    write through it keeps both current)."""
+    from tracker import involvement
     from tracker.extensions import db
     from tracker.search.index import rebuild
 
     count = rebuild(db.session.connection())
+    links = involvement.rebuild(db.session.connection())
     db.session.commit()
-    click.echo(f"{count} items indexed")
+    click.echo(f"{count} items indexed, {links} plan–agency links")
 
 
 @click.command("seed-demo")

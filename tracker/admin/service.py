@@ -34,6 +34,7 @@ from tracker.models import (
     User,
     item_coordinators,
     item_leads,
+    plan_agencies,
 )
 from tracker.search.index import mark_agency
 from tracker.services import FieldError
@@ -351,6 +352,9 @@ def delete_agency(actor: User, agency: Agency) -> None:
 MERGED_LINKS = (item_leads, item_coordinators)
 MERGED_COLUMNS = (Item.lead_agency_id, Plan.owner_agency_id, User.agency_id,
                   JournalEntry.agency_id, ImportDraft.owner_agency_id)
+# Derived from the links above: refreshed for the agency kept (mark_agency), not moved; the
+# merged agency's rows go with it (ON DELETE CASCADE).
+REFRESHED_LINKS = (plan_agencies,)
 
 
 def merge_choices(agency: Agency) -> list[Agency]:
@@ -395,7 +399,7 @@ def merge_agencies(actor: User, merged: Agency, kept: Agency) -> AgencyUsage:
                          for field in ("items", "plans", "users", "journal")
                          if getattr(usage, field)]
     record(actor, "agency.merge", "agency", kept.id, changes, facts)
-    mark_agency(db.session, kept.id)   # its items' agency names, for search
+    mark_agency(db.session, kept.id)   # its items' agency names, for search; its plans
     db.session.delete(merged)
     db.session.flush()
     # What was loaded before the bulk updates (a moved user, an item) is read again.

@@ -15,6 +15,7 @@ from tracker.models.plan import (
     PlanSection,
     item_coordinators,
     item_leads,
+    plan_agencies,
 )
 from tracker.models.reminders import (
     CalendarException,
@@ -39,7 +40,7 @@ __all__ = [
     "JournalEntry", "JournalKind",
     "MessageKind", "MessageStatus", "OutboxMessage", "Plan", "PlanSection", "Item",
     "ItemSearch", "Role", "ThrottleCounter", "UsedToken", "User", "item_coordinators",
-    "item_leads",
+    "item_leads", "plan_agencies",
     "CalendarException", "Notice", "ReminderSettings", "SchedulerLease", "SchedulerRun",
     "ScorecardSnapshot",
     "DeliveryStatus", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",

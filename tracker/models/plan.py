@@ -27,6 +27,18 @@ item_leads = sa.Table(
 )
 
 
+# Which agencies take part in which plan: each agency that leads, co-leads or coordinates
+# at least one of its items. Derived from the items' links and kept in step at every commit
+# (tracker/plans/involvement.py), so that the lists an agency may see are one index read.
+plan_agencies = sa.Table(
+    "plan_agency",
+    db.metadata,
+    sa.Column("agency_id", sa.ForeignKey("agency.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("plan_id", sa.ForeignKey("plan.id", ondelete="CASCADE"), primary_key=True,
+              index=True),
+)
+
+
 class Plan(db.Model):
     """One printed list: "Danh mục đề án, văn bản trình …" and its items."""
 

@@ -21,6 +21,7 @@ from tracker.models import (
     PlanSection,
     item_coordinators,
     item_leads,
+    plan_agencies,
 )
 from tracker.periods import parse_period
 from tracker.services import check_version
@@ -133,36 +134,16 @@ def led_by(agency_id: int) -> sa.ColumnElement[bool]:
     return sa.or_(Item.lead_agency_id == agency_id, Item.id.in_(co_led))
 
 
-def involved_plan_ids(agency_id: int) -> sa.CompoundSelect:
-    """Plans in which the agency leads or coordinates at least one item."""
-    return sa.union(*_involved_plans(agency_id))
-
-
-def _involved_plans(agency_id: int) -> list[sa.Select]:
-    """The plan ids of the items the agency leads, co-leads or coordinates: three selects,
-    each from its agency index (an OR of lead and co-lead read every item; PostgreSQL
-    estimated it at half the items, and at 1,000,000 items a department's scorecard took
-    80 s: docs/scaling.md)."""
-    led = sa.select(Item.plan_id).where(Item.lead_agency_id == agency_id)
-    co_led = (sa.select(Item.plan_id).join(item_leads, item_leads.c.item_id == Item.id)
-              .where(item_leads.c.agency_id == agency_id))
-    coordinated = (
-        sa.select(Item.plan_id)
-        .join(item_coordinators, item_coordinators.c.item_id == Item.id)
-        .where(item_coordinators.c.agency_id == agency_id)
-    )
-    return [led, co_led, coordinated]
+def involved_plan_ids(agency_id: int) -> sa.Select:
+    """Plans in which the agency leads, co-leads or coordinates at least one item: read from
+    `plan_agency` (tracker/involvement.py), which the items' writes keep in step."""
+    return sa.select(plan_agencies.c.plan_id).where(plan_agencies.c.agency_id == agency_id)
 
 
 def agency_involved(agency_id: int, plan_id: int) -> bool:
     """Does the agency lead or coordinate an item of this plan?"""
-    led = sa.exists().where(Item.plan_id == plan_id, led_by(agency_id))
-    coordinated = sa.exists().where(
-        Item.plan_id == plan_id,
-        item_coordinators.c.item_id == Item.id,
-        item_coordinators.c.agency_id == agency_id,
-    )
-    return bool(db.session.scalar(sa.select(sa.or_(led, coordinated))))
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        plan_agencies.c.agency_id == agency_id, plan_agencies.c.plan_id == plan_id))))
 
 
 # The statements of an item's page are built once, with the id as a parameter: building a
@@ -316,7 +297,7 @@ def visible_plans(agency_id: int | None) -> sa.ColumnElement[bool]:
 def visible_plan_ids(agency_id: int) -> list[int]:
     """The plans the agency owns, or in which it leads, co-leads or coordinates an item."""
     owned = sa.select(Plan.id).where(Plan.owner_agency_id == agency_id)
-    return list(db.session.scalars(sa.union(owned, *_involved_plans(agency_id))))
+    return list(db.session.scalars(sa.union(owned, involved_plan_ids(agency_id))))
 
 
 def create_plan(title: str, owner: Agency, attached_to: str = "", appendix_label: str = "",

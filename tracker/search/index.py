@@ -1,5 +1,6 @@
-"""Keep the search index (and each item's time of last activity) in step with the items:
-every write goes through here.
+"""Keep the search index (and each item's time of last activity, and which agencies take
+part in which plan: tracker/involvement.py) in step with the items: every write goes
+through here.
 
 Items are written in many places (the forms, decisions, imports, the demo, agency merges),
 always through one SQLAlchemy session. A listener on that session notes, at each flush,
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from tracker import involvement
 from tracker.models import (
     Agency,
     Item,
@@ -41,9 +43,13 @@ class Pending:
     journaled: set[int] = field(default_factory=set)
     plans: set[int] = field(default_factory=set)
     agencies: set[int] = field(default_factory=set)
+    # Plans whose items were added, deleted, moved or given other agencies: the agencies
+    # taking part in them are counted again.
+    involving: set[int] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.items or self.plans or self.agencies or self.journaled)
+        return bool(self.items or self.plans or self.agencies or self.journaled
+                    or self.involving)
 
 
 def mark_agency(session: so.Session, agency_id: int) -> None:
@@ -52,6 +58,9 @@ def mark_agency(session: so.Session, agency_id: int) -> None:
 
 
 _WATCHED = (Item, JournalEntry, Plan, Agency)
+# What an item's plan and agencies are made of: a change to one of them changes which
+# agencies take part in its plan.
+_TAKING_PART = ("plan_id", "plan", "lead_agency_id", "lead_agency", "leads", "coordinators")
 
 
 def _changed(obj, *names: str) -> bool:
@@ -65,6 +74,9 @@ def _note_changes(session: so.Session, flush_context) -> None:
     for obj in session.new | session.dirty:
         if isinstance(obj, Item):
             pending.items.add(obj.id)
+            if obj in session.new or _changed(obj, *_TAKING_PART):
+                pending.involving.add(obj.plan_id)
+                pending.involving.update(sa.inspect(obj).attrs.plan_id.history.deleted)
         elif isinstance(obj, JournalEntry):
             pending.journaled.add(obj.item_id)
             if obj.document_ref:
@@ -73,12 +85,14 @@ def _note_changes(session: so.Session, flush_context) -> None:
             pending.plans.add(obj.id)
         elif isinstance(obj, Agency) and obj.id is not None and _changed(obj, "name"):
             pending.agencies.add(obj.id)
+    pending.involving.update(obj.plan_id for obj in session.deleted if isinstance(obj, Item))
 
 
 @sa.event.listens_for(so.Session, "before_commit")
 def _write_changes(session: so.Session) -> None:
     if not session.info.get(_PENDING) and not any(
-            isinstance(obj, _WATCHED) for obj in (*session.new, *session.dirty)):
+            isinstance(obj, _WATCHED)
+            for obj in (*session.new, *session.dirty, *session.deleted)):
         return   # nothing of ours: the commit goes on untouched (its own flush and listeners)
     session.flush()   # what commit would flush next: noted by _note_changes
     pending = session.info.pop(_PENDING, None)
@@ -111,6 +125,11 @@ def reindex(conn: sa.Connection, pending: Pending) -> None:
     ordered = sorted(i for i in ids if i is not None)
     for start in range(0, len(ordered), BATCH):
         write_rows(conn, ordered[start:start + BATCH])
+    involving = set(pending.involving)
+    if pending.agencies:
+        involving |= involvement.plans_of(conn, pending.agencies)
+    if involving:
+        involvement.refresh(conn, involving)
 
 
 def rebuild(conn: sa.Connection) -> int:
