@@ -53,6 +53,9 @@ def add_item(plan: Plan, position: int, lead: Agency, co_leads=(), coordinators=
 
 
 def test_every_write_keeps_the_table_equal_to_the_links(world):
+    """New items, other coordinators, another lead, an item moved to another list, a
+    deleted item, an agency merge (bulk statements) and a deleted list: after each commit
+    the table is what the links say."""
     (owner, finance, home, health, typo), (plan_a, plan_b) = world
     first = add_item(plan_a, 1, finance, coordinators=[home])
     second = add_item(plan_a, 2, owner, co_leads=[health])
@@ -95,6 +98,8 @@ def test_every_write_keeps_the_table_equal_to_the_links(world):
 
 
 def test_what_an_agency_sees_comes_from_the_table(world):
+    """The lists an agency sees, and whether it takes part in one, follow the table:
+    coordinating one item is enough; owning a list is still enough without an item."""
     (owner, finance, home, health, _typo), (plan_a, plan_b) = world
     add_item(plan_a, 1, finance, coordinators=[home])
     db.session.commit()
@@ -105,6 +110,7 @@ def test_what_an_agency_sees_comes_from_the_table(world):
 
 
 def test_a_rolled_back_write_leaves_the_table_as_it_was(world):
+    """A flushed then rolled-back item leaves no pair behind."""
     (_owner, finance, home, _health, _typo), (plan_a, _plan_b) = world
     add_item(plan_a, 1, finance)
     db.session.commit()
@@ -116,6 +122,7 @@ def test_a_rolled_back_write_leaves_the_table_as_it_was(world):
 
 
 def test_a_status_update_writes_nothing_to_the_table(world, count_queries):
+    """The commonest write (a status) neither reads nor writes the table."""
     (_owner, finance, _home, _health, _typo), (plan_a, _plan_b) = world
     item = add_item(plan_a, 1, finance)
     db.session.commit()
@@ -126,6 +133,7 @@ def test_a_status_update_writes_nothing_to_the_table(world, count_queries):
 
 
 def test_a_rebuild_gives_the_same_rows(world):
+    """`flask search-index` rebuilds the table whole to the rows the commits kept."""
     (owner, finance, home, health, _typo), (plan_a, plan_b) = world
     add_item(plan_a, 1, finance, co_leads=[health], coordinators=[home])
     add_item(plan_b, 1, owner, coordinators=[finance, home])
