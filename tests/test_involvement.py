@@ -15,19 +15,29 @@ from tracker.plans.service import agency_involved, visible_plan_ids
 
 
 def stored() -> set[tuple[int, int]]:
-    return {tuple(row) for row in db.session.execute(
-        sa.select(plan_agencies.c.plan_id, plan_agencies.c.agency_id))}
+    return set(counts())
+
+
+def counts() -> dict[tuple[int, int], int]:
+    """(plan, agency) → the number of its items the agency leads, as stored."""
+    return {(plan, agency): leads for plan, agency, leads in db.session.execute(
+        sa.select(plan_agencies.c.plan_id, plan_agencies.c.agency_id, plan_agencies.c.leads))}
 
 
 def from_links() -> set[tuple[int, int]]:
+    return set(counted_from_links())
+
+
+def counted_from_links() -> dict[tuple[int, int], int]:
     """What the items' links say, computed here without the module's query."""
-    pairs = set()
+    found: dict[tuple[int, int], int] = {}
     for item in db.session.scalars(sa.select(Item).options(
             sa.orm.selectinload(Item.leads), sa.orm.selectinload(Item.coordinators))):
-        agencies = {item.lead_agency_id} | {a.id for a in item.leads} \
-            | {a.id for a in item.coordinators}
-        pairs |= {(item.plan_id, agency) for agency in agencies}
-    return pairs
+        for agency in {item.lead_agency_id} | {a.id for a in item.coordinators}:
+            found.setdefault((item.plan_id, agency), 0)
+        for agency in item.leads:
+            found[item.plan_id, agency.id] = found.get((item.plan_id, agency.id), 0) + 1
+    return found
 
 
 @pytest.fixture
@@ -55,15 +65,15 @@ def add_item(plan: Plan, position: int, lead: Agency, co_leads=(), coordinators=
 def test_every_write_keeps_the_table_equal_to_the_links(world):
     """New items, other coordinators, another lead, an item moved to another list, a
     deleted item, an agency merge (bulk statements) and a deleted list: after each commit
-    the table is what the links say."""
+    the table is what the links say, with the number of items each agency leads."""
     (owner, finance, home, health, typo), (plan_a, plan_b) = world
     first = add_item(plan_a, 1, finance, coordinators=[home])
     second = add_item(plan_a, 2, owner, co_leads=[health])
     third = add_item(plan_b, 1, typo, coordinators=[finance])
     db.session.commit()
-    assert stored() == from_links() == {
-        (plan_a.id, finance.id), (plan_a.id, home.id), (plan_a.id, owner.id),
-        (plan_a.id, health.id), (plan_b.id, typo.id), (plan_b.id, finance.id)}
+    assert counts() == counted_from_links() == {
+        (plan_a.id, finance.id): 1, (plan_a.id, home.id): 0, (plan_a.id, owner.id): 1,
+        (plan_a.id, health.id): 1, (plan_b.id, typo.id): 1, (plan_b.id, finance.id): 0}
 
     first.coordinators = [health]               # Sở Nội vụ leaves plan A
     db.session.commit()
@@ -77,7 +87,12 @@ def test_every_write_keeps_the_table_equal_to_the_links(world):
     third.plan = plan_a                         # moved: plan B has no item left
     db.session.commit()
     assert not {pair for pair in stored() if pair[0] == plan_b.id}
-    assert stored() == from_links()
+    assert counts() == counted_from_links()
+    assert counts()[plan_a.id, finance.id] == 1 and counts()[plan_a.id, typo.id] == 1
+
+    fourth = add_item(plan_a, 4, finance, co_leads=[typo])
+    db.session.commit()
+    assert counts()[plan_a.id, finance.id] == 2 and counts()[plan_a.id, typo.id] == 2
 
     db.session.delete(first)
     db.session.commit()
@@ -89,8 +104,10 @@ def test_every_write_keeps_the_table_equal_to_the_links(world):
     db.session.commit()
     merge_agencies(admin, typo, finance)       # bulk statements, then mark_agency
     db.session.commit()
-    assert stored() == from_links()
+    assert counts() == counted_from_links()
     assert all(agency != typo.id for _, agency in stored())
+    # The third item and the fourth (which named both as leads): one link each, the kept one.
+    assert counts()[plan_a.id, finance.id] == 2 and fourth.id
 
     db.session.delete(plan_a)
     db.session.commit()
@@ -138,7 +155,7 @@ def test_a_rebuild_gives_the_same_rows(world):
     add_item(plan_a, 1, finance, co_leads=[health], coordinators=[home])
     add_item(plan_b, 1, owner, coordinators=[finance, home])
     db.session.commit()
-    kept = stored()
+    kept = counts()
     assert involvement.rebuild(db.session.connection()) == len(kept)
     db.session.commit()
-    assert stored() == kept == from_links()
+    assert counts() == kept == counted_from_links()

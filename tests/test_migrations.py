@@ -242,14 +242,15 @@ def _plan_and_deadline_check() -> None:
 
 def _involvement_check() -> None:
     """c4d8e1f0a7b3 fills plan_agency from the items' leads, co-leads and coordinators (item
-    1: led by 1 with 3, coordinated by 2; item 2: led by 1), each pair once."""
+    1: lead links to 1 and 3, coordinated by 2; item 2: led by 1, without a lead link), each
+    pair once, with its number of lead links."""
     import sqlalchemy as sa
 
     upgrade(revision="c4d8e1f0a7b3")
     with db.engine.begin() as conn:
         rows = {tuple(row) for row in conn.execute(
-            sa.text("SELECT plan_id, agency_id FROM plan_agency"))}
-    assert rows == {(1, 1), (1, 2), (1, 3)}
+            sa.text("SELECT plan_id, agency_id, leads FROM plan_agency"))}
+    assert rows == {(1, 1, 1), (1, 2, 0), (1, 3, 1)}
     downgrade(revision="b81d3f6a2c57")
     assert not sa.inspect(db.engine).has_table("plan_agency")
 

@@ -1,4 +1,4 @@
-"""plan_agency: which agencies take part in which plan (derived from the items' links)
+"""plan_agency: which agencies take part in which plan, leading how many of its items
 
 Revision ID: c4d8e1f0a7b3
 Revises: b81d3f6a2c57
@@ -15,14 +15,18 @@ branch_labels = None
 depends_on = None
 
 # Frozen copy of the rule (tracker/involvement.py at this revision): an agency takes part in
-# a plan when it leads, co-leads or coordinates one of its items.
+# a plan when it leads, co-leads or coordinates one of its items; `leads` counts its lead
+# links (item_lead_agency) there.
 BACKFILL = """
-INSERT INTO plan_agency (plan_id, agency_id)
-SELECT plan_id, lead_agency_id FROM item
-UNION SELECT item.plan_id, link.agency_id FROM item
-      JOIN item_lead_agency AS link ON link.item_id = item.id
-UNION SELECT item.plan_id, link.agency_id FROM item
-      JOIN item_coordinator AS link ON link.item_id = item.id
+INSERT INTO plan_agency (plan_id, agency_id, leads)
+SELECT plan_id, agency_id, sum(lead) FROM (
+  SELECT plan_id, lead_agency_id AS agency_id, 0 AS lead FROM item
+  UNION ALL SELECT item.plan_id, link.agency_id, 1 FROM item
+            JOIN item_lead_agency AS link ON link.item_id = item.id
+  UNION ALL SELECT item.plan_id, link.agency_id, 0 FROM item
+            JOIN item_coordinator AS link ON link.item_id = item.id
+) AS pairs
+GROUP BY plan_id, agency_id
 """
 
 
@@ -31,6 +35,7 @@ def upgrade():
         'plan_agency',
         sa.Column('agency_id', sa.Integer(), nullable=False),
         sa.Column('plan_id', sa.Integer(), nullable=False),
+        sa.Column('leads', sa.Integer(), server_default='0', nullable=False),
         sa.ForeignKeyConstraint(['agency_id'], ['agency.id'],
                                 name=op.f('fk_plan_agency_agency_id_agency'), ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['plan_id'], ['plan.id'],

@@ -19,7 +19,14 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from tracker.extensions import db
-from tracker.models import Agency, Item, JournalEntry, item_coordinators, item_leads
+from tracker.models import (
+    Agency,
+    Item,
+    JournalEntry,
+    item_coordinators,
+    item_leads,
+    plan_agencies,
+)
 from tracker.plans.service import (
     OPEN,
     awaiting_answer,
@@ -264,12 +271,14 @@ def agency_table(today: date, due_soon_until: date | None) -> list[AgencyRow]:
     """Per lead agency (each agency an item names as lead, as the lists' lead filter counts
     it): items due soon, overdue, with a request waiting for a decision, and in all. Three
     grouped queries, each reading only what its number needs: every item counted from the
-    links' index alone; the deadlines from the open items up to the end of the due-soon
-    window (the (status, deadline) index); the requests from their own indexes. Never a
-    pass over every open item."""
+    count of its lead links that `plan_agency` keeps per plan (a row per agency and plan,
+    not per link); the deadlines from the open items up to the end of the due-soon window
+    (the (status, deadline) index); the requests from their own indexes. Never a pass over
+    every open item."""
+    leads = sa.func.sum(plan_agencies.c.leads)
     totals = dict(db.session.execute(
-        sa.select(item_leads.c.agency_id, sa.func.count())
-        .group_by(item_leads.c.agency_id)).all())
+        sa.select(plan_agencies.c.agency_id, leads)
+        .group_by(plan_agencies.c.agency_id).having(leads > 0)).all())
     last_day = max(today, due_soon_until) if due_soon_until else today
     soon = due_soon(today, due_soon_until) if due_soon_until else sa.false()
     deadlines = {agency_id: (n_soon, n_late) for agency_id, n_soon, n_late in db.session.execute(

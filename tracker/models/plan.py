@@ -28,14 +28,16 @@ item_leads = sa.Table(
 
 
 # Which agencies take part in which plan: each agency that leads, co-leads or coordinates
-# at least one of its items. Derived from the items' links and kept in step at every commit
-# (tracker/plans/involvement.py), so that the lists an agency may see are one index read.
+# at least one of its items, and how many of them it leads (its `item_lead_agency` links).
+# Derived from the items' links and kept in step at every commit (tracker/involvement.py):
+# the lists an agency may see are one index read, its number of items a sum over its plans.
 plan_agencies = sa.Table(
     "plan_agency",
     db.metadata,
     sa.Column("agency_id", sa.ForeignKey("agency.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("plan_id", sa.ForeignKey("plan.id", ondelete="CASCADE"), primary_key=True,
               index=True),
+    sa.Column("leads", sa.Integer, nullable=False, default=0, server_default="0"),
 )
 
 
