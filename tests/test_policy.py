@@ -49,6 +49,17 @@ def test_can_read_plan(who, owner, involved, expected):
     assert policy.can_read_plan(who, owner, involved) is expected
 
 
+@pytest.mark.parametrize("who,expected", [
+    (actor("viewer", OFFICE), None), (actor("manager", OFFICE), None),   # every list
+    (actor("admin", STC), None),
+    (actor("officer", SCT), SCT), (actor("manager", STC), STC),         # his agency's
+])
+def test_plan_scope(who, expected):
+    """The lists a user sees: every one (None) for the consolidating office and admins,
+    otherwise those of his agency."""
+    assert policy.plan_scope(who) == expected
+
+
 def test_involvement_is_only_asked_when_needed():
     """Whether an agency is involved in a plan is asked only when its role and agency do not
     decide already."""

@@ -45,6 +45,13 @@ def sees_every_plan(actor: Actor) -> bool:
     return _is(actor, *Role) and bool(actor.agency and actor.agency.is_consolidating_office)
 
 
+def plan_scope(actor: Actor) -> int | None:
+    """The agency whose lists the actor sees (those it owns or takes part in); None when he
+    sees every list. What the list pages, search, the consolidated list, the scorecard and
+    the API narrow their queries to."""
+    return None if sees_every_plan(actor) else actor.agency_id
+
+
 def can_read_plan(actor: Actor, owner_agency_id: int,
                   agency_involved: bool | Callable[[], bool]) -> bool:
     """`agency_involved`: the actor's agency leads or coordinates an item of the plan

@@ -163,18 +163,13 @@ def docs():
 
 # -- reading ------------------------------------------------------------------------------
 
-def scope_agency() -> int | None:
-    """The agency whose plans the user sees (None: every plan)."""
-    return None if policy.sees_every_plan(current_user) else current_user.agency_id
-
-
 @bp.get("/plans")
 def plans():
     """The plans the token's user may see, newest first, with their number of items."""
     args = Args()
     limit, offset = page_args(args)
     args.check()
-    summaries = plan_summaries(scope_agency())
+    summaries = plan_summaries(policy.plan_scope(current_user))
     return json_response({"plans": [plan_json(plan, n) for plan, n in
                                      summaries[offset:offset + limit]],
                           "total": len(summaries), "limit": limit, "offset": offset})
@@ -209,7 +204,7 @@ def items():
     if plan_id is not None:
         get_plan(plan_id)
     today = tracker_today()
-    total, page, links = items_page(plan_id, filters, today, scope_agency=scope_agency(),
+    total, page, links = items_page(plan_id, filters, today, scope_agency=policy.plan_scope(current_user),
                                     limit=limit, offset=offset)
     return json_response({"items": [item_json(item, today, links[item.id]) for item in page],
                           "total": total,

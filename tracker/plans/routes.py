@@ -54,8 +54,8 @@ MY_ITEMS_FILTERS = ("overdue", "due_soon", "pending", "answer", "quiet")
 @bp.get("/")
 def index():
     """List the plans the user may see, with their number of items."""
-    agency_id = None if policy.sees_every_plan(current_user) else current_user.agency_id
-    return render_template("plans/index.html", summaries=plan_summaries(agency_id))
+    return render_template("plans/index.html",
+                           summaries=plan_summaries(policy.plan_scope(current_user)))
 
 
 @bp.get("/mine")

@@ -59,7 +59,7 @@ class ScorecardRequest:
         if not policy.can_read_scorecard(current_user):
             abort(403)
         today = tracker_today()
-        agency_id = None if policy.sees_every_plan(current_user) else current_user.agency_id
+        agency_id = policy.plan_scope(current_user)
         plans, owners = scope_choices(agency_id)
         form = ScorecardForm(request.args)
         form.offer(today, plans, owners)

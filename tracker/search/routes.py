@@ -30,8 +30,8 @@ def search():
     query = parse_query(text)
     items = None
     if not query.empty:
-        plan_ids = None if policy.sees_every_plan(current_user) \
-            else visible_plan_ids(current_user.agency_id)
+        scope = policy.plan_scope(current_user)
+        plan_ids = None if scope is None else visible_plan_ids(scope)
         # The filters as asked (the values offered are those of the results, known after).
         filters = read_filters(form, asked_values(form))
         found = ranked(query, plan_ids, filters, tracker_today())

@@ -79,8 +79,7 @@ class ConsolidatedRequest:
     @classmethod
     def read(cls) -> ConsolidatedRequest:
         form = ConsolidatedOptionsForm(request.args)
-        lists = consolidated_scope(None if policy.sees_every_plan(current_user)
-                                   else current_user.agency_id, form.owner.data)
+        lists = consolidated_scope(policy.plan_scope(current_user), form.owner.data)
         form.owner.choices = [SelectChoice("", _l("All"))] + [SelectChoice(str(i), n)
                                                                for i, n in lists.owners]
         options, lead_name = read_options(form, filter_choices_where(lists.scope))
