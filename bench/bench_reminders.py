@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from common import bench_app, counting_queries
 from smtp_server import free_port
 
+from tracker import involvement
 from tracker.extensions import db, mail
 from tracker.models import Agency, Item, Plan, User
 from tracker.notify.jobs import run_flush, run_planning
@@ -66,6 +67,7 @@ def build(rng: random.Random) -> None:
             rows = []
     if rows:
         db.session.execute(sa.insert(Item), rows)
+    involvement.rebuild(db.session.connection())   # what the app's commits keep in step
     db.session.commit()
 
 

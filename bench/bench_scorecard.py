@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from common import add_bench_user, bench_app, signed_in, timed, timed_get
 
+from tracker import involvement
 from tracker.extensions import db
 from tracker.models import Agency, Item, JournalEntry, Plan, Role
 from tracker.scoring import year_period
@@ -99,6 +100,7 @@ def build() -> None:
         db.session.execute(sa.text(
             "SELECT setval(pg_get_serial_sequence('item', 'id'), (SELECT max(id) FROM item))"))
     add_bench_user(Role.ADMIN, agency_id=agency_ids[0])
+    involvement.rebuild(db.session.connection())   # what the app's commits keep in step
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         db.session.execute(sa.text("ANALYZE"))

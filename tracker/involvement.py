@@ -48,8 +48,8 @@ def refresh(conn: sa.Connection, plan_ids: Iterable[int]) -> None:
         stored = {(plan, agency): leads for plan, agency, leads in conn.execute(
             sa.select(plan_agencies.c.plan_id, plan_agencies.c.agency_id, plan_agencies.c.leads)
             .where(plan_agencies.c.plan_id.in_(batch)))}
-        key = {"plan": sa.bindparam("plan"), "agency": sa.bindparam("agency")}
-        where = (plan_agencies.c.plan_id == key["plan"], plan_agencies.c.agency_id == key["agency"])
+        where = (plan_agencies.c.plan_id == sa.bindparam("plan"),
+                 plan_agencies.c.agency_id == sa.bindparam("agency"))
         gone = [{"plan": plan, "agency": agency} for plan, agency in stored.keys() - wanted.keys()]
         if gone:
             conn.execute(sa.delete(plan_agencies).where(*where), gone)
