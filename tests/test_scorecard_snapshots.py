@@ -3,6 +3,7 @@ changes, whatever is edited afterwards, and past periods are read from it (page 
 from __future__ import annotations
 
 import csv
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -149,3 +150,18 @@ def test_frozen_figures_equal_the_live_count_and_the_reference(app):
                 assert sorted(ids_behind(snapshot, which, row.agency_id)) == sorted(
                     item.id for item in items_in(items, period, period.end, which,
                                                  row.agency_id))
+
+
+def test_a_period_s_numbers_and_items_come_from_one_read(app, count_queries):
+    """Each period frozen reads its items once: its numbers are counted from the rows whose
+    ids it keeps, so a write between two reads cannot make them disagree."""
+    load_into_database()
+    with count_queries() as statements:
+        snapshots = freeze(date(2026, 3, 14), 14)
+    reads = [s for s in statements if re.search(r"\bFROM item\b", s)]
+    assert len(snapshots) == 2 and len(reads) == 2
+    for snapshot in snapshots:
+        for row in snapshot.rows:
+            for which in Bucket:
+                assert row[which.value] == len(
+                    snapshot.items.get(which.value, {}).get(str(row["agency_id"]), []))

@@ -12,6 +12,7 @@ with the journal; the index ix_item_scorecard holds them), whatever the number o
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
@@ -94,9 +95,15 @@ def count_scorecard(where: sa.ColumnElement[bool], period: ReportPeriod,
         sa.select(counted.c.agency_id, Agency.name, counted.c.bucket, counted.c.n)
         .join(Agency, Agency.id == counted.c.agency_id)
         .where(counted.c.bucket.is_not(None))).all()
+    return scorecard_of(period, as_of, rows)
+
+
+def scorecard_of(period: ReportPeriod, as_of: date,
+                 groups: Iterable[tuple[int, str, str, int]]) -> Scorecard:
+    """The scorecard of (agency id, agency name, bucket, number of items) groups."""
     card = Scorecard(period, as_of)
     by_agency: dict[int, ScoreRow] = {}
-    for agency_id, name, name_of_bucket, n in rows:
+    for agency_id, name, name_of_bucket, n in groups:
         row = by_agency.get(agency_id)
         if row is None:
             row = by_agency[agency_id] = ScoreRow(agency_id, name)

@@ -4,14 +4,15 @@ A frozen figure never changes; a past period is read from its snapshot. Services
 to the session and never commit (the job or the command does)."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from tracker.extensions import db
-from tracker.models import Item, ScorecardSnapshot
-from tracker.scorecard.counting import bucket_rows, count_scorecard
+from tracker.models import Agency, Item, ScorecardSnapshot
+from tracker.scorecard.counting import bucket_rows, scorecard_of
 from tracker.scoring import (
     COUNT_FIELDS,
     Bucket,
@@ -52,9 +53,10 @@ def last_cutoff_before(today: date, cutoff_day: int) -> date:
 
 def freeze(day: date, cutoff_day: int) -> list[ScorecardSnapshot]:
     """Freeze the periods ending on the cut-off `day` that are not frozen yet; returns the
-    new snapshots (none on a second run: a frozen period is never counted again). Counted in
-    SQL as the live scorecard is (scorecard/counting.py): two queries a period, the counts
-    and the items behind them."""
+    new snapshots (none on a second run: a frozen period is never counted again). Each
+    period's items are read once, with their bucket as the live scorecard's SQL gives it
+    (scorecard/counting.py), and its numbers counted from those rows: the numbers and the
+    items behind them come from the same read, whatever is written meanwhile."""
     wanted = periods_ending(day, cutoff_day)
     if not wanted:
         return []
@@ -65,13 +67,18 @@ def freeze(day: date, cutoff_day: int) -> list[ScorecardSnapshot]:
     for kind, period in wanted:
         if (period.start, period.end) in done:
             continue
-        card = count_scorecard(sa.true(), period, period.end)
         behind: dict[str, dict[str, list[int]]] = {}
+        groups: Counter[tuple[int, str]] = Counter()
         for row in db.session.execute(bucket_rows(sa.true(), period, period.end)
                                       .add_columns(Item.lead_agency_id)
                                       .order_by(None).order_by(Item.id)):
             behind.setdefault(row.bucket, {}).setdefault(
                 str(row.lead_agency_id), []).append(row.id)
+            groups[row.lead_agency_id, row.bucket] += 1
+        names = dict(db.session.execute(sa.select(Agency.id, Agency.name).where(
+            Agency.id.in_({agency_id for agency_id, _bucket in groups}))).all())
+        card = scorecard_of(period, period.end, ((agency_id, names[agency_id], bucket, n)
+                                                 for (agency_id, bucket), n in groups.items()))
         snapshot = ScorecardSnapshot(
             period_kind=kind, period_label=period.label, period_start=period.start,
             period_end=period.end, as_of=period.end,
