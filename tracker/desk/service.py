@@ -64,6 +64,12 @@ class Desk:
         per condition; the province's are every item."""
         if self.ids is None:
             return select
+        if db.session.get_bind().dialect.name == "postgresql":
+            # The few thousand ids as an array looked up by primary key: joined to them,
+            # PostgreSQL read every open item of the province (30,000 at 100,000 items) to
+            # hash them, twice the time.
+            return select.where(Item.id == sa.any_(sa.func.array(
+                sa.select(self.ids.c.id).scalar_subquery())))
         return select.join(self.ids, self.ids.c.id == Item.id)
 
 
