@@ -18,6 +18,7 @@ from tracker.appendix.documents import file_name
 from tracker.appendix.export_docx import appendix_docx
 from tracker.appendix.formats import DOWNLOADS, EXPORT_FORMATS
 from tracker.appendix.table import Grouping, ItemSnapshot, build_table
+from tracker.clock import today_in
 from tracker.extensions import db
 from tracker.models import Agency
 
@@ -139,7 +140,8 @@ def test_file_names_say_whether_the_progress_columns_are_in(client, auth, manage
     plain, progress = saved_as("/plans/1/appendix.docx"), saved_as("/plans/1/appendix.docx?progress=y")
     assert plain.startswith("phu-luc-1-danh-muc-de-an") and not plain.endswith("-tien-do.docx")
     assert progress == plain.replace(".docx", "-tien-do.docx")
-    today = date.today().isoformat()
+    # The tracker's day (Asia/Ho_Chi_Minh), not this machine's: from 17:00 UTC they differ.
+    today = today_in(client.application.config["TRACKER_TIMEZONE"]).isoformat()
     assert saved_as("/consolidated/appendix.csv") == f"danh-muc-tong-hop-{today}.csv"
     assert saved_as("/consolidated/appendix.xlsx?progress=y") == \
         f"danh-muc-tong-hop-{today}-tien-do.xlsx"
