@@ -28,6 +28,19 @@ def make_plan(n_items: int, title: str = "Danh mục thử nghiệm", owner: str
     return plan
 
 
+def statements_as_plans_grow(client, count_queries, url: str, sizes=(5, 400)) -> list:
+    """GET `url` after adding a plan of each size: (response, number of SQL statements) each
+    time, every answer a 200 (the query-count tests: the number must not grow)."""
+    found = []
+    for size in sizes:
+        make_plan(size, title=f"Danh mục {size}")
+        with count_queries() as statements:
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        found.append((response, len(statements)))
+    return found
+
+
 def bare_items(statuses: list[str]) -> list[Item]:
     """Items written straight through the ORM, past the services (as an import or a script
     could): one agency, one plan, one item per status, flushed."""

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from factories import make_plan
+from factories import make_plan, statements_as_plans_grow
 
 from tracker.extensions import db
 from tracker.models import Agency, ImportDraft, Item, JournalEntry, Plan
@@ -139,13 +139,8 @@ def test_consolidated_downloads_run_a_constant_number_of_queries(client, auth, m
                                                                   count_queries):
     """A consolidated download runs as many queries for 300 items as for 5."""
     auth.login(make_user("admin", "Văn phòng UBND tỉnh"))
-    numbers = []
-    for size in (5, 300):
-        make_plan(size, title=f"Danh mục {size}")
-        with count_queries() as statements:
-            response = client.get("/consolidated/appendix.docx?progress=1&group=quarter")
-        assert response.status_code == 200
-        numbers.append(len(statements))
+    numbers = [n for _response, n in statements_as_plans_grow(
+        client, count_queries, "/consolidated/appendix.docx?progress=1&group=quarter", (5, 300))]
     assert numbers[0] == numbers[1], numbers
 
 

@@ -1,6 +1,6 @@
 """The big pages run a constant number of SQL queries, whatever the number of items."""
 import pytest
-from factories import make_plan
+from factories import make_plan, statements_as_plans_grow
 
 
 @pytest.fixture
@@ -42,13 +42,7 @@ def test_start_page_query_count_does_not_grow_with_items(app, client, auth, make
     db.session.add(Agency("Văn phòng UBND tỉnh", is_consolidating_office=True))
     db.session.commit()
     auth.login(make_user("manager", agency))
-    counts = []
-    for size in (5, 400):
-        make_plan(size, title=f"Danh mục {size}")
-        with count_queries() as statements:
-            response = client.get("/")
-        assert response.status_code == 200
-        counts.append(len(statements))
+    counts = [n for _response, n in statements_as_plans_grow(client, count_queries, "/")]
     assert counts[0] == counts[1], counts
     # The session's and the calendar's; province-wide the counts, the lists' ids, the
     # agency table's three and the requests waiting; a department's one pass over its open
@@ -63,14 +57,9 @@ def test_search_query_count_does_not_grow_with_results(app, client, auth, make_u
     400 items match: nothing is read again per item shown (an officer's adds the lists his
     agency has a part in)."""
     auth.login(make_user(role, "Sở Công Thương"))
-    counts = []
-    for size in (5, 400):
-        make_plan(size, title=f"Danh mục {size}")
-        with count_queries() as statements:
-            response = client.get("/search?q=phat+trien+cong+nghiep")
-        assert response.status_code == 200
-        assert response.get_data(as_text=True).count('<a href="/items/') == min(
-            50, 5 if size == 5 else 405)
-        counts.append(len(statements))
+    found = statements_as_plans_grow(client, count_queries, "/search?q=phat+trien+cong+nghiep")
+    assert [response.get_data(as_text=True).count('<a href="/items/')
+            for response, _n in found] == [5, 50]    # 5 match, then 405: one page of 50
+    counts = [n for _response, n in found]
     assert counts[0] == counts[1], counts
     assert counts[1] <= 6

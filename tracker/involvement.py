@@ -21,21 +21,25 @@ from tracker.models import Item, item_coordinators, item_leads, plan_agencies
 BATCH = 500
 
 
-def _pairs(plan_ids: list[int] | None) -> sa.Select:
-    """(plan, agency, leads) for every agency the items of `plan_ids` (every plan for None)
-    name as lead, co-lead or coordinator; `leads` counts its lead links (item_lead_agency)."""
+def _links() -> sa.Subquery:
+    """(plan, agency, lead) for every agency an item names: its lead (0), each lead link
+    (1: what `leads` counts) and each coordinator (0)."""
     led = sa.select(Item.plan_id, Item.lead_agency_id.label("agency_id"),
                     sa.literal(0).label("lead"))
     co_led = (sa.select(Item.plan_id, item_leads.c.agency_id, sa.literal(1))
               .join(item_leads, item_leads.c.item_id == Item.id))
     coordinated = (sa.select(Item.plan_id, item_coordinators.c.agency_id, sa.literal(0))
                    .join(item_coordinators, item_coordinators.c.item_id == Item.id))
-    if plan_ids is not None:
-        led, co_led, coordinated = (select.where(Item.plan_id.in_(plan_ids))
-                                    for select in (led, co_led, coordinated))
-    links = sa.union_all(led, co_led, coordinated).subquery()
-    return (sa.select(links.c.plan_id, links.c.agency_id, sa.func.sum(links.c.lead))
-            .group_by(links.c.plan_id, links.c.agency_id))
+    return sa.union_all(led, co_led, coordinated).subquery("links")
+
+
+def _pairs(plan_ids: list[int] | None) -> sa.Select:
+    """(plan, agency, leads) for every agency the items of `plan_ids` (every plan for None)
+    name as lead, co-lead or coordinator; `leads` counts its lead links (item_lead_agency)."""
+    links = _links()
+    select = (sa.select(links.c.plan_id, links.c.agency_id, sa.func.sum(links.c.lead))
+              .group_by(links.c.plan_id, links.c.agency_id))
+    return select if plan_ids is None else select.where(links.c.plan_id.in_(plan_ids))
 
 
 def refresh(conn: sa.Connection, plan_ids: Iterable[int]) -> None:
@@ -71,12 +75,9 @@ def plans_of(conn: sa.Connection, agency_ids: Iterable[int]) -> set[int]:
     agencies = list(agency_ids)
     if not agencies:
         return set()
+    links = _links()
     return set(conn.scalars(sa.union(
-        sa.select(Item.plan_id).where(Item.lead_agency_id.in_(agencies)),
-        sa.select(Item.plan_id).join(item_leads, item_leads.c.item_id == Item.id)
-        .where(item_leads.c.agency_id.in_(agencies)),
-        sa.select(Item.plan_id).join(item_coordinators, item_coordinators.c.item_id == Item.id)
-        .where(item_coordinators.c.agency_id.in_(agencies)),
+        sa.select(links.c.plan_id).where(links.c.agency_id.in_(agencies)),
         sa.select(plan_agencies.c.plan_id).where(plan_agencies.c.agency_id.in_(agencies)))))
 
 
